@@ -1,0 +1,150 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { imageUsers } from "../images";
+import {
+  meta,
+  plainEnv,
+  podDefaults,
+  restrictedContainerSecurity,
+  scratchVolume,
+  secretEnv,
+  serviceAccount,
+  volumeClaimSpec,
+  type Container,
+} from "../k8s";
+import { labelValue, objectLabels, workloads } from "../labels";
+import { colourTag, nameWithTag } from "./app";
+import { TYPE_PREFIX, type StackContext } from "./context";
+import type { Secrets } from "./secrets";
+
+export interface BackupsArgs extends StackContext {
+  secrets: Secrets;
+  /** Where backup commands push their metrics; absent when monitoring is off. */
+  pushgatewayUrl?: string;
+  /** The backup image's release must have migrated the database it dumps. */
+  dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+const BACKUP_DIR = "/backups";
+const UID = imageUsers.service;
+
+interface Schedule {
+  command: "backup" | "prune" | "verify";
+  schedule: string;
+  /** Longest a run may take before Kubernetes stops it. */
+  deadlineSeconds: number;
+}
+
+/**
+ * PostgreSQL backups with the service image's own commands (docs/service-interface.md): CronJobs that dump,
+ * prune to the retention policy and restore-verify the newest dump on a volume of their own, plus a one-off Job
+ * that verifies a restore with each new release.
+ */
+export class Backups extends pulumi.ComponentResource {
+  public readonly volumeClaimName: pulumi.Output<string>;
+
+  constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${TYPE_PREFIX}:Backups`, name, {}, opts);
+    const { settings, namespace, instance, secrets, pushgatewayUrl } = args;
+    const backups = settings.backups;
+    const child = { parent: this };
+    const tag = colourTag(settings, settings.blueGreen.active);
+    const labels = objectLabels(instance, workloads.backup, labelValue(tag));
+
+    const sa = serviceAccount("backup", namespace, labels, child);
+    const claim = new k8s.core.v1.PersistentVolumeClaim(
+      "backups",
+      {
+        metadata: meta("backups", namespace, labels),
+        spec: volumeClaimSpec(backups.storageSize, settings.cluster.storageClass),
+      },
+      child,
+    );
+    this.volumeClaimName = claim.metadata.name;
+
+    const container = (command: string, argv: string[] = []): Container => ({
+      name: command,
+      image: `${settings.image.repository}:${tag}`,
+      imagePullPolicy: settings.image.pullPolicy,
+      args: [command, ...argv],
+      env: [
+        secretEnv("DATABASE_URL", secrets.backupDatabaseUrl.name, secrets.backupDatabaseUrl.key),
+        ...plainEnv({
+          BACKUP_DIR,
+          BACKUP_KEEP_DAILY: String(backups.keepDaily),
+          BACKUP_KEEP_WEEKLY: String(backups.keepWeekly),
+          BACKUP_KEEP_MONTHLY: String(backups.keepMonthly),
+          LOG_LEVEL: settings.logLevel,
+          ...(pushgatewayUrl === undefined ? {} : { PUSHGATEWAY_URL: pushgatewayUrl }),
+        }),
+      ],
+      resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+      securityContext: restrictedContainerSecurity(UID),
+      volumeMounts: [
+        { name: "backups", mountPath: BACKUP_DIR },
+        { name: "tmp", mountPath: "/tmp" },
+      ],
+    });
+
+    const jobSpec = (c: Container, deadlineSeconds: number, backoffLimit: number) => ({
+      backoffLimit,
+      activeDeadlineSeconds: deadlineSeconds,
+      template: {
+        metadata: { labels },
+        spec: {
+          ...podDefaults(sa.metadata.name, UID),
+          restartPolicy: "Never",
+          containers: [c],
+          volumes: [
+            { name: "backups", persistentVolumeClaim: { claimName: claim.metadata.name } },
+            // pg_dump and pg_restore stage through here; sized for a dump of this database.
+            scratchVolume("tmp", "2Gi"),
+          ],
+        },
+      },
+    });
+
+    const schedules: Schedule[] = [
+      { command: "backup", schedule: backups.schedule, deadlineSeconds: 3600 },
+      { command: "prune", schedule: backups.pruneSchedule, deadlineSeconds: 600 },
+      { command: "verify", schedule: backups.verifySchedule, deadlineSeconds: 3600 },
+    ];
+    // Names the StatefulSets whose data the dumps hold (the standby's is the primary's), for the policy pack.
+    const targets = ["postgres", ...(settings.database.replica ? ["postgres-replica"] : [])].join(",");
+    for (const { command, schedule, deadlineSeconds } of schedules) {
+      const cronName = command === "backup" ? "backup" : `backup-${command}`;
+      new k8s.batch.v1.CronJob(
+        cronName,
+        {
+          metadata: meta(cronName, namespace, labels, command === "backup" ? { "backup/target": targets } : undefined),
+          spec: {
+            schedule,
+            timeZone: "Etc/UTC",
+            // A run still going when the next is due is left to finish; the next slot is skipped, not stacked.
+            concurrencyPolicy: "Forbid",
+            startingDeadlineSeconds: 600,
+            successfulJobsHistoryLimit: 3,
+            failedJobsHistoryLimit: 5,
+            jobTemplate: { metadata: { labels }, spec: jobSpec(container(command), deadlineSeconds, 1) },
+          },
+        },
+        { ...child, dependsOn: args.dependsOn },
+      );
+    }
+
+    // With each release, prove the newest backup restores with that release's tools. `skipAwait`: on a fresh
+    // stack there is no backup yet, and a failed verification is an alert (backup_verify_success), not a failed
+    // deployment.
+    const verifyName = nameWithTag("restore-verify", tag);
+    new k8s.batch.v1.Job(
+      "restore-verify",
+      {
+        metadata: meta(verifyName, namespace, labels, { "pulumi.com/skipAwait": "true" }),
+        spec: jobSpec(container("verify"), 3600, 0),
+      },
+      { ...child, dependsOn: args.dependsOn },
+    );
+
+    this.registerOutputs({ volumeClaimName: this.volumeClaimName });
+  }
+}

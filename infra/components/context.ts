@@ -1,0 +1,13 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { Settings } from "../config";
+
+/** What every component receives: the validated settings and the namespace (an output, so children wait for it). */
+export interface StackContext {
+  readonly settings: Settings;
+  /** The Namespace object's name: using it orders every namespaced object after the namespace exists. */
+  readonly namespace: pulumi.Output<string>;
+  /** `app.kubernetes.io/instance` of every object: one per stack. */
+  readonly instance: string;
+}
+
+export const TYPE_PREFIX = "football-prediction:infra";

@@ -1,0 +1,199 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Settings } from "../config";
+import { instanceLabels, selectorLabels, workloads, type Labels, type WorkloadKey } from "../labels";
+import { APP_PORT } from "./app";
+import { TYPE_PREFIX, type StackContext } from "./context";
+
+/** A peer inside the stack's namespace, chosen by pod labels. */
+interface LocalPeer {
+  local: string;
+  selector: Labels;
+}
+/** Pods of another namespace (the ingress controller), or of any namespace when `namespace` is absent. */
+interface NamespacePeer {
+  namespace?: string;
+  pods?: Labels;
+}
+/** Addresses outside the cluster's pod network (the API server, webhook receivers). */
+interface CidrPeer {
+  cidrs: string[];
+}
+type Peer = LocalPeer | NamespacePeer | CidrPeer;
+
+export interface Flow {
+  from: Peer;
+  to: Peer;
+  ports: number[];
+}
+
+const ACME_SOLVER_PORT = 8089;
+/** Metrics ports of the cluster add-ons infra/observability/prometheus.ts scrapes. */
+const INGRESS_CONTROLLER_METRICS_PORT = 10254;
+const KUBE_STATE_METRICS_PORT = 8080;
+export const ports = {
+  app: APP_PORT,
+  postgres: 5432,
+  redis: 6379,
+  prometheus: 9090,
+  alertmanager: 9093,
+  pushgateway: 9091,
+  grafana: 3000,
+  postgresExporter: 9187,
+  redisExporter: 9121,
+} as const;
+
+function isLocal(peer: Peer): peer is LocalPeer {
+  return "local" in peer;
+}
+
+/**
+ * Every connection the stack allows, as one reviewable table; everything else meets the baseline's default deny.
+ * Each flow opens both ends: egress on the client, ingress on the server.
+ */
+export function allowedFlows(settings: Settings, instance: string): Flow[] {
+  const w = (key: WorkloadKey): LocalPeer => ({ local: key, selector: selectorLabels(instance, workloads[key]) });
+  const ingressController: NamespacePeer = { namespace: settings.cluster.ingressControllerNamespace };
+  const flows: Flow[] = [
+    { from: ingressController, to: w("api"), ports: [ports.app] },
+    ...(["api", "worker", "migration", "backup"] as const).map((client) => ({
+      from: w(client),
+      to: w("postgres"),
+      ports: [ports.postgres],
+    })),
+    ...(["api", "worker"] as const).map((client) => ({ from: w(client), to: w("redis"), ports: [ports.redis] })),
+  ];
+  if (settings.database.replica) {
+    flows.push({ from: w("postgresReplica"), to: w("postgres"), ports: [ports.postgres] });
+  }
+  if (settings.ingress.tls.issuer === "acme") {
+    // cert-manager's HTTP-01 solver pods answer the ACME challenge through the ingress controller.
+    const solver = { local: "acme-http01-solver", selector: { "acme.cert-manager.io/http01-solver": "true" } };
+    flows.push({ from: ingressController, to: solver, ports: [ACME_SOLVER_PORT] });
+  }
+  if (settings.monitoring.enabled) {
+    // The scrape jobs of infra/observability/prometheus.ts.
+    const scrape = (target: WorkloadKey, port: number): Flow => ({ from: w("prometheus"), to: w(target), ports: [port] });
+    flows.push(
+      scrape("api", ports.app),
+      scrape("worker", ports.app),
+      scrape("postgresExporter", ports.postgresExporter),
+      scrape("redisExporter", ports.redisExporter),
+      scrape("pushgateway", ports.pushgateway),
+      // Alert delivery, not scraping.
+      { from: w("prometheus"), to: w("alertmanager"), ports: [ports.alertmanager] },
+      // kubernetes_sd discovery, and the kubelet metrics it reads through the API server's node proxy.
+      { from: w("prometheus"), to: { cidrs: settings.cluster.apiServerCidrs }, ports: settings.cluster.apiServerPorts },
+      { from: w("prometheus"), to: ingressController, ports: [INGRESS_CONTROLLER_METRICS_PORT] },
+      {
+        from: w("prometheus"),
+        to: { pods: { "app.kubernetes.io/name": "kube-state-metrics" } },
+        ports: [KUBE_STATE_METRICS_PORT],
+      },
+      { from: w("grafana"), to: w("prometheus"), ports: [ports.prometheus] },
+      { from: w("grafana"), to: w("alertmanager"), ports: [ports.alertmanager] },
+      { from: ingressController, to: w("grafana"), ports: [ports.grafana] },
+      { from: w("alertmanager"), to: { cidrs: settings.cluster.alertReceiverCidrs }, ports: [443] },
+      { from: w("backup"), to: w("pushgateway"), ports: [ports.pushgateway] },
+      { from: w("postgresExporter"), to: w("postgres"), ports: [ports.postgres] },
+      { from: w("redisExporter"), to: w("redis"), ports: [ports.redis] },
+    );
+    if (settings.database.replica) {
+      flows.push({ from: w("postgresExporter"), to: w("postgresReplica"), ports: [ports.postgres] });
+    }
+  }
+  return flows;
+}
+
+function peerSpec(peer: Peer) {
+  if (isLocal(peer)) {
+    return [{ podSelector: { matchLabels: peer.selector } }];
+  }
+  if ("cidrs" in peer) {
+    return peer.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+  }
+  return [
+    {
+      namespaceSelector:
+        peer.namespace === undefined ? {} : { matchLabels: { "kubernetes.io/metadata.name": peer.namespace } },
+      ...(peer.pods === undefined ? {} : { podSelector: { matchLabels: peer.pods } }),
+    },
+  ];
+}
+
+function portSpec(flow: Flow) {
+  return flow.ports.map((port) => ({ protocol: "TCP", port }));
+}
+
+/**
+ * Opens the namespace's default deny flow by flow: one NetworkPolicy per local workload holding everything that
+ * may reach it and everything it may reach, plus DNS for every pod.
+ */
+export class NetworkPolicies extends pulumi.ComponentResource {
+  constructor(name: string, args: StackContext, opts?: pulumi.ComponentResourceOptions) {
+    super(`${TYPE_PREFIX}:NetworkPolicies`, name, {}, opts);
+    const { settings, namespace, instance } = args;
+    const child = { parent: this };
+    const labels = instanceLabels(instance, "network-policy");
+
+    new k8s.networking.v1.NetworkPolicy(
+      "allow-dns",
+      {
+        metadata: { name: "allow-dns", namespace, labels },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [
+            {
+              to: [
+                {
+                  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": settings.cluster.dnsNamespace } },
+                  podSelector: { matchLabels: settings.cluster.dnsPodLabels },
+                },
+              ],
+              ports: [
+                { protocol: "UDP", port: 53 },
+                { protocol: "TCP", port: 53 },
+              ],
+            },
+          ],
+        },
+      },
+      child,
+    );
+
+    const flows = allowedFlows(settings, instance);
+    const locals = new Map<string, LocalPeer>();
+    for (const flow of flows) {
+      for (const peer of [flow.from, flow.to]) {
+        if (isLocal(peer)) {
+          locals.set(peer.local, peer);
+        }
+      }
+    }
+    for (const peer of locals.values()) {
+      const ingress = flows
+        .filter((f) => isLocal(f.to) && f.to.local === peer.local)
+        .map((f) => ({ from: peerSpec(f.from), ports: portSpec(f) }));
+      const egress = flows
+        .filter((f) => isLocal(f.from) && f.from.local === peer.local)
+        .map((f) => ({ to: peerSpec(f.to), ports: portSpec(f) }));
+      const policyName = `allow-${peer.local.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      new k8s.networking.v1.NetworkPolicy(
+        policyName,
+        {
+          metadata: { name: policyName, namespace, labels },
+          spec: {
+            podSelector: { matchLabels: peer.selector },
+            policyTypes: [...(ingress.length > 0 ? ["Ingress"] : []), ...(egress.length > 0 ? ["Egress"] : [])],
+            ...(ingress.length > 0 ? { ingress } : {}),
+            ...(egress.length > 0 ? { egress } : {}),
+          },
+        },
+        child,
+      );
+    }
+
+    this.registerOutputs({});
+  }
+}

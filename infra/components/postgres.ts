@@ -1,0 +1,275 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { imageRef, images, imageUsers } from "../images";
+import {
+  clusterService,
+  disruptionBudget,
+  execProbe,
+  meta,
+  plainEnv,
+  podDefaults,
+  resourcesOf,
+  restrictedContainerSecurity,
+  scratchVolume,
+  secretEnv,
+  serviceAccount,
+  volumeClaimSpec,
+  type Container,
+} from "../k8s";
+import { objectLabels, selectorLabels, workloads, type Workload } from "../labels";
+import { TYPE_PREFIX, type StackContext } from "./context";
+import { DATABASE_HOST, DATABASE_REPLICA_HOST, databaseRoles, type Secrets } from "./secrets";
+
+export interface PostgresArgs extends StackContext {
+  secrets: Secrets;
+}
+
+const PGDATA = "/var/lib/postgresql/data/pgdata";
+const PORT = 5432;
+const UID = imageUsers.postgres;
+const PG_READY = ["pg_isready", "--host=127.0.0.1", `--port=${PORT}`];
+
+/**
+ * Runs once, when the entrypoint initialises an empty data directory: the application, replication, monitoring
+ * and backup roles with their generated passwords (from the environment, never from this file), the database
+ * handed to the application role, and a pg_hba line so the replica can stream. The backup role reads all data
+ * (pg_dump) and may create databases (verify restores into a scratch one it then drops).
+ */
+const INIT_SCRIPT = `#!/bin/sh
+set -eu
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \\
+  --set db="$POSTGRES_DB" \\
+  --set app_password="$APP_PASSWORD" \\
+  --set replication_password="$REPLICATION_PASSWORD" \\
+  --set monitor_password="$MONITOR_PASSWORD" \\
+  --set backup_password="$BACKUP_PASSWORD" <<'SQL'
+CREATE ROLE ${databaseRoles.app} LOGIN PASSWORD :'app_password';
+ALTER DATABASE :"db" OWNER TO ${databaseRoles.app};
+CREATE ROLE ${databaseRoles.replication} WITH REPLICATION LOGIN PASSWORD :'replication_password';
+CREATE ROLE ${databaseRoles.monitor} LOGIN PASSWORD :'monitor_password' IN ROLE pg_monitor;
+CREATE ROLE ${databaseRoles.backup} LOGIN CREATEDB PASSWORD :'backup_password' IN ROLE pg_read_all_data;
+SQL
+echo "host replication ${databaseRoles.replication} all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+`;
+
+/**
+ * Clones the primary into an empty volume; `--write-recovery-conf` leaves standby.signal and primary_conninfo
+ * behind, so the main container starts as a streaming hot standby. A volume that already holds data is kept.
+ */
+const CLONE_SCRIPT = `set -eu
+if [ -s "$PGDATA/PG_VERSION" ]; then exit 0; fi
+until pg_isready --host=${DATABASE_HOST} --port=${PORT}; do sleep 2; done
+pg_basebackup --host=${DATABASE_HOST} --port=${PORT} --username=${databaseRoles.replication} --no-password \\
+  --pgdata="$PGDATA" --wal-method=stream --write-recovery-conf --checkpoint=fast
+`;
+
+/**
+ * PostgreSQL as a StatefulSet with its own volume per pod; in stacks with `database.replica` a second StatefulSet
+ * runs a streaming-replication hot standby, and a PodDisruptionBudget keeps one of the two up during drains.
+ */
+export class Postgres extends pulumi.ComponentResource {
+  constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${TYPE_PREFIX}:Postgres`, name, {}, opts);
+    const { settings, namespace, instance, secrets } = args;
+    const db = settings.database;
+    const child = { parent: this };
+    const version = images.postgres.tag;
+    const labels = (w: Workload) => objectLabels(instance, w, version);
+
+    const sa = serviceAccount("postgres", namespace, labels(workloads.postgres), child);
+
+    const init = new k8s.core.v1.ConfigMap(
+      "postgres-init",
+      { metadata: meta("postgres-init", namespace, labels(workloads.postgres)), data: { "10-roles.sh": INIT_SCRIPT } },
+      child,
+    );
+
+    const serverArgs = [
+      "postgres",
+      ...[
+        `max_connections=${db.maxConnections}`,
+        "wal_level=replica",
+        "max_wal_senders=5",
+        "wal_keep_size=512MB",
+        "hot_standby=on",
+        "password_encryption=scram-sha-256",
+        "log_min_duration_statement=1000",
+      ].flatMap((setting) => ["-c", setting]),
+    ];
+
+    const postgresContainer = (
+      extraEnv: k8s.types.input.core.v1.EnvVar[] = [],
+      extraMounts: k8s.types.input.core.v1.VolumeMount[] = [],
+    ): Container => ({
+      name: "postgres",
+      image: imageRef(images.postgres),
+      args: serverArgs,
+      ports: [{ name: "postgres", containerPort: PORT, protocol: "TCP" }],
+      env: [
+        ...plainEnv({ POSTGRES_USER: databaseRoles.superuser, POSTGRES_DB: db.name, PGDATA }),
+        ...extraEnv,
+      ],
+      resources: resourcesOf(db.resources),
+      securityContext: restrictedContainerSecurity(UID),
+      // Generous start-up: crash recovery or a replica catching up can take minutes before it accepts connections.
+      startupProbe: execProbe(PG_READY, 5, 120),
+      readinessProbe: execProbe(PG_READY, 10, 3),
+      livenessProbe: execProbe(PG_READY, 20, 6),
+      volumeMounts: [
+        { name: "data", mountPath: "/var/lib/postgresql/data" },
+        { name: "run", mountPath: "/var/run/postgresql" },
+        { name: "tmp", mountPath: "/tmp" },
+        ...extraMounts,
+      ],
+    });
+
+    const statefulSet = (
+      id: string,
+      workload: Workload,
+      headlessService: string,
+      containers: Container[],
+      initContainers: Container[],
+      extraVolumes: k8s.types.input.core.v1.Volume[],
+    ) =>
+      new k8s.apps.v1.StatefulSet(
+        id,
+        {
+          metadata: meta(id, namespace, labels(workload)),
+          spec: {
+            serviceName: headlessService,
+            replicas: 1,
+            selector: { matchLabels: selectorLabels(instance, workload) },
+            persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+            template: {
+              metadata: { labels: labels(workload) },
+              spec: {
+                ...podDefaults(sa.metadata.name, UID),
+                terminationGracePeriodSeconds: 60,
+                affinity: {
+                  // Primary and standby on different nodes, so one node failure never takes both.
+                  podAntiAffinity: {
+                    preferredDuringSchedulingIgnoredDuringExecution: [
+                      {
+                        weight: 100,
+                        podAffinityTerm: {
+                          topologyKey: "kubernetes.io/hostname",
+                          labelSelector: {
+                            matchLabels: {
+                              "app.kubernetes.io/name": workloads.postgres.name,
+                              "app.kubernetes.io/instance": instance,
+                            },
+                          },
+                        },
+                      },
+                    ],
+                  },
+                },
+                initContainers,
+                containers,
+                volumes: [scratchVolume("run", "16Mi"), scratchVolume("tmp", "256Mi"), ...extraVolumes],
+              },
+            },
+            volumeClaimTemplates: [
+              {
+                metadata: { name: "data", labels: labels(workload) },
+                spec: volumeClaimSpec(db.storageSize, settings.cluster.storageClass),
+              },
+            ],
+          },
+        },
+        child,
+      );
+
+    clusterService(
+      "postgres-headless",
+      namespace,
+      labels(workloads.postgres),
+      selectorLabels(instance, workloads.postgres),
+      [{ name: "postgres", port: PORT }],
+      child,
+      true,
+    );
+    clusterService(
+      DATABASE_HOST,
+      namespace,
+      labels(workloads.postgres),
+      selectorLabels(instance, workloads.postgres),
+      [{ name: "postgres", port: PORT }],
+      child,
+    );
+    // Only the primary initialises a data directory; a standby without a clone fails for want of a password
+    // instead of starting as an empty database of its own.
+    const initPasswords = [
+      secretEnv("POSTGRES_PASSWORD", secrets.postgres.superuserPassword.name, secrets.postgres.superuserPassword.key),
+      secretEnv("APP_PASSWORD", secrets.postgres.appPassword.name, secrets.postgres.appPassword.key),
+      secretEnv("REPLICATION_PASSWORD", secrets.postgres.replicationPassword.name, secrets.postgres.replicationPassword.key),
+      secretEnv("MONITOR_PASSWORD", secrets.postgres.monitorPassword.name, secrets.postgres.monitorPassword.key),
+      secretEnv("BACKUP_PASSWORD", secrets.postgres.backupPassword.name, secrets.postgres.backupPassword.key),
+    ];
+    statefulSet(
+      "postgres",
+      workloads.postgres,
+      "postgres-headless",
+      [postgresContainer(initPasswords, [{ name: "init", mountPath: "/docker-entrypoint-initdb.d", readOnly: true }])],
+      [],
+      [{ name: "init", configMap: { name: init.metadata.name, defaultMode: 0o555 } }],
+    );
+
+    if (db.replica) {
+      clusterService(
+        "postgres-replica-headless",
+        namespace,
+        labels(workloads.postgresReplica),
+        selectorLabels(instance, workloads.postgresReplica),
+        [{ name: "postgres", port: PORT }],
+        child,
+        true,
+      );
+      clusterService(
+        DATABASE_REPLICA_HOST,
+        namespace,
+        labels(workloads.postgresReplica),
+        selectorLabels(instance, workloads.postgresReplica),
+        [{ name: "postgres", port: PORT }],
+        child,
+      );
+      const replicationPassword = secretEnv(
+        "PGPASSWORD",
+        secrets.postgres.replicationPassword.name,
+        secrets.postgres.replicationPassword.key,
+      );
+      statefulSet(
+        "postgres-replica",
+        workloads.postgresReplica,
+        "postgres-replica-headless",
+        [postgresContainer()],
+        [
+          {
+            name: "clone-primary",
+            image: imageRef(images.postgres),
+            command: ["sh", "-c", CLONE_SCRIPT],
+            env: [...plainEnv({ PGDATA }), replicationPassword],
+            resources: resourcesOf(db.resources),
+            securityContext: restrictedContainerSecurity(UID),
+            volumeMounts: [
+              { name: "data", mountPath: "/var/lib/postgresql/data" },
+              { name: "tmp", mountPath: "/tmp" },
+            ],
+          },
+        ],
+        [],
+      );
+      // One of primary and standby stays up through voluntary disruptions (node drains, upgrades).
+      disruptionBudget(
+        "postgres",
+        namespace,
+        labels(workloads.postgres),
+        { "app.kubernetes.io/name": workloads.postgres.name, "app.kubernetes.io/instance": instance },
+        child,
+        { minAvailable: 1 },
+      );
+    }
+
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,152 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { SecretSettings } from "../config";
+import { instanceLabels } from "../labels";
+import { meta } from "../k8s";
+import { TYPE_PREFIX, type StackContext } from "./context";
+
+/** A key inside a Kubernetes Secret, as a pod's `secretKeyRef` names it. */
+export interface SecretKeyRef {
+  name: pulumi.Output<string>;
+  key: string;
+}
+
+/** PostgreSQL roles the init script creates; their passwords are generated below. */
+export const databaseRoles = {
+  superuser: "postgres",
+  app: "app",
+  replication: "replicator",
+  monitor: "monitor",
+  backup: "backup",
+};
+
+export const DATABASE_HOST = "postgres";
+/** The hot standby's read-only Service, where `database.replica` is on. */
+export const DATABASE_REPLICA_HOST = "postgres-replica";
+export const REDIS_HOST = "redis";
+
+export interface SecretsArgs extends StackContext {
+  secretSettings: SecretSettings;
+}
+
+/**
+ * Every credential of the stack. Passwords come from @pulumi/random and are wrapped in `pulumi.secret` at the
+ * source, so each value derived from them (connection URLs, Secret data) is a Pulumi secret too: encrypted in
+ * state, masked in outputs, and redacted by the offline preview. The Secrets are what pods reference; no password
+ * is ever a literal in a pod spec.
+ */
+export class Secrets extends pulumi.ComponentResource {
+  public readonly postgres: {
+    superuserPassword: SecretKeyRef;
+    appPassword: SecretKeyRef;
+    replicationPassword: SecretKeyRef;
+    monitorPassword: SecretKeyRef;
+    backupPassword: SecretKeyRef;
+  };
+  public readonly redisPassword: SecretKeyRef;
+  public readonly api: { databaseUrl: SecretKeyRef; redisUrl: SecretKeyRef; jwtSecret: SecretKeyRef };
+  public readonly backupDatabaseUrl: SecretKeyRef;
+  /** Present when monitoring is on: Grafana's admin login and the Alertmanager receivers' credentials. */
+  public readonly monitoring?: {
+    grafanaAdminUser: SecretKeyRef;
+    grafanaAdminPassword: SecretKeyRef;
+    /** Both keys of one Secret, which Alertmanager mounts as files. */
+    alertReceivers: { pagerRoutingKey: SecretKeyRef; chatWebhookUrl: SecretKeyRef };
+  };
+  /** Names (never values) of every Secret, for the stack outputs. */
+  public readonly secretNames: Record<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${TYPE_PREFIX}:Secrets`, name, {}, opts);
+    const { settings, namespace, instance, secretSettings } = args;
+    const child = { parent: this };
+    const password = (id: string, length = 32) =>
+      // Alphanumeric only: the values go into URLs and shell-free configs without escaping.
+      pulumi.secret(new random.RandomPassword(id, { length, special: false }, child).result);
+
+    const pg = {
+      superuser: password("postgres-superuser-password"),
+      app: password("postgres-app-password"),
+      replication: password("postgres-replication-password"),
+      monitor: password("postgres-monitor-password"),
+      backup: password("postgres-backup-password"),
+    };
+    const redis = password("redis-password");
+    const jwt = password("jwt-signing-secret", 64);
+
+    const secret = (id: string, component: string, data: Record<string, pulumi.Input<string>>) =>
+      new k8s.core.v1.Secret(
+        id,
+        {
+          metadata: meta(id, namespace, instanceLabels(instance, component)),
+          type: "Opaque",
+          stringData: data,
+        },
+        child,
+      ).metadata.name;
+
+    const postgresSecret = secret("postgres-credentials", "database", {
+      "superuser-password": pg.superuser,
+      "app-password": pg.app,
+      "replication-password": pg.replication,
+      "monitor-password": pg.monitor,
+      "backup-password": pg.backup,
+    });
+    this.postgres = {
+      superuserPassword: { name: postgresSecret, key: "superuser-password" },
+      appPassword: { name: postgresSecret, key: "app-password" },
+      replicationPassword: { name: postgresSecret, key: "replication-password" },
+      monitorPassword: { name: postgresSecret, key: "monitor-password" },
+      backupPassword: { name: postgresSecret, key: "backup-password" },
+    };
+
+    const redisSecret = secret("redis-credentials", "cache", { password: redis });
+    this.redisPassword = { name: redisSecret, key: "password" };
+
+    const databaseUrl = (role: string, rolePassword: pulumi.Output<string>) =>
+      pulumi.interpolate`postgres://${role}:${rolePassword}@${DATABASE_HOST}:5432/${settings.database.name}`;
+    const apiSecret = secret("api-credentials", "api", {
+      DATABASE_URL: databaseUrl(databaseRoles.app, pg.app),
+      REDIS_URL: pulumi.interpolate`redis://:${redis}@${REDIS_HOST}:6379/0`,
+      JWT_SECRET: jwt,
+    });
+    this.api = {
+      databaseUrl: { name: apiSecret, key: "DATABASE_URL" },
+      redisUrl: { name: apiSecret, key: "REDIS_URL" },
+      jwtSecret: { name: apiSecret, key: "JWT_SECRET" },
+    };
+
+    // Backups connect as their own role (read everything, create the scratch database verify restores into) and
+    // get nothing else: a CronJob pod has no business holding the JWT or Redis secrets.
+    const backupSecret = secret("backup-credentials", "backup", {
+      DATABASE_URL: databaseUrl(databaseRoles.backup, pg.backup),
+    });
+    this.backupDatabaseUrl = { name: backupSecret, key: "DATABASE_URL" };
+
+    this.secretNames = { postgres: postgresSecret, redis: redisSecret, api: apiSecret, backup: backupSecret };
+
+    if (settings.monitoring.enabled) {
+      const grafanaSecret = secret("grafana-credentials", "dashboards", {
+        "admin-user": "admin",
+        "admin-password": password("grafana-admin-password"),
+      });
+      const receivers = secret("alertmanager-receivers", "alerting", {
+        "pager-routing-key": secretSettings.pagerRoutingKey,
+        "chat-webhook-url": secretSettings.chatWebhookUrl,
+      });
+      this.monitoring = {
+        grafanaAdminUser: { name: grafanaSecret, key: "admin-user" },
+        grafanaAdminPassword: { name: grafanaSecret, key: "admin-password" },
+        alertReceivers: {
+          pagerRoutingKey: { name: receivers, key: "pager-routing-key" },
+          chatWebhookUrl: { name: receivers, key: "chat-webhook-url" },
+        },
+      };
+      this.secretNames.grafana = grafanaSecret;
+      this.secretNames.alertmanagerReceivers = receivers;
+    }
+
+    this.registerOutputs({ secretNames: this.secretNames });
+  }
+}

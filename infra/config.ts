@@ -1,0 +1,309 @@
+/**
+ * The one place stack configuration is read and validated. Per-stack differences live in stacks/Pulumi.<stack>.yaml
+ * (defaults in Pulumi.yaml); the components receive the typed `Settings` and never read config themselves, so a bad
+ * value fails here, before anything is registered, with the stack and the config key named.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+export const PROJECT = "football-prediction";
+
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label (lower-case letters, digits and -, at most 63)");
+
+const hostName = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a fully qualified host name");
+
+const quantity = z
+  .string()
+  .regex(/^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, "must be a Kubernetes quantity such as 250m, 512Mi or 10Gi");
+
+const storageSize = z.string().regex(/^\d+(Mi|Gi|Ti)$/, "must be a storage size such as 512Mi or 20Gi");
+
+const duration = z.string().regex(/^\d+[smhdwy]$/, "must be a Prometheus duration such as 30s, 15d");
+
+const cron = z
+  .string()
+  .regex(/^(\S+\s+){4}\S+$/, "must be a five-field cron expression such as \"15 2 * * *\"");
+
+const imageTag = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag (letters, digits, _ . -; at most 128)")
+  .refine((tag) => tag !== "latest", { message: 'must not be "latest": pin a released tag' });
+
+const positiveInt = z.number().int().min(1);
+const percentage = z.number().int().min(1).max(100);
+
+const resources = z.strictObject({
+  requests: z.strictObject({ cpu: quantity, memory: quantity }),
+  limits: z.strictObject({ cpu: quantity, memory: quantity }),
+});
+
+const colour = z.enum(["blue", "green"]);
+
+const monitoringThresholds = z.strictObject({
+  errorRatio: z.number().positive().max(1),
+  latencyP95Seconds: z.number().positive(),
+  modelMaxAgeSeconds: positiveInt,
+  backupMaxAgeSeconds: positiveInt,
+  pvcUsageRatio: z.number().positive().max(1),
+  postgresConnectionSaturation: z.number().positive().max(1),
+  replicationLagSeconds: z.number().positive(),
+  longTransactionSeconds: z.number().positive(),
+  redisMemoryRatio: z.number().positive().max(1),
+  cacheHitRatioMin: z.number().min(0).max(1),
+  predictionFailureRatio: z.number().positive().max(1),
+  cpuLimitRatio: z.number().positive().max(1),
+  memoryLimitRatio: z.number().positive().max(1),
+});
+
+const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.0.0.0/8");
+const port = z.number().int().min(1).max(65535);
+
+/** Top-level config keys whose value is a plain string; every other key holds structured YAML (JSON in config). */
+const stringKeys = new Set(["environment", "namespace", "logLevel"]);
+
+const schema = z
+  .strictObject({
+    environment: z.enum(["dev", "test", "staging", "prod"]),
+    namespace: dnsLabel,
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]),
+    image: z.strictObject({
+      repository: z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, "must be an image repository without a tag"),
+      tag: imageTag,
+      pullPolicy: z.enum(["IfNotPresent", "Always"]),
+    }),
+    blueGreen: z.strictObject({
+      active: colour,
+      /** A colour's own tag stages a release on it before traffic moves; otherwise it runs `image.tag`. */
+      tags: z.strictObject({ blue: imageTag.optional(), green: imageTag.optional() }),
+    }),
+    api: z.strictObject({
+      minReplicas: positiveInt,
+      maxReplicas: positiveInt,
+      cpuUtilization: percentage,
+      memoryUtilization: percentage,
+      resources,
+      rateLimitPerMinute: positiveInt,
+      cacheTtlSeconds: positiveInt,
+      modelPollIntervalSeconds: positiveInt,
+      shutdownGraceSeconds: z.number().int().min(0).max(300),
+    }),
+    worker: z.strictObject({
+      resources,
+      refitIntervalMinutes: positiveInt,
+      refitDebounceSeconds: z.number().int().min(0),
+    }),
+    database: z.strictObject({
+      name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier"),
+      poolMin: z.number().int().min(0),
+      poolMax: positiveInt,
+      storageSize,
+      replica: z.boolean(),
+      maxConnections: positiveInt,
+      resources,
+    }),
+    redis: z.strictObject({
+      maxmemory: z.string().regex(/^\d+(kb|mb|gb)$/, "must be a Redis size such as 256mb"),
+      maxmemoryPolicy: z.enum([
+        "allkeys-lru",
+        "allkeys-lfu",
+        "allkeys-random",
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-random",
+        "volatile-ttl",
+        "noeviction",
+      ]),
+      storageSize,
+      resources,
+    }),
+    ingress: z.strictObject({
+      host: hostName,
+      className: dnsLabel,
+      tls: z.discriminatedUnion("issuer", [
+        z.strictObject({ issuer: z.literal("self-signed") }),
+        z.strictObject({
+          issuer: z.literal("acme"),
+          server: z.url({ protocol: /^https$/ }),
+          email: z.email(),
+        }),
+      ]),
+      rateLimit: z.strictObject({ rps: positiveInt, burstMultiplier: positiveInt, connections: positiveInt }),
+    }),
+    monitoring: z.discriminatedUnion("enabled", [
+      z.strictObject({ enabled: z.literal(false) }),
+      z.strictObject({
+        enabled: z.literal(true),
+        grafanaHost: hostName,
+        scrapeInterval: duration,
+        evaluationInterval: duration,
+        retention: duration,
+        storageSize,
+        thresholds: monitoringThresholds.partial(),
+      }),
+    ]),
+    logShipping: z.discriminatedUnion("enabled", [
+      z.strictObject({ enabled: z.literal(false) }),
+      z.strictObject({
+        enabled: z.literal(true),
+        namespace: dnsLabel,
+        elasticsearch: z.strictObject({
+          host: hostName,
+          port,
+          tls: z.boolean(),
+          indexPrefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be a lower-case Elasticsearch index prefix"),
+          cidrs: z.array(cidr).min(1),
+        }),
+      }),
+    ]),
+    backups: z.strictObject({
+      schedule: cron,
+      pruneSchedule: cron,
+      verifySchedule: cron,
+      keepDaily: positiveInt,
+      keepWeekly: z.number().int().min(0),
+      keepMonthly: z.number().int().min(0),
+      storageSize,
+    }),
+    quota: z.strictObject({
+      requestsCpu: quantity,
+      requestsMemory: quantity,
+      limitsCpu: quantity,
+      limitsMemory: quantity,
+      pods: positiveInt,
+      persistentVolumeClaims: positiveInt,
+      requestsStorage: storageSize,
+    }),
+    cluster: z.strictObject({
+      /** Unset: the cluster's default StorageClass. */
+      storageClass: dnsLabel.optional(),
+      ingressControllerNamespace: dnsLabel,
+      dnsNamespace: dnsLabel,
+      dnsPodLabels: z.record(z.string(), z.string()),
+      apiServerCidrs: z.array(cidr).min(1),
+      apiServerPorts: z.array(port).min(1),
+      alertReceiverCidrs: z.array(cidr).min(1),
+    }),
+  })
+  .superRefine((s, ctx) => {
+    if (s.api.maxReplicas < s.api.minReplicas) {
+      ctx.addIssue({ code: "custom", path: ["api", "maxReplicas"], message: "must be at least api.minReplicas" });
+    }
+    if (s.database.poolMin > s.database.poolMax) {
+      ctx.addIssue({ code: "custom", path: ["database", "poolMin"], message: "must not exceed database.poolMax" });
+    }
+    // The active colour at its HPA ceiling, the idle colour at its floor, the worker and the migration Job each hold
+    // a pool; the exporter, backups and the replica need a few connections of their own.
+    const needed = s.database.poolMax * (s.api.maxReplicas + s.api.minReplicas + 2) + 5;
+    if (needed > s.database.maxConnections) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["database", "maxConnections"],
+        message: `must be at least ${needed}: poolMax × (api.maxReplicas + api.minReplicas + 2) + 5`,
+      });
+    }
+    if (s.logShipping.enabled && s.logShipping.namespace === s.namespace) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["logShipping", "namespace"],
+        message: "must differ from namespace: the log shipper needs host paths the restricted namespace forbids",
+      });
+    }
+  });
+
+export type Settings = z.infer<typeof schema>;
+export type Colour = z.infer<typeof colour>;
+export type Resources = z.infer<typeof resources>;
+export type MonitoringSettings = Extract<Settings["monitoring"], { enabled: true }>;
+export type LogShippingSettings = Extract<Settings["logShipping"], { enabled: true }>;
+export type AlertThresholdOverrides = MonitoringSettings["thresholds"];
+
+/** Thrown for any invalid stack config; the message names the stack and each offending key. */
+export class StackConfigError extends Error {
+  override name = "StackConfigError";
+}
+
+export const configKeys: readonly string[] = Object.keys(schema.shape);
+
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc === "" ? String(part) : `${acc}.${String(part)}`),
+    "",
+  );
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>(
+    (node, part) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[part] : undefined),
+    raw,
+  );
+}
+
+function describeIssue(stack: string, raw: Record<string, unknown>, issue: z.core.$ZodIssue): string {
+  const key = `${PROJECT}:${keyPath(issue.path)}`;
+  const missing = issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined;
+  const problem = missing ? `is required (${issue.message.replace(/, received undefined$/, "")})` : issue.message;
+  return `stack "${stack}": config key "${key}" ${problem}`;
+}
+
+/**
+ * Structured keys arrive as JSON text (the CLI serialises YAML maps that way); a value that is not JSON is passed
+ * on as the string it is, so the schema reports the type mismatch instead of a JSON syntax error.
+ */
+function decode(key: string, text: string | undefined): unknown {
+  if (text === undefined || stringKeys.has(key)) {
+    return text;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Validates one stack's config. `read` returns a key's raw config text (what `pulumi.Config.get` returns), so the
+ * same validation serves the program and the offline tools that read the stack files themselves.
+ */
+export function parseSettings(stack: string, read: (key: string) => string | undefined): Settings {
+  const raw = Object.fromEntries(configKeys.map((key) => [key, decode(key, read(key))]));
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new StackConfigError(parsed.error.issues.map((issue) => describeIssue(stack, raw, issue)).join("\n"));
+  }
+  return parsed.data;
+}
+
+/** Secret inputs, read apart from the schema so their values never pass through plain strings or error messages. */
+export interface SecretSettings {
+  /** Path to, or contents of, a kubeconfig; unset means the ambient kubeconfig. */
+  kubeconfig: pulumi.Output<string | undefined>;
+  /** Context inside that kubeconfig; unset means its current context. */
+  kubeContext: string | undefined;
+  /** PagerDuty Events v2 routing key of Alertmanager's paging receiver. */
+  pagerRoutingKey: pulumi.Output<string>;
+  /** Slack-compatible incoming webhook URL of Alertmanager's chat receiver. */
+  chatWebhookUrl: pulumi.Output<string>;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+export function loadSettings(): Settings {
+  const config = new pulumi.Config(PROJECT);
+  return parseSettings(pulumi.getStack(), (key) => config.get(key));
+}
+
+export function loadSecretSettings(): SecretSettings {
+  const config = new pulumi.Config(PROJECT);
+  return {
+    kubeconfig: pulumi.output(config.getSecret("kubeconfig")).apply(nonEmpty),
+    kubeContext: nonEmpty(config.get("kubeContext")),
+    pagerRoutingKey: pulumi.secret(config.getSecret("pagerRoutingKey") ?? ""),
+    chatWebhookUrl: pulumi.secret(config.getSecret("chatWebhookUrl") ?? ""),
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Every third-party image, pinned by tag in one place so an upgrade is one reviewed line. The service's own image
+ * comes from stack config (`image.repository` and `image.tag`).
+ */
+export const images = {
+  postgres: { repository: "postgres", tag: "17.6-alpine3.22" },
+  redis: { repository: "redis", tag: "7.4.5-alpine3.21" },
+  prometheus: { repository: "quay.io/prometheus/prometheus", tag: "v3.5.0" },
+  alertmanager: { repository: "quay.io/prometheus/alertmanager", tag: "v0.28.1" },
+  pushgateway: { repository: "quay.io/prometheus/pushgateway", tag: "v1.11.1" },
+  grafana: { repository: "docker.io/grafana/grafana", tag: "12.1.1" },
+  postgresExporter: { repository: "quay.io/prometheuscommunity/postgres-exporter", tag: "v0.17.1" },
+  redisExporter: { repository: "docker.io/oliver006/redis_exporter", tag: "v1.75.0" },
+  fluentBit: { repository: "cr.fluentbit.io/fluent/fluent-bit", tag: "4.0.7" },
+} as const;
+
+export type ThirdPartyImage = keyof typeof images;
+
+export function imageRef(image: { repository: string; tag: string }): string {
+  return `${image.repository}:${image.tag}`;
+}
+
+/**
+ * The numeric users the images run as. The service's comes from `USER 10001:10001` in service/Dockerfile; the
+ * others are the users their images create (postgres and redis alpine images: 70 and 999; nobody elsewhere), so
+ * files on their volumes stay readable after `fsGroup` applies.
+ */
+export const imageUsers = {
+  service: 10001,
+  postgres: 70,
+  redis: 999,
+  prometheus: 65534,
+  alertmanager: 65534,
+  pushgateway: 65534,
+  grafana: 472,
+  postgresExporter: 65534,
+  redisExporter: 59000,
+} as const;

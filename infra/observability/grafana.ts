@@ -1,0 +1,306 @@
+import { stringify } from "yaml";
+import { dashboardJson, q, stat, timeseries, type DashboardSpec } from "./panels";
+import { api, apiTraffic, backup, pg, redis, svc } from "./selectors";
+import {
+  mountPaths,
+  PROMETHEUS_DATASOURCE_UID,
+  prometheusService,
+  type ObservabilitySettings,
+} from "./settings";
+
+
+export function renderGrafanaDatasources(s: ObservabilitySettings): string {
+  return stringify({
+    apiVersion: 1,
+    datasources: [
+      {
+        name: "Prometheus",
+        uid: PROMETHEUS_DATASOURCE_UID,
+        type: "prometheus",
+        access: "proxy",
+        url: `http://${prometheusService.name}:${prometheusService.port}`,
+        isDefault: true,
+        editable: false,
+        // Lets Grafana size $__rate_interval and its step to the real scrape interval.
+        jsonData: { timeInterval: s.scrapeInterval, httpMethod: "POST" },
+      },
+      {
+        name: "Alertmanager",
+        uid: "alertmanager",
+        type: "alertmanager",
+        access: "proxy",
+        url: s.alertmanagerUrl,
+        editable: false,
+        jsonData: { implementation: "prometheus" },
+      },
+    ],
+  });
+}
+
+export function renderGrafanaDashboardProviders(): string {
+  return stringify({
+    apiVersion: 1,
+    providers: [
+      {
+        name: "football-prediction",
+        folder: "Football prediction",
+        type: "file",
+        // The dashboards are generated from code; edits in the UI would be lost on the next deployment.
+        disableDeletion: true,
+        allowUiUpdates: false,
+        updateIntervalSeconds: 60,
+        options: { path: mountPaths.grafanaDashboardsDir, foldersFromFilesStructure: false },
+      },
+    ],
+  });
+}
+
+function quantile(q: number, selector: string, by = ""): string {
+  return `histogram_quantile(${q}, sum by (le${by}) (rate(http_request_duration_seconds_bucket{${selector}}[5m])))`;
+}
+
+function kubernetesSection(s: ObservabilitySettings): DashboardSpec["sections"][number] {
+  const ns = `namespace="${s.namespace}"`;
+  const container = `${ns},container!="",container!="POD"`;
+  return {
+    title: "Pods",
+    panels: [
+      timeseries("CPU used / limit", "percentunit", [
+        q(
+          `sum by (pod) (rate(container_cpu_usage_seconds_total{${container}}[5m]))` +
+            ` / sum by (pod) (kube_pod_container_resource_limits{${ns},resource="cpu"})`,
+          "{{pod}}",
+        ),
+      ], { alertAbove: s.thresholds.cpuLimitRatio }),
+      timeseries("Memory used / limit", "percentunit", [
+        q(
+          `sum by (pod) (container_memory_working_set_bytes{${container}})` +
+            ` / sum by (pod) (kube_pod_container_resource_limits{${ns},resource="memory"})`,
+          "{{pod}}",
+        ),
+      ], { alertAbove: s.thresholds.memoryLimitRatio }),
+      timeseries("Container restarts (1h)", "short", [
+        q(`sum by (pod) (increase(kube_pod_container_status_restarts_total{${ns}}[1h]))`, "{{pod}}"),
+      ]),
+      timeseries("HPA replicas", "short", [
+        q(`kube_horizontalpodautoscaler_status_current_replicas{${ns}}`, "{{horizontalpodautoscaler}} current"),
+        q(`kube_horizontalpodautoscaler_spec_max_replicas{${ns}}`, "{{horizontalpodautoscaler}} max"),
+      ]),
+    ],
+  };
+}
+
+function serviceDashboard(s: ObservabilitySettings): DashboardSpec {
+  const t = s.thresholds;
+  const errorRatio = (by: string) =>
+    `sum${by} (rate(http_requests_total{${apiTraffic},status=~"5.."}[5m])) / sum${by} (rate(http_requests_total{${apiTraffic}}[5m]))`;
+  const cacheRate = (metric: string) => `sum by (cache) (rate(${metric}{${svc}}[5m]))`;
+  return {
+    uid: "fp-service",
+    title: `Football prediction: service (${s.environment})`,
+    tags: ["football-prediction", s.environment],
+    sections: [
+      {
+        title: "Overview",
+        panels: [
+          stat("Ready API pods", "short", `sum(service_ready{${api}})`, { alertBelow: 1 }),
+          stat("Requests / s", "reqps", `sum(rate(http_requests_total{${api}}[5m]))`),
+          stat("5xx ratio", "percentunit", errorRatio(""), { alertAbove: t.errorRatio }),
+          stat("p95 latency", "s", quantile(0.95, apiTraffic), { alertAbove: t.latencyP95Seconds }),
+        ],
+      },
+      {
+        title: "HTTP",
+        panels: [
+          timeseries("Request rate by route and status", "reqps", [
+            q(`sum by (route, status) (rate(http_requests_total{${api}}[5m]))`, "{{route}} {{status}}"),
+          ]),
+          timeseries("5xx ratio by route", "percentunit", [q(errorRatio(" by (route)"), "{{route}}")], {
+            alertAbove: t.errorRatio,
+          }),
+          timeseries("Latency percentiles", "s", [
+            q(quantile(0.5, apiTraffic), "p50"),
+            q(quantile(0.95, apiTraffic), "p95"),
+            q(quantile(0.99, apiTraffic), "p99"),
+          ], { alertAbove: t.latencyP95Seconds }),
+          timeseries("p95 latency by route", "s", [q(quantile(0.95, api, ", route"), "{{route}}")]),
+          timeseries("Ingress requests by status", "reqps", [
+            q(`sum by (status) (rate(nginx_ingress_controller_requests{namespace="${s.namespace}"}[5m]))`, "{{status}}"),
+          ]),
+          timeseries("Rate-limited requests / s", "reqps", [q(`sum(rate(rate_limited_requests_total{${svc}}[5m]))`, "429")]),
+        ],
+      },
+      {
+        title: "Predictions and model",
+        panels: [
+          timeseries("Predictions / s by league and source", "ops", [
+            q(`sum by (league, source) (rate(predictions_total{${svc}}[5m]))`, "{{league}} {{source}}"),
+          ]),
+          timeseries("Prediction failures / s by reason", "ops", [
+            q(`sum by (league, reason) (rate(prediction_failures_total{${svc}}[5m]))`, "{{league}} {{reason}}"),
+          ]),
+          timeseries("Model age", "s", [q(`max by (league) (model_age_seconds{${svc}})`, "{{league}}")], {
+            alertAbove: t.modelMaxAgeSeconds,
+          }),
+          timeseries("Model fit duration p95", "s", [
+            q(
+              `histogram_quantile(0.95, sum by (le, league) (rate(model_fit_duration_seconds_bucket{${svc}}[1h])))`,
+              "{{league}}",
+            ),
+          ]),
+        ],
+      },
+      {
+        title: "Cache and database pool",
+        panels: [
+          timeseries("Cache hit ratio", "percentunit", [
+            q(`${cacheRate("cache_hits_total")} / (${cacheRate("cache_hits_total")} + ${cacheRate("cache_misses_total")})`, "{{cache}}"),
+          ], { alertBelow: t.cacheHitRatioMin }),
+          timeseries("Cache errors / s and circuit breaker", "short", [
+            q(`sum by (operation) (rate(cache_errors_total{${svc}}[5m]))`, "errors {{operation}}"),
+            q(`max(cache_circuit_open{${svc}})`, "circuit open"),
+          ]),
+          timeseries("Database pool connections", "short", [
+            q(`sum by (state) (db_pool_connections{${svc}})`, "{{state}}"),
+            q(`sum(db_pool_max_connections{${svc}})`, "max"),
+          ]),
+          timeseries("Event loop lag p99", "s", [
+            q(`max by (pod) (nodejs_eventloop_lag_p99_seconds{${svc}})`, "lag {{pod}}"),
+          ]),
+          timeseries("Resident memory", "bytes", [q(`sum by (pod) (process_resident_memory_bytes{${svc}})`, "{{pod}}")]),
+        ],
+      },
+      kubernetesSection(s),
+    ],
+  };
+}
+
+function volumeUsage(namespace: string) {
+  const ns = `namespace="${namespace}"`;
+  return q(
+    `max by (persistentvolumeclaim) (kubelet_volume_stats_used_bytes{${ns}} / kubelet_volume_stats_capacity_bytes{${ns}})`,
+    "{{persistentvolumeclaim}}",
+  );
+}
+
+function datastoresDashboard(s: ObservabilitySettings): DashboardSpec {
+  const t = s.thresholds;
+  const replication = s.postgresReplica
+    ? [
+        timeseries("Replication lag", "s", [q(`max by (pod) (pg_replication_lag_seconds{${pg}})`, "{{pod}}")], {
+          alertAbove: t.replicationLagSeconds,
+        }),
+      ]
+    : [];
+  const keyspace = (metric: string) => `sum(rate(${metric}{${redis}}[5m]))`;
+  return {
+    uid: "fp-datastores",
+    title: `Football prediction: PostgreSQL and Redis (${s.environment})`,
+    tags: ["football-prediction", s.environment],
+    sections: [
+      {
+        title: "PostgreSQL",
+        panels: [
+          stat("PostgreSQL up", "short", `min(pg_up{${pg}})`, { alertBelow: 1 }),
+          stat(
+            "Connections used",
+            "percentunit",
+            `max(sum by (pod) (pg_stat_activity_count{${pg}}) / max by (pod) (pg_settings_max_connections{${pg}}))`,
+            { alertAbove: t.postgresConnectionSaturation },
+          ),
+          stat("Database size", "bytes", `sum(pg_database_size_bytes{${pg}})`),
+          stat("Longest transaction", "s", `max(pg_stat_activity_max_tx_duration{${pg}})`, {
+            alertAbove: t.longTransactionSeconds,
+          }),
+          timeseries("Connections by state", "short", [
+            q(`sum by (state) (pg_stat_activity_count{${pg}})`, "{{state}}"),
+            q(`max(pg_settings_max_connections{${pg}})`, "max_connections"),
+          ]),
+          timeseries("Longest transaction by database", "s", [
+            q(`max by (datname) (pg_stat_activity_max_tx_duration{${pg}})`, "{{datname}}"),
+          ], { alertAbove: t.longTransactionSeconds }),
+          timeseries("Commits and rollbacks / s", "ops", [
+            q(`sum by (datname) (rate(pg_stat_database_xact_commit{${pg}}[5m]))`, "commit {{datname}}"),
+            q(`sum by (datname) (rate(pg_stat_database_xact_rollback{${pg}}[5m]))`, "rollback {{datname}}"),
+          ]),
+          timeseries("Deadlocks / s", "ops", [q(`sum by (datname) (rate(pg_stat_database_deadlocks{${pg}}[5m]))`, "{{datname}}")]),
+          ...replication,
+        ],
+      },
+      {
+        title: "Redis",
+        panels: [
+          stat("Redis up", "short", `min(redis_up{${redis}})`, { alertBelow: 1 }),
+          stat(
+            "Memory used / maxmemory",
+            "percentunit",
+            `max(redis_memory_used_bytes{${redis}} / (redis_memory_max_bytes{${redis}} > 0))`,
+            { alertAbove: t.redisMemoryRatio },
+          ),
+          stat("Connected clients", "short", `sum(redis_connected_clients{${redis}})`),
+          stat("Keys", "short", `sum(redis_db_keys{${redis}})`),
+          timeseries("Memory", "bytes", [
+            q(`sum(redis_memory_used_bytes{${redis}})`, "used"),
+            q(`max(redis_memory_max_bytes{${redis}})`, "maxmemory"),
+          ]),
+          timeseries("Evicted and expired keys / s", "ops", [
+            q(keyspace("redis_evicted_keys_total"), "evicted"),
+            q(keyspace("redis_expired_keys_total"), "expired"),
+          ]),
+          timeseries("Keyspace hit ratio", "percentunit", [
+            q(
+              `${keyspace("redis_keyspace_hits_total")} / (${keyspace("redis_keyspace_hits_total")} + ${keyspace("redis_keyspace_misses_total")})`,
+              "hit ratio",
+            ),
+          ]),
+          timeseries("Commands / s", "ops", [q(keyspace("redis_commands_processed_total"), "commands")]),
+        ],
+      },
+      {
+        title: "Volumes",
+        panels: [timeseries("Volume usage", "percentunit", [volumeUsage(s.namespace)], { alertAbove: t.pvcUsageRatio })],
+      },
+    ],
+  };
+}
+
+function backupsDashboard(s: ObservabilitySettings): DashboardSpec {
+  const t = s.thresholds;
+  const age = `time() - max by (database) (backup_last_success_timestamp_seconds{${backup}})`;
+  return {
+    uid: "fp-backups",
+    title: `Football prediction: backups (${s.environment})`,
+    tags: ["football-prediction", s.environment],
+    sections: [
+      {
+        title: "Backups",
+        panels: [
+          stat("Age of the last backup", "s", `max(${age})`, { alertAbove: t.backupMaxAgeSeconds }),
+          stat("Last verification", "short", `min(backup_verify_success{${backup}})`, { alertBelow: 1 }),
+          stat(
+            "Age of the last verification",
+            "s",
+            `time() - min(backup_verify_last_run_timestamp_seconds{${backup}})`,
+          ),
+          stat("Last backup size", "bytes", `sum(backup_size_bytes{${backup}})`),
+          timeseries("Age of the last backup", "s", [q(age, "{{database}}")], { alertAbove: t.backupMaxAgeSeconds }),
+          timeseries("Verification result", "short", [q(`min by (database) (backup_verify_success{${backup}})`, "{{database}}")], {
+            alertBelow: 1,
+          }),
+          timeseries("Backup size", "bytes", [q(`max by (database) (backup_size_bytes{${backup}})`, "{{database}}")]),
+          timeseries("Backup duration", "s", [q(`max by (database) (backup_duration_seconds{${backup}})`, "{{database}}")]),
+          timeseries("Volume usage", "percentunit", [volumeUsage(s.namespace)], { alertAbove: t.pvcUsageRatio }),
+        ],
+      },
+    ],
+  };
+}
+
+/** File name → dashboard JSON, for the directory the dashboard provider reads. */
+export function renderGrafanaDashboards(s: ObservabilitySettings): Record<string, string> {
+  return {
+    "football-prediction-service.json": dashboardJson(serviceDashboard(s)),
+    "football-prediction-datastores.json": dashboardJson(datastoresDashboard(s)),
+    "football-prediction-backups.json": dashboardJson(backupsDashboard(s)),
+  };
+}

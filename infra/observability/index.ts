@@ -1,0 +1,19 @@
+/**
+ * Monitoring of one stack, rendered as the files the Pulumi program mounts: Prometheus configuration and alert
+ * rules, Alertmanager configuration, Grafana provisioning and dashboards. Metric names and labels follow
+ * docs/service-interface.md; each alert's runbook is a section of docs/runbooks.md.
+ */
+export {
+  defaultThresholds,
+  jobs,
+  mountPaths,
+  prometheusService,
+  PROMETHEUS_DATASOURCE_UID,
+  RUNBOOK_BASE_URL,
+  type AlertThresholds,
+  type ObservabilitySettings,
+} from "./settings";
+export { renderPrometheusConfig } from "./prometheus";
+export { alertGroups, renderAlertRules, runbookUrl, type AlertGroup, type AlertRule } from "./rules";
+export { receiverNames, renderAlertmanagerConfig } from "./alertmanager";
+export { renderGrafanaDashboardProviders, renderGrafanaDashboards, renderGrafanaDatasources } from "./grafana";

@@ -1,0 +1,14 @@
+import { jobs } from "./settings";
+
+/** Label matchers shared by the alert rules and the dashboards, so both always select the same series. */
+
+export const svc = `job="${jobs.service}"`;
+export const api = `${svc},component="api"`;
+/**
+ * API requests from clients: probes and scrapes are left out, or their steady trickle of fast 200s (and
+ * /ready's 503s during an outage, which readiness alerts already report) would skew latency and error ratios.
+ */
+export const apiTraffic = `${api},route!~"/health|/ready|/metrics"`;
+export const pg = `job="${jobs.postgresExporter}"`;
+export const redis = `job="${jobs.redisExporter}"`;
+export const backup = `job="${jobs.backup}"`;

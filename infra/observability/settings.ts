@@ -1,0 +1,95 @@
+/** Alert thresholds that differ between environments; every ratio is a fraction (0.01 = 1%). */
+export interface AlertThresholds {
+  /** 5xx responses over all API responses. */
+  errorRatio: number;
+  latencyP95Seconds: number;
+  /** Oldest model an API pod may serve: the refit interval plus the time a refit may take. */
+  modelMaxAgeSeconds: number;
+  /** Longest gap since the last successful backup: the backup schedule plus its slack. */
+  backupMaxAgeSeconds: number;
+  pvcUsageRatio: number;
+  /** PostgreSQL connections over max_connections. */
+  postgresConnectionSaturation: number;
+  replicationLagSeconds: number;
+  longTransactionSeconds: number;
+  /** Redis used memory over maxmemory. */
+  redisMemoryRatio: number;
+  /** Cache hits over lookups, per cache, below which the cache has stopped doing its job. */
+  cacheHitRatioMin: number;
+  /** Failed predictions over all prediction attempts. */
+  predictionFailureRatio: number;
+  cpuLimitRatio: number;
+  memoryLimitRatio: number;
+}
+
+export interface ObservabilitySettings {
+  /** Stack name (`dev`, `staging`, `prod`...); Prometheus attaches it to every alert as the `environment` label. */
+  environment: string;
+  /** The stack's namespace: the only one whose pods Prometheus discovers and whose cluster metrics it keeps. */
+  namespace: string;
+  scrapeInterval: string;
+  evaluationInterval: string;
+  /** Base URL of Alertmanager as Prometheus reaches it, e.g. `http://alertmanager:9093`. */
+  alertmanagerUrl: string;
+  /** Base URL of the Pushgateway the backup jobs push to, e.g. `http://pushgateway:9091`. */
+  pushgatewayUrl: string;
+  /** Whether a streaming replica runs, so that replication lag is worth alerting on. */
+  postgresReplica: boolean;
+  hpaMaxReplicas: number;
+  thresholds: AlertThresholds;
+  /**
+   * Files (mounted from a Secret) that hold the receivers' secrets, so no secret lands in a ConfigMap.
+   * `pagerUrlFile` holds the PagerDuty Events v2 routing key (the installed Alertmanager 0.25 has no `url_file`
+   * for webhooks, but reads the PagerDuty key from a file); `chatUrlFile` holds a Slack-compatible incoming
+   * webhook URL.
+   */
+  receivers: { pagerUrlFile: string; chatUrlFile: string };
+}
+
+export const defaultThresholds: AlertThresholds = {
+  errorRatio: 0.01,
+  latencyP95Seconds: 0.5,
+  // MODEL_REFIT_INTERVAL_MINUTES defaults to 6 hours; half an hour more covers a slow refit and its rollout.
+  modelMaxAgeSeconds: 6.5 * 3600,
+  // A daily backup plus two hours for a slow or retried run.
+  backupMaxAgeSeconds: 26 * 3600,
+  pvcUsageRatio: 0.85,
+  postgresConnectionSaturation: 0.8,
+  replicationLagSeconds: 60,
+  longTransactionSeconds: 300,
+  redisMemoryRatio: 0.9,
+  cacheHitRatioMin: 0.5,
+  predictionFailureRatio: 0.05,
+  cpuLimitRatio: 0.9,
+  memoryLimitRatio: 0.9,
+};
+
+/** Scrape job names; rules and dashboards select on them, so they are defined once. */
+export const jobs = {
+  service: "football-prediction",
+  postgresExporter: "postgres-exporter",
+  redisExporter: "redis-exporter",
+  ingressNginx: "ingress-nginx",
+  pushgateway: "pushgateway",
+  kubeStateMetrics: "kube-state-metrics",
+  kubelet: "kubelet",
+  cadvisor: "cadvisor",
+  prometheus: "prometheus",
+  /** Not a scrape job: the job label the backup commands push under, kept by the Pushgateway's honor_labels. */
+  backup: "backup",
+} as const;
+
+/** Where the rendered files are mounted in the cluster. */
+export const mountPaths = {
+  prometheusRulesDir: "/etc/prometheus/rules",
+  grafanaProvisioningDir: "/etc/grafana/provisioning",
+  grafanaDashboardsDir: "/var/lib/grafana/dashboards",
+} as const;
+
+/** Grafana reaches Prometheus through this Service in the stack's namespace. */
+export const prometheusService = { name: "prometheus", port: 9090 } as const;
+
+export const RUNBOOK_BASE_URL = "https://github.com/football-prediction/football-prediction/blob/main/docs/runbooks.md";
+
+/** Shared by the provisioned datasource and every dashboard panel, so panels never depend on a default. */
+export const PROMETHEUS_DATASOURCE_UID = "prometheus";

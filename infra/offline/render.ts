@@ -1,0 +1,212 @@
+/**
+ * Runs the real Pulumi program for one stack under Pulumi's mock runtime: no CLI, no cluster, no network.
+ *
+ * Stable API (tests, `npm run preview`, and the policy pack's offline runner use it):
+ *
+ *   renderStack(stack: string, overrides?: Record<string, unknown>): Promise<RenderedStack>
+ *
+ * - `stack`: dev | test | staging | prod; its config is Pulumi.yaml's defaults overlaid by
+ *   stacks/Pulumi.<stack>.yaml, exactly what the CLI would pass.
+ * - `overrides`: config changes applied last, by path relative to the project namespace, like
+ *   `pulumi config set --path`: `{ "image.tag": "latest" }`, `{ "api.minReplicas": 0 }`; `undefined` removes a key.
+ * - Resolves to a `RenderedStack` once every registration has finished; rejects with the program's error (for a
+ *   bad config: `stack "prod": config key "football-prediction:image.tag" must not be "latest"`).
+ *
+ * Each resource carries its plain `inputs` with secrets unwrapped (what a policy sees as `props`), the paths
+ * that were secret, and its dependencies. A policy runner takes `{ type, name, urn, props: inputs }`.
+ *
+ * Mocks and config are process-wide in @pulumi/pulumi, so renders run one at a time (calls are queued).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { randomBytes } from "node:crypto";
+import program from "../index";
+import { PROJECT } from "../config";
+import { loadStackConfig } from "./stackConfig";
+
+export interface RenderedResource {
+  /** Pulumi type token, e.g. `kubernetes:apps/v1:Deployment`. */
+  type: string;
+  /** Pulumi logical name. */
+  name: string;
+  urn: string;
+  /** URN of the parent resource (the stack for top-level components). */
+  parent?: string;
+  /** True for provider-managed resources, false for components and the stack. */
+  custom: boolean;
+  /** Inputs as registered, with every secret replaced by its plain value. */
+  inputs: Record<string, unknown>;
+  /** Paths in `inputs` (`stringData`, `spec.containers[0].env`) whose values were Pulumi secrets. */
+  secretPaths: string[];
+  /** URNs this resource depends on: explicit `dependsOn` and those implied by its inputs. */
+  dependsOn: string[];
+}
+
+export interface RenderedStack {
+  stack: string;
+  resources: RenderedResource[];
+  /** Stack outputs, resolved (secret outputs keep their plain value here; see `secretOutputs`). */
+  outputs: Record<string, unknown>;
+  /** Names of outputs that are Pulumi secrets. */
+  secretOutputs: string[];
+  /** Every string that reached a resource as a secret. */
+  secretValues: string[];
+  /** Values the mocked @pulumi/random generated: none may appear anywhere except under a secret path. */
+  generatedSecrets: string[];
+}
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecretEnvelope(value: unknown): value is { value: unknown } {
+  return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+function childPath(parent: string, key: string | number): string {
+  return typeof key === "number" ? `${parent}[${key}]` : parent === "" ? key : `${parent}.${key}`;
+}
+
+function collectStrings(value: unknown, into: Set<string>): void {
+  if (typeof value === "string") {
+    into.add(value);
+  } else if (Array.isArray(value)) {
+    value.forEach((v) => collectStrings(v, into));
+  } else if (value !== null && typeof value === "object") {
+    Object.values(value).forEach((v) => collectStrings(v, into));
+  }
+}
+
+/** Replaces secret envelopes by their values, recording where they were and what they held. */
+function unwrapSecrets(value: unknown, at: string, paths: string[], values: Set<string>): unknown {
+  if (isSecretEnvelope(value)) {
+    paths.push(at);
+    collectStrings(value.value, values);
+    return unwrapSecrets(value.value, at, [], values);
+  }
+  if (Array.isArray(value)) {
+    return value.map((v, i) => unwrapSecrets(v, childPath(at, i), paths, values));
+  }
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, childPath(at, k), paths, values)]),
+    );
+  }
+  return value;
+}
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+function generatePassword(length: number): string {
+  return [...randomBytes(length)].map((b) => ALPHANUMERIC[b % ALPHANUMERIC.length]).join("");
+}
+
+/** The parts of a RegisterResourceRequest the recorder reads. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getDependenciesList(): string[];
+  getObject(): unknown;
+}
+type Callback = (err: unknown, response?: { getUrn(): string }) => void;
+interface RecordableMonitor {
+  registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
+}
+
+async function runProgram(stack: string, overrides: Record<string, unknown>): Promise<RenderedStack> {
+  const generatedSecrets: string[] = [];
+  const mocks: pulumi.runtime.Mocks = {
+    newResource(args) {
+      const state: Record<string, unknown> = { ...args.inputs };
+      if (args.type === "random:index/randomPassword:RandomPassword") {
+        const result = generatePassword(Number(args.inputs.length));
+        generatedSecrets.push(result);
+        state.result = result;
+      }
+      return { id: `${args.name}-id`, state };
+    },
+    call: () => ({}),
+  };
+  await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+
+  const resources: RenderedResource[] = [];
+  const secretValues = new Set<string>();
+  const monitor = pulumi.runtime.getMonitor() as unknown as RecordableMonitor;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const secretPaths: string[] = [];
+    const registered = pulumi.runtime.deserializeProperties(
+      req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0],
+    );
+    const inputs = unwrapSecrets(registered, "", secretPaths, secretValues);
+    return register(req, (err, response) => {
+      if (!err && response) {
+        resources.push({
+          type: req.getType(),
+          name: req.getName(),
+          urn: response.getUrn(),
+          parent: req.getParent() || undefined,
+          custom: req.getCustom(),
+          inputs: inputs as Record<string, unknown>,
+          secretPaths,
+          dependsOn: req.getDependenciesList(),
+        });
+      }
+      callback(err, response);
+    });
+  };
+
+  const { values, secretKeys } = loadStackConfig(stack, overrides);
+  pulumi.runtime.setAllConfig(values, secretKeys);
+
+  let stackOutputs: Record<string, unknown> = {};
+  let programError: unknown;
+  // As the CLI does: the default-exported function runs inside the root Stack resource. Its error is kept and
+  // rethrown once the runtime is idle, so it rejects this render instead of surfacing as an unhandled rejection.
+  await pulumi.runtime.runInPulumiStack(async () => {
+    try {
+      stackOutputs = await program();
+    } catch (err) {
+      programError = err;
+    }
+    return stackOutputs;
+  });
+  // Lets every pending registration finish (resources whose inputs waited on other outputs) before returning.
+  await pulumi.runtime.disconnect();
+  if (programError !== undefined) {
+    throw programError;
+  }
+
+  const outputs: Record<string, unknown> = {};
+  const secretOutputs: string[] = [];
+  for (const [key, value] of Object.entries(stackOutputs)) {
+    const output: pulumi.Output<unknown> = pulumi.output(value as pulumi.Input<unknown>);
+    if (await pulumi.isSecret(output)) {
+      secretOutputs.push(key);
+    }
+    outputs[key] = await new Promise((resolve) => output.apply(resolve));
+  }
+  return { stack, resources, outputs, secretOutputs, secretValues: [...secretValues], generatedSecrets };
+}
+
+/**
+ * Pulumi records a stack trace for every promise it tracks; under ts-node each is source-mapped, which costs more
+ * than the rest of a render. V8's own formatting is used meanwhile (stacks point into the transpiled JavaScript).
+ */
+async function withPlainStackTraces<T>(run: () => Promise<T>): Promise<T> {
+  const prepare = Error.prepareStackTrace;
+  Reflect.deleteProperty(Error, "prepareStackTrace");
+  try {
+    return await run();
+  } finally {
+    Object.assign(Error, { prepareStackTrace: prepare });
+  }
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+export function renderStack(stack: string, overrides: Record<string, unknown> = {}): Promise<RenderedStack> {
+  const run = queue.then(() => withPlainStackTraces(() => runProgram(stack, overrides)));
+  queue = run.catch(() => undefined);
+  return run;
+}

@@ -1,0 +1,197 @@
+// The image's runtime stage, reproduced without Docker: the production dependency set from the lockfile, the
+// compiled service and its data, laid out at the Dockerfile's paths and run with its ENTRYPOINT, CMD and ENV, the
+// way the cluster runs it: the migration Job's `migrate` and `seed` against a fresh PostgreSQL database, then
+// `serve`. A module that only resolves through a dev dependency, a file read from outside the image, or a command
+// that needs the sources fails here instead of in the cluster. (The embedded-database path of a bare `docker run`
+// is exercised on the real image by the deploy workflow's image job.)
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "pg";
+import { REPO_ROOT, envOf, execForm, lastOf, readDockerfile, workdirOf, type Stage } from "./dockerfile";
+import { runSmokeTest } from "./smokeTest";
+
+/** The machine's PostgreSQL (trust auth, as scripts/setup.sh and the pull-request workflow provide). */
+const ADMIN_URL = process.env.PRODUCTION_IMAGE_TEST_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+/** The image's root; container paths map into a scratch directory so the run never touches the working tree. */
+const IMAGE_ROOT = "/app";
+
+const runtime = readDockerfile().stages.at(-1) as Stage;
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(" ")} exited with ${code}:\n${output.slice(-4000)}`)),
+    );
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+}
+
+async function admin<T>(use: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+describe("the image's runtime stage, without Docker", () => {
+  const database = `fp_image_test_${process.pid}_${randomBytes(3).toString("hex")}`;
+  let scratch: string;
+  let service: ChildProcess | undefined;
+  let logs = "";
+  let baseUrl = "";
+
+  /** A container path (/app/..., /tmp/...) as a path under the scratch directory. */
+  const hostPath = (containerPath: string): string => path.join(scratch, containerPath);
+  const entrypoint = (): string[] => {
+    const form = execForm(lastOf(runtime, "ENTRYPOINT")?.args ?? "");
+    assert.ok(form !== undefined && form[0] === "node", "ENTRYPOINT must be the exec form of node");
+    return form;
+  };
+
+  /**
+   * Only what the image sets, its /tmp paths moved into the scratch directory, plus the database: no REDIS_URL or
+   * other setting leaks in from the developer's shell. PATH stays the host's (the image's adds the PostgreSQL client
+   * directory, which these commands never use), and node is this process's own Node 24.
+   */
+  const imageEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${database}`;
+    const fromImage = Object.entries(envOf(runtime))
+      .filter(([name]) => name !== "PATH")
+      .map(([name, value]) => [name, value.startsWith("/tmp") ? hostPath(value) : value]);
+    return { PATH: process.env.PATH, ...Object.fromEntries(fromImage), DATABASE_URL: url.toString(), LOG_LEVEL: "warn", ...extra };
+  };
+
+  const runCommand = (command: string) =>
+    run(process.execPath, [...entrypoint().slice(1), command], hostPath(workdirOf(runtime)), imageEnv());
+
+  before(async function () {
+    this.timeout(600_000);
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), "fp-image-"));
+    // Node resolves modules by walking up from the script; outside the checkout, only the installed set is reachable.
+    assert.ok(!scratch.startsWith(REPO_ROOT + path.sep));
+    const app = hostPath(IMAGE_ROOT);
+    fs.mkdirSync(path.join(app, "service"), { recursive: true });
+    fs.mkdirSync(hostPath("/tmp"));
+    for (const file of ["package.json", "package-lock.json", "service/package.json"]) {
+      fs.copyFileSync(path.join(REPO_ROOT, file), path.join(app, file));
+    }
+
+    // The Dockerfile's deps stage.
+    const install = run(
+      "npm",
+      ["ci", "-w", "service", "--omit=dev", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund"],
+      app,
+    );
+    // The Dockerfile's build stage runs `npm run build -w service`; the same compiler call, aimed at the scratch tree.
+    const buildScript = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "service/package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    }).scripts.build;
+    assert.equal(buildScript, "tsc -p tsconfig.build.json", "update this reproduction when the build script changes");
+    const build = run(
+      process.execPath,
+      [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", path.join(app, "service/dist")],
+      path.join(REPO_ROOT, "service"),
+    );
+    const createDatabase = admin((client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`));
+    await Promise.all([install, build, createDatabase]);
+    fs.cpSync(path.join(REPO_ROOT, "service/data"), path.join(app, "service/data"), { recursive: true });
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    if (service !== undefined && service.exitCode === null && service.signalCode === null) {
+      service.kill("SIGKILL");
+      await exited(service);
+    }
+    await admin((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(database)} WITH (FORCE)`));
+    if (scratch !== undefined) fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it("installs no development dependency", () => {
+    for (const devOnly of ["typescript", "ts-node", "mocha", "eslint", "@pulumi/pulumi", "pino-pretty"]) {
+      assert.ok(!fs.existsSync(hostPath(`${IMAGE_ROOT}/node_modules/${devOnly}`)), `${devOnly} is in the production set`);
+    }
+  });
+
+  it("runs the migration Job's commands: migrate, then seed", async function () {
+    this.timeout(180_000);
+    await runCommand("migrate");
+    await runCommand("seed");
+  });
+
+  it("serves with the image's entry command and answers /health", async function () {
+    this.timeout(120_000);
+    const cmd = execForm(lastOf(runtime, "CMD")?.args ?? "");
+    assert.ok(cmd !== undefined, "CMD must use the exec form");
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    service = spawn(process.execPath, [...entrypoint().slice(1), ...cmd], {
+      cwd: hostPath(workdirOf(runtime)),
+      env: imageEnv({ PORT: String(port) }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    service.stdout?.on("data", (chunk: Buffer) => (logs = (logs + chunk.toString()).slice(-8000)));
+    service.stderr?.on("data", (chunk: Buffer) => (logs = (logs + chunk.toString()).slice(-8000)));
+
+    const deadline = Date.now() + 100_000;
+    let status: number | undefined;
+    while (status !== 200 && Date.now() < deadline) {
+      if (service.exitCode !== null || service.signalCode !== null) {
+        assert.fail(`the service exited (${service.exitCode ?? service.signalCode}) before answering /health:\n${logs}`);
+      }
+      status = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2_000) }).then(
+        (response) => response.status,
+        () => undefined,
+      );
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.equal(status, 200, `/health did not answer 200 in time:\n${logs}`);
+  });
+
+  it("passes the post-deploy smoke test: /health, /ready and a prediction", async function () {
+    this.timeout(120_000);
+    assert.ok(service !== undefined, "the service did not start");
+    const { status, output } = await runSmokeTest(baseUrl, { SMOKE_ATTEMPTS: "90", SMOKE_INTERVAL_SECONDS: "1" });
+    assert.equal(status, 0, `${output}\n${logs}`);
+  });
+
+  it("drains and exits 0 on SIGTERM, the image's STOPSIGNAL", async function () {
+    this.timeout(60_000);
+    assert.ok(service !== undefined, "the service did not start");
+    assert.equal(lastOf(runtime, "STOPSIGNAL")?.args, "SIGTERM");
+    service.kill("SIGTERM");
+    const { code, signal } = await exited(service);
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, logs);
+  });
+});

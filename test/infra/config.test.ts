@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { parseSettings, PROJECT, StackConfigError, type Settings } from "../../infra/config";
+import { renderStack } from "../../infra/offline/render";
+import { loadStackConfig, STACKS } from "../../infra/offline/stackConfig";
+
+/** Validates a stack file with `overrides` applied (keys as for `pulumi config set --path`). */
+function settingsWith(stack: string, overrides: Record<string, unknown>): Settings {
+  const { values } = loadStackConfig(stack, overrides);
+  return parseSettings(stack, (key) => values[`${PROJECT}:${key}`]);
+}
+
+function rejects(stack: string, overrides: Record<string, unknown>, message: RegExp): void {
+  assert.throws(() => settingsWith(stack, overrides), (error: Error) => {
+    assert.ok(error instanceof StackConfigError, `expected a StackConfigError, got ${error.name}`);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe("infrastructure: stack config validation", function () {
+  this.timeout(60_000);
+
+  it("accepts the four stack files as they are", () => {
+    for (const stack of STACKS) {
+      assert.equal(settingsWith(stack, {}).namespace, `football-prediction-${stack}`);
+    }
+  });
+
+  it("applies Pulumi.yaml defaults that a stack file leaves out", () => {
+    const settings = settingsWith("dev", {});
+    assert.equal(settings.cluster.ingressControllerNamespace, "ingress-nginx");
+    assert.deepEqual(settings.cluster.apiServerPorts, [443, 6443]);
+  });
+
+  it("names the stack and key of a missing key", () => {
+    rejects("prod", { api: undefined }, /^stack "prod": config key "football-prediction:api" is required/m);
+    rejects("test", { "database.poolMax": undefined }, /stack "test": config key "football-prediction:database\.poolMax" is required/);
+    rejects("dev", { namespace: undefined }, /stack "dev": config key "football-prediction:namespace" is required/);
+  });
+
+  it("names the stack and key of a value of the wrong type", () => {
+    rejects("staging", { "api.minReplicas": "three" }, /stack "staging": config key "football-prediction:api\.minReplicas" .*expected number, received string/);
+    rejects("dev", { "database.replica": "yes" }, /stack "dev": config key "football-prediction:database\.replica" .*expected boolean/);
+    rejects("prod", { logLevel: "loud" }, /stack "prod": config key "football-prediction:logLevel" /);
+  });
+
+  it("rejects replicas below 1 and bounds that cross", () => {
+    rejects("prod", { "api.minReplicas": 0 }, /stack "prod": config key "football-prediction:api\.minReplicas" .*>=1/);
+    rejects("prod", { "api.maxReplicas": 2 }, /stack "prod": config key "football-prediction:api\.maxReplicas" must be at least api\.minReplicas/);
+  });
+
+  it("rejects the latest tag, for the release and for a staged colour", () => {
+    rejects("prod", { "image.tag": "latest" }, /stack "prod": config key "football-prediction:image\.tag" must not be "latest"/);
+    rejects("dev", { "blueGreen.tags.green": "latest" }, /stack "dev": config key "football-prediction:blueGreen\.tags\.green" must not be "latest"/);
+  });
+
+  it("rejects misspelt keys instead of ignoring them", () => {
+    rejects("test", { "api.minReplica": 2 }, /stack "test": config key "football-prediction:api" .*minReplica/);
+  });
+
+  it("checks that the database can take every pool", () => {
+    rejects("prod", { "database.maxConnections": 100 }, /config key "football-prediction:database\.maxConnections" must be at least 305/);
+  });
+
+  it("asks for the ACME server and e-mail only with the ACME issuer", () => {
+    rejects("prod", { "ingress.tls": { issuer: "acme" } }, /config key "football-prediction:ingress\.tls\.server" is required/);
+    assert.equal(settingsWith("prod", { "ingress.tls": { issuer: "self-signed" } }).ingress.tls.issuer, "self-signed");
+  });
+
+  it("fails the program itself with the same messages", async () => {
+    await assert.rejects(
+      renderStack("prod", { "image.tag": "latest", "api.minReplicas": 0 }),
+      (error: Error) => {
+        assert.match(error.message, /stack "prod": config key "football-prediction:image\.tag" must not be "latest"/);
+        assert.match(error.message, /stack "prod": config key "football-prediction:api\.minReplicas"/);
+        return true;
+      },
+    );
+  });
+});

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { manifests, type Manifest } from "../../infra/offline/manifests";
+import { renderStack, type RenderedStack } from "../../infra/offline/render";
+
+/** A loosely typed Kubernetes object: the tests read fields by path and assert on what they find. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type K8sObject = Record<string, any>;
+
+const renders = new Map<string, Promise<RenderedStack>>();
+
+/** Each stack renders once per mocha run, however many test files read it. */
+export function rendered(stack: string): Promise<RenderedStack> {
+  let render = renders.get(stack);
+  if (render === undefined) {
+    render = renderStack(stack);
+    renders.set(stack, render);
+  }
+  return render;
+}
+
+export function objects(stack: RenderedStack): Manifest[] {
+  return manifests(stack);
+}
+
+export function objectKey(object: K8sObject): string {
+  return `${object.kind} ${object.metadata?.namespace ?? "-"}/${object.metadata?.name}`;
+}
+
+export function findObject(stack: RenderedStack, kind: string, name: string, namespace?: string): K8sObject {
+  const found = objects(stack).filter(
+    (m) =>
+      m.object.kind === kind &&
+      (m.object.metadata as K8sObject).name === name &&
+      (namespace === undefined || (m.object.metadata as K8sObject).namespace === namespace),
+  );
+  assert.equal(found.length, 1, `${stack.stack}: expected one ${kind} ${name}, found ${found.length}`);
+  return found[0].object as K8sObject;
+}
+
+export function hasObject(stack: RenderedStack, kind: string, name: string): boolean {
+  return objects(stack).some((m) => m.object.kind === kind && (m.object.metadata as K8sObject).name === name);
+}
+
+export interface PodTemplate {
+  owner: string;
+  kind: string;
+  namespace: string;
+  labels: Record<string, string>;
+  spec: K8sObject;
+}
+
+/** Every pod template of every workload kind, CronJobs included. */
+export function podTemplates(stack: RenderedStack): PodTemplate[] {
+  return objects(stack).flatMap(({ object }) => {
+    const o = object as K8sObject;
+    const template =
+      o.kind === "CronJob"
+        ? o.spec.jobTemplate.spec.template
+        : ["Deployment", "StatefulSet", "DaemonSet", "Job"].includes(o.kind)
+          ? o.spec.template
+          : undefined;
+    return template === undefined
+      ? []
+      : [{ owner: objectKey(o), kind: o.kind, namespace: o.metadata.namespace, labels: template.metadata.labels, spec: template.spec }];
+  });
+}
+
+export function containersOf(spec: K8sObject): K8sObject[] {
+  return [...(spec.initContainers ?? []), ...spec.containers];
+}
+
+export function envOf(container: K8sObject, name: string): K8sObject | undefined {
+  return (container.env ?? []).find((e: K8sObject) => e.name === name);
+}
+
+/** True when every label of `selector` is on `labels`. */
+export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { manifests, REDACTED, writeManifests } from "../../infra/offline/manifests";
+import type { RenderedStack } from "../../infra/offline/render";
+import { diffReport, previewReport, settingsDiff } from "../../infra/offline/summary";
+import { rendered } from "./helpers";
+
+describe("infrastructure: offline preview", function () {
+  this.timeout(120_000);
+
+  let prod: RenderedStack;
+  let dir: string;
+  before(async () => {
+    prod = await rendered("prod");
+    dir = mkdtempSync(path.join(tmpdir(), "fp-preview-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("lists every resource under its parent, with outputs and counts per type", () => {
+    const report = previewReport(prod, 0);
+    assert.match(report, /^ \+ {3}pulumi:pulumi:Stack +football-prediction-prod$/m);
+    assert.match(report, /^ \+ {3}[├└]─ football-prediction:infra:App +app$/m);
+    assert.match(report, /^ \+ {3}[│ ] {2}[├└]─ kubernetes:apps\/v1:Deployment +api-blue$/m);
+    assert.match(report, /^ {4}kubernetes:apps\/v1:Deployment +9$/m);
+    assert.match(report, new RegExp(`^ {4}\\+ ${prod.resources.length} to create$`, "m"));
+    assert.match(report, /^ {4}serviceUrl: "https:\/\/api\.fp\.com"$/m);
+  });
+
+  it("writes readable manifests, one file per component, secrets redacted", () => {
+    const files = writeManifests(prod, dir);
+    assert.deepEqual(readdirSync(dir).sort(), files.map((f) => path.basename(f)).sort());
+    assert.ok(files.some((f) => f.endsWith("-app.yaml")));
+    const text = files.map((f) => readFileSync(f, "utf8")).join("\n");
+    const documents = files.flatMap((f) => parseAllDocuments(readFileSync(f, "utf8")).map((d) => d.toJS()));
+    assert.equal(documents.length, manifests(prod).length);
+    const apiCredentials = documents.find((d) => d.kind === "Secret" && d.metadata.name === "api-credentials");
+    assert.deepEqual(apiCredentials.stringData, { DATABASE_URL: REDACTED, JWT_SECRET: REDACTED, REDIS_URL: REDACTED });
+    for (const value of prod.generatedSecrets) {
+      assert.ok(!text.includes(value), "a manifest file holds a generated secret");
+    }
+  });
+
+  it("tabulates the settings that differ between two stacks", () => {
+    const rows = new Map(settingsDiff("dev", "prod").map(([key, dev, prod]) => [key, [dev, prod]]));
+    assert.deepEqual(rows.get("api.minReplicas"), ["1", "3"]);
+    assert.deepEqual(rows.get("database.poolMax"), ["10", "20"]);
+    assert.deepEqual(rows.get("ingress.host"), ['"dev.fp.local"', '"api.fp.com"']);
+    assert.deepEqual(rows.get("monitoring.enabled"), ["false", "true"]);
+    assert.deepEqual(rows.get("monitoring.grafanaHost"), ["—", '"grafana.fp.com"']);
+    assert.ok(!rows.has("image.repository"), "equal settings are left out");
+    assert.match(diffReport("dev", "prod"), /^\| api\.maxReplicas +\| 2 +\| 10 +\|$/m);
+  });
+});

@@ -1,0 +1,516 @@
+import assert from "node:assert/strict";
+import { stringify } from "yaml";
+import { validateKubernetesObject } from "../../infra/offline/schema";
+import type { RenderedStack } from "../../infra/offline/render";
+import { STACKS } from "../../infra/offline/stackConfig";
+import {
+  containersOf,
+  envOf,
+  findObject,
+  objectKey,
+  objects,
+  podTemplates,
+  rendered,
+  selects,
+  type K8sObject,
+} from "./helpers";
+
+type Stack = (typeof STACKS)[number];
+
+/** What each stack file is meant to say; the tests hold the rendered objects to it. */
+interface Expected {
+  host: string;
+  logLevel: string;
+  hpa: { min: number; max: number; cpu: number; memory: number };
+  apiRequests: { cpu: string; memory: string };
+  poolMax: string;
+  postgresStorage: string;
+  replica: boolean;
+  redisMaxmemory: string;
+  issuer: "selfSigned" | "acme";
+  monitoring: boolean;
+  logShipping: boolean;
+  backupSchedule: string;
+  keepDaily: string;
+}
+
+const expectations: Record<Stack, Expected> = {
+  dev: {
+    host: "dev.fp.local",
+    logLevel: "debug",
+    hpa: { min: 1, max: 2, cpu: 80, memory: 85 },
+    apiRequests: { cpu: "100m", memory: "192Mi" },
+    poolMax: "10",
+    postgresStorage: "2Gi",
+    replica: false,
+    redisMaxmemory: "64mb",
+    issuer: "selfSigned",
+    monitoring: false,
+    logShipping: false,
+    backupSchedule: "0 3 * * *",
+    keepDaily: "3",
+  },
+  test: {
+    host: "test.fp.local",
+    logLevel: "info",
+    hpa: { min: 1, max: 3, cpu: 75, memory: 80 },
+    apiRequests: { cpu: "100m", memory: "192Mi" },
+    poolMax: "10",
+    postgresStorage: "5Gi",
+    replica: false,
+    redisMaxmemory: "64mb",
+    issuer: "selfSigned",
+    monitoring: true,
+    logShipping: false,
+    backupSchedule: "0 3 * * *",
+    keepDaily: "3",
+  },
+  staging: {
+    host: "staging.fp.local",
+    logLevel: "info",
+    hpa: { min: 2, max: 4, cpu: 70, memory: 80 },
+    apiRequests: { cpu: "250m", memory: "256Mi" },
+    poolMax: "10",
+    postgresStorage: "20Gi",
+    replica: true,
+    redisMaxmemory: "128mb",
+    issuer: "acme",
+    monitoring: true,
+    logShipping: true,
+    backupSchedule: "15 2 * * *",
+    keepDaily: "7",
+  },
+  prod: {
+    host: "api.fp.com",
+    logLevel: "info",
+    hpa: { min: 3, max: 10, cpu: 70, memory: 80 },
+    apiRequests: { cpu: "500m", memory: "384Mi" },
+    poolMax: "20",
+    postgresStorage: "50Gi",
+    replica: true,
+    redisMaxmemory: "512mb",
+    issuer: "acme",
+    monitoring: true,
+    logShipping: true,
+    backupSchedule: "15 1 * * *",
+    keepDaily: "14",
+  },
+};
+
+function expectedObjects(stack: Stack, e: Expected): string[] {
+  const ns = `football-prediction-${stack}`;
+  const logs = `${ns}-logs`;
+  const inNs = (kind: string, names: string[], namespace = ns) => names.map((n) => `${kind} ${namespace}/${n}`);
+  const issuer = `${ns}-${e.issuer === "acme" ? "acme" : "self-signed"}`;
+  return [
+    `Namespace -/${ns}`,
+    `ClusterIssuer -/${issuer}`,
+    ...inNs("ResourceQuota", ["compute-and-storage"]),
+    ...inNs("LimitRange", ["container-defaults"]),
+    ...inNs("NetworkPolicy", [
+      "default-deny-all",
+      "allow-dns",
+      "allow-api",
+      "allow-worker",
+      "allow-migration",
+      "allow-backup",
+      "allow-postgres",
+      "allow-redis",
+      ...(e.replica ? ["allow-postgres-replica"] : []),
+      ...(e.issuer === "acme" ? ["allow-acme-http01-solver"] : []),
+      ...(e.monitoring
+        ? ["allow-prometheus", "allow-alertmanager", "allow-pushgateway", "allow-grafana", "allow-postgres-exporter", "allow-redis-exporter"]
+        : []),
+    ]),
+    ...inNs("Secret", [
+      "postgres-credentials",
+      "redis-credentials",
+      "api-credentials",
+      "backup-credentials",
+      ...(e.monitoring ? ["grafana-credentials", "alertmanager-receivers"] : []),
+    ]),
+    ...inNs("ServiceAccount", [
+      "postgres",
+      "redis",
+      "football-prediction",
+      "backup",
+      ...(e.monitoring
+        ? ["prometheus", "alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter"]
+        : []),
+      ...(e.monitoring && e.replica ? ["postgres-exporter-replica"] : []),
+    ]),
+    ...inNs("ConfigMap", [
+      "postgres-init",
+      "api-config",
+      "security-headers",
+      ...(e.monitoring
+        ? ["prometheus-config", "prometheus-rules", "alertmanager-config", "grafana-datasources", "grafana-dashboard-providers", "grafana-dashboards"]
+        : []),
+    ]),
+    ...inNs("Service", [
+      "postgres",
+      "postgres-headless",
+      "redis",
+      "redis-headless",
+      "api",
+      "api-preview",
+      ...(e.replica ? ["postgres-replica", "postgres-replica-headless"] : []),
+      ...(e.monitoring ? ["prometheus", "alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter"] : []),
+      ...(e.monitoring && e.replica ? ["postgres-exporter-replica"] : []),
+    ]),
+    ...inNs("StatefulSet", [
+      "postgres",
+      "redis",
+      ...(e.replica ? ["postgres-replica"] : []),
+      ...(e.monitoring ? ["prometheus"] : []),
+    ]),
+    ...inNs("Deployment", [
+      "api-blue",
+      "api-green",
+      "worker",
+      ...(e.monitoring ? ["alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter"] : []),
+      ...(e.monitoring && e.replica ? ["postgres-exporter-replica"] : []),
+    ]),
+    ...inNs("HorizontalPodAutoscaler", ["api-blue", "api-green"]),
+    ...inNs("PodDisruptionBudget", ["api-blue", "api-green", ...(e.replica ? ["postgres"] : [])]),
+    ...inNs("Job", ["migrate-0-1-0", "restore-verify-0-1-0"]),
+    ...inNs("CronJob", ["backup", "backup-prune", "backup-verify"]),
+    ...inNs("PersistentVolumeClaim", ["backups", ...(e.monitoring ? ["pushgateway"] : [])]),
+    ...inNs("Certificate", ["api-tls", ...(e.monitoring ? ["grafana-tls"] : [])]),
+    ...inNs("Ingress", ["api", ...(e.monitoring ? ["grafana"] : [])]),
+    ...(e.monitoring
+      ? [
+          ...inNs("Role", ["prometheus-discovery"]),
+          ...inNs("RoleBinding", ["prometheus-discovery"]),
+          ...inNs("Role", [`${ns}-prometheus-discovery`], "ingress-nginx"),
+          ...inNs("RoleBinding", [`${ns}-prometheus-discovery`], "ingress-nginx"),
+        ]
+      : []),
+    ...(e.logShipping
+      ? [
+          `Namespace -/${logs}`,
+          ...inNs("NetworkPolicy", ["default-deny-all", "allow-fluent-bit"], logs),
+          ...inNs("ServiceAccount", ["fluent-bit"], logs),
+          ...inNs("ConfigMap", ["fluent-bit"], logs),
+          ...inNs("DaemonSet", ["fluent-bit"], logs),
+          ...inNs("Role", ["fluent-bit-pod-metadata"]),
+          ...inNs("RoleBinding", ["fluent-bit-pod-metadata"]),
+        ]
+      : []),
+  ].sort();
+}
+
+const RECOMMENDED_LABELS = [
+  "app.kubernetes.io/name",
+  "app.kubernetes.io/instance",
+  "app.kubernetes.io/component",
+  "app.kubernetes.io/part-of",
+  "app.kubernetes.io/managed-by",
+];
+
+const QUANTITY_UNITS: Record<string, number> = {
+  "": 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
+
+function quantity(value: string | number | undefined): number {
+  const match = /^(\d+(?:\.\d+)?)([a-zA-Z]*)$/.exec(String(value ?? 0));
+  assert.ok(match && match[2] in QUANTITY_UNITS, `${value} is not a quantity`);
+  return Number(match[1]) * QUANTITY_UNITS[match[2]];
+}
+
+type Usage = Record<"requests.cpu" | "requests.memory" | "limits.cpu" | "limits.memory", number>;
+
+/** What one pod counts against a quota: its containers together, or its largest init container if that is more. */
+function podUsage(spec: K8sObject): Usage {
+  const of = (containers: K8sObject[], field: keyof Usage) =>
+    containers.map((c) => quantity(c.resources[field.split(".")[0]][field.split(".")[1]]));
+  const usage = {} as Usage;
+  for (const field of ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"] as const) {
+    const main = of(spec.containers, field).reduce((a, b) => a + b, 0);
+    usage[field] = Math.max(main, ...of(spec.initContainers ?? [], field));
+  }
+  return usage;
+}
+
+/** Env names whose values are credentials: they must come from a Secret. */
+const SECRET_LOOKING_ENV = /PASSWORD|SECRET|TOKEN|_KEY$|DATABASE_URL|REDIS_URL|DATA_SOURCE_(NAME|PASS)|CLI_AUTH/;
+
+describe("infrastructure: the four stacks rendered from their own config files", function () {
+  this.timeout(120_000);
+
+  for (const stack of STACKS) {
+    const e = expectations[stack];
+    const ns = `football-prediction-${stack}`;
+
+    describe(stack, () => {
+      let r: RenderedStack;
+      before(async () => {
+        r = await rendered(stack);
+      });
+
+      it("builds exactly the expected Kubernetes objects", () => {
+        assert.deepEqual(objects(r).map((m) => objectKey(m.object as K8sObject)).sort(), expectedObjects(stack, e));
+      });
+
+      it("puts everything in its namespace, with restricted Pod Security enforced", () => {
+        const namespace = findObject(r, "Namespace", ns);
+        assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+        assert.equal(r.outputs.namespace, ns);
+      });
+
+      it("serves its host over TLS from the stack's issuer", () => {
+        const ingress = findObject(r, "Ingress", "api");
+        assert.equal(ingress.spec.rules[0].host, e.host);
+        assert.deepEqual(ingress.spec.tls, [{ hosts: [e.host], secretName: "api-tls" }]);
+        assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"], "true");
+        assert.ok(ingress.metadata.annotations["nginx.ingress.kubernetes.io/limit-rps"]);
+        const certificate = findObject(r, "Certificate", "api-tls");
+        assert.deepEqual(certificate.spec.dnsNames, [e.host]);
+        const issuerName = `${ns}-${e.issuer === "acme" ? "acme" : "self-signed"}`;
+        assert.equal(certificate.spec.issuerRef.name, issuerName);
+        assert.ok(findObject(r, "ClusterIssuer", issuerName).spec[e.issuer]);
+        assert.equal(r.outputs.serviceUrl, `https://${e.host}`);
+      });
+
+      it("runs the pinned image, never latest", () => {
+        const images = podTemplates(r).flatMap((t) => containersOf(t.spec).map((c) => String(c.image)));
+        for (const image of images) {
+          assert.match(image, /:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, `${image} has no tag`);
+          assert.doesNotMatch(image, /:latest$/, `${image} is not pinned`);
+        }
+        const api = findObject(r, "Deployment", "api-blue");
+        assert.equal(api.spec.template.spec.containers[0].image, "ghcr.io/football-prediction/service:0.1.0");
+      });
+
+      it("autoscales and sizes the API per stack", () => {
+        for (const colour of ["blue", "green"]) {
+          const hpa = findObject(r, "HorizontalPodAutoscaler", `api-${colour}`);
+          assert.equal(hpa.spec.minReplicas, e.hpa.min);
+          assert.equal(hpa.spec.maxReplicas, e.hpa.max);
+          const targets = Object.fromEntries(
+            hpa.spec.metrics.map((m: K8sObject) => [m.resource.name, m.resource.target.averageUtilization]),
+          );
+          assert.deepEqual(targets, { cpu: e.hpa.cpu, memory: e.hpa.memory });
+          assert.equal(hpa.spec.scaleTargetRef.name, `api-${colour}`);
+          const api = findObject(r, "Deployment", `api-${colour}`);
+          assert.deepEqual(api.spec.template.spec.containers[0].resources.requests, e.apiRequests);
+          assert.equal(api.spec.replicas, undefined, "the HPA owns the replica count");
+        }
+      });
+
+      it("configures the service per docs/service-interface.md", () => {
+        const config = findObject(r, "ConfigMap", "api-config").data;
+        assert.equal(config.APP_ENV, stack);
+        assert.equal(config.LOG_LEVEL, e.logLevel);
+        assert.equal(config.DB_POOL_MAX, e.poolMax);
+        assert.equal(config.PORT, "8000");
+        const api = findObject(r, "Deployment", "api-blue").spec.template.spec.containers[0];
+        for (const name of ["DATABASE_URL", "REDIS_URL", "JWT_SECRET"]) {
+          assert.ok(envOf(api, name)?.valueFrom?.secretKeyRef, `${name} comes from a Secret`);
+        }
+        assert.equal(api.readinessProbe.httpGet.path, "/ready");
+        assert.equal(api.livenessProbe.httpGet.path, "/health");
+        const worker = findObject(r, "Deployment", "worker").spec;
+        assert.equal(worker.replicas, 1);
+        assert.deepEqual(worker.template.spec.containers[0].args, ["worker"]);
+        assert.ok(!objects(r).some((m) => m.object.kind === "Service" && (m.object as K8sObject).spec.selector["app.kubernetes.io/component"] === "worker"));
+      });
+
+      it("sizes PostgreSQL and adds a streaming replica where configured", () => {
+        const primary = findObject(r, "StatefulSet", "postgres");
+        assert.equal(primary.spec.volumeClaimTemplates[0].spec.resources.requests.storage, e.postgresStorage);
+        const probe = primary.spec.template.spec.containers[0].readinessProbe.exec.command;
+        assert.equal(probe[0], "pg_isready");
+        if (e.replica) {
+          const replica = findObject(r, "StatefulSet", "postgres-replica");
+          assert.match(replica.spec.template.spec.initContainers[0].command.join(" "), /pg_basebackup .*--write-recovery-conf/s);
+          assert.equal(findObject(r, "PodDisruptionBudget", "postgres").spec.minAvailable, 1);
+        }
+      });
+
+      it("runs Redis with an append-only file, its memory bound and allkeys-lru", () => {
+        const args: string[] = findObject(r, "StatefulSet", "redis").spec.template.spec.containers[0].args;
+        const flag = (name: string) => args[args.indexOf(name) + 1];
+        assert.equal(flag("--appendonly"), "yes");
+        assert.equal(flag("--maxmemory"), e.redisMaxmemory);
+        assert.equal(flag("--maxmemory-policy"), "allkeys-lru");
+        assert.equal(flag("--requirepass"), "$(REDIS_PASSWORD)");
+      });
+
+      it("backs up on the stack's schedule with its retention", () => {
+        const cron = findObject(r, "CronJob", "backup");
+        assert.equal(cron.spec.schedule, e.backupSchedule);
+        assert.equal(cron.spec.concurrencyPolicy, "Forbid");
+        assert.ok(cron.spec.startingDeadlineSeconds > 0);
+        assert.ok(cron.spec.jobTemplate.spec.activeDeadlineSeconds > 0);
+        assert.ok(cron.spec.successfulJobsHistoryLimit > 0 && cron.spec.failedJobsHistoryLimit > 0);
+        const container = cron.spec.jobTemplate.spec.template.spec.containers[0];
+        assert.deepEqual(container.args, ["backup"]);
+        assert.equal(envOf(container, "BACKUP_KEEP_DAILY")?.value, e.keepDaily);
+        assert.equal(envOf(container, "BACKUP_DIR")?.value, "/backups");
+        assert.equal(envOf(container, "PUSHGATEWAY_URL") !== undefined, e.monitoring);
+        assert.ok(envOf(container, "DATABASE_URL")?.valueFrom?.secretKeyRef);
+        assert.deepEqual(findObject(r, "Job", "restore-verify-0-1-0").spec.template.spec.containers[0].args, ["verify"]);
+      });
+
+      it("routes the Service to the active colour only", () => {
+        assert.equal(findObject(r, "Service", "api").spec.selector["football-prediction/colour"], "blue");
+        assert.equal(findObject(r, "Service", "api-preview").spec.selector["football-prediction/colour"], "green");
+        assert.equal(r.outputs.activeColour, "blue");
+      });
+
+      it("turns monitoring and log shipping on only where configured", () => {
+        assert.equal(r.outputs.grafanaUrl !== undefined, e.monitoring);
+        assert.equal(podTemplates(r).some((t) => t.kind === "DaemonSet"), e.logShipping);
+      });
+
+      it("migrates before any Deployment of that release rolls out", () => {
+        const job = r.resources.find((res) => res.type === "kubernetes:batch/v1:Job" && res.name === "migrate-0-1-0");
+        assert.ok(job);
+        for (const name of ["api-blue", "api-green", "worker"]) {
+          const deployment = r.resources.find((res) => res.type === "kubernetes:apps/v1:Deployment" && res.name === name);
+          assert.ok(deployment?.dependsOn.includes(job.urn), `${name} depends on the migration Job`);
+        }
+        const app = r.resources.find((res) => res.type === "football-prediction:infra:App");
+        const postgres = r.resources.find((res) => res.type === "kubernetes:apps/v1:StatefulSet" && res.name === "postgres");
+        assert.ok(app?.dependsOn.includes(postgres?.urn ?? ""), "the App waits for PostgreSQL");
+      });
+
+      it("keeps every generated secret a Pulumi secret, out of outputs and manifests", () => {
+        assert.ok(r.generatedSecrets.length >= 7);
+        for (const secret of r.resources.filter((res) => res.type === "kubernetes:core/v1:Secret")) {
+          assert.ok(secret.secretPaths.includes("stringData"), `${secret.name} data is a Pulumi secret`);
+        }
+        const outputs = JSON.stringify(r.outputs);
+        const manifestText = objects(r).map((m) => stringify(m.object)).join("---\n");
+        for (const value of r.generatedSecrets) {
+          assert.ok(!outputs.includes(value), "an output holds a generated secret");
+          assert.ok(!manifestText.includes(value), "a rendered manifest holds a generated secret");
+          assert.ok(r.secretValues.some((v) => v.includes(value)), "a generated secret reached a resource unmarked");
+        }
+        assert.ok(Object.values(r.outputs.secretNames as Record<string, string>).includes("api-credentials"));
+      });
+
+      it("validates every object against the Kubernetes schema", async () => {
+        for (const { object } of objects(r)) {
+          assert.deepEqual(await validateKubernetesObject(object), [], objectKey(object as K8sObject));
+        }
+      });
+
+      it("labels every object with the recommended app.kubernetes.io labels", () => {
+        for (const { object } of objects(r)) {
+          const labels = (object as K8sObject).metadata.labels ?? {};
+          for (const label of RECOMMENDED_LABELS) {
+            assert.ok(labels[label], `${objectKey(object as K8sObject)} lacks ${label}`);
+          }
+        }
+        for (const template of podTemplates(r)) {
+          assert.ok(template.labels["app.kubernetes.io/version"], `${template.owner} pods carry their version`);
+        }
+      });
+
+      it("runs every pod of its namespace restricted, sized and with its own ServiceAccount", () => {
+        for (const t of podTemplates(r).filter((p) => p.namespace === ns)) {
+          assert.equal(t.spec.securityContext.runAsNonRoot, true, t.owner);
+          assert.equal(t.spec.securityContext.seccompProfile.type, "RuntimeDefault", t.owner);
+          assert.ok(t.spec.serviceAccountName && t.spec.serviceAccountName !== "default", t.owner);
+          assert.equal(t.spec.automountServiceAccountToken, t.owner === `StatefulSet ${ns}/prometheus`, t.owner);
+          for (const c of containersOf(t.spec)) {
+            const where = `${t.owner} ${c.name}`;
+            assert.equal(c.securityContext.allowPrivilegeEscalation, false, where);
+            assert.equal(c.securityContext.readOnlyRootFilesystem, true, where);
+            assert.deepEqual(c.securityContext.capabilities.drop, ["ALL"], where);
+            assert.ok(c.resources.requests.cpu && c.resources.requests.memory, `${where} requests`);
+            assert.ok(c.resources.limits.cpu && c.resources.limits.memory, `${where} limits`);
+            for (const env of c.env ?? []) {
+              if (SECRET_LOOKING_ENV.test(env.name)) {
+                assert.ok(env.valueFrom?.secretKeyRef, `${where} ${env.name} must come from a Secret`);
+              }
+            }
+          }
+          if (["Deployment", "StatefulSet"].includes(t.kind)) {
+            for (const c of t.spec.containers) {
+              assert.ok(c.readinessProbe && c.livenessProbe, `${t.owner} ${c.name} probes`);
+            }
+          }
+        }
+      });
+
+      it("fits in its ResourceQuota with every HPA at its maximum and every Job running", () => {
+        const all = objects(r).map((m) => m.object as K8sObject).filter((o) => o.metadata.namespace === ns);
+        const hpaMax = new Map(
+          all.filter((o) => o.kind === "HorizontalPodAutoscaler").map((o) => [o.spec.scaleTargetRef.name, o.spec.maxReplicas]),
+        );
+        const total: Usage & { pods: number; claims: number; storage: number } = {
+          "requests.cpu": 0,
+          "requests.memory": 0,
+          "limits.cpu": 0,
+          "limits.memory": 0,
+          pods: 0,
+          claims: 0,
+          storage: 0,
+        };
+        for (const o of all) {
+          if (o.kind === "PersistentVolumeClaim") {
+            total.claims += 1;
+            total.storage += quantity(o.spec.resources.requests.storage);
+          }
+        }
+        for (const t of podTemplates(r).filter((p) => p.namespace === ns)) {
+          const object = all.find((o) => objectKey(o) === t.owner) as K8sObject;
+          const replicas = hpaMax.get(object.metadata.name) ?? object.spec.replicas ?? 1;
+          const usage = podUsage(t.spec);
+          for (const field of Object.keys(usage) as Array<keyof Usage>) {
+            total[field] += replicas * usage[field];
+          }
+          total.pods += replicas;
+          for (const claim of object.spec.volumeClaimTemplates ?? []) {
+            total.claims += replicas;
+            total.storage += replicas * quantity(claim.spec.resources.requests.storage);
+          }
+        }
+        const hard = findObject(r, "ResourceQuota", "compute-and-storage").spec.hard;
+        for (const field of ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"] as const) {
+          assert.ok(total[field] <= quantity(hard[field]), `${field}: ${total[field]} > ${hard[field]}`);
+        }
+        assert.ok(total.pods <= Number(hard.pods), `pods: ${total.pods} > ${hard.pods}`);
+        assert.ok(total.claims <= Number(hard.persistentvolumeclaims), `claims: ${total.claims}`);
+        assert.ok(total.storage <= quantity(hard["requests.storage"]), `storage: ${total.storage}`);
+      });
+
+      it("selects every workload of its namespace with a NetworkPolicy that opens its flows", () => {
+        const policies = objects(r)
+          .map((m) => m.object as K8sObject)
+          .filter((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === ns && o.metadata.name.startsWith("allow-"));
+        const defaultDeny = findObject(r, "NetworkPolicy", "default-deny-all", ns);
+        assert.deepEqual(defaultDeny.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        for (const t of podTemplates(r).filter((p) => p.namespace === ns)) {
+          const own = policies.filter((p) => {
+            const selector = p.spec.podSelector.matchLabels ?? {};
+            return Object.keys(selector).length > 0 && selects(selector, t.labels);
+          });
+          assert.ok(own.length > 0, `${t.owner} has no NetworkPolicy of its own`);
+        }
+      });
+
+      it("grants API access only through namespaced Roles with explicit verbs", () => {
+        const rbac = objects(r).map((m) => m.object as K8sObject);
+        assert.ok(!rbac.some((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding"));
+        for (const role of rbac.filter((o) => o.kind === "Role")) {
+          for (const rule of role.rules) {
+            assert.ok(!rule.verbs.includes("*") && !rule.resources.includes("*") && !rule.apiGroups.includes("*"));
+          }
+        }
+      });
+    });
+  }
+});

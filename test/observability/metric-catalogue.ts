@@ -1,0 +1,98 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { keptCadvisorMetrics, keptKubeletMetrics } from "../../infra/observability/prometheus";
+import { REPO_ROOT } from "./support";
+
+/**
+ * Every metric the rules and dashboards may query: the service's and the backups' (read from
+ * docs/service-interface.md, the contract), prom-client's defaults that the document allows (read from the
+ * installed prom-client), and the exporter metrics relied on, each as named in the exporter's source.
+ */
+export const exporterMetrics: Record<string, readonly string[]> = {
+  // Synthesised by Prometheus for every target.
+  prometheus: ["up"],
+  // prometheus-community/postgres_exporter: pg_up from the exporter itself, the rest from the default collectors
+  // stat_activity, settings, replication, database and stat_database.
+  "postgres-exporter": [
+    "pg_up",
+    "pg_stat_activity_count",
+    "pg_stat_activity_max_tx_duration",
+    "pg_settings_max_connections",
+    "pg_replication_lag_seconds",
+    "pg_database_size_bytes",
+    "pg_stat_database_xact_commit",
+    "pg_stat_database_xact_rollback",
+    "pg_stat_database_deadlocks",
+  ],
+  // oliver006/redis_exporter: INFO fields mapped in exporter/exporter.go, plus redis_up and redis_db_keys.
+  "redis-exporter": [
+    "redis_up",
+    "redis_memory_used_bytes",
+    "redis_memory_max_bytes",
+    "redis_evicted_keys_total",
+    "redis_expired_keys_total",
+    "redis_keyspace_hits_total",
+    "redis_keyspace_misses_total",
+    "redis_connected_clients",
+    "redis_commands_processed_total",
+    "redis_db_keys",
+  ],
+  // kube-state-metrics v2 names.
+  "kube-state-metrics": [
+    "kube_pod_container_status_restarts_total",
+    "kube_pod_container_resource_limits",
+    "kube_horizontalpodautoscaler_status_current_replicas",
+    "kube_horizontalpodautoscaler_spec_max_replicas",
+  ],
+  // Only what the scrape configuration keeps from these two endpoints.
+  kubelet: keptKubeletMetrics,
+  cadvisor: keptCadvisorMetrics,
+  "ingress-nginx": ["nginx_ingress_controller_requests"],
+};
+
+function section(markdown: string, heading: string): string {
+  const start = markdown.indexOf(`## ${heading}\n`);
+  if (start < 0) throw new Error(`docs/service-interface.md has no "## ${heading}" section`);
+  const end = markdown.indexOf("\n## ", start + 1);
+  return markdown.slice(start, end < 0 ? undefined : end);
+}
+
+/** prom-client's default metric names, from its sources, for the `process_*` and `nodejs_*` rows. */
+function promClientDefaults(): string[] {
+  const dir = path.join(REPO_ROOT, "node_modules", "prom-client", "lib", "metrics");
+  const names = new Set<string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".js"))) {
+    for (const match of readFileSync(path.join(dir, file), "utf8").matchAll(/'((?:process|nodejs)_[a-z0-9_]+)'/g)) {
+      names.add(match[1]);
+    }
+  }
+  return [...names];
+}
+
+function wildcardMatcher(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/\*/g, "[a-z0-9_]*")}$`);
+}
+
+/** Metric names the service interface document promises, with histogram series suffixes. */
+export function documentedMetrics(): Set<string> {
+  const doc = section(readFileSync(path.join(REPO_ROOT, "docs", "service-interface.md"), "utf8"), "Metrics");
+  const names = new Set<string>();
+  for (const row of doc.split("\n").filter((line) => line.startsWith("| `"))) {
+    const [, nameCell, typeCell] = row.split("|");
+    for (const [, name] of nameCell.matchAll(/`([^`]+)`/g)) {
+      if (name.includes("*")) {
+        promClientDefaults().filter((n) => wildcardMatcher(name).test(n)).forEach((n) => names.add(n));
+      } else if (typeCell.trim() === "histogram") {
+        ["_bucket", "_sum", "_count"].forEach((suffix) => names.add(`${name}${suffix}`));
+      } else {
+        names.add(name);
+      }
+    }
+  }
+  for (const [, name] of doc.matchAll(/`(backup_[a-z0-9_]+)`/g)) names.add(name);
+  return names;
+}
+
+export function allowedMetrics(): Set<string> {
+  return new Set([...documentedMetrics(), ...Object.values(exporterMetrics).flat()]);
+}

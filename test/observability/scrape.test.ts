@@ -1,0 +1,192 @@
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { parse } from "yaml";
+import { alertGroups, jobs, renderGrafanaDashboards, renderPrometheusConfig } from "../../infra/observability";
+import { expressions, parseDashboards } from "./dashboards";
+import { documentedMetrics } from "./metric-catalogue";
+import { freePort, RunningPrometheus, withFileDiscovery, type PrometheusConfig } from "./prometheus-harness";
+import { metricNames } from "./promql";
+import { expectSuccess, REPO_ROOT, requireTool, run, sampleSettings, TempDir } from "./support";
+
+/**
+ * The real thing: the service, started from source against a fresh database on the local PostgreSQL and a
+ * private Redis key prefix, scraped by the Debian `prometheus` binary through the rendered scrape job (pod
+ * discovery replayed from a file), then queried over the HTTP API with the labels the rules and dashboards use.
+ */
+
+const SERVICE_DIR = path.join(REPO_ROOT, "service");
+const PG = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-v", "ON_ERROR_STOP=1"];
+
+/** Series of these only appear once something goes wrong; their absence proves nothing. */
+const EVENT_ONLY_METRICS = new Set(["cache_errors_total"]);
+
+function runService(command: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ["-r", require.resolve("ts-node/register"), "src/main.ts", command], {
+    cwd: SERVICE_DIR,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+async function runServiceCommand(command: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const child = runService(command, env);
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await once(child, "exit")) as [number | null];
+  if (code !== 0) throw new Error(`service ${command} exited with ${code}:\n${output}`);
+}
+
+describe("observability: a real scrape of the service", function () {
+  this.timeout(180_000);
+  const settings = sampleSettings["prod (defaults, replica)"];
+  const suffix = randomBytes(4).toString("hex");
+  const database = `fp_observability_${suffix}`;
+  const cachePrefix = `fp-observability-${suffix}:`;
+  let dir: TempDir;
+  let service: ChildProcess | undefined;
+  let serviceLog = "";
+  let prometheus: RunningPrometheus | undefined;
+  let baseUrl: string;
+
+  async function get(pathAndQuery: string): Promise<number> {
+    return (await fetch(`${baseUrl}${pathAndQuery}`)).status;
+  }
+
+  async function waitForReady(): Promise<void> {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      if (service?.exitCode !== null) throw new Error(`the service exited:\n${serviceLog}`);
+      if ((await get("/ready").catch(() => 0)) === 200) return;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error(`the service never became ready:\n${serviceLog}`);
+  }
+
+  before(async () => {
+    requireTool("prometheus");
+    requireTool("psql");
+    dir = new TempDir();
+    await expectSuccess("psql", [...PG, "-c", `CREATE DATABASE ${database}`]);
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    const env = {
+      ...process.env,
+      PORT: String(port),
+      APP_ENV: "local",
+      LOG_LEVEL: "warn",
+      DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      CACHE_PREFIX: cachePrefix,
+    };
+    await runServiceCommand("migrate", env);
+    await runServiceCommand("seed", env);
+    service = runService("serve", env);
+    service.stdout?.on("data", (chunk: Buffer) => (serviceLog += chunk.toString()));
+    service.stderr?.on("data", (chunk: Buffer) => (serviceLog += chunk.toString()));
+    await waitForReady();
+
+    // A model answer, the same from the cache, and a failure: every service counter the alerts use gets a series.
+    assert.equal(await get("/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea"), 200);
+    assert.equal(await get("/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea"), 200);
+    assert.equal(await get("/api/v1/predictions?league=E0&home=Arsenal&away=Nobody%20FC"), 404);
+
+    const rendered = parse(renderPrometheusConfig(settings)) as PrometheusConfig;
+    const config = withFileDiscovery(rendered, dir, {
+      [jobs.service]: [
+        {
+          address: `127.0.0.1:${port}`,
+          namespace: settings.namespace,
+          name: "football-prediction-api-blue-0",
+          labels: { "app.kubernetes.io/name": "football-prediction", "app.kubernetes.io/component": "api" },
+          port: 8000,
+        },
+      ],
+    });
+    prometheus = await RunningPrometheus.start(dir, {
+      ...config,
+      global: { ...(config.global as object), scrape_interval: "1s", evaluation_interval: "1s" },
+      scrape_configs: config.scrape_configs.filter((job) => job.job_name === jobs.service),
+    });
+    const running = prometheus;
+    // Two scrapes after the traffic, so rate() has two samples to work with.
+    await running.waitFor("two scrapes of the service", async () => {
+      const samples = await running.query(`count_over_time(up{job="${jobs.service}"}[1m])`);
+      return samples.length === 1 && Number(samples[0].value[1]) >= 2 && Number((await running.query(`up{job="${jobs.service}"}`))[0].value[1]) === 1;
+    });
+  });
+
+  after(async () => {
+    await prometheus?.stop();
+    if (service !== undefined && service.exitCode === null) {
+      service.kill("SIGTERM");
+      await once(service, "exit");
+    }
+    await run("psql", [...PG, "-c", `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]);
+    const keys = await run("redis-cli", ["-h", "127.0.0.1", "--scan", "--pattern", `${cachePrefix}*`]);
+    const names = keys.output.split("\n").filter(Boolean);
+    if (names.length > 0) await run("redis-cli", ["-h", "127.0.0.1", "DEL", ...names]);
+    dir?.remove();
+  });
+
+  async function series(expr: string) {
+    assert.ok(prometheus);
+    return prometheus.query(expr);
+  }
+
+  it("receives http_requests_total with method, route and status, labelled as the API pod", async () => {
+    const found = await series(
+      `http_requests_total{job="${jobs.service}",component="api",namespace="${settings.namespace}",` +
+        `pod="football-prediction-api-blue-0",method="GET",route="/api/v1/predictions",status="200"}`,
+    );
+    assert.equal(found.length, 1);
+    assert.equal(Number(found[0].value[1]), 2);
+  });
+
+  it("receives the latency histogram with the same labels and an le per bucket", async () => {
+    const buckets = await series(`http_request_duration_seconds_bucket{job="${jobs.service}",route="/api/v1/predictions",status="200"}`);
+    assert.ok(buckets.length > 1);
+    assert.ok(buckets.some((b) => b.metric.le === "0.5"), "a bucket boundary at the default p95 threshold");
+    assert.ok(buckets.every((b) => b.metric.method === "GET"));
+  });
+
+  it("receives model_age_seconds per league, and predictions, failures and cache lookups with their labels", async () => {
+    const ages = await series(`model_age_seconds{job="${jobs.service}",component="api"}`);
+    assert.deepEqual(ages.map((s) => s.metric.league).sort(), ["D1", "E0", "SP1"]);
+    assert.deepEqual((await series(`predictions_total{league="E0"}`)).map((s) => s.metric.source).sort(), ["cache", "model"]);
+    assert.equal((await series(`prediction_failures_total{league="E0",reason!=""}`)).length, 1);
+    assert.equal((await series(`cache_hits_total{cache="predictions"}`)).length, 1);
+    assert.equal((await series(`cache_misses_total{cache="predictions"}`)).length, 1);
+    assert.equal(Number((await series(`service_ready{job="${jobs.service}"}`))[0].value[1]), 1);
+  });
+
+  it("receives every service metric the rules and dashboards query", async () => {
+    const documented = documentedMetrics();
+    const queried = [
+      ...alertGroups(settings).flatMap((g) => g.rules.map((r) => r.expr)),
+      ...Object.values(parseDashboards(renderGrafanaDashboards(settings))).flatMap(expressions),
+    ].flatMap((expr) => [...metricNames(expr)]);
+    const serviceMetrics = [...new Set(queried)].filter((m) => documented.has(m) && !m.startsWith("backup_") && !EVENT_ONLY_METRICS.has(m));
+    const missing: string[] = [];
+    for (const metric of serviceMetrics) {
+      if ((await series(`${metric}{job="${jobs.service}"}`)).length === 0) missing.push(metric);
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  it("evaluates every alert and dashboard query on the scraped data, and the service alerts stay quiet", async () => {
+    assert.ok(prometheus);
+    for (const rule of alertGroups(settings).flatMap((g) => g.rules)) {
+      const result = await prometheus.query(rule.expr);
+      if (rule.expr.includes(`job="${jobs.service}"`)) assert.deepEqual(result, [], `${rule.alert} would fire on a healthy service`);
+    }
+    for (const expr of Object.values(parseDashboards(renderGrafanaDashboards(settings))).flatMap(expressions)) {
+      await prometheus.query(expr);
+    }
+    const ready = await prometheus.query(`sum(service_ready{job="${jobs.service}",component="api"})`);
+    assert.equal(Number(ready[0].value[1]), 1);
+  });
+});
