@@ -1,0 +1,135 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { loadHistoricalResults, type HistoricalMatch } from "../data/historicalResults";
+import type { DixonColesTuning } from "../domain/dixonColes";
+import { calibrationSvg } from "./calibration";
+import { formatReport, runBacktest } from "./report";
+import type { WalkForwardOptions } from "./walkForward";
+
+export interface CliOutput {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const consoleOutput: CliOutput = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+export const USAGE = `Usage: backtest [--league E0] [--from 2014-2015] [--to 2024-2025] [--json] [--svg <path>]
+                [--xi <per day>] [--prior-strength <matches>] [--newcomer-attack=<log>] [--newcomer-defence=<log>]
+Defaults: league E0, from the league's second season, to its last season,
+svg out/backtest/calibration-<league>.svg, model tuning from the tuned defaults.`;
+
+/** A command-line mistake: reported with the usage and exit code 2. */
+class UsageError extends Error {}
+
+interface BacktestCommand {
+  options: WalkForwardOptions;
+  json: boolean;
+  svgPath: string;
+}
+
+/**
+ * The `backtest` command. Returns the exit code: 0 on success, 2 for a bad argument (the message names it),
+ * 1 if the backtest itself fails.
+ */
+export async function runBacktestCli(argv: string[], output: CliOutput = consoleOutput): Promise<number> {
+  let matches: HistoricalMatch[];
+  let command: BacktestCommand;
+  try {
+    matches = loadHistoricalResults();
+    command = parseCommand(argv, matches);
+  } catch (error) {
+    output.err(`backtest: ${(error as Error).message}`);
+    if (!(error instanceof UsageError)) return 1;
+    output.err(USAGE);
+    return 2;
+  }
+  try {
+    const report = runBacktest(matches, command.options);
+    const { league, fromSeason, toSeason } = command.options;
+    const title = `${league} ${fromSeason} to ${toSeason}: calibration of ${report.pooled.model.matches} forecasts`;
+    mkdirSync(path.dirname(command.svgPath), { recursive: true });
+    writeFileSync(command.svgPath, calibrationSvg(report.calibration, title));
+    if (command.json) output.out(JSON.stringify({ ...report, calibrationSvg: command.svgPath }, null, 2));
+    else output.out(`${formatReport(report)}\n\nCalibration plot: ${command.svgPath}`);
+    return 0;
+  } catch (error) {
+    output.err(`backtest: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
+}
+
+function parseCommand(argv: string[], matches: readonly HistoricalMatch[]): BacktestCommand {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        league: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        json: { type: "boolean" },
+        svg: { type: "string" },
+        xi: { type: "string" },
+        "prior-strength": { type: "string" },
+        "newcomer-attack": { type: "string" },
+        "newcomer-defence": { type: "string" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+
+  const league = values.league ?? "E0";
+  const seasons = [...new Set(matches.filter((match) => match.league === league).map((match) => match.season))].sort();
+  if (seasons.length === 0) {
+    const known = [...new Set(matches.map((match) => match.league))].join(", ");
+    throw new UsageError(`--league ${league}: no such league in the data (known: ${known})`);
+  }
+  const fromSeason = values.from ?? seasons[Math.min(1, seasons.length - 1)];
+  const toSeason = values.to ?? seasons[seasons.length - 1];
+  checkSeason("--from", fromSeason, league, seasons);
+  checkSeason("--to", toSeason, league, seasons);
+  if (fromSeason === seasons[0]) {
+    throw new UsageError(
+      `--from ${fromSeason}: the ${league} data starts that season, so no earlier result exists to fit on; ` +
+        `use ${seasons[1] ?? "a later season"} or later`,
+    );
+  }
+  if (toSeason < fromSeason) throw new UsageError(`--to ${toSeason} is before --from ${fromSeason}`);
+
+  const tuning: Partial<DixonColesTuning> = {
+    xi: optionalNumber("--xi", values.xi, (value) => value >= 0),
+    priorStrength: optionalNumber("--prior-strength", values["prior-strength"], (value) => value > 0),
+    newcomerAttack: optionalNumber("--newcomer-attack", values["newcomer-attack"], Number.isFinite),
+    newcomerDefence: optionalNumber("--newcomer-defence", values["newcomer-defence"], Number.isFinite),
+  };
+  return {
+    options: { league, fromSeason, toSeason, tuning },
+    json: values.json ?? false,
+    svgPath: values.svg ?? path.join("out", "backtest", `calibration-${league}.svg`),
+  };
+}
+
+function checkSeason(flag: string, season: string, league: string, seasons: readonly string[]): void {
+  if (!/^\d{4}-\d{4}$/.test(season)) throw new UsageError(`${flag} ${season}: expected a season like 2014-2015`);
+  if (!seasons.includes(season)) {
+    throw new UsageError(
+      `${flag} ${season}: no ${league} data for that season (have ${seasons[0]} to ${seasons[seasons.length - 1]})`,
+    );
+  }
+}
+
+function optionalNumber(flag: string, text: string | undefined, valid: (value: number) => boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || !valid(value)) {
+    throw new UsageError(`${flag} ${text}: not a valid number for this option`);
+  }
+  return value;
+}

@@ -1,0 +1,100 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "csv-parse/sync";
+import type { MatchResult } from "../domain/types";
+
+/** One shipped result: a model input plus the league and season it belongs to. */
+export interface HistoricalMatch extends MatchResult {
+  /** football-data.co.uk league code, e.g. `E0`. */
+  league: string;
+  /** Season as `yyyy-yyyy`, e.g. `2014-2015`. */
+  season: string;
+}
+
+export interface LeagueInfo {
+  code: string;
+  name: string;
+  country: string;
+}
+
+export const SHIPPED_LEAGUES: readonly LeagueInfo[] = Object.freeze([
+  { code: "E0", name: "Premier League", country: "England" },
+  { code: "D1", name: "Bundesliga", country: "Germany" },
+  { code: "SP1", name: "La Liga", country: "Spain" },
+]);
+
+/** Resolved from this module so it holds both under ts-node (src/data) and after tsc (dist/data). */
+export const MATCHES_CSV_PATH = path.join(__dirname, "../../data/matches.csv");
+
+const COLUMNS = ["league", "season", "date", "home_team", "away_team", "home_goals", "away_goals"] as const;
+type CsvRow = Record<(typeof COLUMNS)[number], string>;
+
+/** Reads and validates the shipped results, in file order (league, then date). */
+export function loadHistoricalResults(filePath: string = MATCHES_CSV_PATH): HistoricalMatch[] {
+  return parseHistoricalResults(readFileSync(filePath, "utf8"), path.basename(filePath));
+}
+
+/**
+ * Parses results CSV text. Throws an Error naming `source` and the line of the first bad row, because a
+ * silently skipped or mistyped result would skew every model fitted afterwards.
+ */
+export function parseHistoricalResults(csvText: string, source = "matches.csv"): HistoricalMatch[] {
+  let rows: Array<{ row: CsvRow; line: number }>;
+  try {
+    rows = parse<{ row: CsvRow; line: number }, CsvRow>(csvText, {
+      columns: (header: string[]) => checkHeader(header, source),
+      skip_empty_lines: true,
+      trim: true,
+      on_record: (row, context) => ({ row, line: context.lines }),
+    });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (message.startsWith(source)) throw error;
+    throw new Error(`${source}: ${message}`, { cause: error });
+  }
+  return rows.map(({ row, line }) => toHistoricalMatch(row, `${source} line ${line}`));
+}
+
+function checkHeader(header: string[], source: string): string[] {
+  const expected = COLUMNS.join(",");
+  if (header.join(",") !== expected) {
+    throw new Error(`${source} line 1: expected header "${expected}", got "${header.join(",")}"`);
+  }
+  return header;
+}
+
+function toHistoricalMatch(row: CsvRow, where: string): HistoricalMatch {
+  const fail = (problem: string): never => {
+    throw new Error(`${where}: ${problem}`);
+  };
+  if (!/^[A-Z][A-Z0-9]{0,9}$/.test(row.league)) fail(`league "${row.league}" is not a league code like E0`);
+  if (!isSeason(row.season)) fail(`season "${row.season}" is not of the form 2014-2015`);
+  if (!isIsoDate(row.date)) fail(`date "${row.date}" is not a calendar date yyyy-mm-dd`);
+  if (row.home_team === "") fail("home_team is empty");
+  if (row.away_team === "") fail("away_team is empty");
+  if (row.home_team === row.away_team) fail(`home_team and away_team are both "${row.home_team}"`);
+  return {
+    league: row.league,
+    season: row.season,
+    date: row.date,
+    homeTeam: row.home_team,
+    awayTeam: row.away_team,
+    homeGoals: parseGoals(row.home_goals) ?? fail(`home_goals "${row.home_goals}" is not a whole number`),
+    awayGoals: parseGoals(row.away_goals) ?? fail(`away_goals "${row.away_goals}" is not a whole number`),
+  };
+}
+
+function isSeason(value: string): boolean {
+  const match = /^(\d{4})-(\d{4})$/.exec(value);
+  return match !== null && Number(match[2]) === Number(match[1]) + 1;
+}
+
+function isIsoDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const parsed = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
+}
+
+function parseGoals(value: string): number | undefined {
+  return /^\d{1,2}$/.test(value) ? Number(value) : undefined;
+}

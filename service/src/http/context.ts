@@ -1,0 +1,17 @@
+import type { ParameterizedContext } from "koa";
+import type { Principal } from "../auth/tokens";
+
+export interface AppState {
+  requestId: string;
+  /** Set by the auth middleware on write routes. */
+  principal?: Principal;
+}
+
+export type AppContext = ParameterizedContext<AppState>;
+
+/** Answers with JSON that is already serialised (cached values are stored as text, so hits skip JSON work). */
+export function sendJsonText(ctx: AppContext, json: string, status = 200): void {
+  ctx.status = status;
+  ctx.type = "application/json";
+  ctx.body = json;
+}

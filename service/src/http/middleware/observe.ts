@@ -1,0 +1,49 @@
+import { randomUUID } from "node:crypto";
+import type { Middleware } from "koa";
+import type { Logger } from "../../logger";
+import type { Metrics } from "../../metrics";
+import type { AppState } from "../context";
+
+const REQUEST_ID_HEADER = "X-Request-Id";
+/** A caller's id is kept when it is safe to echo and log; anything else is replaced. */
+const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+const MAX_LOGGED_URL = 256;
+/** Probes and scrapes would drown the log at info level. */
+const QUIET_PATHS = new Set(["/health", "/ready", "/metrics"]);
+
+/**
+ * Outermost middleware: gives every request an id (echoed in `X-Request-Id` and on its log line) and records
+ * the request in the HTTP metrics and the access log once the answer, error answers included, is settled.
+ * Routes are labelled by their pattern, so metric cardinality stays bounded whatever paths clients send.
+ */
+export function observe(metrics: Metrics, logger: Logger): Middleware<AppState> {
+  return async (ctx, next) => {
+    const started = performance.now();
+    const incoming = ctx.get(REQUEST_ID_HEADER);
+    const requestId = ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set(REQUEST_ID_HEADER, requestId);
+    try {
+      await next();
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+      const labels = {
+        method: ctx.method,
+        route: typeof matched === "string" ? matched : "unmatched",
+        status: String(ctx.status),
+      };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, seconds);
+      const line = {
+        reqId: requestId,
+        method: ctx.method,
+        url: ctx.originalUrl.slice(0, MAX_LOGGED_URL),
+        status: ctx.status,
+        ms: Math.round(seconds * 10_000) / 10,
+      };
+      if (QUIET_PATHS.has(ctx.path)) logger.debug(line, "request");
+      else logger.info(line, "request");
+    }
+  };
+}

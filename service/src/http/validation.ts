@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { HttpError } from "./errors";
+
+export type InputPart = "path" | "query" | "body";
+
+/** Validates one part of a request; failures become a 400 whose details name each offending field. */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, part: InputPart): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const details = result.error.issues.flatMap((issue) => {
+    const field = issue.path.length > 0 ? issue.path.join(".") : part;
+    if (issue.code === "unrecognized_keys") {
+      const prefix = field === part ? "" : `${field}.`;
+      return issue.keys.map((key) => ({ field: `${prefix}${key}`, problem: "is not a known field" }));
+    }
+    return [{ field, problem: issue.message }];
+  });
+  const summary = details.map((detail) => `${detail.field}: ${detail.problem}`).join("; ");
+  throw new HttpError(400, `invalid_${part}`, `invalid ${part}: ${summary}`, details);
+}
+
+function isCalendarDate(value: string): boolean {
+  const parsed = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
+}
+
+/** Ids are PostgreSQL `integer`s; a larger number could never match and would fail the query. */
+const MAX_SERIAL_ID = 2_147_483_647;
+
+export const serialId = z.number().int().min(1).max(MAX_SERIAL_ID);
+
+export const idParam = z
+  .string()
+  .regex(/^[1-9][0-9]{0,9}$/, "must be a positive whole number")
+  .transform(Number)
+  .refine((id) => id <= MAX_SERIAL_ID, "is too large");
+
+export const leagueCode = z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/, "must be a league code like E0");
+
+export const isoDate = z
+  .string()
+  .regex(/^(18[5-9]\d|19\d\d|2[01]\d\d)-\d{2}-\d{2}$/, "must be a date yyyy-mm-dd between 1850 and 2199")
+  .refine(isCalendarDate, "is not a calendar date");
+
+export const seasonName = z
+  .string()
+  .regex(/^\d{4}-\d{4}$/, "must be a season like 2024-2025")
+  .refine((value) => Number(value.slice(5)) === Number(value.slice(0, 4)) + 1, "must span two consecutive years");
+
+export const teamName = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(64, "must be at most 64 characters")
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+
+export const pageLimit = z.coerce
+  .number({ error: "must be a whole number" })
+  .int("must be a whole number")
+  .min(1, "must be at least 1")
+  .max(200, "must be at most 200")
+  .default(50);
+
+/** Opaque keyset cursors: base64url JSON the client hands back unchanged. */
+export function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value), "utf8").toString("base64url");
+}
+
+export function cursorOf<T extends z.ZodType>(shape: T) {
+  return z
+    .string()
+    .max(512, "is not a cursor this service issued")
+    .transform((value, ctx) => {
+      try {
+        const decoded = shape.safeParse(JSON.parse(Buffer.from(value, "base64url").toString("utf8")));
+        if (decoded.success) return decoded.data as z.output<T>;
+      } catch {
+        // Falls through to the issue below: any undecodable cursor is the same client error.
+      }
+      ctx.addIssue({ code: "custom", message: "is not a cursor this service issued" });
+      return z.NEVER;
+    });
+}

@@ -1,0 +1,119 @@
+import { runBacktestCli } from "./backtest";
+import { type BackupCommand, runBackupCommand } from "./backup";
+import { ConfigError, type Config, loadConfig } from "./config";
+import { type Logger, createLogger } from "./logger";
+import { UsageError, runMigrate, runSeed, runToken } from "./runtime/commands";
+import { startService } from "./runtime/serve";
+import { startWorker } from "./runtime/worker";
+
+const USAGE = `Usage: node dist/main.js [command] [options]
+Commands:
+  serve (default)                       the HTTP API on PORT (locally also the refit worker)
+  worker                                refits models after results change and on a schedule
+  migrate [--rollback]                  applies pending migrations (or reverts the last batch)
+  seed                                  loads the shipped historical results idempotently
+  token --subject <who> [--scope write] [--ttl 1h]
+                                        prints an operator JWT
+  backtest [options]                    walk-forward backtest of the model
+  backup | prune | verify | restore     PostgreSQL backups (docs/backups.md)
+Configuration comes from environment variables: see docs/service-interface.md.`;
+
+const BACKUP_COMMANDS: ReadonlySet<string> = new Set<BackupCommand>(["backup", "prune", "verify", "restore"]);
+
+type LongRunning = { shutdown(): Promise<void> };
+
+/** SIGTERM or SIGINT: readiness goes 503, in-flight requests finish, pools close, exit 0. */
+function stopOnSignals(running: LongRunning, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      if (signal === "SIGINT") process.exit(130);
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    running.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+async function runConfigured(
+  command: string,
+  args: string[],
+  config: Config,
+  logger: Logger,
+): Promise<number | undefined> {
+  switch (command) {
+    case "serve":
+      stopOnSignals(await startService(config, logger), logger);
+      return undefined;
+    case "worker":
+      stopOnSignals(await startWorker(config, logger), logger);
+      return undefined;
+    case "migrate":
+      await runMigrate(config, logger, args);
+      return 0;
+    case "seed":
+      await runSeed(config, logger, args);
+      return 0;
+    case "token":
+      process.stdout.write(`${await runToken(config, logger, args)}\n`);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+/** Returns an exit status, or undefined for the long-running commands, which exit on a signal. */
+async function main(argv: string[]): Promise<number | undefined> {
+  const [command = "serve", ...args] = argv;
+  if (command === "help" || command === "--help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command === "backtest") return runBacktestCli(args);
+  if (BACKUP_COMMANDS.has(command)) return runBackupCommand(command as BackupCommand, args);
+
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    return 1;
+  }
+  // Logs go to stdout; `token` prints the token there, so its logs go to stderr.
+  const logger = createLogger(config.logLevel, command === "token" ? process.stderr : undefined);
+  process.on("uncaughtException", (error) => {
+    logger.fatal({ err: error }, "uncaught exception");
+    process.exit(1);
+  });
+  try {
+    return await runConfigured(command, args, config, logger);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      logger.error(error.message);
+      console.error(USAGE);
+      return 2;
+    }
+    logger.fatal({ err: error, command }, "command failed");
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (status) => {
+    if (status !== undefined) process.exitCode = status;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,164 @@
+import { type Cache, PREDICTIONS_BUCKET, cacheAside } from "../cache/cache";
+import { predictMatch } from "../domain/dixonColes";
+import type { MatchPrediction } from "../domain/types";
+import { HttpError, notFound, serviceUnavailable } from "../http/errors";
+import type { Metrics } from "../metrics";
+import type { Database } from "../storage/db";
+import { listLeagueCodes } from "../storage/repositories/leagues";
+import { type Match, findMatch } from "../storage/repositories/matches";
+import type { ModelVersion } from "../storage/repositories/modelVersions";
+import { recordPrediction } from "../storage/repositories/predictions";
+import { type Team, findTeamsInLeague } from "../storage/repositories/teams";
+import type { ModelRegistry } from "./modelRegistry";
+
+/** A prediction ready to send, with the league it belongs to (for metrics on cache hits). */
+export interface PredictionAnswer {
+  league: string;
+  json: string;
+}
+
+export interface ModelSummary {
+  version: number;
+  fittedAt: string;
+  dataFrom: string;
+  dataTo: string;
+}
+
+export const summariseModel = (model: ModelVersion): ModelSummary => ({
+  version: model.version,
+  fittedAt: model.fittedAt.toISOString(),
+  dataFrom: model.dataFrom,
+  dataTo: model.dataTo,
+});
+
+/** A first fit takes seconds, so clients asking before it finishes are told to wait a little longer. */
+const MODEL_RETRY_AFTER_SECONDS = 5;
+
+// Cached as "<league>\n<json>": JSON.stringify never emits a raw newline, and hits need no parsing.
+const pack = (league: string, body: unknown) => `${league}\n${JSON.stringify(body)}`;
+
+function unpack(value: string): PredictionAnswer {
+  const newline = value.indexOf("\n");
+  return { league: value.slice(0, newline), json: value.slice(newline + 1) };
+}
+
+/**
+ * Predictions from the in-memory models, cache-aside. Keys carry the model version(s), so a refit can never
+ * serve an old model's numbers; the bucket is also dropped when a model is replaced or a result recorded.
+ * Every computed prediction is stored with the model version that made it.
+ */
+export class PredictionService {
+  constructor(
+    private readonly db: Database,
+    private readonly cache: Cache,
+    private readonly registry: ModelRegistry,
+    private readonly metrics: Metrics,
+  ) {
+    // A process loading the current models at start must not flush the cache other replicas share.
+    registry.on("installed", (_model, replaced) => {
+      if (replaced !== undefined) void cache.invalidate([PREDICTIONS_BUCKET]);
+    });
+  }
+
+  /**
+   * The current model's view of a stored match. Played matches are answered too; `inSample` then says
+   * whether the model was fitted on that very result, i.e. whether this is hindsight rather than a forecast.
+   */
+  async forMatch(matchId: number): Promise<PredictionAnswer> {
+    return this.observed(undefined, async () => {
+      const key = `match:${matchId}@${this.registry.tag}`;
+      const { value, hit } = await cacheAside(this.cache, this.metrics, "predictions", PREDICTIONS_BUCKET, key, () =>
+        this.predictStoredMatch(matchId),
+      );
+      return { answer: unpack(value), hit };
+    });
+  }
+
+  /** An ad-hoc pairing of two teams that have played (or are scheduled to play) in the league. */
+  async forPairing(league: string, home: string, away: string): Promise<PredictionAnswer> {
+    return this.observed(league, async () => {
+      const model = await this.modelFor(league);
+      const key = JSON.stringify(["pairing", league, model.version, home.toLowerCase(), away.toLowerCase()]);
+      const { value, hit } = await cacheAside(this.cache, this.metrics, "predictions", PREDICTIONS_BUCKET, key, () =>
+        this.predictPairing(model, home, away),
+      );
+      return { answer: unpack(value), hit };
+    });
+  }
+
+  private async observed(
+    league: string | undefined,
+    work: () => Promise<{ answer: PredictionAnswer; hit: boolean }>,
+  ): Promise<PredictionAnswer> {
+    try {
+      const { answer, hit } = await work();
+      this.metrics.predictions.inc({ league: answer.league, source: hit ? "cache" : "model" });
+      return answer;
+    } catch (error) {
+      const reason = error instanceof HttpError ? error.code : "error";
+      const knownLeague = league !== undefined && this.registry.get(league) !== undefined ? league : "unknown";
+      this.metrics.predictionFailures.inc({ league: knownLeague, reason });
+      throw error;
+    }
+  }
+
+  private async modelFor(league: string): Promise<ModelVersion> {
+    const model = this.registry.get(league);
+    if (model !== undefined) return model;
+    if (!(await listLeagueCodes(this.db)).includes(league)) throw notFound(`league ${league} does not exist`);
+    const message = `no model for ${league} has been fitted yet; retry shortly`;
+    throw serviceUnavailable("model_not_ready", message, undefined, MODEL_RETRY_AFTER_SECONDS);
+  }
+
+  private async predictStoredMatch(matchId: number): Promise<string> {
+    const match = await findMatch(this.db, matchId);
+    if (match === undefined) throw notFound(`match ${matchId} does not exist`);
+    const model = await this.modelFor(match.league);
+    const prediction = predictMatch(model.parameters, match.homeTeam.name, match.awayTeam.name);
+    await this.store(model, match.league, match.homeTeam, match.awayTeam, prediction, match.id);
+    return pack(match.league, {
+      match,
+      model: summariseModel(model),
+      inSample: isInSample(match, model),
+      prediction,
+    });
+  }
+
+  private async predictPairing(model: ModelVersion, home: string, away: string): Promise<string> {
+    if (home.toLowerCase() === away.toLowerCase()) {
+      throw new HttpError(400, "invalid_query", "home and away must be different teams");
+    }
+    const teams = await findTeamsInLeague(this.db, model.league, [home, away]);
+    const homeTeam = requireTeam(teams, home, model.league);
+    const awayTeam = requireTeam(teams, away, model.league);
+    const prediction = predictMatch(model.parameters, homeTeam.name, awayTeam.name);
+    await this.store(model, model.league, homeTeam, awayTeam, prediction, null);
+    return pack(model.league, { league: model.league, homeTeam, awayTeam, model: summariseModel(model), prediction });
+  }
+
+  private async store(
+    model: ModelVersion,
+    league: string,
+    home: Team,
+    away: Team,
+    prediction: MatchPrediction,
+    matchId: number | null,
+  ): Promise<void> {
+    await recordPrediction(this.db, {
+      modelVersion: model.version,
+      matchId,
+      league,
+      homeTeamId: home.id,
+      awayTeamId: away.id,
+      prediction,
+    });
+  }
+}
+
+function requireTeam(teams: Map<string, Team>, name: string, league: string): Team {
+  const team = teams.get(name.toLowerCase());
+  if (team === undefined) throw notFound(`team '${name}' has no matches in league ${league}`);
+  return team;
+}
+
+const isInSample = (match: Match, model: ModelVersion) => match.status === "played" && match.date <= model.dataTo;

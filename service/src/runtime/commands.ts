@@ -1,0 +1,79 @@
+import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import { MAX_TOKEN_TTL_SECONDS, WRITE_SCOPE, mintToken } from "../auth/tokens";
+import type { Config } from "../config";
+import type { Logger } from "../logger";
+import { COMMAND_DATABASE_TIMEOUTS } from "../storage/db";
+import { migrateDown, migrateToLatest } from "../storage/migrator";
+import { seedHistoricalResults } from "../storage/seed";
+import { openDatabase } from "./database";
+
+/** Thrown for bad command-line arguments; main.ts prints the message and exits 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** `migrate` applies every pending migration; `migrate --rollback` reverts the last batch. */
+export async function runMigrate(config: Config, logger: Logger, argv: string[]): Promise<void> {
+  const { values } = parseCommandArgs(argv, { rollback: { type: "boolean", default: false } });
+  const database = await openDatabase(config, logger, COMMAND_DATABASE_TIMEOUTS);
+  try {
+    if (values.rollback) {
+      logger.info({ reverted: await migrateDown(database.db, "last-batch") }, "migrations rolled back");
+    } else {
+      logger.info({ applied: await migrateToLatest(database.db) }, "migrations up to date");
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+export async function runSeed(config: Config, logger: Logger, argv: string[]): Promise<void> {
+  parseCommandArgs(argv, {});
+  const database = await openDatabase(config, logger, COMMAND_DATABASE_TIMEOUTS);
+  try {
+    const started = Date.now();
+    const summary = await seedHistoricalResults(database.db);
+    logger.info({ ...summary, ms: Date.now() - started }, "seed complete");
+  } finally {
+    await database.close();
+  }
+}
+
+const TTL_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `90`, `90s`, `30m`, `12h` or `7d`. */
+export function parseTtl(text: string): number {
+  const match = /^(\d{1,7})([smhd]?)$/.exec(text);
+  if (match === null) throw new UsageError(`--ttl "${text}" must be a number of seconds or like 30m, 12h, 7d`);
+  const seconds = Number(match[1]) * TTL_UNITS[match[2] === "" ? "s" : match[2]];
+  if (seconds < 1 || seconds > MAX_TOKEN_TTL_SECONDS) {
+    throw new UsageError(`--ttl must be between 1 second and ${MAX_TOKEN_TTL_SECONDS / 86_400} days`);
+  }
+  return seconds;
+}
+
+/** `token --subject <who> [--scope write] [--ttl 1h]`: prints a signed JWT on stdout and nothing else. */
+export async function runToken(config: Config, logger: Logger, argv: string[]): Promise<string> {
+  const { values } = parseCommandArgs(argv, {
+    subject: { type: "string" },
+    scope: { type: "string", default: WRITE_SCOPE },
+    ttl: { type: "string", default: "1h" },
+  });
+  const subject = values.subject?.trim() ?? "";
+  if (subject === "" || subject.length > 128) {
+    throw new UsageError("--subject <operator name> is required (1-128 characters)");
+  }
+  const scopes = (values.scope ?? WRITE_SCOPE).split(/[\s,]+/).filter((scope) => scope !== "");
+  if (scopes.length === 0) throw new UsageError("--scope must name at least one scope");
+  const ttlSeconds = parseTtl(values.ttl ?? "1h");
+  if (config.jwtSecretIsLocalDefault) logger.warn("JWT_SECRET is not set: minting with the local development secret");
+  return mintToken(config.jwtSecret, { subject, scopes, ttlSeconds });
+}
+
+function parseCommandArgs<const T extends ParseArgsOptionsConfig>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}

@@ -1,0 +1,133 @@
+import type { Server } from "node:http";
+import { CatalogReads } from "../catalog/catalogReads";
+import { CatalogWrites } from "../catalog/catalogWrites";
+import type { Config } from "../config";
+import { createApp } from "../http/app";
+import { rateLimit } from "../http/middleware/rateLimit";
+import { Readiness } from "../http/readiness";
+import type { StatusInfo } from "../http/routes/api";
+import type { Logger } from "../logger";
+import { Metrics } from "../metrics";
+import { ModelPickup } from "../predictions/modelPickup";
+import { ModelRegistry } from "../predictions/modelRegistry";
+import { PredictionService } from "../predictions/predictionService";
+import { type RefitScheduler, configuredRefitScheduler } from "../predictions/refitScheduler";
+import { API_DATABASE_TIMEOUTS, poolStats } from "../storage/db";
+import { SERVICE_VERSION } from "../version";
+import { openDatabase } from "./database";
+import { closeGracefully, listen, portOf } from "./httpServer";
+import { openSharedState } from "./sharedState";
+
+/**
+ * Time for load balancers to see /ready fail before the listener closes (at most a quarter of the grace
+ * period); no load balancer runs locally.
+ */
+const READINESS_PROPAGATION_MS = 5_000;
+
+export interface ServeOptions {
+  /** Runs the refit worker in this process; by default only when APP_ENV is local. */
+  withWorker?: boolean;
+  /** Overrides the pause between readiness going 503 and the listener closing. */
+  drainDelayMs?: number;
+}
+
+export interface RunningService {
+  port: number;
+  metrics: Metrics;
+  registry: ModelRegistry;
+  /** Present when the worker runs in-process. */
+  scheduler: RefitScheduler | undefined;
+  shutdown(): Promise<void>;
+}
+
+function statusInfo(
+  config: Config,
+  startedAt: Date,
+  storage: StatusInfo["storage"],
+  cache: StatusInfo["cache"],
+): StatusInfo {
+  return { version: SERVICE_VERSION, environment: config.appEnv, startedAt, storage, cache };
+}
+
+function defaultDrainDelayMs(config: Config): number {
+  return config.appEnv === "local" ? 0 : Math.min(READINESS_PROPAGATION_MS, config.shutdownGraceMs / 4);
+}
+
+/**
+ * The `serve` command: the HTTP API, model pickup and readiness checks, plus the refit worker when run
+ * locally. Resolves once listening; the first fits happen in the background and /ready waits for them.
+ */
+export async function startService(
+  config: Config,
+  logger: Logger,
+  options: ServeOptions = {},
+): Promise<RunningService> {
+  const startedAt = new Date();
+  const metrics = new Metrics();
+  const database = await openDatabase(config, logger, API_DATABASE_TIMEOUTS);
+  const { db } = database;
+  metrics.attachPool(() => poolStats(db));
+  const shared = openSharedState(config, logger, metrics);
+  const registry = new ModelRegistry();
+  metrics.attachModels(() => registry.all());
+
+  const readiness = new Readiness(db, registry, metrics, logger);
+  const pickup = new ModelPickup(db, registry, shared.signals, logger, config.model.pollIntervalMs);
+  const withWorker = options.withWorker ?? config.appEnv === "local";
+  const scheduler = withWorker
+    ? configuredRefitScheduler(config, { db, registry, signals: shared.signals, metrics, logger })
+    : undefined;
+
+  let draining = false;
+  const app = await createApp({
+    logger,
+    metrics,
+    readiness,
+    reads: new CatalogReads(db, shared.cache, metrics),
+    writes: new CatalogWrites(db, shared.cache, shared.signals),
+    predictions: new PredictionService(db, shared.cache, registry, metrics),
+    registry,
+    jwtSecret: config.jwtSecret,
+    rateLimit: rateLimit(metrics, {
+      perMinute: config.rateLimitPerMinute,
+      redis: shared.redis && { ...shared.redis, keyPrefix: config.cache.prefix },
+    }),
+    isDraining: () => draining,
+    // Every deployed environment sits behind the ingress; run locally, clients connect directly.
+    behindProxy: config.appEnv !== "local",
+    status: statusInfo(config, startedAt, database.kind, shared.redis === undefined ? "memory" : "redis"),
+  });
+
+  await pickup.start();
+  await readiness.start();
+  let server: Server;
+  try {
+    server = await listen(app, config.port);
+  } catch (error) {
+    await Promise.all([pickup.stop(), readiness.stop()]);
+    await shared.close();
+    await database.close();
+    throw error;
+  }
+  logger.info({ port: portOf(server), worker: scheduler !== undefined, storage: database.kind }, "serving");
+  void scheduler?.start().catch((error: Error) => logger.error({ err: error }, "worker failed to start"));
+
+  const drainDelayMs = options.drainDelayMs ?? defaultDrainDelayMs(config);
+  return {
+    port: portOf(server),
+    metrics,
+    registry,
+    scheduler,
+    async shutdown() {
+      readiness.beginShutdown();
+      draining = true;
+      logger.info({ drainDelayMs }, "shutting down: readiness is 503");
+      await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
+      await closeGracefully(server, Math.max(0, config.shutdownGraceMs - drainDelayMs));
+      await Promise.all([scheduler?.stop(), pickup.stop(), readiness.stop()]);
+      await shared.close();
+      await database.close();
+      logger.info("shut down");
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { Knex } from "knex";
+import type { Database } from "./db";
+import { MIGRATIONS } from "./migrations";
+
+type NamedMigration = (typeof MIGRATIONS)[number];
+
+const migrationSource: Knex.MigrationSource<NamedMigration> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};
+
+const MIGRATIONS_TABLE = "knex_migrations";
+const UNDEFINED_TABLE = "42P01";
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrateToLatest(db: Database): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}
+
+/** Reverts the last batch of migrations, or all of them; returns the names reverted. */
+export async function migrateDown(db: Database, scope: "last-batch" | "all"): Promise<string[]> {
+  const [, reverted] = (await db.migrate.rollback({ migrationSource }, scope === "all")) as [number, string[]];
+  return reverted;
+}
+
+/**
+ * Names of migrations this build knows but the database has not applied. Read-only (knex's own listing
+ * creates its tables), so readiness probes can call it against a database the migration Job has not touched.
+ */
+export async function pendingMigrations(db: Database): Promise<string[]> {
+  let applied: Set<string>;
+  try {
+    const rows: Array<{ name: string }> = await db(MIGRATIONS_TABLE).select("name");
+    applied = new Set(rows.map((row) => row.name));
+  } catch (error) {
+    if ((error as { code?: string }).code === UNDEFINED_TABLE) return MIGRATIONS.map(([name]) => name);
+    throw error;
+  }
+  return MIGRATIONS.map(([name]) => name).filter((name) => !applied.has(name));
+}

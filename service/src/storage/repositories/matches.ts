@@ -1,0 +1,166 @@
+import type { Knex } from "knex";
+import type { MatchResult } from "../../domain/types";
+import type { Team } from "./teams";
+
+export type MatchStatus = "scheduled" | "played";
+
+export interface Match {
+  id: number;
+  league: string;
+  season: string;
+  date: string;
+  homeTeam: Team;
+  awayTeam: Team;
+  status: MatchStatus;
+  /** Null until a result is recorded. */
+  score: { home: number; away: number } | null;
+}
+
+export interface MatchCursor {
+  date: string;
+  id: number;
+}
+
+export interface MatchFilter {
+  league?: string;
+  season?: string;
+  teamId?: number;
+  from?: string;
+  to?: string;
+  status?: MatchStatus;
+  order: "asc" | "desc";
+  after?: MatchCursor;
+  limit: number;
+}
+
+interface MatchRow {
+  id: number;
+  league_code: string;
+  season: string;
+  match_date: string;
+  home_team_id: number;
+  home_team: string;
+  away_team_id: number;
+  away_team: string;
+  status: MatchStatus;
+  home_goals: number | null;
+  away_goals: number | null;
+}
+
+function matchesWithNames(db: Knex) {
+  return db("matches as m")
+    .join("seasons as s", "s.id", "m.season_id")
+    .join("teams as ht", "ht.id", "m.home_team_id")
+    .join("teams as at", "at.id", "m.away_team_id")
+    .select(
+      "m.id",
+      "m.league_code",
+      "s.name as season",
+      "m.match_date",
+      "m.home_team_id",
+      "ht.name as home_team",
+      "m.away_team_id",
+      "at.name as away_team",
+      "m.status",
+      "m.home_goals",
+      "m.away_goals",
+    );
+}
+
+function toMatch(row: MatchRow): Match {
+  return {
+    id: row.id,
+    league: row.league_code,
+    season: row.season,
+    date: row.match_date,
+    homeTeam: { id: row.home_team_id, name: row.home_team },
+    awayTeam: { id: row.away_team_id, name: row.away_team },
+    status: row.status,
+    score: row.home_goals === null || row.away_goals === null ? null : { home: row.home_goals, away: row.away_goals },
+  };
+}
+
+export async function listMatches(db: Knex, filter: MatchFilter): Promise<Match[]> {
+  const query = matchesWithNames(db)
+    .orderBy([
+      { column: "m.match_date", order: filter.order },
+      { column: "m.id", order: filter.order },
+    ])
+    .limit(filter.limit);
+  if (filter.league !== undefined) query.where("m.league_code", filter.league);
+  if (filter.season !== undefined) query.where("s.name", filter.season);
+  if (filter.status !== undefined) query.where("m.status", filter.status);
+  if (filter.from !== undefined) query.where("m.match_date", ">=", filter.from);
+  if (filter.to !== undefined) query.where("m.match_date", "<=", filter.to);
+  const { teamId } = filter;
+  if (teamId !== undefined) {
+    query.where((side) => side.where("m.home_team_id", teamId).orWhere("m.away_team_id", teamId));
+  }
+  if (filter.after !== undefined) {
+    const comparison = filter.order === "asc" ? ">" : "<";
+    query.whereRaw(`(m.match_date, m.id) ${comparison} (?::date, ?)`, [filter.after.date, filter.after.id]);
+  }
+  const rows: MatchRow[] = await query;
+  return rows.map(toMatch);
+}
+
+export async function findMatch(db: Knex, id: number): Promise<Match | undefined> {
+  const row: MatchRow | undefined = await matchesWithNames(db).where("m.id", id).first();
+  return row === undefined ? undefined : toMatch(row);
+}
+
+/** Locks the match row until the transaction ends, so concurrent result writes apply one after the other. */
+export async function findMatchForUpdate(trx: Knex.Transaction, id: number): Promise<Match | undefined> {
+  const locked = await trx("matches").select("id").where({ id }).forUpdate().first();
+  return locked === undefined ? undefined : findMatch(trx, id);
+}
+
+export interface NewFixture {
+  league: string;
+  seasonId: number;
+  date: string;
+  homeTeamId: number;
+  awayTeamId: number;
+}
+
+/** Inserts a scheduled match; returns undefined when the same fixture already exists. */
+export async function insertFixture(db: Knex, fixture: NewFixture): Promise<number | undefined> {
+  const rows: Array<{ id: number }> = await db("matches")
+    .insert({
+      league_code: fixture.league,
+      season_id: fixture.seasonId,
+      match_date: fixture.date,
+      home_team_id: fixture.homeTeamId,
+      away_team_id: fixture.awayTeamId,
+      status: "scheduled",
+    })
+    .onConflict(["league_code", "season_id", "match_date", "home_team_id", "away_team_id"])
+    .ignore()
+    .returning("id");
+  return rows[0]?.id;
+}
+
+export async function setResult(db: Knex, id: number, score: { home: number; away: number }): Promise<void> {
+  await db("matches")
+    .where({ id })
+    .update({ status: "played", home_goals: score.home, away_goals: score.away, updated_at: db.fn.now() });
+}
+
+/** The league's played matches in date order, as the model fits them. */
+export async function playedResults(db: Knex, league: string): Promise<MatchResult[]> {
+  const rows: Array<{ date: string; home: string; away: string; home_goals: number; away_goals: number }> = await db(
+    "matches as m",
+  )
+    .join("teams as ht", "ht.id", "m.home_team_id")
+    .join("teams as at", "at.id", "m.away_team_id")
+    .select("m.match_date as date", "ht.name as home", "at.name as away", "m.home_goals", "m.away_goals")
+    .where({ "m.league_code": league, "m.status": "played" })
+    .orderBy([{ column: "m.match_date" }, { column: "m.id" }]);
+  return rows.map((row) => ({
+    date: row.date,
+    homeTeam: row.home,
+    awayTeam: row.away,
+    homeGoals: row.home_goals,
+    awayGoals: row.away_goals,
+  }));
+}

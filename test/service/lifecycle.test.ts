@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { type ErrorBody, eventually, seededDatabaseUrl, startTestService, testConfig } from "./helpers";
+
+const SERVICE_DIR = path.join(__dirname, "..", "..", "service");
+
+/** Runs `ts-node src/main.ts <args>` from service/, as `npm run service` does, with only the given variables. */
+function runMain(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, ["-r", "ts-node/register", "src/main.ts", ...args], {
+    cwd: SERVICE_DIR,
+    env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return Object.assign(child, { output: () => output });
+}
+
+const exitOf = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once("exit", (code) => resolve(code));
+  });
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("service lifecycle", () => {
+  describe("embedded mode from nothing", () => {
+    let dataDir: string;
+    let server: ReturnType<typeof runMain> | undefined;
+
+    before(() => {
+      dataDir = mkdtempSync(path.join(os.tmpdir(), "fp-embedded-"));
+    });
+
+    after(async () => {
+      if (server !== undefined && server.exitCode === null) {
+        server.kill("SIGKILL");
+        await exitOf(server);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it("migrates and seeds its own database, fits, serves, and exits 0 on SIGTERM", async function embedded() {
+      this.timeout(180_000);
+      const port = await freePort();
+      const pglite = path.join(dataDir, "pglite");
+      server = runMain(["serve"], { PORT: String(port), EMBEDDED_DATA_DIR: pglite, LOG_LEVEL: "info" });
+      const minting = runMain(["token", "--subject", "e2e", "--ttl", "5m"], { LOG_LEVEL: "silent" });
+      const badConfig = runMain(["serve"], { PORT: "eighty" });
+
+      assert.equal(await exitOf(badConfig), 1);
+      assert.match(badConfig.output(), /PORT: /);
+      assert.equal(await exitOf(minting), 0);
+      const token = minting.output().trim();
+      assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+
+      const base = `http://127.0.0.1:${port}`;
+      await eventually(
+        async () => {
+          if (server?.exitCode !== null) throw new Error(`serve exited early:\n${server?.output()}`);
+          const response = await fetch(`${base}/ready`).catch(() => undefined);
+          return response?.status === 200 ? true : undefined;
+        },
+        150_000,
+        250,
+      );
+      assert.ok(readdirSync(pglite).includes("PG_VERSION"), "PGlite files live in EMBEDDED_DATA_DIR");
+
+      const answer = await fetch(`${base}/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea`);
+      const prediction = (await answer.json()) as { prediction: { homeWin: number; draw: number; awayWin: number } };
+      const { homeWin, draw, awayWin } = prediction.prediction;
+      assert.ok(Math.abs(homeWin + draw + awayWin - 1) < 1e-9);
+      assert.ok(homeWin > awayWin, "Arsenal at home are favourites against Chelsea");
+
+      const created = await fetch(`${base}/api/v1/matches`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          league: "E0",
+          season: "2026-2027",
+          date: "2026-08-22",
+          homeTeam: "Arsenal",
+          awayTeam: "Chelsea",
+        }),
+      });
+      assert.equal(created.status, 201, "the token command's token is accepted by the local service");
+
+      server.kill("SIGTERM");
+      assert.equal(await exitOf(server), 0);
+      assert.match(server.output(), /"msg":"shut down"/);
+    });
+  });
+
+  describe("graceful shutdown", () => {
+    it("turns readiness 503 first, keeps answering while draining, then closes", async () => {
+      const config = testConfig({ DATABASE_URL: await seededDatabaseUrl() });
+      const api = await startTestService(config, { drainDelayMs: 400 });
+      assert.equal((await api.get("/ready")).status, 200);
+      const stopping = api.stop();
+      const ready = await api.get("/ready");
+      assert.equal(ready.status, 503);
+      const { error } = (await ready.json()) as ErrorBody;
+      assert.equal((error.details as { failing: string }).failing, "shutdown");
+      const health = await api.get("/health");
+      assert.equal(health.status, 200);
+      assert.equal(health.headers.get("connection"), "close");
+      assert.equal((await api.get("/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea")).status, 200);
+      await stopping;
+      await assert.rejects(fetch(`${api.baseUrl}/health`));
+    });
+  });
+});

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import {
+  type ErrorBody,
+  REDIS_URL,
+  type TestService,
+  seededDatabaseUrl,
+  startTestService,
+  testConfig,
+  uniqueRedisPrefix,
+} from "./helpers";
+
+describe("rate limiting", () => {
+  const started: TestService[] = [];
+  let databaseUrl: string;
+
+  before(async () => {
+    databaseUrl = await seededDatabaseUrl();
+  });
+
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((api) => api.stop()));
+  });
+
+  const start = async (env: Record<string, string>) => {
+    const api = await startTestService(testConfig({ DATABASE_URL: databaseUrl, ...env }));
+    started.push(api);
+    return api;
+  };
+
+  const statuses = async (api: TestService, path: string, count: number) => {
+    const codes: number[] = [];
+    for (let i = 0; i < count; i++) codes.push((await api.get(path)).status);
+    return codes;
+  };
+
+  it("answers 429 with Retry-After once a client exceeds its per-minute budget (in memory)", async () => {
+    const api = await start({ RATE_LIMIT_PER_MINUTE: "5" });
+    assert.deepEqual(await statuses(api, "/api/v1/ping", 5), [200, 200, 200, 200, 200]);
+    const refused = await api.get("/api/v1/ping");
+    assert.equal(refused.status, 429);
+    const retryAfter = Number(refused.headers.get("retry-after"));
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+    const body = (await refused.json()) as ErrorBody;
+    assert.equal(body.error.code, "rate_limited");
+    assert.match(body.error.message, /5 requests per minute/);
+    assert.match(await (await api.get("/metrics")).text(), /rate_limited_requests_total 1/);
+  });
+
+  it("never limits the probes and the metrics scrape", async () => {
+    const api = await start({ RATE_LIMIT_PER_MINUTE: "2" });
+    await statuses(api, "/api/v1/ping", 3);
+    assert.deepEqual(await statuses(api, "/health", 5), [200, 200, 200, 200, 200]);
+    assert.equal((await api.get("/ready")).status, 200);
+    assert.equal((await api.get("/metrics")).status, 200);
+  });
+
+  it("keys clients by the address the ingress forwards", async () => {
+    const api = await start({ RATE_LIMIT_PER_MINUTE: "2", APP_ENV: "staging" });
+    const from = (address: string) => api.get("/api/v1/ping", { headers: { "X-Forwarded-For": address } });
+    assert.deepEqual([(await from("203.0.113.1")).status, (await from("203.0.113.1")).status], [200, 200]);
+    assert.equal((await from("203.0.113.1")).status, 429);
+    assert.equal((await from("203.0.113.2")).status, 200);
+  });
+
+  it("counts a client across replicas through Redis", async () => {
+    const env = { RATE_LIMIT_PER_MINUTE: "6", REDIS_URL, CACHE_PREFIX: uniqueRedisPrefix() };
+    const [first, second] = [await start(env), await start(env)];
+    await first.get("/api/v1/ping");
+    assert.deepEqual(await statuses(first, "/api/v1/ping", 2), [200, 200]);
+    assert.deepEqual(await statuses(second, "/api/v1/ping", 3), [200, 200, 200]);
+    assert.equal((await second.get("/api/v1/ping")).status, 429);
+    assert.equal((await first.get("/api/v1/ping")).status, 429);
+  });
+});

@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import type { HistoricalMatch } from "../../service/src/data/historicalResults";
+import type { Database } from "../../service/src/storage/db";
+import { MIGRATIONS } from "../../service/src/storage/migrations";
+import { migrateDown, migrateToLatest, pendingMigrations } from "../../service/src/storage/migrator";
+import { seedHistoricalResults } from "../../service/src/storage/seed";
+import { commandDatabase, freshDatabaseUrl } from "./helpers";
+
+const TABLES = [
+  "audit_log",
+  "leagues",
+  "matches",
+  "model_versions",
+  "predictions",
+  "refit_requests",
+  "seasons",
+  "teams",
+];
+
+async function tablesOf(db: Database): Promise<string[]> {
+  const rows: Array<{ tablename: string }> = await db("pg_tables")
+    .select("tablename")
+    .where("schemaname", "public")
+    .whereNotIn("tablename", ["knex_migrations", "knex_migrations_lock"])
+    .orderBy("tablename");
+  return rows.map((row) => row.tablename);
+}
+
+/** Everything a re-seed could touch, including the sequences a careless upsert would advance. */
+async function snapshot(db: Database) {
+  const counts: Record<string, unknown> = {};
+  for (const table of TABLES) counts[table] = (await db(table).count("* as n"))[0].n;
+  const sequences = await db.raw("SELECT sequencename, last_value FROM pg_sequences ORDER BY sequencename");
+  const updated = await db("matches").max("updated_at as at").first();
+  return { counts, sequences: sequences.rows, lastUpdate: updated?.at };
+}
+
+describe("storage", () => {
+  describe("migrations", () => {
+    let db: Database;
+
+    before(async () => {
+      db = commandDatabase(await freshDatabaseUrl());
+    });
+
+    after(() => db?.destroy());
+
+    it("go up from an empty database, creating every table", async () => {
+      assert.equal((await pendingMigrations(db)).length, MIGRATIONS.length);
+      assert.equal((await migrateToLatest(db)).length, MIGRATIONS.length);
+      assert.deepEqual(await tablesOf(db), TABLES);
+      assert.deepEqual(await pendingMigrations(db), []);
+      assert.deepEqual(await migrateToLatest(db), []);
+    });
+
+    it("enforce the constraints the data relies on", async () => {
+      await db("leagues").insert({ code: "T1", name: "Test", country: "Nowhere" });
+      const [season] = await db("seasons").insert({ league_code: "T1", name: "2020-2021" }).returning("id");
+      const [a, b] = await db("teams").insert([{ name: "Alpha" }, { name: "Beta" }]).returning("id");
+      const match = {
+        league_code: "T1",
+        season_id: season.id,
+        match_date: "2020-09-01",
+        home_team_id: a.id,
+        away_team_id: b.id,
+      };
+      const insert = (row: Record<string, unknown>) => db("matches").insert({ ...match, ...row });
+      await assert.rejects(db("seasons").insert({ league_code: "T1", name: "2020-2022" }), /seasons_name_format/);
+      await assert.rejects(insert({ status: "played" }), /matches_status_score/);
+      await assert.rejects(insert({ status: "scheduled", home_goals: 1, away_goals: 0 }), /matches_status_score/);
+      await assert.rejects(insert({ away_team_id: a.id, status: "scheduled" }), /matches_distinct_teams/);
+      await db("matches").insert({ ...match, status: "scheduled" });
+      await assert.rejects(db("matches").insert({ ...match, status: "scheduled" }), /unique/);
+      await db("leagues").insert({ code: "T2", name: "Other", country: "Nowhere" });
+      await assert.rejects(
+        db("matches").insert({ ...match, league_code: "T2", match_date: "2020-09-02", status: "scheduled" }),
+        /foreign key/,
+        "a match cannot sit in another league's season",
+      );
+    });
+
+    it("go down completely and up again", async () => {
+      assert.equal((await migrateDown(db, "all")).length, MIGRATIONS.length);
+      assert.deepEqual(await tablesOf(db), []);
+      assert.equal((await migrateToLatest(db)).length, MIGRATIONS.length);
+      assert.deepEqual(await tablesOf(db), TABLES);
+    });
+
+    it("roll back the last batch only", async () => {
+      await migrateDown(db, "all");
+      await migrateToLatest(db);
+      assert.deepEqual(await migrateDown(db, "last-batch"), [...MIGRATIONS].reverse().map(([name]) => name));
+      await migrateToLatest(db);
+    });
+  });
+
+  describe("seed", () => {
+    let db: Database;
+
+    before(async () => {
+      db = commandDatabase(await freshDatabaseUrl());
+      await migrateToLatest(db);
+    });
+
+    after(() => db?.destroy());
+
+    it("loads every shipped league, season, team and result", async () => {
+      const summary = await seedHistoricalResults(db);
+      assert.deepEqual(summary, {
+        leaguesAdded: 3,
+        seasonsAdded: 37,
+        teamsAdded: 101,
+        matchesAdded: 13_320,
+        resultsFilled: 0,
+        leaguesChanged: ["D1", "E0", "SP1"],
+      });
+      const arsenal = await db("matches as m")
+        .join("teams as h", "h.id", "m.home_team_id")
+        .join("teams as a", "a.id", "m.away_team_id")
+        .where({ "h.name": "Arsenal", "a.name": "Chelsea", "m.match_date": "2024-04-23" })
+        .first("m.home_goals", "m.away_goals", "m.status");
+      assert.deepEqual(arsenal, { home_goals: 5, away_goals: 0, status: "played" });
+      const audit = await db("audit_log").where({ action: "seed.import" });
+      assert.equal(audit.length, 1);
+      assert.equal((await db("refit_requests").whereNull("completed_at")).length, 3);
+    });
+
+    it("changes nothing when run again: no row, sequence, audit entry or refit request", async () => {
+      const before = await snapshot(db);
+      const summary = await seedHistoricalResults(db);
+      assert.deepEqual(summary, {
+        leaguesAdded: 0,
+        seasonsAdded: 0,
+        teamsAdded: 0,
+        matchesAdded: 0,
+        resultsFilled: 0,
+        leaguesChanged: [],
+      });
+      assert.deepEqual(await snapshot(db), before);
+    });
+
+    it("fills in results of scheduled fixtures but never overrides a recorded result", async () => {
+      const [match] = await db("matches as m")
+        .join("teams as h", "h.id", "m.home_team_id")
+        .join("teams as a", "a.id", "m.away_team_id")
+        .join("seasons as s", "s.id", "m.season_id")
+        .where("m.league_code", "SP1")
+        .orderBy("m.id")
+        .limit(2)
+        .select(
+          "m.id",
+          "m.league_code as league",
+          "s.name as season",
+          "m.match_date as date",
+          "h.name as homeTeam",
+          "a.name as awayTeam",
+          "m.home_goals as homeGoals",
+          "m.away_goals as awayGoals",
+        );
+      const shipped: HistoricalMatch = match;
+      await db("matches").where({ id: match.id }).update({ status: "scheduled", home_goals: null, away_goals: null });
+      const refilled = await seedHistoricalResults(db, [shipped]);
+      assert.equal(refilled.resultsFilled, 1);
+      assert.deepEqual(refilled.leaguesChanged, ["SP1"]);
+      await db("matches").where({ id: match.id }).update({ home_goals: 9 });
+      assert.equal((await seedHistoricalResults(db, [shipped])).resultsFilled, 0);
+      assert.equal((await db("matches").where({ id: match.id }).first()).home_goals, 9);
+    });
+  });
+});
