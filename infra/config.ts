@@ -62,6 +62,24 @@ const monitoringThresholds = z.strictObject({
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.0.0.0/8");
 const port = z.number().int().min(1).max(65535);
 
+/** The secret config keys holding the backups' S3 credentials, kept out of `backups.s3` so they can be encrypted. */
+const backupS3CredentialKeys = { accessKeyId: "backupS3AccessKeyId", secretAccessKey: "backupS3SecretAccessKey" } as const;
+
+/** Off-site copies of the backups in an S3-compatible bucket. */
+const backupS3 = z.strictObject({
+  /** An S3-compatible server (AWS's regional endpoint, MinIO, Ceph...); its port is the only one the jobs may reach. */
+  endpoint: z
+    .url({ protocol: /^https?$/ })
+    .refine((url) => new URL(url).username === "" && new URL(url).password === "", {
+      message: `must not hold credentials: set ${Object.values(backupS3CredentialKeys).join(" and ")} with --secret`,
+    }),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3-63 lower-case letters, digits, . and -)"),
+  /** The region requests are signed for; S3-compatible servers mostly ignore it. */
+  region: z.string().regex(/^[a-z0-9-]+$/, "must be a region name such as eu-central-1").optional(),
+  /** Where the endpoint's addresses are: the backup jobs' egress is opened to these on the endpoint's port. */
+  cidrs: z.array(cidr).min(1),
+});
+
 /** Top-level config keys whose value is a plain string; every other key holds structured YAML (JSON in config). */
 const stringKeys = new Set(["environment", "namespace", "logLevel"]);
 
@@ -167,6 +185,8 @@ const schema = z
       keepWeekly: z.number().int().min(0),
       keepMonthly: z.number().int().min(0),
       storageSize,
+      /** Unset: backups stay on the stack's volume only. */
+      s3: backupS3.optional(),
     }),
     quota: z.strictObject({
       requestsCpu: quantity,
@@ -287,6 +307,8 @@ export interface SecretSettings {
   pagerRoutingKey: pulumi.Output<string>;
   /** Slack-compatible incoming webhook URL of Alertmanager's chat receiver. */
   chatWebhookUrl: pulumi.Output<string>;
+  /** Static credentials of the backup jobs' S3 bucket; present exactly when `backups.s3` is set. */
+  backupS3Credentials?: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -298,12 +320,36 @@ export function loadSettings(): Settings {
   return parseSettings(pulumi.getStack(), (key) => config.get(key));
 }
 
-export function loadSecretSettings(): SecretSettings {
+/**
+ * The S3 credentials, required once `backups.s3` is set: a pod without them would fall back to the AWS SDK's
+ * default chain, whose sources (instance metadata, a web identity token) the stack's pods cannot reach. The
+ * error names the keys, never their values.
+ */
+function loadBackupS3Credentials(stack: string, config: pulumi.Config, settings: Settings): SecretSettings["backupS3Credentials"] {
+  if (settings.backups.s3 === undefined) {
+    return undefined;
+  }
+  const missing = Object.values(backupS3CredentialKeys).filter((key) => nonEmpty(config.get(key)) === undefined);
+  if (missing.length > 0) {
+    throw new StackConfigError(
+      missing
+        .map((key) => `stack "${stack}": config key "${PROJECT}:${key}" is required when backups.s3 is set: pulumi config set --secret ${key} <value>`)
+        .join("\n"),
+    );
+  }
+  return {
+    accessKeyId: config.requireSecret(backupS3CredentialKeys.accessKeyId),
+    secretAccessKey: config.requireSecret(backupS3CredentialKeys.secretAccessKey),
+  };
+}
+
+export function loadSecretSettings(settings: Settings): SecretSettings {
   const config = new pulumi.Config(PROJECT);
   return {
     kubeconfig: pulumi.output(config.getSecret("kubeconfig")).apply(nonEmpty),
     kubeContext: nonEmpty(config.get("kubeContext")),
     pagerRoutingKey: pulumi.secret(config.getSecret("pagerRoutingKey") ?? ""),
     chatWebhookUrl: pulumi.secret(config.getSecret("chatWebhookUrl") ?? ""),
+    backupS3Credentials: loadBackupS3Credentials(pulumi.getStack(), config, settings),
   };
 }

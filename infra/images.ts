@@ -12,6 +12,7 @@ export const images = {
   postgresExporter: { repository: "quay.io/prometheuscommunity/postgres-exporter", tag: "v0.17.1" },
   redisExporter: { repository: "docker.io/oliver006/redis_exporter", tag: "v1.75.0" },
   fluentBit: { repository: "cr.fluentbit.io/fluent/fluent-bit", tag: "4.0.7" },
+  kubeStateMetrics: { repository: "registry.k8s.io/kube-state-metrics/kube-state-metrics", tag: "v2.17.0" },
 } as const;
 
 export type ThirdPartyImage = keyof typeof images;
@@ -35,4 +36,5 @@ export const imageUsers = {
   grafana: 472,
   postgresExporter: 65534,
   redisExporter: 59000,
+  kubeStateMetrics: 65534,
 } as const;

@@ -18,7 +18,7 @@ import { loadSecretSettings, loadSettings } from "./config";
 
 export = async () => {
   const settings = loadSettings();
-  const secretSettings = loadSecretSettings();
+  const secretSettings = loadSecretSettings(settings);
 
   // Unset kubeconfig and context mean the ambient kubeconfig, so `pulumi up` targets whatever cluster kubectl does.
   const provider = new k8s.Provider("kubernetes", {
@@ -76,6 +76,10 @@ export = async () => {
         monitoring === undefined
           ? undefined
           : { serviceAccount: monitoring.prometheusServiceAccount, namespace: baseline.namespace },
+      kubeStateMetrics:
+        monitoring === undefined
+          ? undefined
+          : { serviceAccount: monitoring.kubeStateMetricsServiceAccount, namespace: baseline.namespace },
       fluentBit:
         logShipping === undefined
           ? undefined

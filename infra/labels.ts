@@ -25,6 +25,7 @@ export const workloads = {
   grafana: { name: "grafana", component: "dashboards" },
   postgresExporter: { name: "postgres-exporter", component: "metrics-exporter" },
   redisExporter: { name: "redis-exporter", component: "metrics-exporter" },
+  kubeStateMetrics: { name: "kube-state-metrics", component: "metrics-exporter" },
   fluentBit: { name: "fluent-bit", component: "log-shipping" },
 } as const satisfies Record<string, Workload>;
 

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { Settings } from "../config";
 import { imageUsers } from "../images";
 import {
   meta,
@@ -11,6 +12,7 @@ import {
   serviceAccount,
   volumeClaimSpec,
   type Container,
+  type EnvVar,
 } from "../k8s";
 import { labelValue, objectLabels, workloads } from "../labels";
 import { colourTag, nameWithTag } from "./app";
@@ -26,7 +28,32 @@ export interface BackupsArgs extends StackContext {
 }
 
 const BACKUP_DIR = "/backups";
+/** The backup volume's claim; the monitoring estimates how full it is. */
+export const BACKUP_CLAIM = "backups";
 const UID = imageUsers.service;
+
+/**
+ * The bucket every backup is also uploaded to, and its credentials (docs/backups.md); nothing when `backups.s3`
+ * is unset.
+ */
+function s3Env(settings: Settings, secrets: Secrets): EnvVar[] {
+  const s3 = settings.backups.s3;
+  if (s3 === undefined) {
+    return [];
+  }
+  if (secrets.backupS3 === undefined) {
+    throw new Error("backups.s3 is set but the Secrets component made no S3 credentials");
+  }
+  return [
+    ...plainEnv({
+      BACKUP_S3_ENDPOINT: s3.endpoint,
+      BACKUP_S3_BUCKET: s3.bucket,
+      ...(s3.region === undefined ? {} : { AWS_REGION: s3.region }),
+    }),
+    secretEnv("BACKUP_S3_ACCESS_KEY_ID", secrets.backupS3.accessKeyId.name, secrets.backupS3.accessKeyId.key),
+    secretEnv("BACKUP_S3_SECRET_ACCESS_KEY", secrets.backupS3.secretAccessKey.name, secrets.backupS3.secretAccessKey.key),
+  ];
+}
 
 interface Schedule {
   command: "backup" | "prune" | "verify";
@@ -38,7 +65,7 @@ interface Schedule {
 /**
  * PostgreSQL backups with the service image's own commands (docs/service-interface.md): CronJobs that dump,
  * prune to the retention policy and restore-verify the newest dump on a volume of their own, plus a one-off Job
- * that verifies a restore with each new release.
+ * that verifies a restore with each new release. With `backups.s3` every command also works on the bucket.
  */
 export class Backups extends pulumi.ComponentResource {
   public readonly volumeClaimName: pulumi.Output<string>;
@@ -52,10 +79,11 @@ export class Backups extends pulumi.ComponentResource {
     const labels = objectLabels(instance, workloads.backup, labelValue(tag));
 
     const sa = serviceAccount("backup", namespace, labels, child);
+    const s3 = s3Env(settings, secrets);
     const claim = new k8s.core.v1.PersistentVolumeClaim(
-      "backups",
+      BACKUP_CLAIM,
       {
-        metadata: meta("backups", namespace, labels),
+        metadata: meta(BACKUP_CLAIM, namespace, labels),
         spec: volumeClaimSpec(backups.storageSize, settings.cluster.storageClass),
       },
       child,
@@ -77,6 +105,7 @@ export class Backups extends pulumi.ComponentResource {
           LOG_LEVEL: settings.logLevel,
           ...(pushgatewayUrl === undefined ? {} : { PUSHGATEWAY_URL: pushgatewayUrl }),
         }),
+        ...s3,
       ],
       resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
       securityContext: restrictedContainerSecurity(UID),

@@ -21,6 +21,7 @@ import {
 import { objectLabels, selectorLabels, workloads, type Labels } from "../labels";
 import {
   defaultThresholds,
+  kubeStateMetricsResources,
   mountPaths,
   renderAlertmanagerConfig,
   renderAlertRules,
@@ -30,6 +31,7 @@ import {
   renderPrometheusConfig,
   type ObservabilitySettings,
 } from "../observability";
+import { BACKUP_CLAIM } from "./backups";
 import { TYPE_PREFIX, type StackContext } from "./context";
 import { ports } from "./networkPolicies";
 import { DATABASE_HOST, DATABASE_REPLICA_HOST, databaseRoles, REDIS_HOST, type Secrets } from "./secrets";
@@ -46,6 +48,8 @@ const ALERTMANAGER_URL = `http://alertmanager:${ports.alertmanager}`;
 const RECEIVER_SECRETS_DIR = "/etc/alertmanager/secrets";
 const PROMETHEUS_CONFIG_DIR = "/etc/prometheus/config";
 const ALERTMANAGER_CONFIG_DIR = "/etc/alertmanager/config";
+/** kube-state-metrics' own health and metrics; nothing scrapes it, the readiness probe reads it. */
+const KUBE_STATE_METRICS_TELEMETRY_PORT = 8081;
 
 /** Requests and limits of the monitoring workloads: their load does not vary enough between stacks to configure. */
 const sizes = {
@@ -54,17 +58,32 @@ const sizes = {
   grafana: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
 };
 
+/** The claim a one-pod StatefulSet's `data` volumeClaimTemplate makes: `<template>-<StatefulSet>-<ordinal>`. */
+function dataClaim(statefulSet: string): string {
+  return `data-${statefulSet}-0`;
+}
+
 /** The settings the rendered Prometheus, Alertmanager and Grafana files are made for. */
 export function observabilitySettings(settings: Settings, monitoring: MonitoringSettings): ObservabilitySettings {
+  const { keepDaily, keepWeekly, keepMonthly } = settings.backups;
   return {
     environment: settings.environment,
     namespace: settings.namespace,
+    ingressControllerNamespace: settings.cluster.ingressControllerNamespace,
     scrapeInterval: monitoring.scrapeInterval,
     evaluationInterval: monitoring.evaluationInterval,
     alertmanagerUrl: ALERTMANAGER_URL,
     pushgatewayUrl: PUSHGATEWAY_URL,
     postgresReplica: settings.database.replica,
     hpaMaxReplicas: settings.api.maxReplicas,
+    volumeClaims: {
+      postgres: [dataClaim("postgres"), ...(settings.database.replica ? [dataClaim("postgres-replica")] : [])],
+      redis: dataClaim("redis"),
+      backups: BACKUP_CLAIM,
+      prometheus: dataClaim("prometheus"),
+    },
+    // Each retention tier keeps at most its count; the run in progress writes one more dump beside them.
+    backupsOnVolume: keepDaily + keepWeekly + keepMonthly + 1,
     thresholds: { ...defaultThresholds, ...monitoring.thresholds },
     receivers: {
       pagerUrlFile: `${RECEIVER_SECRETS_DIR}/pager-routing-key`,
@@ -78,7 +97,14 @@ function checksum(data: Record<string, string>): string {
 }
 
 /** The monitoring workloads: each is a workload of infra/labels.ts and an image of infra/images.ts. */
-type MonitoringWorkload = "prometheus" | "alertmanager" | "pushgateway" | "grafana" | "postgresExporter" | "redisExporter";
+type MonitoringWorkload =
+  | "prometheus"
+  | "alertmanager"
+  | "pushgateway"
+  | "grafana"
+  | "postgresExporter"
+  | "redisExporter"
+  | "kubeStateMetrics";
 
 interface WorkloadSpec {
   key: MonitoringWorkload;
@@ -92,13 +118,15 @@ interface WorkloadSpec {
 }
 
 /**
- * Prometheus, Alertmanager, Pushgateway, Grafana and the PostgreSQL and Redis exporters, running the files
- * infra/observability renders for this stack. Secrets reach them only as mounted files or `secretKeyRef`s: the
- * Alertmanager receivers from the receivers Secret, Grafana's admin login from the generated one.
+ * Prometheus, Alertmanager, Pushgateway, Grafana, the PostgreSQL and Redis exporters and kube-state-metrics,
+ * running the files infra/observability renders for this stack. Secrets reach them only as mounted files or
+ * `secretKeyRef`s: the Alertmanager receivers from the receivers Secret, Grafana's admin login from the generated
+ * one. The two that call the API, Prometheus and kube-state-metrics, get namespaced Roles from the Rbac component.
  */
 export class Monitoring extends pulumi.ComponentResource {
   public readonly grafanaUrl: string;
   public readonly prometheusServiceAccount: pulumi.Output<string>;
+  public readonly kubeStateMetricsServiceAccount: pulumi.Output<string>;
 
   private readonly namespace: pulumi.Output<string>;
   private readonly instance: string;
@@ -120,6 +148,7 @@ export class Monitoring extends pulumi.ComponentResource {
     this.pushgateway(settings);
     this.grafana(settings, monitoring, observability, receivers, args.issuerName);
     this.exporters(settings, secrets);
+    this.kubeStateMetricsServiceAccount = this.kubeStateMetrics(settings);
 
     this.registerOutputs({ grafanaUrl: this.grafanaUrl });
   }
@@ -153,10 +182,15 @@ export class Monitoring extends pulumi.ComponentResource {
     };
   }
 
-  private deployment(id: string, spec: WorkloadSpec, strategy: "RollingUpdate" | "Recreate" = "RollingUpdate") {
+  /** A one-replica Deployment with a ServiceAccount of its own; returns that ServiceAccount's name. */
+  private deployment(
+    id: string,
+    spec: WorkloadSpec,
+    strategy: "RollingUpdate" | "Recreate" = "RollingUpdate",
+  ): pulumi.Output<string> {
     const sa = serviceAccount(id, this.namespace, this.labels(spec.key), this.child);
     const selector = { ...selectorLabels(this.instance, workloads[spec.key]), ...spec.extraLabels };
-    return new k8s.apps.v1.Deployment(
+    new k8s.apps.v1.Deployment(
       id,
       {
         metadata: meta(id, this.namespace, this.labels(spec.key, spec.extraLabels)),
@@ -170,6 +204,7 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       this.child,
     );
+    return sa.metadata.name;
   }
 
   private prometheus(
@@ -514,6 +549,39 @@ export class Monitoring extends pulumi.ComponentResource {
       volumes: [],
     });
     this.service("redis-exporter", "redisExporter", { name: "metrics", port: ports.redisExporter });
+  }
+
+  /**
+   * kube-state-metrics reporting on this namespace alone and only on the objects the rules and dashboards read,
+   * so a namespaced Role (list and watch on exactly those) is all it needs; no cluster-wide instance is assumed.
+   */
+  private kubeStateMetrics(settings: Settings): pulumi.Output<string> {
+    const uid = imageUsers.kubeStateMetrics;
+    return this.deployment("kube-state-metrics", {
+      key: "kubeStateMetrics",
+      automountToken: true,
+      containers: [
+        {
+          name: "kube-state-metrics",
+          image: imageRef(images.kubeStateMetrics),
+          args: [
+            `--port=${ports.kubeStateMetrics}`,
+            `--telemetry-port=${KUBE_STATE_METRICS_TELEMETRY_PORT}`,
+            `--namespaces=${settings.namespace}`,
+            `--resources=${Object.values(kubeStateMetricsResources).flat().join(",")}`,
+          ],
+          ports: [
+            { name: "metrics", containerPort: ports.kubeStateMetrics, protocol: "TCP" },
+            { name: "telemetry", containerPort: KUBE_STATE_METRICS_TELEMETRY_PORT, protocol: "TCP" },
+          ],
+          resources: sizes.small,
+          securityContext: restrictedContainerSecurity(uid),
+          readinessProbe: httpProbe("/readyz", "telemetry"),
+          livenessProbe: httpProbe("/livez", "metrics", 20),
+        },
+      ],
+      volumes: [],
+    });
   }
 
   private service(

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../config";
 import { instanceLabels, selectorLabels, workloads, type Labels, type WorkloadKey } from "../labels";
+import { metricsPorts } from "../observability";
 import { APP_PORT } from "./app";
 import { TYPE_PREFIX, type StackContext } from "./context";
 
@@ -10,12 +11,11 @@ interface LocalPeer {
   local: string;
   selector: Labels;
 }
-/** Pods of another namespace (the ingress controller), or of any namespace when `namespace` is absent. */
+/** Every pod of another namespace (the ingress controller's). */
 interface NamespacePeer {
-  namespace?: string;
-  pods?: Labels;
+  namespace: string;
 }
-/** Addresses outside the cluster's pod network (the API server, webhook receivers). */
+/** Addresses outside the cluster's pod network (the API server, webhook receivers, the backups' S3 endpoint). */
 interface CidrPeer {
   cidrs: string[];
 }
@@ -28,9 +28,6 @@ export interface Flow {
 }
 
 const ACME_SOLVER_PORT = 8089;
-/** Metrics ports of the cluster add-ons infra/observability/prometheus.ts scrapes. */
-const INGRESS_CONTROLLER_METRICS_PORT = 10254;
-const KUBE_STATE_METRICS_PORT = 8080;
 export const ports = {
   app: APP_PORT,
   postgres: 5432,
@@ -39,9 +36,16 @@ export const ports = {
   alertmanager: 9093,
   pushgateway: 9091,
   grafana: 3000,
-  postgresExporter: 9187,
-  redisExporter: 9121,
+  postgresExporter: metricsPorts.postgresExporter,
+  redisExporter: metricsPorts.redisExporter,
+  kubeStateMetrics: metricsPorts.kubeStateMetrics,
 } as const;
+
+/** The port an endpoint URL is served on. */
+function urlPort(url: string): number {
+  const parsed = new URL(url);
+  return parsed.port === "" ? (parsed.protocol === "https:" ? 443 : 80) : Number(parsed.port);
+}
 
 function isLocal(peer: Peer): peer is LocalPeer {
   return "local" in peer;
@@ -66,30 +70,32 @@ export function allowedFlows(settings: Settings, instance: string): Flow[] {
   if (settings.database.replica) {
     flows.push({ from: w("postgresReplica"), to: w("postgres"), ports: [ports.postgres] });
   }
+  const s3 = settings.backups.s3;
+  if (s3 !== undefined) {
+    flows.push({ from: w("backup"), to: { cidrs: s3.cidrs }, ports: [urlPort(s3.endpoint)] });
+  }
   if (settings.ingress.tls.issuer === "acme") {
     // cert-manager's HTTP-01 solver pods answer the ACME challenge through the ingress controller.
     const solver = { local: "acme-http01-solver", selector: { "acme.cert-manager.io/http01-solver": "true" } };
     flows.push({ from: ingressController, to: solver, ports: [ACME_SOLVER_PORT] });
   }
   if (settings.monitoring.enabled) {
-    // The scrape jobs of infra/observability/prometheus.ts.
+    // The scrape jobs of infra/observability/prometheus.ts, on the ports it scrapes.
     const scrape = (target: WorkloadKey, port: number): Flow => ({ from: w("prometheus"), to: w(target), ports: [port] });
+    const apiServer: CidrPeer = { cidrs: settings.cluster.apiServerCidrs };
     flows.push(
-      scrape("api", ports.app),
-      scrape("worker", ports.app),
-      scrape("postgresExporter", ports.postgresExporter),
-      scrape("redisExporter", ports.redisExporter),
+      scrape("api", metricsPorts.service),
+      scrape("worker", metricsPorts.service),
+      scrape("postgresExporter", metricsPorts.postgresExporter),
+      scrape("redisExporter", metricsPorts.redisExporter),
+      scrape("kubeStateMetrics", metricsPorts.kubeStateMetrics),
       scrape("pushgateway", ports.pushgateway),
+      { from: w("prometheus"), to: ingressController, ports: [metricsPorts.ingressController] },
       // Alert delivery, not scraping.
       { from: w("prometheus"), to: w("alertmanager"), ports: [ports.alertmanager] },
-      // kubernetes_sd discovery, and the kubelet metrics it reads through the API server's node proxy.
-      { from: w("prometheus"), to: { cidrs: settings.cluster.apiServerCidrs }, ports: settings.cluster.apiServerPorts },
-      { from: w("prometheus"), to: ingressController, ports: [INGRESS_CONTROLLER_METRICS_PORT] },
-      {
-        from: w("prometheus"),
-        to: { pods: { "app.kubernetes.io/name": "kube-state-metrics" } },
-        ports: [KUBE_STATE_METRICS_PORT],
-      },
+      // kubernetes_sd discovery, and kube-state-metrics' watches.
+      { from: w("prometheus"), to: apiServer, ports: settings.cluster.apiServerPorts },
+      { from: w("kubeStateMetrics"), to: apiServer, ports: settings.cluster.apiServerPorts },
       { from: w("grafana"), to: w("prometheus"), ports: [ports.prometheus] },
       { from: w("grafana"), to: w("alertmanager"), ports: [ports.alertmanager] },
       { from: ingressController, to: w("grafana"), ports: [ports.grafana] },
@@ -112,13 +118,7 @@ function peerSpec(peer: Peer) {
   if ("cidrs" in peer) {
     return peer.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
   }
-  return [
-    {
-      namespaceSelector:
-        peer.namespace === undefined ? {} : { matchLabels: { "kubernetes.io/metadata.name": peer.namespace } },
-      ...(peer.pods === undefined ? {} : { podSelector: { matchLabels: peer.pods } }),
-    },
-  ];
+  return [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer.namespace } } }];
 }
 
 function portSpec(flow: Flow) {

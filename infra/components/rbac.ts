@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { instanceLabels } from "../labels";
+import { kubeStateMetricsResources } from "../observability";
 import { TYPE_PREFIX, type StackContext } from "./context";
 
 type PolicyRule = k8s.types.input.rbac.v1.PolicyRule;
@@ -14,20 +15,27 @@ export interface ApiClient {
 export interface RbacArgs extends StackContext {
   /** Prometheus, when monitoring is on: discovers its scrape targets in this namespace. */
   prometheus?: ApiClient;
+  /** kube-state-metrics, when monitoring is on: watches the objects of this namespace it reports on. */
+  kubeStateMetrics?: ApiClient;
   /** Fluent Bit, when log shipping is on: reads the metadata of this namespace's pods to label their logs. */
   fluentBit?: ApiClient;
 }
 
-const readOnly = ["get", "list", "watch"];
+/** What an informer does: list once, then watch. */
+const listWatch = ["list", "watch"];
 
-/** kubernetes_sd `role: pod` and `role: endpoints` (with endpointslices), limited to this namespace. */
-export const prometheusDiscoveryRules: PolicyRule[] = [
-  { apiGroups: [""], resources: ["pods", "services", "endpoints"], verbs: readOnly },
-  { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: readOnly },
-];
+/**
+ * Every scrape job of infra/observability/prometheus.ts finds its targets with kubernetes_sd `role: pod`, in this
+ * namespace or (the ingress controller's metrics endpoint) in the controller's.
+ */
+export const prometheusDiscoveryRules: PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: listWatch }];
 
-/** The ingress controller's metrics endpoint is found by kubernetes_sd `role: pod` in the controller's namespace. */
-export const prometheusIngressControllerRules: PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: readOnly }];
+/** Exactly the objects kube-state-metrics is told to export (its `--resources`). */
+export const kubeStateMetricsRules: PolicyRule[] = Object.entries(kubeStateMetricsResources).map(([group, resources]) => ({
+  apiGroups: [group],
+  resources: [...resources],
+  verbs: listWatch,
+}));
 
 /** Fluent Bit's kubernetes filter fetches each pod it has a log line from, by name. */
 export const fluentBitMetadataRules: PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }];
@@ -67,10 +75,13 @@ export class Rbac extends pulumi.ComponentResource {
     if (args.prometheus !== undefined) {
       grant("prometheus-discovery", prometheusDiscoveryRules, args.prometheus);
       // A Role in the controller's namespace, named after this stack's so stacks sharing a cluster do not collide.
-      grant("prometheus-ingress-controller-discovery", prometheusIngressControllerRules, args.prometheus, {
+      grant("prometheus-ingress-controller-discovery", prometheusDiscoveryRules, args.prometheus, {
         namespace: settings.cluster.ingressControllerNamespace,
         roleName: `${settings.namespace}-prometheus-discovery`,
       });
+    }
+    if (args.kubeStateMetrics !== undefined) {
+      grant("kube-state-metrics", kubeStateMetricsRules, args.kubeStateMetrics);
     }
     if (args.fluentBit !== undefined) {
       grant("fluent-bit-pod-metadata", fluentBitMetadataRules, args.fluentBit);

@@ -47,6 +47,8 @@ export class Secrets extends pulumi.ComponentResource {
   public readonly redisPassword: SecretKeyRef;
   public readonly api: { databaseUrl: SecretKeyRef; redisUrl: SecretKeyRef; jwtSecret: SecretKeyRef };
   public readonly backupDatabaseUrl: SecretKeyRef;
+  /** Present when backups go to S3 too: the bucket's credentials, for the backup jobs only. */
+  public readonly backupS3?: { accessKeyId: SecretKeyRef; secretAccessKey: SecretKeyRef };
   /** Present when monitoring is on: Grafana's admin login and the Alertmanager receivers' credentials. */
   public readonly monitoring?: {
     grafanaAdminUser: SecretKeyRef;
@@ -125,6 +127,20 @@ export class Secrets extends pulumi.ComponentResource {
     this.backupDatabaseUrl = { name: backupSecret, key: "DATABASE_URL" };
 
     this.secretNames = { postgres: postgresSecret, redis: redisSecret, api: apiSecret, backup: backupSecret };
+
+    const s3 = secretSettings.backupS3Credentials;
+    if (s3 !== undefined) {
+      // Apart from backup-credentials: the bucket's keys are issued and rotated outside this stack.
+      const backupS3Secret = secret("backup-s3-credentials", "backup", {
+        BACKUP_S3_ACCESS_KEY_ID: s3.accessKeyId,
+        BACKUP_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      });
+      this.backupS3 = {
+        accessKeyId: { name: backupS3Secret, key: "BACKUP_S3_ACCESS_KEY_ID" },
+        secretAccessKey: { name: backupS3Secret, key: "BACKUP_S3_SECRET_ACCESS_KEY" },
+      };
+      this.secretNames.backupS3 = backupS3Secret;
+    }
 
     if (settings.monitoring.enabled) {
       const grafanaSecret = secret("grafana-credentials", "dashboards", {

@@ -1,13 +1,13 @@
 import { stringify } from "yaml";
 import { dashboardJson, q, stat, timeseries, type DashboardSpec } from "./panels";
-import { api, apiTraffic, backup, pg, redis, svc } from "./selectors";
+import { cpuOfLimit, memoryOfLimit, volumeUsage } from "./queries";
+import { api, apiTraffic, backup, kubeState, pg, redis, svc } from "./selectors";
 import {
   mountPaths,
   PROMETHEUS_DATASOURCE_UID,
   prometheusService,
   type ObservabilitySettings,
 } from "./settings";
-
 
 export function renderGrafanaDatasources(s: ObservabilitySettings): string {
   return stringify({
@@ -60,31 +60,19 @@ function quantile(q: number, selector: string, by = ""): string {
 }
 
 function kubernetesSection(s: ObservabilitySettings): DashboardSpec["sections"][number] {
-  const ns = `namespace="${s.namespace}"`;
-  const container = `${ns},container!="",container!="POD"`;
   return {
     title: "Pods",
     panels: [
-      timeseries("CPU used / limit", "percentunit", [
-        q(
-          `sum by (pod) (rate(container_cpu_usage_seconds_total{${container}}[5m]))` +
-            ` / sum by (pod) (kube_pod_container_resource_limits{${ns},resource="cpu"})`,
-          "{{pod}}",
-        ),
-      ], { alertAbove: s.thresholds.cpuLimitRatio }),
-      timeseries("Memory used / limit", "percentunit", [
-        q(
-          `sum by (pod) (container_memory_working_set_bytes{${container}})` +
-            ` / sum by (pod) (kube_pod_container_resource_limits{${ns},resource="memory"})`,
-          "{{pod}}",
-        ),
-      ], { alertAbove: s.thresholds.memoryLimitRatio }),
+      timeseries("CPU used / limit", "percentunit", [q(cpuOfLimit(), "{{pod}}")], { alertAbove: s.thresholds.cpuLimitRatio }),
+      timeseries("Memory used / limit", "percentunit", [q(memoryOfLimit(), "{{pod}}")], {
+        alertAbove: s.thresholds.memoryLimitRatio,
+      }),
       timeseries("Container restarts (1h)", "short", [
-        q(`sum by (pod) (increase(kube_pod_container_status_restarts_total{${ns}}[1h]))`, "{{pod}}"),
+        q(`sum by (pod) (increase(kube_pod_container_status_restarts_total{${kubeState}}[1h]))`, "{{pod}}"),
       ]),
       timeseries("HPA replicas", "short", [
-        q(`kube_horizontalpodautoscaler_status_current_replicas{${ns}}`, "{{horizontalpodautoscaler}} current"),
-        q(`kube_horizontalpodautoscaler_spec_max_replicas{${ns}}`, "{{horizontalpodautoscaler}} max"),
+        q(`kube_horizontalpodautoscaler_status_current_replicas{${kubeState}}`, "{{horizontalpodautoscaler}} current"),
+        q(`kube_horizontalpodautoscaler_spec_max_replicas{${kubeState}}`, "{{horizontalpodautoscaler}} max"),
       ]),
     ],
   };
@@ -175,14 +163,6 @@ function serviceDashboard(s: ObservabilitySettings): DashboardSpec {
   };
 }
 
-function volumeUsage(namespace: string) {
-  const ns = `namespace="${namespace}"`;
-  return q(
-    `max by (persistentvolumeclaim) (kubelet_volume_stats_used_bytes{${ns}} / kubelet_volume_stats_capacity_bytes{${ns}})`,
-    "{{persistentvolumeclaim}}",
-  );
-}
-
 function datastoresDashboard(s: ObservabilitySettings): DashboardSpec {
   const t = s.thresholds;
   const replication = s.postgresReplica
@@ -258,7 +238,7 @@ function datastoresDashboard(s: ObservabilitySettings): DashboardSpec {
       },
       {
         title: "Volumes",
-        panels: [timeseries("Volume usage", "percentunit", [volumeUsage(s.namespace)], { alertAbove: t.pvcUsageRatio })],
+        panels: [timeseries("Volume usage", "percentunit", [q(volumeUsage(s), "{{persistentvolumeclaim}}")], { alertAbove: t.pvcUsageRatio })],
       },
     ],
   };
@@ -289,7 +269,7 @@ function backupsDashboard(s: ObservabilitySettings): DashboardSpec {
           }),
           timeseries("Backup size", "bytes", [q(`max by (database) (backup_size_bytes{${backup}})`, "{{database}}")]),
           timeseries("Backup duration", "s", [q(`max by (database) (backup_duration_seconds{${backup}})`, "{{database}}")]),
-          timeseries("Volume usage", "percentunit", [volumeUsage(s.namespace)], { alertAbove: t.pvcUsageRatio }),
+          timeseries("Volume usage", "percentunit", [q(volumeUsage(s), "{{persistentvolumeclaim}}")], { alertAbove: t.pvcUsageRatio }),
         ],
       },
     ],

@@ -6,6 +6,8 @@
 export {
   defaultThresholds,
   jobs,
+  kubeStateMetricsResources,
+  metricsPorts,
   mountPaths,
   prometheusService,
   PROMETHEUS_DATASOURCE_UID,

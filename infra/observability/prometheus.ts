@@ -1,26 +1,5 @@
 import { stringify } from "yaml";
-import { jobs, mountPaths, prometheusService, type ObservabilitySettings } from "./settings";
-
-const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-
-/** Ports the pods declare; a pod target is kept only on its metrics port so one pod yields one target. */
-const ports = { service: 8000, postgresExporter: 9187, redisExporter: 9121, ingressNginx: 10254, kubeStateMetrics: 8080 };
-
-/**
- * The only kubelet and cAdvisor series kept: both endpoints expose thousands of series per node, and the rules
- * and dashboards need these few. Exported so the tests can check nothing else is queried.
- */
-export const keptKubeletMetrics = [
-  "kubelet_volume_stats_used_bytes",
-  "kubelet_volume_stats_capacity_bytes",
-  "kubelet_volume_stats_available_bytes",
-] as const;
-export const keptCadvisorMetrics = [
-  "container_cpu_usage_seconds_total",
-  "container_cpu_cfs_throttled_periods_total",
-  "container_cpu_cfs_periods_total",
-  "container_memory_working_set_bytes",
-] as const;
+import { jobs, metricsPorts, mountPaths, prometheusService, type ObservabilitySettings } from "./settings";
 
 interface UrlTarget {
   scheme: string;
@@ -37,8 +16,7 @@ function urlTarget(url: string): UrlTarget {
 
 interface PodJob {
   job: string;
-  /** Omitted for cluster add-ons that run wherever the cluster put them. */
-  namespace?: string;
+  namespace: string;
   name: string;
   /** Regex over `app.kubernetes.io/component`; omitted when the name alone identifies the pods. */
   component?: string;
@@ -66,9 +44,7 @@ function podScrapeJob(p: PodJob): Record<string, unknown> {
   ];
   return {
     job_name: p.job,
-    kubernetes_sd_configs: [
-      p.namespace === undefined ? { role: "pod" } : { role: "pod", namespaces: { names: [p.namespace] } },
-    ],
+    kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [p.namespace] } }],
     relabel_configs: [
       { ...selector, action: "keep" },
       { source_labels: ["__meta_kubernetes_pod_container_port_number"], regex: String(p.port), action: "keep" },
@@ -80,45 +56,13 @@ function podScrapeJob(p: PodJob): Record<string, unknown> {
   };
 }
 
-/** Drops series about other namespaces from endpoints that report on the whole cluster. */
-function onlyNamespace(namespace: string, allowClusterWide = false): Record<string, unknown> {
+/**
+ * Keeps, from the shared ingress controller, its own series (no namespace label) and those about this namespace's
+ * ingresses; it reports every namespace's.
+ */
+function keepOwnAndNamespace(namespace: string): Record<string, unknown> {
   // Namespaces are DNS labels, so the name needs no regex escaping.
-  return { source_labels: ["namespace"], regex: allowClusterWide ? `|${namespace}` : namespace, action: "keep" };
-}
-
-function onlyMetrics(names: readonly string[]): Record<string, unknown> {
-  return { source_labels: ["__name__"], regex: names.join("|"), action: "keep" };
-}
-
-/** kubelet endpoints, reached through the API server proxy so Prometheus needs no route to the nodes. */
-function kubeletJob(job: string, metricsPath: string, keep: readonly string[], namespace: string) {
-  return {
-    job_name: job,
-    scheme: "https",
-    authorization: { credentials_file: `${SERVICE_ACCOUNT_DIR}/token` },
-    tls_config: { ca_file: `${SERVICE_ACCOUNT_DIR}/ca.crt` },
-    kubernetes_sd_configs: [{ role: "node" }],
-    relabel_configs: [
-      { target_label: "__address__", replacement: "kubernetes.default.svc:443" },
-      {
-        source_labels: ["__meta_kubernetes_node_name"],
-        regex: "(.+)",
-        target_label: "__metrics_path__",
-        replacement: `/api/v1/nodes/$1/proxy${metricsPath}`,
-      },
-      { source_labels: ["__meta_kubernetes_node_name"], target_label: "node" },
-    ],
-    metric_relabel_configs: [onlyMetrics(keep), onlyNamespace(namespace)],
-  };
-}
-
-function kubeStateMetricsJob(namespace: string) {
-  // kube-state-metrics runs wherever the cluster put it, so it is discovered in every namespace; only the
-  // series about this stack's namespace are kept.
-  return {
-    ...podScrapeJob({ job: jobs.kubeStateMetrics, name: "kube-state-metrics", port: ports.kubeStateMetrics, podLabels: false }),
-    metric_relabel_configs: [onlyNamespace(namespace)],
-  };
+  return { source_labels: ["namespace"], regex: `|${namespace}`, action: "keep" };
 }
 
 function pushgatewayJob(url: string) {
@@ -149,33 +93,37 @@ function scrapeConfigs(s: ObservabilitySettings): Record<string, unknown>[] {
       namespace: ns,
       name: "football-prediction",
       component: "api|worker",
-      port: ports.service,
+      port: metricsPorts.service,
       podLabels: true,
     }),
     podScrapeJob({
       job: jobs.postgresExporter,
       namespace: ns,
       name: "postgres-exporter",
-      port: ports.postgresExporter,
+      port: metricsPorts.postgresExporter,
       podLabels: true,
     }),
-    podScrapeJob({ job: jobs.redisExporter, namespace: ns, name: "redis-exporter", port: ports.redisExporter, podLabels: true }),
+    podScrapeJob({ job: jobs.redisExporter, namespace: ns, name: "redis-exporter", port: metricsPorts.redisExporter, podLabels: true }),
     {
       ...podScrapeJob({
         job: jobs.ingressNginx,
-        namespace: "ingress-nginx",
+        namespace: s.ingressControllerNamespace,
         name: "ingress-nginx",
         component: "controller",
-        port: ports.ingressNginx,
+        port: metricsPorts.ingressController,
         podLabels: false,
       }),
-      // The shared controller reports every namespace's ingresses; its own series have no namespace label.
-      metric_relabel_configs: [onlyNamespace(ns, true)],
+      metric_relabel_configs: [keepOwnAndNamespace(ns)],
     },
     pushgatewayJob(s.pushgatewayUrl),
-    kubeStateMetricsJob(ns),
-    kubeletJob(jobs.kubelet, "/metrics", keptKubeletMetrics, ns),
-    kubeletJob(jobs.cadvisor, "/metrics/cadvisor", keptCadvisorMetrics, ns),
+    // The stack's own kube-state-metrics reports on this namespace alone; its series name the pods they describe.
+    podScrapeJob({
+      job: jobs.kubeStateMetrics,
+      namespace: ns,
+      name: "kube-state-metrics",
+      port: metricsPorts.kubeStateMetrics,
+      podLabels: false,
+    }),
   ];
 }
 

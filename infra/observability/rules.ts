@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
-import { api, apiTraffic, backup, pg, redis, svc } from "./selectors";
+import { cpuOfLimit, memoryOfLimit, volumeUsage } from "./queries";
+import { api, apiTraffic, backup, kubeState, pg, redis, svc } from "./selectors";
 import { jobs, RUNBOOK_BASE_URL, type AlertThresholds, type ObservabilitySettings } from "./settings";
 
 /** critical pages someone; warning goes to the team's chat. */
@@ -155,14 +156,11 @@ function cacheRules(t: AlertThresholds): AlertRule[] {
 
 function kubernetesRules(s: ObservabilitySettings): AlertRule[] {
   const t = s.thresholds;
-  const ns = `namespace="${s.namespace}"`;
-  const container = `${ns},container!="",container!="POD"`;
-  const limit = (resource: string) =>
-    `sum by (pod, container) (kube_pod_container_resource_limits{${ns},resource="${resource}"})`;
   return [
+    exporterDownRule("KubeStateMetricsDown", jobs.kubeStateMetrics, "kubernetes", "kube-state-metrics"),
     {
       alert: "PodRestarting",
-      expr: `sum by (pod, container) (increase(kube_pod_container_status_restarts_total{${ns}}[15m])) > 2`,
+      expr: `sum by (pod, container) (increase(kube_pod_container_status_restarts_total{${kubeState}}[15m])) > 2`,
       for: "5m",
       severity: "warning",
       subsystem: "kubernetes",
@@ -172,7 +170,7 @@ function kubernetesRules(s: ObservabilitySettings): AlertRule[] {
     {
       alert: "HpaAtMaximum",
       expr:
-        `max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas{${ns}})` +
+        `max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas{${kubeState}})` +
         ` >= ${s.hpaMaxReplicas}`,
       for: "15m",
       severity: "warning",
@@ -184,40 +182,36 @@ function kubernetesRules(s: ObservabilitySettings): AlertRule[] {
     },
     {
       alert: "ContainerCpuNearLimit",
-      expr:
-        `sum by (pod, container) (rate(container_cpu_usage_seconds_total{${container}}[5m]))` +
-        ` / ${limit("cpu")} > ${t.cpuLimitRatio}`,
+      expr: `${cpuOfLimit()} > ${t.cpuLimitRatio}`,
       for: "15m",
       severity: "warning",
       subsystem: "kubernetes",
-      summary: "Container {{ $labels.container }} of {{ $labels.pod }} is near its CPU limit",
+      summary: "Pod {{ $labels.pod }} is near its CPU limit",
       description:
-        `Container {{ $labels.container }} of pod {{ $labels.pod }} has used more than ${percent(t.cpuLimitRatio)} ` +
-        "of its CPU limit for 15 minutes and is being throttled.",
+        `The process of pod {{ $labels.pod }} has used more than ${percent(t.cpuLimitRatio)} of the pod's CPU limit ` +
+        "for 15 minutes and is being throttled.",
     },
     {
       alert: "ContainerMemoryNearLimit",
-      expr:
-        `sum by (pod, container) (container_memory_working_set_bytes{${container}})` +
-        ` / ${limit("memory")} > ${t.memoryLimitRatio}`,
+      expr: `${memoryOfLimit()} > ${t.memoryLimitRatio}`,
       for: "15m",
       severity: "warning",
       subsystem: "kubernetes",
-      summary: "Container {{ $labels.container }} of {{ $labels.pod }} is near its memory limit",
+      summary: "Pod {{ $labels.pod }} is near its memory limit",
       description:
-        `Container {{ $labels.container }} of pod {{ $labels.pod }} has used more than ${percent(t.memoryLimitRatio)} ` +
-        "of its memory limit for 15 minutes and risks an OOM kill.",
+        `The process of pod {{ $labels.pod }} has held more than ${percent(t.memoryLimitRatio)} of the pod's memory ` +
+        "limit for 15 minutes and risks an OOM kill.",
     },
     {
       alert: "PersistentVolumeFilling",
-      expr:
-        `max by (persistentvolumeclaim) (kubelet_volume_stats_used_bytes{${ns}}` +
-        ` / kubelet_volume_stats_capacity_bytes{${ns}}) > ${t.pvcUsageRatio}`,
+      expr: `(${volumeUsage(s)}) > ${t.pvcUsageRatio}`,
       for: "10m",
       severity: "warning",
       subsystem: "kubernetes",
       summary: "Volume {{ $labels.persistentvolumeclaim }} is filling up",
-      description: `Volume {{ $labels.persistentvolumeclaim }} has been more than ${percent(t.pvcUsageRatio)} full for 10 minutes.`,
+      description:
+        `What the workload on volume {{ $labels.persistentvolumeclaim }} reports storing has been more than ` +
+        `${percent(t.pvcUsageRatio)} of the volume's size for 10 minutes.`,
     },
   ];
 }

@@ -25,8 +25,10 @@ export interface AlertThresholds {
 export interface ObservabilitySettings {
   /** Stack name (`dev`, `staging`, `prod`...); Prometheus attaches it to every alert as the `environment` label. */
   environment: string;
-  /** The stack's namespace: the only one whose pods Prometheus discovers and whose cluster metrics it keeps. */
+  /** The stack's namespace: Prometheus discovers its targets there, kube-state-metrics reports on it alone. */
   namespace: string;
+  /** Where the shared ingress controller runs; its pods are the only targets Prometheus discovers elsewhere. */
+  ingressControllerNamespace: string;
   scrapeInterval: string;
   evaluationInterval: string;
   /** Base URL of Alertmanager as Prometheus reaches it, e.g. `http://alertmanager:9093`. */
@@ -36,6 +38,13 @@ export interface ObservabilitySettings {
   /** Whether a streaming replica runs, so that replication lag is worth alerting on. */
   postgresReplica: boolean;
   hpaMaxReplicas: number;
+  /**
+   * The PersistentVolumeClaims whose filling is estimated from what their workload reports storing, against the
+   * size kube-state-metrics reports for the claim: kubelet volume statistics would need cluster-wide access.
+   */
+  volumeClaims: { postgres: string[]; redis: string; backups: string; prometheus: string };
+  /** Most backups the backup volume holds at once: all the retention policy keeps, plus the one being written. */
+  backupsOnVolume: number;
   thresholds: AlertThresholds;
   /**
    * Files (mounted from a Secret) that hold the receivers' secrets, so no secret lands in a ConfigMap.
@@ -72,12 +81,32 @@ export const jobs = {
   ingressNginx: "ingress-nginx",
   pushgateway: "pushgateway",
   kubeStateMetrics: "kube-state-metrics",
-  kubelet: "kubelet",
-  cadvisor: "cadvisor",
   prometheus: "prometheus",
   /** Not a scrape job: the job label the backup commands push under, kept by the Pushgateway's honor_labels. */
   backup: "backup",
 } as const;
+
+/**
+ * The ports Prometheus scrapes pods on; a pod target is kept only on its metrics port, so one pod yields one
+ * target. The NetworkPolicies open exactly these.
+ */
+export const metricsPorts = {
+  service: 8000,
+  postgresExporter: 9187,
+  redisExporter: 9121,
+  kubeStateMetrics: 8080,
+  ingressController: 10254,
+} as const;
+
+/**
+ * What the stack's own kube-state-metrics reports on, by API group: the `kube_pod_*`,
+ * `kube_horizontalpodautoscaler_*` and `kube_persistentvolumeclaim_*` series the rules and dashboards use. Its
+ * `--resources` flag and its Role are both built from this, so it may list and watch exactly what it exports.
+ */
+export const kubeStateMetricsResources: Readonly<Record<string, readonly string[]>> = {
+  "": ["pods", "persistentvolumeclaims"],
+  autoscaling: ["horizontalpodautoscalers"],
+};
 
 /** Where the rendered files are mounted in the cluster. */
 export const mountPaths = {

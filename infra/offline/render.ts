@@ -13,7 +13,7 @@
  *   bad config: `stack "prod": config key "football-prediction:image.tag" must not be "latest"`).
  *
  * Each resource carries its plain `inputs` with secrets unwrapped (what a policy sees as `props`), the paths
- * that were secret, and its dependencies. A policy runner takes `{ type, name, urn, props: inputs }`.
+ * that were secret, and its dependencies; `policyResources` (infra/offline/policy.ts) hands them to the policy pack.
  *
  * Mocks and config are process-wide in @pulumi/pulumi, so renders run one at a time (calls are queued).
  */

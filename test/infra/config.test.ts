@@ -67,6 +67,18 @@ describe("infrastructure: stack config validation", function () {
     assert.equal(settingsWith("prod", { "ingress.tls": { issuer: "self-signed" } }).ingress.tls.issuer, "self-signed");
   });
 
+  it("checks the S3 bucket of off-site backups, and keeps credentials out of its endpoint", () => {
+    const s3 = { endpoint: "https://objects.example.net", bucket: "fp-backups", cidrs: ["203.0.113.0/24"] };
+    assert.equal(settingsWith("prod", { "backups.s3": s3 }).backups.s3?.bucket, "fp-backups");
+    rejects("prod", { "backups.s3": { ...s3, bucket: "FP_Backups" } }, /config key "football-prediction:backups\.s3\.bucket" must be an S3 bucket name/);
+    rejects(
+      "prod",
+      { "backups.s3": { ...s3, endpoint: "https://key:hunter2@objects.example.net" } },
+      /^(?![\s\S]*hunter2)[\s\S]*config key "football-prediction:backups\.s3\.endpoint" must not hold credentials/,
+    );
+    rejects("prod", { "backups.s3": { ...s3, cidrs: [] } }, /config key "football-prediction:backups\.s3\.cidrs" /);
+  });
+
   it("fails the program itself with the same messages", async () => {
     await assert.rejects(
       renderStack("prod", { "image.tag": "latest", "api.minReplicas": 0 }),

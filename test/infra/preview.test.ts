@@ -1,12 +1,30 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { manifests, REDACTED, writeManifests } from "../../infra/offline/manifests";
 import type { RenderedStack } from "../../infra/offline/render";
+import { REPO_ROOT } from "../../infra/offline/stackConfig";
 import { diffReport, previewReport, settingsDiff } from "../../infra/offline/summary";
 import { rendered } from "./helpers";
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `npm run preview -- <args>` as npm would, without npm. */
+function previewCli(args: string[]): Promise<CliRun> {
+  const argv = ["-r", require.resolve("ts-node/register"), path.join("scripts", "preview.ts"), ...args];
+  return new Promise((resolve) => {
+    execFile(process.execPath, argv, { cwd: REPO_ROOT, timeout: 90_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr });
+    });
+  });
+}
 
 describe("infrastructure: offline preview", function () {
   this.timeout(120_000);
@@ -24,7 +42,7 @@ describe("infrastructure: offline preview", function () {
     assert.match(report, /^ \+ {3}pulumi:pulumi:Stack +football-prediction-prod$/m);
     assert.match(report, /^ \+ {3}[├└]─ football-prediction:infra:App +app$/m);
     assert.match(report, /^ \+ {3}[│ ] {2}[├└]─ kubernetes:apps\/v1:Deployment +api-blue$/m);
-    assert.match(report, /^ {4}kubernetes:apps\/v1:Deployment +9$/m);
+    assert.match(report, /^ {4}kubernetes:apps\/v1:Deployment +10$/m);
     assert.match(report, new RegExp(`^ {4}\\+ ${prod.resources.length} to create$`, "m"));
     assert.match(report, /^ {4}serviceUrl: "https:\/\/api\.fp\.com"$/m);
   });
@@ -52,5 +70,40 @@ describe("infrastructure: offline preview", function () {
     assert.deepEqual(rows.get("monitoring.grafanaHost"), ["—", '"grafana.fp.com"']);
     assert.ok(!rows.has("image.repository"), "equal settings are left out");
     assert.match(diffReport("dev", "prod"), /^\| api\.maxReplicas +\| 2 +\| 10 +\|$/m);
+  });
+
+  describe("the command line", () => {
+    let clean: CliRun;
+    let violating: CliRun;
+    let misused: CliRun;
+    before(async () => {
+      [clean, violating, misused] = await Promise.all([
+        previewCli(["prod"]),
+        // A registry the prod policy config does not allow: the program accepts it, the pack must not.
+        previewCli(["prod", "--set", "image.repository=registry.example.com/football-prediction/service"]),
+        previewCli(["prod", "--set", "image.repository"]),
+      ]);
+    });
+
+    it("ends `npm run preview -- prod` with a clean policy report after the resource summary, exit status 0", () => {
+      assert.equal(clean.code, 0, clean.stderr);
+      const summary = clean.stdout.indexOf("\nResources:\n");
+      const report = clean.stdout.indexOf("\nPolicy report for stack prod: ");
+      assert.ok(summary > 0 && report > summary, clean.stdout.slice(-2000));
+      assert.match(clean.stdout, /\nPolicy report for stack prod: \d+ policies, \d+ resources\nNo policy violations\.\n+$/);
+    });
+
+    it("tabulates a mandatory violation per policy and exits non-zero", () => {
+      assert.equal(violating.code, 1, violating.stderr);
+      const report = violating.stdout.slice(violating.stdout.indexOf("Policy report for stack prod"));
+      assert.match(report, /^image-registry-allowed \[mandatory(, \w+)?\] \d+ violations?$/m);
+      assert.match(report, /^ {2}- Deployment api-blue +.*registry\.example\.com\/football-prediction\/service:0\.1\.0/m);
+      assert.match(report, /^\d+ mandatory, 0 advisory violations?\.$/m);
+    });
+
+    it("refuses a --set without a value", () => {
+      assert.equal(misused.code, 2);
+      assert.match(misused.stderr, /--set needs <key>=<value>/);
+    });
   });
 });

@@ -119,7 +119,15 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       ...(e.replica ? ["allow-postgres-replica"] : []),
       ...(e.issuer === "acme" ? ["allow-acme-http01-solver"] : []),
       ...(e.monitoring
-        ? ["allow-prometheus", "allow-alertmanager", "allow-pushgateway", "allow-grafana", "allow-postgres-exporter", "allow-redis-exporter"]
+        ? [
+            "allow-prometheus",
+            "allow-alertmanager",
+            "allow-pushgateway",
+            "allow-grafana",
+            "allow-postgres-exporter",
+            "allow-redis-exporter",
+            "allow-kube-state-metrics",
+          ]
         : []),
     ]),
     ...inNs("Secret", [
@@ -135,7 +143,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "football-prediction",
       "backup",
       ...(e.monitoring
-        ? ["prometheus", "alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter"]
+        ? ["prometheus", "alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter", "kube-state-metrics"]
         : []),
       ...(e.monitoring && e.replica ? ["postgres-exporter-replica"] : []),
     ]),
@@ -168,7 +176,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "api-blue",
       "api-green",
       "worker",
-      ...(e.monitoring ? ["alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter"] : []),
+      ...(e.monitoring ? ["alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter", "kube-state-metrics"] : []),
       ...(e.monitoring && e.replica ? ["postgres-exporter-replica"] : []),
     ]),
     ...inNs("HorizontalPodAutoscaler", ["api-blue", "api-green"]),
@@ -180,8 +188,8 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
     ...inNs("Ingress", ["api", ...(e.monitoring ? ["grafana"] : [])]),
     ...(e.monitoring
       ? [
-          ...inNs("Role", ["prometheus-discovery"]),
-          ...inNs("RoleBinding", ["prometheus-discovery"]),
+          ...inNs("Role", ["prometheus-discovery", "kube-state-metrics"]),
+          ...inNs("RoleBinding", ["prometheus-discovery", "kube-state-metrics"]),
           ...inNs("Role", [`${ns}-prometheus-discovery`], "ingress-nginx"),
           ...inNs("RoleBinding", [`${ns}-prometheus-discovery`], "ingress-nginx"),
         ]
@@ -423,7 +431,8 @@ describe("infrastructure: the four stacks rendered from their own config files",
           assert.equal(t.spec.securityContext.runAsNonRoot, true, t.owner);
           assert.equal(t.spec.securityContext.seccompProfile.type, "RuntimeDefault", t.owner);
           assert.ok(t.spec.serviceAccountName && t.spec.serviceAccountName !== "default", t.owner);
-          assert.equal(t.spec.automountServiceAccountToken, t.owner === `StatefulSet ${ns}/prometheus`, t.owner);
+          const apiClients = [`StatefulSet ${ns}/prometheus`, `Deployment ${ns}/kube-state-metrics`];
+          assert.equal(t.spec.automountServiceAccountToken, apiClients.includes(t.owner), t.owner);
           for (const c of containersOf(t.spec)) {
             const where = `${t.owner} ${c.name}`;
             assert.equal(c.securityContext.allowPrivilegeEscalation, false, where);

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { keptCadvisorMetrics, keptKubeletMetrics } from "../../infra/observability/prometheus";
 import { REPO_ROOT } from "./support";
 
 /**
@@ -9,11 +8,14 @@ import { REPO_ROOT } from "./support";
  * installed prom-client), and the exporter metrics relied on, each as named in the exporter's source.
  */
 export const exporterMetrics: Record<string, readonly string[]> = {
-  // Synthesised by Prometheus for every target.
-  prometheus: ["up"],
-  // prometheus-community/postgres_exporter: pg_up from the exporter itself, the rest from the default collectors
-  // stat_activity, settings, replication, database and stat_database.
+  // `up` is synthesised by Prometheus for every target; the other comes from its own /metrics (tsdb/db.go).
+  prometheus: ["up", "prometheus_tsdb_storage_blocks_bytes"],
+  // prometheus-community/postgres_exporter: pg_up from the exporter itself, the process metrics from the Go
+  // client's default registry, the rest from the default collectors stat_activity, settings, replication,
+  // database and stat_database.
   "postgres-exporter": [
+    "process_cpu_seconds_total",
+    "process_resident_memory_bytes",
     "pg_up",
     "pg_stat_activity_count",
     "pg_stat_activity_max_tx_duration",
@@ -24,8 +26,11 @@ export const exporterMetrics: Record<string, readonly string[]> = {
     "pg_stat_database_xact_rollback",
     "pg_stat_database_deadlocks",
   ],
-  // oliver006/redis_exporter: INFO fields mapped in exporter/exporter.go, plus redis_up and redis_db_keys.
+  // oliver006/redis_exporter: INFO fields mapped in exporter/exporter.go, plus redis_up and redis_db_keys; the
+  // process metrics of the Go client's default registry (exported unless --redis-only-metrics).
   "redis-exporter": [
+    "process_cpu_seconds_total",
+    "process_resident_memory_bytes",
     "redis_up",
     "redis_memory_used_bytes",
     "redis_memory_max_bytes",
@@ -36,17 +41,16 @@ export const exporterMetrics: Record<string, readonly string[]> = {
     "redis_connected_clients",
     "redis_commands_processed_total",
     "redis_db_keys",
+    "redis_aof_current_size_bytes",
   ],
-  // kube-state-metrics v2 names.
+  // kube-state-metrics v2 names, from the resources the stack's instance exports (kubeStateMetricsResources).
   "kube-state-metrics": [
     "kube_pod_container_status_restarts_total",
     "kube_pod_container_resource_limits",
     "kube_horizontalpodautoscaler_status_current_replicas",
     "kube_horizontalpodautoscaler_spec_max_replicas",
+    "kube_persistentvolumeclaim_resource_requests_storage_bytes",
   ],
-  // Only what the scrape configuration keeps from these two endpoints.
-  kubelet: keptKubeletMetrics,
-  cadvisor: keptCadvisorMetrics,
   "ingress-nginx": ["nginx_ingress_controller_requests"],
 };
 

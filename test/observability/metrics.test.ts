@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { alertGroups, renderGrafanaDashboards } from "../../infra/observability";
+import { alertGroups, kubeStateMetricsResources, renderGrafanaDashboards } from "../../infra/observability";
 import { expressions, parseDashboards } from "./dashboards";
 import { allowedMetrics, documentedMetrics } from "./metric-catalogue";
 import { metricNames } from "./promql";
@@ -38,14 +38,25 @@ describe("observability: metric names", () => {
   });
 
   for (const [name, settings] of Object.entries(sampleSettings)) {
+    const sources = [
+      ...alertGroups(settings).flatMap((g) => g.rules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr }))),
+      ...Object.entries(parseDashboards(renderGrafanaDashboards(settings))).flatMap(([file, d]) =>
+        expressions(d).map((expr) => ({ where: file, expr })),
+      ),
+    ];
+
+    it(`${name}: queries kube-state-metrics only about the objects the stack's instance exports`, () => {
+      // kube-state-metrics names each metric family after its object: kube_pod_*, kube_persistentvolumeclaim_*...
+      const prefixes = Object.values(kubeStateMetricsResources).flatMap((resources) =>
+        resources.map((resource) => `kube_${resource.replace(/s$/, "")}_`),
+      );
+      const queried = sources.flatMap(({ expr }) => [...metricNames(expr)]).filter((m) => m.startsWith("kube_"));
+      assert.ok(queried.length > 0);
+      assert.deepEqual(queried.filter((m) => !prefixes.some((prefix) => m.startsWith(prefix))), []);
+    });
+
     it(`${name}: rules and dashboards query only documented and exporter metrics`, () => {
       const allowed = allowedMetrics();
-      const sources = [
-        ...alertGroups(settings).flatMap((g) => g.rules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr }))),
-        ...Object.entries(parseDashboards(renderGrafanaDashboards(settings))).flatMap(([file, d]) =>
-          expressions(d).map((expr) => ({ where: file, expr })),
-        ),
-      ];
       const unknown = sources.flatMap(({ where, expr }) => [...metricNames(expr)].filter((m) => !allowed.has(m)).map((m) => `${m} (${where})`));
       assert.deepEqual(unknown, []);
     });

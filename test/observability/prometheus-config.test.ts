@@ -3,12 +3,9 @@ import { createServer, type Server } from "node:http";
 import { once } from "node:events";
 import { parse, stringify } from "yaml";
 import { z } from "zod";
-import { jobs, renderAlertRules, renderPrometheusConfig } from "../../infra/observability";
-import { keptCadvisorMetrics, keptKubeletMetrics } from "../../infra/observability/prometheus";
+import { jobs, metricsPorts, renderAlertRules, renderPrometheusConfig } from "../../infra/observability";
 import { RunningPrometheus, withFileDiscovery, type PrometheusConfig, type ScrapeConfig, type SimulatedPod } from "./prometheus-harness";
 import { expectSuccess, requireTool, RULES_FILE, sampleSettings, TempDir } from "./support";
-
-const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** Upstream Prometheus' kubernetes_sd_config fields this repository uses; unknown keys fail like in Prometheus. */
 const kubernetesSdConfig = z.strictObject({
@@ -28,13 +25,10 @@ function job(config: PrometheusConfig, name: string): ScrapeConfig {
 
 /**
  * What `promtool check config` can check here: Kubernetes discovery replaced (Debian's build lacks it), and the
- * in-cluster paths (rules directory, service account token and CA) pointed at files in the temp directory.
+ * in-cluster rules directory pointed at the temp directory.
  */
 function checkableConfig(config: PrometheusConfig, dir: TempDir): PrometheusConfig {
-  dir.write("token", "test-token");
-  dir.write("ca.crt", "");
-  const relocated = stringify(withFileDiscovery(config, dir)).replaceAll(SERVICE_ACCOUNT_DIR, dir.path);
-  return { ...(parse(relocated) as PrometheusConfig), rule_files: [`${dir.path}/*.rules.yml`] };
+  return { ...withFileDiscovery(config, dir), rule_files: [`${dir.path}/*.rules.yml`] };
 }
 
 describe("observability: Prometheus configuration", () => {
@@ -56,24 +50,39 @@ describe("observability: Prometheus configuration", () => {
         }
       });
 
-      it("writes kubernetes_sd_configs that upstream Prometheus accepts, in the stack's namespace", () => {
-        for (const scrape of config.scrape_configs.filter((j) => "kubernetes_sd_configs" in j)) {
+      it("discovers pods only, in the stack's namespace and the ingress controller's, as upstream Prometheus accepts", () => {
+        const discovered = config.scrape_configs.filter((j) => "kubernetes_sd_configs" in j);
+        assert.deepEqual(discovered.map((j) => j.job_name).sort(), [
+          jobs.service,
+          jobs.ingressNginx,
+          jobs.kubeStateMetrics,
+          jobs.postgresExporter,
+          jobs.redisExporter,
+        ].sort());
+        for (const scrape of discovered) {
           const sd = z.array(kubernetesSdConfig).length(1).parse(scrape.kubernetes_sd_configs)[0];
-          const clusterWide = [jobs.kubeStateMetrics, jobs.kubelet, jobs.cadvisor] as string[];
-          if (scrape.job_name === jobs.ingressNginx) assert.deepEqual(sd.namespaces?.names, ["ingress-nginx"]);
-          else if (!clusterWide.includes(scrape.job_name)) assert.deepEqual(sd.namespaces?.names, [settings.namespace], scrape.job_name);
+          // The Rbac component grants list and watch on pods, and nothing cluster-wide.
+          assert.equal(sd.role, "pod", scrape.job_name);
+          const namespace = scrape.job_name === jobs.ingressNginx ? settings.ingressControllerNamespace : settings.namespace;
+          assert.deepEqual(sd.namespaces?.names, [namespace], scrape.job_name);
         }
       });
 
-      it("keeps only the stack's namespace from cluster-wide sources", () => {
-        for (const name of [jobs.kubeStateMetrics, jobs.kubelet, jobs.cadvisor]) {
-          const relabels = job(config, name).metric_relabel_configs as { source_labels: string[]; regex: string; action: string }[];
-          assert.ok(relabels.some((r) => r.source_labels[0] === "namespace" && r.regex === settings.namespace && r.action === "keep"), name);
-        }
-        const keepNames = (name: string) =>
-          (job(config, name).metric_relabel_configs as { source_labels: string[]; regex: string }[]).find((r) => r.source_labels[0] === "__name__")?.regex;
-        assert.equal(keepNames(jobs.kubelet), keptKubeletMetrics.join("|"));
-        assert.equal(keepNames(jobs.cadvisor), keptCadvisorMetrics.join("|"));
+      it("reaches nothing through the API server and needs no service account token", () => {
+        const text = renderPrometheusConfig(settings);
+        assert.doesNotMatch(text, /serviceaccount|credentials_file|kubernetes\.default|role: node/);
+      });
+
+      it("scrapes each pod job on the port infra/observability exports for the NetworkPolicies", () => {
+        const portOf = (name: string) =>
+          (job(config, name).relabel_configs as { source_labels?: string[]; regex?: string }[]).find(
+            (r) => r.source_labels?.[0] === "__meta_kubernetes_pod_container_port_number",
+          )?.regex;
+        assert.equal(portOf(jobs.service), String(metricsPorts.service));
+        assert.equal(portOf(jobs.postgresExporter), String(metricsPorts.postgresExporter));
+        assert.equal(portOf(jobs.redisExporter), String(metricsPorts.redisExporter));
+        assert.equal(portOf(jobs.kubeStateMetrics), String(metricsPorts.kubeStateMetrics));
+        assert.equal(portOf(jobs.ingressNginx), String(metricsPorts.ingressController));
       });
 
       it("uses the stack's intervals, labels alerts with the environment and reaches Alertmanager and the Pushgateway", () => {
@@ -111,7 +120,6 @@ describe("observability: Prometheus configuration", () => {
         `nginx_ingress_controller_requests{namespace="other-team",ingress="other",status="200"} 7`,
         `nginx_ingress_controller_nginx_process_connections{state="active"} 3`,
         `kube_pod_container_status_restarts_total{namespace="${ns}",pod="api-a",container="api"} 1`,
-        `kube_pod_container_status_restarts_total{namespace="other-team",pod="x",container="x"} 2`,
         "",
       ].join("\n");
     }
@@ -147,10 +155,14 @@ describe("observability: Prometheus configuration", () => {
         ],
         [jobs.ingressNginx]: [
           pod("ingress-nginx-controller-a", { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" }, 10254, {
-            namespace: "ingress-nginx",
+            namespace: settings.ingressControllerNamespace,
           }),
         ],
-        [jobs.kubeStateMetrics]: [pod("kube-state-metrics-a", { "app.kubernetes.io/name": "kube-state-metrics" }, 8080, { namespace: "kube-system" })],
+        [jobs.kubeStateMetrics]: [
+          pod("kube-state-metrics-a", { "app.kubernetes.io/name": "kube-state-metrics", "app.kubernetes.io/component": "metrics-exporter" }, 8080),
+          // Its telemetry port serves kube-state-metrics' own health, not the objects' metrics.
+          pod("kube-state-metrics-a", { "app.kubernetes.io/name": "kube-state-metrics", "app.kubernetes.io/component": "metrics-exporter" }, 8081),
+        ],
       };
       const config = withFileDiscovery(rendered(settings), dir, pods);
       prometheus = await RunningPrometheus.start(dir, { ...config, global: { ...(config.global as object), scrape_interval: "1s" } });
@@ -193,9 +205,12 @@ describe("observability: Prometheus configuration", () => {
       assert.equal(own.length, 1);
     });
 
-    it("keeps kube-state-metrics' series about this namespace only, with their own namespace and pod labels", async () => {
+    it("scrapes the stack's kube-state-metrics on its metrics port, keeping the pod labels of the series", async () => {
+      const targets = await prometheus.api<Targets>("/api/v1/targets?state=active");
+      const ksm = targets.activeTargets.filter((t) => t.labels.job === jobs.kubeStateMetrics);
+      assert.equal(ksm.length, 1);
       const restarts = await prometheus.query(`kube_pod_container_status_restarts_total{job="${jobs.kubeStateMetrics}"}`);
-      assert.deepEqual(restarts.map((r) => [r.metric.namespace, r.metric.pod]), [[ns, "api-a"]]);
+      assert.deepEqual(restarts.map((r) => [r.metric.namespace, r.metric.pod, r.metric.container]), [[ns, "api-a", "api"]]);
     });
   });
 });

@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { parse } from "yaml";
-import { alertGroups, jobs, renderGrafanaDashboards, renderPrometheusConfig } from "../../infra/observability";
+import { alertGroups, jobs, metricsPorts, renderGrafanaDashboards, renderPrometheusConfig } from "../../infra/observability";
+import { cpuOfLimit, memoryOfLimit } from "../../infra/observability/queries";
 import { expressions, parseDashboards } from "./dashboards";
 import { documentedMetrics } from "./metric-catalogue";
 import { freePort, RunningPrometheus, withFileDiscovery, type PrometheusConfig } from "./prometheus-harness";
@@ -19,6 +21,15 @@ import { expectSuccess, REPO_ROOT, requireTool, run, sampleSettings, TempDir } f
 
 const SERVICE_DIR = path.join(REPO_ROOT, "service");
 const PG = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-v", "ON_ERROR_STOP=1"];
+
+const API_POD = "football-prediction-api-blue-0";
+
+/** What the stack's kube-state-metrics reports about the API pod: its container's limits. */
+function kubeStateMetrics(namespace: string): string {
+  const limit = (resource: string, unit: string, value: number) =>
+    `kube_pod_container_resource_limits{namespace="${namespace}",pod="${API_POD}",container="api",resource="${resource}",unit="${unit}"} ${value}`;
+  return [limit("cpu", "core", 1), limit("memory", "byte", 2 * 1024 ** 3), ""].join("\n");
+}
 
 /** Series of these only appear once something goes wrong; their absence proves nothing. */
 const EVENT_ONLY_METRICS = new Set(["cache_errors_total"]);
@@ -50,6 +61,7 @@ describe("observability: a real scrape of the service", function () {
   let service: ChildProcess | undefined;
   let serviceLog = "";
   let prometheus: RunningPrometheus | undefined;
+  let kubeState: Server | undefined;
   let baseUrl: string;
 
   async function get(pathAndQuery: string): Promise<number> {
@@ -94,22 +106,37 @@ describe("observability: a real scrape of the service", function () {
     assert.equal(await get("/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea"), 200);
     assert.equal(await get("/api/v1/predictions?league=E0&home=Arsenal&away=Nobody%20FC"), 404);
 
+    kubeState = createServer((_, res) => res.end(kubeStateMetrics(settings.namespace))).listen(0, "127.0.0.1");
+    await once(kubeState, "listening");
+    const kubeStateAddress = kubeState.address();
+    assert.ok(kubeStateAddress !== null && typeof kubeStateAddress === "object");
+
     const rendered = parse(renderPrometheusConfig(settings)) as PrometheusConfig;
     const config = withFileDiscovery(rendered, dir, {
       [jobs.service]: [
         {
           address: `127.0.0.1:${port}`,
           namespace: settings.namespace,
-          name: "football-prediction-api-blue-0",
+          name: API_POD,
           labels: { "app.kubernetes.io/name": "football-prediction", "app.kubernetes.io/component": "api" },
-          port: 8000,
+          port: metricsPorts.service,
+        },
+      ],
+      [jobs.kubeStateMetrics]: [
+        {
+          address: `127.0.0.1:${kubeStateAddress.port}`,
+          namespace: settings.namespace,
+          name: "kube-state-metrics-0",
+          labels: { "app.kubernetes.io/name": "kube-state-metrics" },
+          port: metricsPorts.kubeStateMetrics,
         },
       ],
     });
+    const scraped: string[] = [jobs.service, jobs.kubeStateMetrics];
     prometheus = await RunningPrometheus.start(dir, {
       ...config,
       global: { ...(config.global as object), scrape_interval: "1s", evaluation_interval: "1s" },
-      scrape_configs: config.scrape_configs.filter((job) => job.job_name === jobs.service),
+      scrape_configs: config.scrape_configs.filter((job) => scraped.includes(job.job_name)),
     });
     const running = prometheus;
     // Two scrapes after the traffic, so rate() has two samples to work with.
@@ -117,10 +144,12 @@ describe("observability: a real scrape of the service", function () {
       const samples = await running.query(`count_over_time(up{job="${jobs.service}"}[1m])`);
       return samples.length === 1 && Number(samples[0].value[1]) >= 2 && Number((await running.query(`up{job="${jobs.service}"}`))[0].value[1]) === 1;
     });
+    await running.waitFor("a scrape of kube-state-metrics", async () => (await running.query(`up{job="${jobs.kubeStateMetrics}"} == 1`)).length === 1);
   });
 
   after(async () => {
     await prometheus?.stop();
+    kubeState?.close();
     if (service !== undefined && service.exitCode === null) {
       service.kill("SIGTERM");
       await once(service, "exit");
@@ -140,7 +169,7 @@ describe("observability: a real scrape of the service", function () {
   it("receives http_requests_total with method, route and status, labelled as the API pod", async () => {
     const found = await series(
       `http_requests_total{job="${jobs.service}",component="api",namespace="${settings.namespace}",` +
-        `pod="football-prediction-api-blue-0",method="GET",route="/api/v1/predictions",status="200"}`,
+        `pod="${API_POD}",method="GET",route="/api/v1/predictions",status="200"}`,
     );
     assert.equal(found.length, 1);
     assert.equal(Number(found[0].value[1]), 2);
@@ -177,11 +206,20 @@ describe("observability: a real scrape of the service", function () {
     assert.deepEqual(missing, []);
   });
 
+  it("compares the service's own CPU and memory with its pod's limits from kube-state-metrics", async () => {
+    for (const expr of [cpuOfLimit(), memoryOfLimit()]) {
+      const ratios = await series(expr);
+      assert.deepEqual(ratios.map((r) => r.metric), [{ pod: API_POD }], expr);
+      const ratio = Number(ratios[0].value[1]);
+      assert.ok(ratio > 0 && ratio < 1, `${expr} = ${ratio}`);
+    }
+  });
+
   it("evaluates every alert and dashboard query on the scraped data, and the service alerts stay quiet", async () => {
     assert.ok(prometheus);
     for (const rule of alertGroups(settings).flatMap((g) => g.rules)) {
       const result = await prometheus.query(rule.expr);
-      if (rule.expr.includes(`job="${jobs.service}"`)) assert.deepEqual(result, [], `${rule.alert} would fire on a healthy service`);
+      if (rule.expr.includes(jobs.service)) assert.deepEqual(result, [], `${rule.alert} would fire on a healthy service`);
     }
     for (const expr of Object.values(parseDashboards(renderGrafanaDashboards(settings))).flatMap(expressions)) {
       await prometheus.query(expr);

@@ -15,29 +15,35 @@ import {
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
-/** Two stacks that differ where it matters: a replica or not, and every threshold moved. */
+/** Two stacks that differ where it matters: a replica or not, every threshold moved, other namespaces and claims. */
 export const sampleSettings: Record<string, ObservabilitySettings> = {
   "prod (defaults, replica)": {
     environment: "prod",
     namespace: "football-prediction-prod",
+    ingressControllerNamespace: "ingress-nginx",
     scrapeInterval: "30s",
     evaluationInterval: "30s",
     alertmanagerUrl: "http://alertmanager:9093",
     pushgatewayUrl: "http://pushgateway:9091",
     postgresReplica: true,
     hpaMaxReplicas: 6,
+    volumeClaims: { postgres: ["data-postgres-0", "data-postgres-replica-0"], redis: "data-redis-0", backups: "backups", prometheus: "data-prometheus-0" },
+    backupsOnVolume: 35,
     thresholds: defaultThresholds,
     receivers: { pagerUrlFile: "/etc/alertmanager/secrets/pager-key", chatUrlFile: "/etc/alertmanager/secrets/chat-url" },
   },
   "staging (no replica, other thresholds)": {
     environment: "staging",
     namespace: "football-prediction-staging",
+    ingressControllerNamespace: "edge-ingress",
     scrapeInterval: "1m",
     evaluationInterval: "1m",
     alertmanagerUrl: "http://alertmanager.monitoring.svc:9093/alertmanager/",
     pushgatewayUrl: "https://pushgateway.example.org/push",
     postgresReplica: false,
     hpaMaxReplicas: 3,
+    volumeClaims: { postgres: ["pg-data-0"], redis: "cache-data-0", backups: "dumps", prometheus: "tsdb-0" },
+    backupsOnVolume: 12,
     thresholds: {
       errorRatio: 0.05,
       latencyP95Seconds: 1,

@@ -1,26 +1,12 @@
 // The pack over this project's own Pulumi program, rendered offline for each stack.
 import * as assert from "assert";
-import { renderStack, type RenderedStack } from "../../infra/offline/render";
-import { formatReport, loadPolicyConfig, runPolicies, StackResource } from "../../policy/runner";
+import { checkPolicies, policyResources } from "../../infra/offline/policy";
+import { renderStack } from "../../infra/offline/render";
+import { formatReport, type PolicyReport, type StackResource } from "../../policy/runner";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function stackResources(rendered: RenderedStack): StackResource[] {
-  return rendered.resources.map((resource) => ({
-    type: resource.type,
-    name: resource.name,
-    urn: resource.urn,
-    parent: resource.parent,
-    dependencies: resource.dependsOn,
-    props: resource.inputs,
-  }));
-}
-
-async function check(stack: string, resources: StackResource[]) {
-  return runPolicies(resources, loadPolicyConfig(stack), { stack });
-}
-
-function mandatory(report: Awaited<ReturnType<typeof check>>, policyName: string) {
+function mandatory(report: PolicyReport, policyName: string) {
   return report.violations.filter((violation) => violation.policyName === policyName && violation.enforcementLevel === "mandatory");
 }
 
@@ -33,7 +19,7 @@ function find(resources: StackResource[], type: string, name: string): StackReso
 describe("policy pack over this project's stacks", () => {
   for (const stack of ["dev", "test", "staging", "prod"]) {
     it(`${stack}: violates no mandatory policy`, async () => {
-      const report = await check(stack, stackResources(await renderStack(stack)));
+      const report = await checkPolicies(stack, policyResources(await renderStack(stack)));
       const failures = report.violations.filter((violation) => violation.enforcementLevel === "mandatory");
       assert.strictEqual(failures.length, 0, formatReport(report));
     });
@@ -43,7 +29,7 @@ describe("policy pack over this project's stacks", () => {
     let prod: StackResource[];
 
     before(async () => {
-      prod = stackResources(await renderStack("prod"));
+      prod = policyResources(await renderStack("prod"));
     });
 
     function changed(type: string, name: string, change: (props: Json) => void): StackResource[] {
@@ -59,7 +45,7 @@ describe("policy pack over this project's stacks", () => {
 
     it("catches a privileged container", async () => {
       const resources = changed("kubernetes:apps/v1:Deployment", "api-blue", (props) => (props.spec.template.spec.containers[0].securityContext.privileged = true));
-      const [violation] = mandatory(await check("prod", resources), "pss-privileged-containers");
+      const [violation] = mandatory(await checkPolicies("prod", resources), "pss-privileged-containers");
       assert.strictEqual(violation?.urn, find(prod, "kubernetes:apps/v1:Deployment", "api-blue").urn);
       assert.match(violation.message, /^container "[^"]+" sets securityContext\.privileged=true; remove it or set it to false$/);
     });
@@ -69,7 +55,7 @@ describe("policy pack over this project's stacks", () => {
         const container = props.spec.template.spec.containers[0];
         container.image = `${container.image.split(":")[0].split("@")[0]}:latest`;
       });
-      const [violation] = mandatory(await check("prod", resources), "image-tag-pinned");
+      const [violation] = mandatory(await checkPolicies("prod", resources), "image-tag-pinned");
       assert.strictEqual(violation?.urn, find(prod, "kubernetes:apps/v1:Deployment", "worker").urn);
       assert.match(violation.message, /uses the latest tag; pin a version tag or a digest/);
     });
@@ -77,7 +63,7 @@ describe("policy pack over this project's stacks", () => {
     it("catches a missing NetworkPolicy", async () => {
       const allowApi = find(prod, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "allow-api");
       const defaultDeny = find(prod, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny");
-      const report = await check("prod", prod.filter((resource) => resource !== allowApi && resource !== defaultDeny));
+      const report = await checkPolicies("prod", prod.filter((resource) => resource !== allowApi && resource !== defaultDeny));
       assert.deepStrictEqual(
         mandatory(report, "workload-network-policy").map((violation) => violation.resourceName),
         ["api-blue", "api-green"],
@@ -92,7 +78,7 @@ describe("policy pack over this project's stacks", () => {
 
     it("catches a wildcard Role", async () => {
       const resources = changed("kubernetes:rbac.authorization.k8s.io/v1:Role", "prometheus-discovery", (props) => (props.rules[0].verbs = ["*"]));
-      const [violation] = mandatory(await check("prod", resources), "rbac-no-wildcards");
+      const [violation] = mandatory(await checkPolicies("prod", resources), "rbac-no-wildcards");
       assert.strictEqual(violation?.urn, find(prod, "kubernetes:rbac.authorization.k8s.io/v1:Role", "prometheus-discovery").urn);
       assert.strictEqual(violation.message, 'rules[0].verbs contains "*"; list only the verbs the role needs');
     });

@@ -185,32 +185,49 @@ function kubernetesCases(s: ObservabilitySettings): Record<string, AlertCase> {
   const hpa = (replicas: number) => [
     ksm("kube_horizontalpodautoscaler_status_current_replicas", { namespace: ns, horizontalpodautoscaler: hpaName }, flat(replicas)),
   ];
-  const limit = (resource: string, unit: string, value: number) =>
-    ksm("kube_pod_container_resource_limits", { ...pod, resource, unit }, flat(value));
+  // The process reports with its scrape target's labels; kube-state-metrics names the pod and container.
+  const exporterPod = "postgres-exporter-a";
+  const processLabels: Record<string, Labels> = {
+    [svcLabels.pod]: { ...svcLabels, namespace: ns },
+    [exporterPod]: { ...pgLabels, pod: exporterPod, namespace: ns, component: "metrics-exporter" },
+  };
+  const limit = (podName: string, resource: string, unit: string, value: number) =>
+    ksm("kube_pod_container_resource_limits", { namespace: ns, pod: podName, container: "main", resource, unit }, flat(value));
   const cpuLimit = 0.5;
-  const cpuUsage = (labels: Labels, ratio: number) =>
-    series("container_cpu_usage_seconds_total", { job: jobs.cadvisor, ...labels }, counter(60 * cpuLimit * ratio));
-  const cpu = (ratio: number) => [
-    cpuUsage(pod, ratio),
-    // The pod-level cgroup (container="") sums its containers and must not be compared with a container limit.
-    cpuUsage({ ...pod, container: "" }, ratio),
-    limit("cpu", "core", cpuLimit),
+  const cpu = (podName: string, ratio: number, limitOf = podName) => [
+    series("process_cpu_seconds_total", processLabels[podName], counter(60 * cpuLimit * ratio)),
+    limit(limitOf, "cpu", "core", cpuLimit),
   ];
   const memoryLimit = 512 * 1024 * 1024;
-  const memory = (ratio: number) => [
-    series("container_memory_working_set_bytes", { job: jobs.cadvisor, ...pod }, flat(memoryLimit * ratio)),
-    limit("memory", "byte", memoryLimit),
+  const memory = (podName: string, ratio: number, limitOf = podName) => [
+    series("process_resident_memory_bytes", processLabels[podName], flat(Math.round(memoryLimit * ratio))),
+    limit(limitOf, "memory", "byte", memoryLimit),
   ];
-  const capacity = 10 * 1024 ** 3;
-  const claim = "data-postgresql-0";
-  const volume = (ratio: number) => {
-    const labels = { job: jobs.kubelet, namespace: ns, persistentvolumeclaim: claim };
-    return [
-      series("kubelet_volume_stats_used_bytes", labels, flat(Math.round(capacity * ratio))),
-      series("kubelet_volume_stats_capacity_bytes", labels, flat(capacity)),
-    ];
-  };
+  const claimSize = 10 * 1024 ** 3;
+  const claim = (name: string) =>
+    ksm("kube_persistentvolumeclaim_resource_requests_storage_bytes", { namespace: ns, persistentvolumeclaim: name }, flat(claimSize));
+  const postgresData = s.volumeClaims.postgres[0];
+  // Two databases on the server; each reports its own size.
+  const databases = (ratio: number) =>
+    ["football_prediction", "postgres"].map((datname, i) =>
+      series("pg_database_size_bytes", { ...pgLabels, datname }, flat(Math.round(claimSize * ratio * (i === 0 ? 0.9 : 0.1)))),
+    );
+  const postgresVolume = (ratio: number) => [...databases(ratio), claim(postgresData)];
+  const redisVolume = (ratio: number) => [
+    series("redis_aof_current_size_bytes", redisLabels, flat(Math.round(claimSize * ratio))),
+    claim(s.volumeClaims.redis),
+  ];
+  const backupVolume = (ratio: number) => [
+    series("backup_size_bytes", backupLabels, flat(Math.round((claimSize * ratio) / s.backupsOnVolume))),
+    claim(s.volumeClaims.backups),
+  ];
+  const tsdb = (ratio: number) => [
+    series("prometheus_tsdb_storage_blocks_bytes", { job: jobs.prometheus }, flat(Math.round(claimSize * ratio))),
+    claim(s.volumeClaims.prometheus),
+  ];
+  const pvcUsage = t.pvcUsageRatio;
   return {
+    KubeStateMetricsDown: exporterDown(jobs.kubeStateMetrics, "kube-state-metrics-a"),
     PodRestarting: {
       // A restart every 4 minutes passes 2 per 15 minutes at minute 9.
       fires: [fire("crash loop", restarts("0+0.25x60"), "12m", "20m", expect)],
@@ -221,16 +238,39 @@ function kubernetesCases(s: ObservabilitySettings): Record<string, AlertCase> {
       quiet: [quiet("one below maximum", hpa(s.hpaMaxReplicas - 1), "30m")],
     },
     ContainerCpuNearLimit: {
-      fires: [fire("above", cpu(above(t.cpuLimitRatio)), "14m", "20m", expect)],
-      quiet: [quiet("just under", cpu(t.cpuLimitRatio * 0.95), "30m")],
+      fires: [
+        fire("the service above", cpu(svcLabels.pod, above(t.cpuLimitRatio)), "14m", "20m", { pod: svcLabels.pod }),
+        fire("an exporter above", cpu(exporterPod, above(t.cpuLimitRatio)), "14m", "20m", { pod: exporterPod }),
+      ],
+      quiet: [
+        quiet("just under", cpu(svcLabels.pod, t.cpuLimitRatio * 0.95), "30m"),
+        quiet("the limit of another pod", cpu(svcLabels.pod, above(t.cpuLimitRatio), exporterPod), "30m"),
+      ],
     },
     ContainerMemoryNearLimit: {
-      fires: [fire("above", memory(above(t.memoryLimitRatio)), "14m", "20m", expect)],
-      quiet: [quiet("just under", memory(t.memoryLimitRatio * 0.99), "30m")],
+      fires: [
+        fire("the service above", memory(svcLabels.pod, above(t.memoryLimitRatio)), "14m", "20m", { pod: svcLabels.pod }),
+        fire("an exporter above", memory(exporterPod, above(t.memoryLimitRatio)), "14m", "20m", { pod: exporterPod }),
+      ],
+      quiet: [
+        quiet("just under", memory(svcLabels.pod, t.memoryLimitRatio * 0.99), "30m"),
+        quiet("the limit of another pod", memory(svcLabels.pod, above(t.memoryLimitRatio), exporterPod), "30m"),
+      ],
     },
     PersistentVolumeFilling: {
-      fires: [fire("above", volume(above(t.pvcUsageRatio)), "9m", "15m", { persistentvolumeclaim: claim })],
-      quiet: [quiet("just under", volume(t.pvcUsageRatio * 0.99), "30m")],
+      fires: [
+        fire("the databases above", postgresVolume(above(pvcUsage)), "9m", "15m", { persistentvolumeclaim: postgresData }),
+        fire("the append-only file above", redisVolume(above(pvcUsage)), "9m", "15m", { persistentvolumeclaim: s.volumeClaims.redis }),
+        fire("the kept backups above", backupVolume(above(pvcUsage)), "9m", "15m", { persistentvolumeclaim: s.volumeClaims.backups }),
+        fire("the Prometheus database above", tsdb(above(pvcUsage)), "9m", "15m", { persistentvolumeclaim: s.volumeClaims.prometheus }),
+      ],
+      quiet: [
+        quiet("the databases just under", postgresVolume(pvcUsage * 0.99), "30m"),
+        quiet("the append-only file just under", redisVolume(pvcUsage * 0.99), "30m"),
+        quiet("the kept backups just under", backupVolume(pvcUsage * 0.99), "30m"),
+        quiet("the Prometheus database just under", tsdb(pvcUsage * 0.99), "30m"),
+        quiet("nothing reports what the volume holds", [claim(postgresData)], "30m"),
+      ],
     },
   };
 }
