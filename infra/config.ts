@@ -80,6 +80,36 @@ const backupS3 = z.strictObject({
   cidrs: z.array(cidr).min(1),
 });
 
+/** The generated passwords `secrets.rotation` may rotate, one per @pulumi/random RandomPassword. */
+export const ROTATABLE_SECRETS = [
+  "postgresSuperuserPassword",
+  "postgresAppPassword",
+  "postgresReplicationPassword",
+  "postgresMonitorPassword",
+  "postgresBackupPassword",
+  "redisPassword",
+  "jwtSecret",
+  "grafanaAdminPassword",
+] as const;
+export type RotatableSecret = (typeof ROTATABLE_SECRETS)[number];
+
+/**
+ * Rotation marks, by secret: changing a secret's value (a date, a ticket number) regenerates that password on the
+ * next `pulumi up`. The marks are not secret; they only tell a rotation apart from the previous one.
+ */
+const secretRotation = z.strictObject(
+  Object.fromEntries(ROTATABLE_SECRETS.map((secret) => [secret, z.string().min(1, "must not be empty").optional()])) as Record<
+    RotatableSecret,
+    z.ZodOptional<z.ZodString>
+  >,
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `has unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(", ")}: the rotatable secrets are ${ROTATABLE_SECRETS.join(", ")}`
+        : undefined,
+  },
+);
+
 /** Top-level config keys whose value is a plain string; every other key holds structured YAML (JSON in config). */
 const stringKeys = new Set(["environment", "namespace", "logLevel"]);
 
@@ -197,6 +227,8 @@ const schema = z
       persistentVolumeClaims: positiveInt,
       requestsStorage: storageSize,
     }),
+    /** Unset: no password has been rotated since the stack was created. */
+    secrets: z.strictObject({ rotation: secretRotation.optional() }).optional(),
     cluster: z.strictObject({
       /** Unset: the cluster's default StorageClass. */
       storageClass: dnsLabel.optional(),
@@ -239,6 +271,7 @@ export type Colour = z.infer<typeof colour>;
 export type Resources = z.infer<typeof resources>;
 export type MonitoringSettings = Extract<Settings["monitoring"], { enabled: true }>;
 export type LogShippingSettings = Extract<Settings["logShipping"], { enabled: true }>;
+export type SecretRotation = z.infer<typeof secretRotation>;
 export type AlertThresholdOverrides = MonitoringSettings["thresholds"];
 
 /** Thrown for any invalid stack config; the message names the stack and each offending key. */

@@ -19,7 +19,7 @@ import {
 } from "../k8s";
 import { instanceLabels, labelValue, objectLabels, selectorLabels, workloads, type Labels } from "../labels";
 import { TYPE_PREFIX, type StackContext } from "./context";
-import type { Secrets } from "./secrets";
+import { credentialsRotationAnnotations, type Secrets } from "./secrets";
 
 export interface AppArgs extends StackContext {
   secrets: Secrets;
@@ -89,7 +89,9 @@ const SECURITY_HEADERS: Record<string, string> = {
  */
 class ServicePods {
   /** ConfigMap edits do not restart pods; this checksum in each pod template does. */
-  public readonly configChecksum: string;
+  private readonly configChecksum: string;
+  /** Every pod of the image reads the API credentials, so every one rolls when a password is rotated. */
+  public readonly rotationAnnotations: Record<string, string>;
 
   constructor(
     private readonly settings: Settings,
@@ -99,6 +101,12 @@ class ServicePods {
     environment: Record<string, string>,
   ) {
     this.configChecksum = createHash("sha256").update(JSON.stringify(environment)).digest("hex");
+    this.rotationAnnotations = credentialsRotationAnnotations(settings);
+  }
+
+  /** For the long-running pods: a config or credential change restarts them. */
+  get servingAnnotations(): Record<string, string> {
+    return { "checksum/config": this.configChecksum, ...this.rotationAnnotations };
   }
 
   container(name: string, command: string, tag: string, resources = this.settings.worker.resources): Container {
@@ -223,7 +231,8 @@ export class App extends pulumi.ComponentResource {
           backoffLimit: 3,
           activeDeadlineSeconds: 900,
           template: {
-            metadata: { labels },
+            // The template is immutable, so a rotation replaces the Job: migrate and seed, both idempotent, run again.
+            metadata: { labels, annotations: pods.rotationAnnotations },
             spec: pods.podSpec({
               restartPolicy: "Never",
               // migrate, then load the shipped results: seeding needs the schema, and an init container orders the
@@ -257,7 +266,7 @@ export class App extends pulumi.ComponentResource {
           minReadySeconds: 5,
           strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
           template: {
-            metadata: { labels, annotations: { "checksum/config": pods.configChecksum } },
+            metadata: { labels, annotations: pods.servingAnnotations },
             spec: pods.podSpec({
               topologySpreadConstraints: ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) => ({
                 maxSkew: 1,
@@ -329,7 +338,7 @@ export class App extends pulumi.ComponentResource {
           // Never two workers: a rolling update would briefly run two refits against one database.
           strategy: { type: "Recreate" },
           template: {
-            metadata: { labels, annotations: { "checksum/config": pods.configChecksum } },
+            metadata: { labels, annotations: pods.servingAnnotations },
             spec: pods.podSpec({ containers: [pods.servingContainer("worker", "worker", tag)] }),
           },
         },

@@ -17,7 +17,7 @@ import {
 import { labelValue, objectLabels, workloads } from "../labels";
 import { colourTag, nameWithTag } from "./app";
 import { TYPE_PREFIX, type StackContext } from "./context";
-import type { Secrets } from "./secrets";
+import { credentialsRotationAnnotations, type Secrets } from "./secrets";
 
 export interface BackupsArgs extends StackContext {
   secrets: Secrets;
@@ -119,7 +119,7 @@ export class Backups extends pulumi.ComponentResource {
       backoffLimit,
       activeDeadlineSeconds: deadlineSeconds,
       template: {
-        metadata: { labels },
+        metadata: { labels, annotations: credentialsRotationAnnotations(settings) },
         spec: {
           ...podDefaults(sa.metadata.name, UID),
           restartPolicy: "Never",

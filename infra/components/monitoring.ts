@@ -34,7 +34,14 @@ import {
 import { BACKUP_CLAIM } from "./backups";
 import { TYPE_PREFIX, type StackContext } from "./context";
 import { ports } from "./networkPolicies";
-import { DATABASE_HOST, DATABASE_REPLICA_HOST, databaseRoles, REDIS_HOST, type Secrets } from "./secrets";
+import {
+  credentialsRotationAnnotations,
+  DATABASE_HOST,
+  DATABASE_REPLICA_HOST,
+  databaseRoles,
+  REDIS_HOST,
+  type Secrets,
+} from "./secrets";
 
 export interface MonitoringArgs extends StackContext {
   monitoring: MonitoringSettings;
@@ -115,6 +122,8 @@ interface WorkloadSpec {
   /** Extra labels telling apart Deployments of one workload (the primary and replica exporters). */
   extraLabels?: Labels;
   automountToken?: boolean;
+  /** Reads a generated password, so it restarts when `secrets.rotation` changes. */
+  readsGeneratedPassword?: boolean;
 }
 
 /**
@@ -130,11 +139,13 @@ export class Monitoring extends pulumi.ComponentResource {
 
   private readonly namespace: pulumi.Output<string>;
   private readonly instance: string;
+  private readonly settings: Settings;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}:Monitoring`, name, {}, opts);
     const { settings, monitoring, namespace, instance, secrets } = args;
     this.namespace = namespace;
+    this.settings = settings;
     this.instance = instance;
     this.grafanaUrl = `https://${monitoring.grafanaHost}`;
     const receivers = secrets.monitoring;
@@ -165,14 +176,21 @@ export class Monitoring extends pulumi.ComponentResource {
     return new k8s.core.v1.ConfigMap(id, { metadata: meta(id, this.namespace, labels), data }, this.child);
   }
 
-  /** The pod template shared by every monitoring workload: restricted, own ServiceAccount, config checksum. */
+  /**
+   * The pod template shared by every monitoring workload: restricted, own ServiceAccount, config checksum, and the
+   * credentials' rotation for the pods that read a generated password.
+   */
   private podTemplate(spec: WorkloadSpec, serviceAccountName: pulumi.Input<string>) {
     const labels = this.labels(spec.key, spec.extraLabels);
     const uid = imageUsers[spec.key];
+    const annotations = {
+      ...(spec.configData === undefined ? {} : { "checksum/config": checksum(spec.configData) }),
+      ...(spec.readsGeneratedPassword === true ? credentialsRotationAnnotations(this.settings) : {}),
+    };
     return {
       metadata: {
         labels,
-        ...(spec.configData === undefined ? {} : { annotations: { "checksum/config": checksum(spec.configData) } }),
+        ...(Object.keys(annotations).length === 0 ? {} : { annotations }),
       },
       spec: {
         ...podDefaults(serviceAccountName, uid, spec.automountToken ?? false),
@@ -394,6 +412,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
     this.deployment("grafana", {
       key: "grafana",
+      readsGeneratedPassword: true,
       configData: { ...datasources, ...providers, ...dashboards },
       containers: [
         {
@@ -503,6 +522,7 @@ export class Monitoring extends pulumi.ComponentResource {
       const extraLabels = { "football-prediction/database-role": target.role };
       this.deployment(target.id, {
         key: "postgresExporter",
+        readsGeneratedPassword: true,
         extraLabels,
         containers: [
           {
@@ -531,6 +551,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const redisUid = imageUsers.redisExporter;
     this.deployment("redis-exporter", {
       key: "redisExporter",
+      readsGeneratedPassword: true,
       containers: [
         {
           name: "redis-exporter",

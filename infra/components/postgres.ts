@@ -18,7 +18,13 @@ import {
 } from "../k8s";
 import { objectLabels, selectorLabels, workloads, type Workload } from "../labels";
 import { TYPE_PREFIX, type StackContext } from "./context";
-import { DATABASE_HOST, DATABASE_REPLICA_HOST, databaseRoles, type Secrets } from "./secrets";
+import {
+  credentialsRotationAnnotations,
+  DATABASE_HOST,
+  DATABASE_REPLICA_HOST,
+  databaseRoles,
+  type Secrets,
+} from "./secrets";
 
 export interface PostgresArgs extends StackContext {
   secrets: Secrets;
@@ -52,6 +58,49 @@ SQL
 echo "host replication ${databaseRoles.replication} all scram-sha-256" >> "$PGDATA/pg_hba.conf"
 `;
 
+/** Each role and the variable its password arrives in: the init script's for the roles, the entrypoint's for the superuser. */
+const rolePasswordVariables: ReadonlyArray<[role: string, variable: string]> = [
+  [databaseRoles.superuser, "POSTGRES_PASSWORD"],
+  [databaseRoles.app, "APP_PASSWORD"],
+  [databaseRoles.replication, "REPLICATION_PASSWORD"],
+  [databaseRoles.monitor, "MONITOR_PASSWORD"],
+  [databaseRoles.backup, "BACKUP_PASSWORD"],
+];
+
+/**
+ * The init script sets passwords only when a data directory is created, so a rotated password would never reach
+ * an existing one: before the server starts, this sets every role's password from the Secret again, in
+ * single-user mode (no connection, so no password needed), with the server's settings as arguments. The
+ * passwords are spliced into SQL, which is safe only because they are alphanumeric (`special: false`); anything
+ * else is refused rather than quoted. Single-user mode carries on after an error, so `exit_on_error` makes a failed
+ * ALTER fail the pod; the `log_min_*` settings keep the statements, passwords and all, out of the log whether they
+ * fail or are slow. A fresh volume is left to the entrypoint and the init script.
+ */
+const SYNC_PASSWORDS_SCRIPT = `set -eu
+if [ ! -s "$PGDATA/PG_VERSION" ]; then exit 0; fi
+for variable in ${rolePasswordVariables.map(([, variable]) => variable).join(" ")}; do
+  case "$(printenv "$variable" || true)" in
+    ""|*[!A-Za-z0-9]*) echo "$variable is empty or not alphanumeric: refusing to put it into SQL" >&2; exit 1 ;;
+  esac
+done
+postgres --single -D "$PGDATA" "$@" -c exit_on_error=on \\
+  -c log_min_error_statement=panic -c log_min_duration_statement=-1 postgres >/dev/null <<SQL
+${rolePasswordVariables.map(([role, variable]) => `ALTER ROLE "${role}" PASSWORD '$${variable}';`).join("\n")}
+SQL
+`;
+
+/**
+ * Where the standby streams from, without a password: libpq then takes PGPASSWORD from the server's environment,
+ * which the Secret fills at each start. Given on the command line, it overrides the primary_conninfo that
+ * pg_basebackup wrote into the data directory with the password of the day of the clone.
+ */
+const PRIMARY_CONNINFO = `host=${DATABASE_HOST} port=${PORT} user=${databaseRoles.replication}`;
+
+/** `-c name=value` for each setting, as postgres takes them on its command line. */
+function settingArgs(settings: string[]): string[] {
+  return settings.flatMap((setting) => ["-c", setting]);
+}
+
 /**
  * Clones the primary into an empty volume; `--write-recovery-conf` leaves standby.signal and primary_conninfo
  * behind, so the main container starts as a streaming hot standby. A volume that already holds data is kept.
@@ -84,26 +133,28 @@ export class Postgres extends pulumi.ComponentResource {
       child,
     );
 
-    const serverArgs = [
-      "postgres",
-      ...[
-        `max_connections=${db.maxConnections}`,
-        "wal_level=replica",
-        "max_wal_senders=5",
-        "wal_keep_size=512MB",
-        "hot_standby=on",
-        "password_encryption=scram-sha-256",
-        "log_min_duration_statement=1000",
-      ].flatMap((setting) => ["-c", setting]),
-    ];
+    const serverSettings = settingArgs([
+      `max_connections=${db.maxConnections}`,
+      "wal_level=replica",
+      "max_wal_senders=5",
+      "wal_keep_size=512MB",
+      "hot_standby=on",
+      "password_encryption=scram-sha-256",
+      "log_min_duration_statement=1000",
+    ]);
 
-    const postgresContainer = (
-      extraEnv: k8s.types.input.core.v1.EnvVar[] = [],
-      extraMounts: k8s.types.input.core.v1.VolumeMount[] = [],
-    ): Container => ({
+    const postgresContainer = ({
+      extraEnv = [],
+      extraMounts = [],
+      extraSettings = [],
+    }: {
+      extraEnv?: k8s.types.input.core.v1.EnvVar[];
+      extraMounts?: k8s.types.input.core.v1.VolumeMount[];
+      extraSettings?: string[];
+    } = {}): Container => ({
       name: "postgres",
       image: imageRef(images.postgres),
-      args: serverArgs,
+      args: ["postgres", ...serverSettings, ...settingArgs(extraSettings)],
       ports: [{ name: "postgres", containerPort: PORT, protocol: "TCP" }],
       env: [
         ...plainEnv({ POSTGRES_USER: databaseRoles.superuser, POSTGRES_DB: db.name, PGDATA }),
@@ -141,7 +192,7 @@ export class Postgres extends pulumi.ComponentResource {
             selector: { matchLabels: selectorLabels(instance, workload) },
             persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
             template: {
-              metadata: { labels: labels(workload) },
+              metadata: { labels: labels(workload), annotations: credentialsRotationAnnotations(settings) },
               spec: {
                 ...podDefaults(sa.metadata.name, UID),
                 terminationGracePeriodSeconds: 60,
@@ -206,12 +257,32 @@ export class Postgres extends pulumi.ComponentResource {
       secretEnv("MONITOR_PASSWORD", secrets.postgres.monitorPassword.name, secrets.postgres.monitorPassword.key),
       secretEnv("BACKUP_PASSWORD", secrets.postgres.backupPassword.name, secrets.postgres.backupPassword.key),
     ];
+    const syncPasswords: Container = {
+      name: "sync-passwords",
+      image: imageRef(images.postgres),
+      // The server's own settings: single-user mode records them in the WAL like a start does, and a standby
+      // stops replaying at a value above its own (max_wal_senders defaults to 10).
+      command: ["sh", "-c", SYNC_PASSWORDS_SCRIPT, "sync-passwords", ...serverSettings],
+      env: [...plainEnv({ PGDATA }), ...initPasswords],
+      resources: resourcesOf(db.resources),
+      securityContext: restrictedContainerSecurity(UID),
+      volumeMounts: [
+        { name: "data", mountPath: "/var/lib/postgresql/data" },
+        { name: "run", mountPath: "/var/run/postgresql" },
+        { name: "tmp", mountPath: "/tmp" },
+      ],
+    };
     statefulSet(
       "postgres",
       workloads.postgres,
       "postgres-headless",
-      [postgresContainer(initPasswords, [{ name: "init", mountPath: "/docker-entrypoint-initdb.d", readOnly: true }])],
-      [],
+      [
+        postgresContainer({
+          extraEnv: initPasswords,
+          extraMounts: [{ name: "init", mountPath: "/docker-entrypoint-initdb.d", readOnly: true }],
+        }),
+      ],
+      [syncPasswords],
       [{ name: "init", configMap: { name: init.metadata.name, defaultMode: 0o555 } }],
     );
 
@@ -242,7 +313,7 @@ export class Postgres extends pulumi.ComponentResource {
         "postgres-replica",
         workloads.postgresReplica,
         "postgres-replica-headless",
-        [postgresContainer()],
+        [postgresContainer({ extraEnv: [replicationPassword], extraSettings: [`primary_conninfo=${PRIMARY_CONNINFO}`] })],
         [
           {
             name: "clone-primary",

@@ -15,7 +15,7 @@ import {
 } from "../k8s";
 import { objectLabels, selectorLabels, workloads } from "../labels";
 import { TYPE_PREFIX, type StackContext } from "./context";
-import { REDIS_HOST, type Secrets } from "./secrets";
+import { credentialsRotationAnnotations, REDIS_HOST, type Secrets } from "./secrets";
 
 export interface RedisArgs extends StackContext {
   secrets: Secrets;
@@ -54,7 +54,8 @@ export class Redis extends pulumi.ComponentResource {
           selector: { matchLabels: selector },
           persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
           template: {
-            metadata: { labels },
+            // The password reaches redis-server only as an argument at start: a rotation needs a restart.
+            metadata: { labels, annotations: credentialsRotationAnnotations(settings) },
             spec: {
               ...podDefaults(sa.metadata.name, UID),
               terminationGracePeriodSeconds: 30,

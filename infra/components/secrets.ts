@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { SecretSettings } from "../config";
+import { createHash } from "node:crypto";
+import type { RotatableSecret, SecretRotation, SecretSettings, Settings } from "../config";
 import { instanceLabels } from "../labels";
 import { meta } from "../k8s";
 import { TYPE_PREFIX, type StackContext } from "./context";
@@ -25,6 +26,31 @@ export const DATABASE_HOST = "postgres";
 /** The hot standby's read-only Service, where `database.replica` is on. */
 export const DATABASE_REPLICA_HOST = "postgres-replica";
 export const REDIS_HOST = "redis";
+
+/** The pod-template annotation that rolls every reader of a generated password when one is rotated. */
+export const CREDENTIALS_ROTATION_ANNOTATION = "football-prediction/credentials-rotation";
+
+/**
+ * Pods read their passwords once, at start, and changed Secret data restarts nothing: a changed pod template does.
+ * The annotation holds a hash of the rotation marks (never of a password), so it changes exactly when
+ * `secrets.rotation` does. One hash for all marks: rotations are rare, and a workload that rolls without need is
+ * cheaper than one left holding a revoked password.
+ */
+export function credentialsRotationAnnotations(settings: Settings): Record<string, string> {
+  const marks = Object.entries(settings.secrets?.rotation ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const hash = createHash("sha256").update(JSON.stringify(marks)).digest("hex").slice(0, 16);
+  return { [CREDENTIALS_ROTATION_ANNOTATION]: hash };
+}
+
+/**
+ * Keepers replace a RandomPassword when they change. Adding them to a password that has none also replaces it, so
+ * a fixed default would rotate every password of a running stack at once; a password gets its keeper when it is
+ * first rotated.
+ */
+function rotationKeepers(rotation: SecretRotation, secret: RotatableSecret): { keepers?: Record<string, string> } {
+  const mark = rotation[secret];
+  return mark === undefined ? {} : { keepers: { rotation: mark } };
+}
 
 export interface SecretsArgs extends StackContext {
   secretSettings: SecretSettings;
@@ -63,19 +89,26 @@ export class Secrets extends pulumi.ComponentResource {
     super(`${TYPE_PREFIX}:Secrets`, name, {}, opts);
     const { settings, namespace, instance, secretSettings } = args;
     const child = { parent: this };
-    const password = (id: string, length = 32) =>
-      // Alphanumeric only: the values go into URLs and shell-free configs without escaping.
-      pulumi.secret(new random.RandomPassword(id, { length, special: false }, child).result);
+    const rotation = settings.secrets?.rotation ?? {};
+    const password = (id: string, secret: RotatableSecret, length = 32) =>
+      pulumi.secret(
+        new random.RandomPassword(
+          id,
+          // Alphanumeric only: the values go into URLs, and into the SQL that syncs PostgreSQL's roles, unescaped.
+          { length, special: false, ...rotationKeepers(rotation, secret) },
+          child,
+        ).result,
+      );
 
     const pg = {
-      superuser: password("postgres-superuser-password"),
-      app: password("postgres-app-password"),
-      replication: password("postgres-replication-password"),
-      monitor: password("postgres-monitor-password"),
-      backup: password("postgres-backup-password"),
+      superuser: password("postgres-superuser-password", "postgresSuperuserPassword"),
+      app: password("postgres-app-password", "postgresAppPassword"),
+      replication: password("postgres-replication-password", "postgresReplicationPassword"),
+      monitor: password("postgres-monitor-password", "postgresMonitorPassword"),
+      backup: password("postgres-backup-password", "postgresBackupPassword"),
     };
-    const redis = password("redis-password");
-    const jwt = password("jwt-signing-secret", 64);
+    const redis = password("redis-password", "redisPassword");
+    const jwt = password("jwt-signing-secret", "jwtSecret", 64);
 
     const secret = (id: string, component: string, data: Record<string, pulumi.Input<string>>) =>
       new k8s.core.v1.Secret(
@@ -145,7 +178,7 @@ export class Secrets extends pulumi.ComponentResource {
     if (settings.monitoring.enabled) {
       const grafanaSecret = secret("grafana-credentials", "dashboards", {
         "admin-user": "admin",
-        "admin-password": password("grafana-admin-password"),
+        "admin-password": password("grafana-admin-password", "grafanaAdminPassword"),
       });
       const receivers = secret("alertmanager-receivers", "alerting", {
         "pager-routing-key": secretSettings.pagerRoutingKey,

@@ -46,6 +46,7 @@ export interface PodTemplate {
   kind: string;
   namespace: string;
   labels: Record<string, string>;
+  annotations: Record<string, string>;
   spec: K8sObject;
 }
 
@@ -61,7 +62,16 @@ export function podTemplates(stack: RenderedStack): PodTemplate[] {
           : undefined;
     return template === undefined
       ? []
-      : [{ owner: objectKey(o), kind: o.kind, namespace: o.metadata.namespace, labels: template.metadata.labels, spec: template.spec }];
+      : [
+          {
+            owner: objectKey(o),
+            kind: o.kind,
+            namespace: o.metadata.namespace,
+            labels: template.metadata.labels,
+            annotations: template.metadata.annotations ?? {},
+            spec: template.spec,
+          },
+        ];
   });
 }
 
