@@ -61,7 +61,7 @@ describe("walk-forward backtest", () => {
     const target = run.forecasts[100];
     const earlier = e0.filter((m) => m.date < target.date);
     const independent = predictMatch(
-      fitDixonColes("E0", earlier, { asOf: target.date, gradientTolerance: 1e-8 }).parameters,
+      fitDixonColes("E0", earlier, { asOf: target.date, gradientTolerance: 1e-7 }).parameters,
       target.homeTeam,
       target.awayTeam,
     );
@@ -128,6 +128,12 @@ describe("walk-forward backtest", () => {
         assert.deepEqual(output.stdout, []);
       });
     }
+
+    it("prints the usage for --help", async () => {
+      const output = capture();
+      assert.equal(await runBacktestCli(["--help"], output), 0);
+      assert.match(output.stdout[0], /^Usage: backtest /);
+    });
 
     it("prints JSON and writes the calibration plot", async () => {
       const output = capture();

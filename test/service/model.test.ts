@@ -111,16 +111,18 @@ describe("Dixon-Coles model", () => {
     it("recovers the hand-computed maximum of a symmetric, time-weighted case", () => {
       // A and B each win 2-1 at home on day 0 and 4-1 at home on day 100. By symmetry both teams rate the
       // same (attacks and defences 0 after centring), so every away side scores at the weighted mean rate 1
-      // (intercept 0) and every home side at the weighted mean of 2 and 4: with xi = ln 2 / 100 the old pair
-      // weighs 1/2, so exp(home advantage) = (2 * 0.5 + 4 * 1) / 1.5 = 10/3. No score is 0 or 1 for both
-      // sides, so rho has no information and stays at its start, 0.
+      // (intercept 0) and every home side at the weighted mean of 2 and 4: with a decay of ln 2 / 100 per day
+      // (for the league-wide parameters and the ratings alike) the old pair weighs 1/2, so
+      // exp(home advantage) = (2 * 0.5 + 4 * 1) / 1.5 = 10/3. No score is 0 or 1 for both sides, so rho has no
+      // information and stays at its start, 0.
       const matches = [
         match("2024-01-01", "A", "B", 2, 1),
         match("2024-01-01", "B", "A", 2, 1),
         match("2024-04-10", "A", "B", 4, 1),
         match("2024-04-10", "B", "A", 4, 1),
       ];
-      const fit = fitDixonColes("T", matches, { asOf: "2024-04-10", xi: Math.LN2 / 100, gradientTolerance: 1e-10 });
+      const decay = Math.LN2 / 100;
+      const fit = fitDixonColes("T", matches, { asOf: "2024-04-10", xi: decay, leagueXi: decay, gradientTolerance: 1e-10 });
       const { parameters } = fit;
       near(parameters.intercept, 0, 1e-8, "intercept");
       near(parameters.homeAdvantage, Math.log(10 / 3), 1e-8, "home advantage");
@@ -141,6 +143,18 @@ describe("Dixon-Coles model", () => {
       assert.deepEqual(second.parameters, first.parameters);
       assert.deepEqual({ ...second.metrics, durationMs: 0 }, { ...first.metrics, durationMs: 0 });
       assert.equal(Object.keys(first.parameters.teams).join(), Object.keys(first.parameters.teams).sort().join());
+    });
+
+    it("does not depend on the order of the matches", () => {
+      // Seasons with relegations and promotions, so each team's latest stint has to be found from the dates.
+      const matches = e0.filter((m) => m.season >= "2021-2022" && m.season <= "2023-2024");
+      const inOrder = fitDixonColes("E0", matches, { asOf: "2024-06-01" }).parameters;
+      const reversed = fitDixonColes("E0", [...matches].reverse(), { asOf: "2024-06-01" }).parameters;
+      near(reversed.homeAdvantage, inOrder.homeAdvantage, 1e-9, "home advantage");
+      for (const [team, rating] of Object.entries(inOrder.teams)) {
+        near(reversed.teams[team].attack, rating.attack, 1e-9, `${team} attack`);
+        near(reversed.teams[team].defence, rating.defence, 1e-9, `${team} defence`);
+      }
     });
 
     it("reaches the same optimum from a warm start", () => {

@@ -18,14 +18,16 @@ const consoleOutput: CliOutput = {
 };
 
 export const USAGE = `Usage: backtest [--league E0] [--from 2014-2015] [--to 2024-2025] [--json] [--svg <path>]
-                [--xi <per day>] [--prior-strength <matches>] [--newcomer-attack=<log>] [--newcomer-defence=<log>]
-Defaults: league E0, from the league's second season, to its last season,
-svg out/backtest/calibration-<league>.svg, model tuning from the tuned defaults.`;
+         [--xi <per day>] [--league-xi <per day>] [--prior-strength <matches>]
+         [--arrival-prior-strength <matches>] [--newcomer-attack=<log rate>] [--newcomer-defence=<log rate>]
+Defaults: league E0, from the league's second season to its last, svg out/backtest/calibration-<league>.svg,
+and the tuned model defaults. Negative values need the --option=value form.`;
 
 /** A command-line mistake: reported with the usage and exit code 2. */
 class UsageError extends Error {}
 
 interface BacktestCommand {
+  help: boolean;
   options: WalkForwardOptions;
   json: boolean;
   svgPath: string;
@@ -46,6 +48,10 @@ export async function runBacktestCli(argv: string[], output: CliOutput = console
     if (!(error instanceof UsageError)) return 1;
     output.err(USAGE);
     return 2;
+  }
+  if (command.help) {
+    output.out(USAGE);
+    return 0;
   }
   try {
     const report = runBacktest(matches, command.options);
@@ -70,13 +76,16 @@ function parseCommand(argv: string[], matches: readonly HistoricalMatch[]): Back
       strict: true,
       allowPositionals: false,
       options: {
+        help: { type: "boolean", short: "h" },
         league: { type: "string" },
         from: { type: "string" },
         to: { type: "string" },
         json: { type: "boolean" },
         svg: { type: "string" },
         xi: { type: "string" },
+        "league-xi": { type: "string" },
         "prior-strength": { type: "string" },
+        "arrival-prior-strength": { type: "string" },
         "newcomer-attack": { type: "string" },
         "newcomer-defence": { type: "string" },
       },
@@ -105,11 +114,14 @@ function parseCommand(argv: string[], matches: readonly HistoricalMatch[]): Back
 
   const tuning: Partial<DixonColesTuning> = {
     xi: optionalNumber("--xi", values.xi, (value) => value >= 0),
+    leagueXi: optionalNumber("--league-xi", values["league-xi"], (value) => value >= 0),
     priorStrength: optionalNumber("--prior-strength", values["prior-strength"], (value) => value > 0),
+    arrivalPriorStrength: optionalNumber("--arrival-prior-strength", values["arrival-prior-strength"], (value) => value >= 0),
     newcomerAttack: optionalNumber("--newcomer-attack", values["newcomer-attack"], Number.isFinite),
     newcomerDefence: optionalNumber("--newcomer-defence", values["newcomer-defence"], Number.isFinite),
   };
   return {
+    help: values.help ?? false,
     options: { league, fromSeason, toSeason, tuning },
     json: values.json ?? false,
     svgPath: values.svg ?? path.join("out", "backtest", `calibration-${league}.svg`),

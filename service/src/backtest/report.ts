@@ -91,9 +91,10 @@ export function formatReport(report: BacktestReport): string {
     `Walk-forward backtest of ${report.league} ${report.fromSeason} to ${report.toSeason}: Dixon-Coles refitted ` +
       `before each match day on all earlier ${report.league} results (${report.refits} fits, ` +
       `${(report.fitMs / 1000).toFixed(1)} s fitting, ${(report.wallMs / 1000).toFixed(1)} s in all).`,
-    `Tuning: xi ${tuning.xi}/day, prior strength ${tuning.priorStrength}, newcomer attack ` +
-      `${tuning.newcomerAttack}, newcomer defence ${tuning.newcomerDefence}. Naive baseline: previous ` +
-      `${report.baselineSeasons} seasons' home/draw/away frequencies. Lower is better for every score.`,
+    `Tuning: xi ${tuning.xi}/day, league xi ${tuning.leagueXi}/day, prior strength ${tuning.priorStrength}, ` +
+      `arrival prior strength ${tuning.arrivalPriorStrength}, newcomer attack ${tuning.newcomerAttack}, ` +
+      `newcomer defence ${tuning.newcomerDefence}. Naive baseline: previous ${report.baselineSeasons} ` +
+      `seasons' home/draw/away frequencies. Lower is better for every score.`,
     "",
     line(header),
     ...rows.slice(0, -1).map(line),

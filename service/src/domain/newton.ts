@@ -7,8 +7,13 @@ export type TwiceDifferentiable = (x: Float64Array, gradient: Float64Array, hess
 
 export interface MinimiseOptions {
   maxIterations?: number;
-  /** Converged once every gradient component is at most this in absolute value. */
+  /**
+   * Converged once every gradient component is at most this in absolute value, or once the Newton step
+   * promises a decrease lost in rounding.
+   */
   gradientTolerance?: number;
+  /** Indices of parameters held at their start values. */
+  frozen?: readonly number[];
 }
 
 export interface MinimiseResult {
@@ -20,6 +25,7 @@ export interface MinimiseResult {
 
 const ARMIJO = 1e-4;
 const MAX_BACKTRACKS = 40;
+const PRECISION_FLOOR = 1e-13;
 
 /**
  * Damped Newton's method with a backtracking Armijo line search. Where the Hessian is not positive
@@ -34,11 +40,17 @@ export function minimiseNewton(
   const maxIterations = options.maxIterations ?? 100;
   const tolerance = options.gradientTolerance ?? 1e-6;
   const n = start.length;
+  const frozen = options.frozen ?? [];
+  const evaluate = (x: Float64Array, gradient: Float64Array, hessian: Float64Array): number => {
+    const value = objective(x, gradient, hessian);
+    freeze(frozen, gradient, hessian);
+    return value;
+  };
 
   let x = Float64Array.from(start);
   let gradient = new Float64Array(n);
   let hessian = new Float64Array(n * n);
-  let value = objective(x, gradient, hessian);
+  let value = evaluate(x, gradient, hessian);
   if (!Number.isFinite(value)) throw new Error("minimiseNewton: the objective is not finite at the start point");
 
   const direction = new Float64Array(n);
@@ -47,16 +59,26 @@ export function minimiseNewton(
   let trialGradient = new Float64Array(n);
   let trialHessian = new Float64Array(n * n);
   let iterations = 0;
+  let converged = false;
 
-  while (iterations < maxIterations && maxAbs(gradient) > tolerance) {
+  while (iterations < maxIterations) {
+    if (maxAbs(gradient) <= tolerance) {
+      converged = true;
+      break;
+    }
     newtonDirection(hessian, gradient, factor, direction);
     const slope = dot(direction, gradient);
+    // The predicted decrease is below rounding noise: a tolerance too tight for the scale of the objective.
+    if (-slope <= PRECISION_FLOOR * Math.max(1, Math.abs(value))) {
+      converged = true;
+      break;
+    }
     let step = 1;
     let trialValue = Number.NaN;
     let accepted = false;
     for (let backtrack = 0; backtrack < MAX_BACKTRACKS; backtrack++) {
       for (let i = 0; i < n; i++) trialX[i] = x[i] + step * direction[i];
-      trialValue = objective(trialX, trialGradient, trialHessian);
+      trialValue = evaluate(trialX, trialGradient, trialHessian);
       if (Number.isFinite(trialValue) && trialValue <= value + ARMIJO * step * slope) {
         accepted = true;
         break;
@@ -70,7 +92,20 @@ export function minimiseNewton(
     [hessian, trialHessian] = [trialHessian, hessian];
     value = trialValue;
   }
-  return { x, value, iterations, converged: maxAbs(gradient) <= tolerance };
+  return { x, value, iterations, converged };
+}
+
+/** Makes frozen parameters invisible to the step: no gradient, and an identity row and column in the Hessian. */
+function freeze(frozen: readonly number[], gradient: Float64Array, hessian: Float64Array): void {
+  const n = gradient.length;
+  for (const i of frozen) {
+    gradient[i] = 0;
+    for (let j = 0; j < n; j++) {
+      hessian[i * n + j] = 0;
+      hessian[j * n + i] = 0;
+    }
+    hessian[i * n + i] = 1;
+  }
 }
 
 /** Solves (H + damping I) d = -g, raising the damping from zero until the Cholesky factorisation succeeds. */
