@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  type ErrorBody,
   REDIS_URL,
   type TestService,
   seededDatabaseUrl,
@@ -47,6 +48,18 @@ describe("service API (PostgreSQL and Redis)", () => {
   describe("probes", () => {
     it("GET /health answers without touching dependencies", async () => {
       assert.deepEqual(await json("/health"), { status: "ok" });
+    });
+
+    it("GET /health carries a request id and the security headers and is counted under its route", async () => {
+      const response = await api.get("/health", { headers: { "X-Request-Id": "probe-1" } });
+      assert.equal(response.headers.get("x-request-id"), "probe-1");
+      assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+      assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
+      const metrics = await (await api.get("/metrics")).text();
+      assert.match(metrics, /http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
+      const posted = await api.get("/health", { method: "POST" });
+      assert.equal(posted.status, 405);
+      assert.equal(((await posted.json()) as ErrorBody).error.code, "method_not_allowed");
     });
 
     it("GET /ready reports every check as ok", async () => {

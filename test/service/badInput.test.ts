@@ -111,6 +111,10 @@ describe("bad input", () => {
     const body = await expectError(wrongMethod, 405, "method_not_allowed");
     assert.match(wrongMethod.headers.get("allow") ?? "", /GET/);
     assert.match(body.error.message, /DELETE/);
+    // A method the router does not implement at all is the client's mistake too: 405, not the router's 501.
+    const unknownMethod = await api.get("/api/v1/leagues", { method: "PROPFIND" });
+    await expectError(unknownMethod, 405, "method_not_allowed");
+    assert.match(unknownMethod.headers.get("allow") ?? "", /GET/);
   });
 
   it("4xx for malformed bodies: invalid JSON, wrong media type, too large, wrong shape", async () => {

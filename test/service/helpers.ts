@@ -59,10 +59,12 @@ export function commandDatabase(url: string): Database {
   return createDatabase({ connection: url, pool, ...COMMAND_DATABASE_TIMEOUTS, logger: silentLogger });
 }
 
-/** Migrates, seeds and fits every league once per run, through the same code the service runs. */
-async function buildTemplate(): Promise<string> {
-  const name = await createDatabaseNamed();
-  const db = commandDatabase(databaseUrl(name));
+/**
+ * Migrates, seeds and fits every league in the database at `url`, through the same code the service runs
+ * (`migrate`, `seed`, then one refit per league as the worker does), so a service started on it is ready at once.
+ */
+export async function prepareDatabase(url: string): Promise<void> {
+  const db = commandDatabase(url);
   try {
     await migrateToLatest(db);
     await seedHistoricalResults(db);
@@ -80,6 +82,12 @@ async function buildTemplate(): Promise<string> {
   } finally {
     await db.destroy();
   }
+}
+
+/** Migrates, seeds and fits every league once per run. */
+async function buildTemplate(): Promise<string> {
+  const name = await createDatabaseNamed();
+  await prepareDatabase(databaseUrl(name));
   return name;
 }
 
@@ -207,9 +215,13 @@ export class Interruptible {
 
 after(async function cleanUpRun() {
   this.timeout(30_000);
-  await admin(async (client) => {
-    for (const name of createdDatabases) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  });
+  // Suites that only borrow the functions above (test/faults runs its own servers) leave nothing to clean.
+  if (createdDatabases.length > 0) {
+    await admin(async (client) => {
+      for (const name of createdDatabases) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    });
+  }
+  if (prefixCount === 0) return;
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import Redis from "ioredis";
 import {
   type ErrorBody,
   REDIS_URL,
@@ -70,5 +71,32 @@ describe("rate limiting", () => {
     assert.deepEqual(await statuses(second, "/api/v1/ping", 3), [200, 200, 200]);
     assert.equal((await second.get("/api/v1/ping")).status, 429);
     assert.equal((await first.get("/api/v1/ping")).status, 429);
+  });
+
+  it("takes a busy client's points in leases and never admits more than the limit across replicas", async () => {
+    // 300 a minute: leases of 3 points, so each replica may hold up to 2 points the other cannot use.
+    const prefix = uniqueRedisPrefix();
+    const env = { RATE_LIMIT_PER_MINUTE: "300", REDIS_URL, CACHE_PREFIX: prefix };
+    const replicas = [await start(env), await start(env)];
+    assert.equal((await replicas[0].get("/api/v1/ping")).status, 200);
+    const redis = new Redis(REDIS_URL);
+    try {
+      const [counter] = await redis.keys(`${prefix}ratelimit*`);
+      assert.equal(await redis.get(counter), "3", "one request took a lease of 3 points");
+    } finally {
+      redis.disconnect();
+    }
+    const codes = [200];
+    for (let i = 1; i < 320; i++) codes.push((await replicas[i % 2].get("/api/v1/ping")).status);
+    const admitted = codes.filter((code) => code === 200).length;
+    assert.ok(admitted <= 300 && admitted >= 296, `${admitted} admitted`);
+    assert.deepEqual(new Set(codes.filter((code) => code !== 200)), new Set([429]));
+  });
+
+  it("admits exactly the limit to a burst of concurrent requests", async () => {
+    const api = await start({ RATE_LIMIT_PER_MINUTE: "200", REDIS_URL, CACHE_PREFIX: uniqueRedisPrefix() });
+    const codes = await Promise.all(Array.from({ length: 250 }, async () => (await api.get("/api/v1/ping")).status));
+    assert.equal(codes.filter((code) => code === 200).length, 200);
+    assert.equal(codes.filter((code) => code === 429).length, 50);
   });
 });

@@ -2,7 +2,8 @@ import type { CacheKind, Metrics } from "../metrics";
 
 /**
  * What a lookup saw. `epoch` identifies the bucket's state; handing it back to `set` stops a value that was
- * loaded before an invalidation from being stored after it.
+ * loaded before an invalidation from being stored after it. Every lookup returns a new object, except that
+ * requests sharing one lookup (NearCache) get the same one.
  */
 export interface CacheLookup {
   value: string | undefined;
@@ -24,7 +25,15 @@ export interface Cache {
 export const READS_BUCKET = "reads";
 export const PREDICTIONS_BUCKET = "predictions";
 
-/** Answers from the cache, or loads, stores and returns the value; `hit` says which. */
+/** Loads under way, by the lookup that missed (a lookup is of one key). */
+const loading = new WeakMap<CacheLookup, Promise<string>>();
+
+/**
+ * Answers from the cache, or loads, stores and returns the value; `hit` says which. Requests that shared a
+ * lookup which missed share one load too: when a hot key goes (its bucket invalidated or expired), the
+ * database sees one load per lookup, not one per waiting request. A request that looked up after an
+ * invalidation has a lookup of its own, so it never gets a value loaded before it.
+ */
 export async function cacheAside(
   cache: Cache,
   metrics: Metrics,
@@ -39,7 +48,13 @@ export async function cacheAside(
     return { value: seen.value, hit: true };
   }
   metrics.cacheMisses.inc({ cache: kind });
-  const value = await load();
-  await cache.set(bucket, key, value, seen);
-  return { value, hit: false };
+  let loaded = loading.get(seen);
+  if (loaded === undefined) {
+    loaded = load().then(async (value) => {
+      await cache.set(bucket, key, value, seen);
+      return value;
+    });
+    loading.set(seen, loaded);
+  }
+  return { value: await loaded, hit: false };
 }

@@ -18,13 +18,18 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1`;
 
+/** Resets the buckets and, in the same step, tells every process keeping copies of them (see NearCache). */
 const RESET_BUCKETS = `
 for _, key in ipairs(KEYS) do
   redis.call('DEL', key)
   redis.call('HSET', key, '${EPOCH_FIELD}', ARGV[1])
   redis.call('EXPIRE', key, ARGV[2])
 end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
 return #KEYS`;
+
+/** Where bucket resets are announced: the message is the JSON array of the reset buckets' names. */
+export const invalidationChannel = (prefix: string) => `${prefix}cache-invalidated`;
 
 interface CacheScripts {
   cacheSetIfEpoch(
@@ -40,7 +45,8 @@ interface CacheScripts {
 
 type Operation = "get" | "set" | "invalidate";
 
-const MISS: CacheLookup = { value: undefined, epoch: null };
+/** A new object each time: lookups are told apart by identity (see cacheAside). */
+const miss = (): CacheLookup => ({ value: undefined, epoch: null });
 
 /**
  * Buckets are Redis hashes under the configured prefix. Every command goes through a circuit breaker: while
@@ -98,9 +104,9 @@ export class RedisCache implements Cache {
   }
 
   async get(bucket: string, key: string): Promise<CacheLookup> {
-    if (this.unfinishedInvalidations.size > 0 && !(await this.finishInvalidations())) return MISS;
+    if (this.unfinishedInvalidations.size > 0 && !(await this.finishInvalidations())) return miss();
     const reply = await this.run("get", () => this.redis.hmget(this.key(bucket), key, EPOCH_FIELD));
-    if (reply === undefined) return MISS;
+    if (reply === undefined) return miss();
     const [value, epoch] = reply;
     return { value: value ?? undefined, epoch: epoch ?? null };
   }
@@ -126,8 +132,16 @@ export class RedisCache implements Cache {
     const buckets = [...this.unfinishedInvalidations];
     if (buckets.length === 0) return true;
     const keys = buckets.map((bucket) => this.key(bucket));
+    const { prefix, ttlSeconds } = this.options;
     const done = await this.run("invalidate", () =>
-      this.scripts.cacheResetBuckets(keys.length, ...keys, randomUUID(), this.options.ttlSeconds),
+      this.scripts.cacheResetBuckets(
+        keys.length,
+        ...keys,
+        randomUUID(),
+        ttlSeconds,
+        invalidationChannel(prefix),
+        JSON.stringify(buckets),
+      ),
     );
     if (done === undefined) return false;
     for (const bucket of buckets) this.unfinishedInvalidations.delete(bucket);

@@ -7,7 +7,7 @@ import { observe } from "./middleware/observe";
 import type { Readiness } from "./readiness";
 import { securityHeaders } from "./securityHeaders";
 import { type ApiDeps, apiRoutes } from "./routes/api";
-import { systemRoutes } from "./routes/system";
+import { liveness, systemRoutes } from "./routes/system";
 
 export interface AppDeps extends ApiDeps {
   logger: Logger;
@@ -24,15 +24,24 @@ export interface AppDeps extends ApiDeps {
 }
 
 function closeConnectionsWhileDraining(isDraining: () => boolean): Middleware<AppState> {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     if (isDraining()) ctx.set("Connection", "close");
-    await next();
+    return next();
   };
 }
 
-/** Probes and scrapes are never rate limited; everything under /api is, unknown paths included. */
-function onlyUnderApi(middleware: Middleware<AppState>): Middleware<AppState> {
-  return (ctx, next) => (ctx.path.startsWith("/api/") ? middleware(ctx, next) : next());
+const isUnderApi = (path: string) => path.startsWith("/api/");
+
+/**
+ * Requests under /api (unknown paths included) meet the rate limit and the API router, all others the system
+ * router: probes and scrapes are never rate limited, and neither side pays for the other's router.
+ */
+function onlyUnderApi<Context>(middleware: Middleware<AppState, Context>): Middleware<AppState, Context> {
+  return (ctx, next) => (isUnderApi(ctx.path) ? middleware(ctx, next) : next());
+}
+
+function onlyOutsideApi<Context>(middleware: Middleware<AppState, Context>): Middleware<AppState, Context> {
+  return (ctx, next) => (isUnderApi(ctx.path) ? next() : middleware(ctx, next));
 }
 
 export async function createApp(deps: AppDeps): Promise<Koa<AppState>> {
@@ -41,13 +50,14 @@ export async function createApp(deps: AppDeps): Promise<Koa<AppState>> {
   const api = apiRoutes(deps);
   app.use(observe(deps.metrics, deps.logger));
   app.use(await securityHeaders());
-  app.use(handleErrors(deps.logger));
   app.use(closeConnectionsWhileDraining(deps.isDraining));
-  app.use(system.routes());
-  app.use(system.allowedMethods());
+  app.use(liveness());
+  app.use(handleErrors(deps.logger));
+  app.use(onlyOutsideApi(system.routes()));
+  app.use(onlyOutsideApi(system.allowedMethods()));
   app.use(onlyUnderApi(deps.rateLimit));
-  app.use(api.routes());
-  app.use(api.allowedMethods());
+  app.use(onlyUnderApi(api.routes()));
+  app.use(onlyUnderApi(api.allowedMethods()));
   // Errors are answered by handleErrors; what reaches here is a client that went away mid-response.
   app.on("error", (error: Error) => deps.logger.debug({ err: error.message }, "response not delivered"));
   return app;
@@ -59,6 +69,7 @@ export async function createOpsApp(deps: Pick<AppDeps, "logger" | "metrics" | "r
   const system = systemRoutes(deps.readiness, deps.metrics);
   app.use(observe(deps.metrics, deps.logger));
   app.use(await securityHeaders());
+  app.use(liveness());
   app.use(handleErrors(deps.logger));
   app.use(system.routes());
   app.use(system.allowedMethods());

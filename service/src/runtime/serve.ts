@@ -1,4 +1,9 @@
 import type { Server } from "node:http";
+import { type Cache, PREDICTIONS_BUCKET } from "../cache/cache";
+import { RedisInvalidations } from "../cache/invalidations";
+import { NearCache } from "../cache/nearCache";
+import { createRedisClient } from "../cache/redis";
+import { invalidationChannel } from "../cache/redisCache";
 import { CatalogReads } from "../catalog/catalogReads";
 import { CatalogWrites } from "../catalog/catalogWrites";
 import type { Config } from "../config";
@@ -16,7 +21,7 @@ import { API_DATABASE_TIMEOUTS, poolStats } from "../storage/db";
 import { SERVICE_VERSION } from "../version";
 import { openDatabase } from "./database";
 import { closeGracefully, listen, portOf } from "./httpServer";
-import { openSharedState } from "./sharedState";
+import { type SharedState, openSharedState } from "./sharedState";
 
 /**
  * Time for load balancers to see /ready fail before the listener closes (at most a quarter of the grace
@@ -49,6 +54,26 @@ function statusInfo(
   return { version: SERVICE_VERSION, environment: config.appEnv, startedAt, storage, cache };
 }
 
+/** A prediction is about 1 kB: this bounds the copies at a few MB. */
+const NEAR_CACHE_MAX_PREDICTIONS = 5_000;
+const NEAR_CACHE_TTL_MS = 5_000;
+
+/**
+ * With Redis, each API process keeps copies of hot predictions in memory (NearCache), kept current by the
+ * reset announcements on a subscriber connection of its own; without Redis the cache is in memory already.
+ */
+function openApiCache(config: Config, shared: SharedState, logger: Logger): { cache: Cache; close(): Promise<void> } {
+  if (config.redisUrl === undefined) return { cache: shared.cache, close: async () => undefined };
+  const subscriber = createRedisClient(config.redisUrl, logger, "subscriber");
+  const invalidations = new RedisInvalidations(subscriber, invalidationChannel(config.cache.prefix), logger);
+  const cache = new NearCache(shared.cache, invalidations, {
+    buckets: [PREDICTIONS_BUCKET],
+    maxEntries: NEAR_CACHE_MAX_PREDICTIONS,
+    ttlMs: Math.min(NEAR_CACHE_TTL_MS, config.cache.ttlSeconds * 1000),
+  });
+  return { cache, close: () => cache.close() };
+}
+
 function defaultDrainDelayMs(config: Config): number {
   return config.appEnv === "local" ? 0 : Math.min(READINESS_PROPAGATION_MS, config.shutdownGraceMs / 4);
 }
@@ -68,6 +93,8 @@ export async function startService(
   const { db } = database;
   metrics.attachPool(() => poolStats(db));
   const shared = openSharedState(config, logger, metrics);
+  const apiCache = openApiCache(config, shared, logger);
+  const { cache } = apiCache;
   const registry = new ModelRegistry();
   metrics.attachModels(() => registry.all());
 
@@ -83,9 +110,9 @@ export async function startService(
     logger,
     metrics,
     readiness,
-    reads: new CatalogReads(db, shared.cache, metrics),
-    writes: new CatalogWrites(db, shared.cache, shared.signals),
-    predictions: new PredictionService(db, shared.cache, registry, metrics),
+    reads: new CatalogReads(db, cache, metrics),
+    writes: new CatalogWrites(db, cache, shared.signals),
+    predictions: new PredictionService(db, cache, registry, metrics),
     registry,
     jwtSecret: config.jwtSecret,
     rateLimit: rateLimit(metrics, {
@@ -105,6 +132,7 @@ export async function startService(
     server = await listen(app, config.port);
   } catch (error) {
     await Promise.all([pickup.stop(), readiness.stop()]);
+    await apiCache.close();
     await shared.close();
     await database.close();
     throw error;
@@ -125,6 +153,7 @@ export async function startService(
       await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       await closeGracefully(server, Math.max(0, config.shutdownGraceMs - drainDelayMs));
       await Promise.all([scheduler?.stop(), pickup.stop(), readiness.stop()]);
+      await apiCache.close();
       await shared.close();
       await database.close();
       logger.info("shut down");

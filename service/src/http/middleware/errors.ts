@@ -11,7 +11,6 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   405: "method_not_allowed",
   413: "payload_too_large",
   415: "unsupported_media_type",
-  501: "not_implemented",
 };
 
 interface ExposedError {
@@ -55,16 +54,21 @@ function toHttpError(error: unknown): HttpError | undefined {
   return undefined;
 }
 
-/** Routers answer unknown paths (404) and wrong methods (405, 501) without a body; those get the JSON shape too. */
+/**
+ * Routers answer unknown paths (404) and wrong methods (405) without a body; those get the JSON shape too. A method
+ * the router does not know at all (PROPFIND, TRACE) it answers 501, but that is the client's mistake like any
+ * other wrong method, and a 5xx would count against the service's error ratio: it becomes 405 as well.
+ */
 function bodylessError(ctx: AppContext): HttpError {
-  const code = CODE_BY_STATUS[ctx.status] ?? "error";
+  const status = ctx.status === 501 ? 405 : ctx.status;
+  const code = CODE_BY_STATUS[status] ?? "error";
   const message =
-    ctx.status === 404
+    status === 404
       ? `no route for ${ctx.method} ${ctx.path}`
-      : ctx.status === 405
+      : status === 405
         ? `${ctx.method} is not allowed here; allowed: ${ctx.response.get("Allow")}`
-        : `${ctx.method} ${ctx.path} failed with status ${ctx.status}`;
-  return new HttpError(ctx.status, code, message);
+        : `${ctx.method} ${ctx.path} failed with status ${status}`;
+  return new HttpError(status, code, message);
 }
 
 function render(ctx: AppContext, error: HttpError): void {

@@ -1,0 +1,99 @@
+import { loadavg } from "node:os";
+import autocannon, { type Request } from "autocannon";
+import type { ServerProcess } from "./processes";
+
+/** Which paths the requests of a run ask for. */
+export type Paths =
+  | { kind: "fixed"; path: string }
+  /** Each connection cycles through the list (autocannon builds each request once). */
+  | { kind: "cycle"; paths: readonly string[] }
+  /** Every path once, across all connections; the run lasts until all were asked for, whatever `seconds` says. */
+  | { kind: "each-once"; paths: readonly string[] };
+
+export interface LoadRun {
+  connections: number;
+  seconds: number;
+  paths: Paths;
+  /** Seconds driven first and not measured, for the JIT and the connections; 0 for none, and none for each-once. */
+  warmupSeconds: number;
+  /** Called as the measured run starts, every second through it, and as it ends. */
+  onSecond?: () => void;
+}
+
+export interface LoadFigures {
+  connections: number;
+  seconds: number;
+  requests: number;
+  requestsPerSecond: number;
+  latencyMs: { mean: number; p50: number; p90: number; p99: number; max: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  /** The server's CPU time during the run, per request. */
+  serverCpuMicrosecondsPerRequest: number;
+  /** Cores the server used on average. */
+  serverCores: number;
+  /** Cores the load generator (this process) used on average. */
+  generatorCores: number;
+  /** One-minute load average when the run ended. */
+  loadAverage: number;
+}
+
+function requestsFor(paths: Paths): Request[] {
+  switch (paths.kind) {
+    case "fixed":
+      return [{ method: "GET", path: paths.path }];
+    case "cycle":
+      return paths.paths.map((path) => ({ method: "GET", path }));
+    case "each-once": {
+      let next = 0;
+      const setupRequest = (request: Request) => ({ ...request, path: paths.paths[next++ % paths.paths.length] });
+      return [{ method: "GET", setupRequest }];
+    }
+  }
+}
+
+/** Drives `server` with autocannon from this process and measures the server's CPU time alongside. */
+export async function drive(server: ServerProcess, run: LoadRun): Promise<LoadFigures> {
+  const options = { url: server.baseUrl, connections: run.connections };
+  if (run.warmupSeconds > 0 && run.paths.kind !== "each-once") {
+    await autocannon({ ...options, requests: requestsFor(run.paths), duration: run.warmupSeconds });
+  }
+  const serverCpuBefore = server.cpuSeconds();
+  const generatorCpuBefore = process.cpuUsage();
+  const started = performance.now();
+  run.onSecond?.();
+  const ticker = run.onSecond === undefined ? undefined : setInterval(run.onSecond, 1_000);
+  const result = await autocannon({
+    ...options,
+    requests: requestsFor(run.paths),
+    duration: run.seconds,
+    amount: run.paths.kind === "each-once" ? run.paths.paths.length : undefined,
+  });
+  clearInterval(ticker);
+  run.onSecond?.();
+  const elapsed = (performance.now() - started) / 1000;
+  const serverCpu = server.cpuSeconds() - serverCpuBefore;
+  const generatorCpu = process.cpuUsage(generatorCpuBefore);
+  const requests = result.requests.total;
+  return {
+    connections: run.connections,
+    seconds: result.duration,
+    requests,
+    requestsPerSecond: requests / result.duration,
+    latencyMs: {
+      mean: result.latency.mean,
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    serverCpuMicrosecondsPerRequest: requests === 0 ? 0 : (serverCpu * 1e6) / requests,
+    serverCores: serverCpu / elapsed,
+    generatorCores: (generatorCpu.user + generatorCpu.system) / 1e6 / elapsed,
+    loadAverage: loadavg()[0],
+  };
+}

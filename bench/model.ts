@@ -1,0 +1,94 @@
+import { loadHistoricalResults } from "../service/src/data/historicalResults";
+import { fitDixonColes, predictMatch } from "../service/src/domain/dixonColes";
+import type { DixonColesParameters } from "../service/src/domain/types";
+
+export interface ModelFigures {
+  fit: {
+    league: string;
+    seasons: string[];
+    matches: number;
+    runs: number;
+    medianMs: number;
+    minMs: number;
+    maxMs: number;
+    iterations: number;
+    converged: boolean;
+  };
+  predict: {
+    teams: number;
+    callsPerRound: number;
+    rounds: number;
+    medianMicroseconds: number;
+    minMicroseconds: number;
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** `calls` predictions cycling through every ordered pair of teams; microseconds per call. */
+function timePredictions(parameters: DixonColesParameters, calls: number): number {
+  const teams = Object.keys(parameters.teams);
+  const pairs = teams.flatMap((home) => teams.filter((away) => away !== home).map((away) => [home, away]));
+  let sink = 0;
+  const started = process.hrtime.bigint();
+  for (let call = 0; call < calls; call++) {
+    const [home, away] = pairs[call % pairs.length];
+    sink += predictMatch(parameters, home, away).homeWin;
+  }
+  const elapsed = Number(process.hrtime.bigint() - started) / 1000;
+  if (Number.isNaN(sink)) throw new Error("predictMatch returned NaN");
+  return elapsed / calls;
+}
+
+/**
+ * In-process micro-benchmarks of the model, on the shipped data: fitting the latest `seasons` seasons of one
+ * league (twelve Premier League seasons are about 4,500 matches) and predicting one match.
+ */
+export function benchmarkModel(options: {
+  league: string;
+  seasons: number;
+  fitRuns: number;
+  predictRounds: number;
+  predictCalls: number;
+}): ModelFigures {
+  const all = loadHistoricalResults().filter((match) => match.league === options.league);
+  const seasons = [...new Set(all.map((match) => match.season))].sort().slice(-options.seasons);
+  const matches = all.filter((match) => seasons.includes(match.season));
+  const asOf = matches.reduce((latest, match) => (match.date > latest ? match.date : latest), matches[0].date);
+
+  const fit = () => fitDixonColes(options.league, matches, { asOf });
+  const warm = fit();
+  const fitMs: number[] = [];
+  for (let run = 0; run < options.fitRuns; run++) fitMs.push(fit().metrics.durationMs);
+
+  timePredictions(warm.parameters, options.predictCalls);
+  const predictMicros: number[] = [];
+  for (let round = 0; round < options.predictRounds; round++) {
+    predictMicros.push(timePredictions(warm.parameters, options.predictCalls));
+  }
+
+  return {
+    fit: {
+      league: options.league,
+      seasons: [seasons[0], seasons[seasons.length - 1]],
+      matches: matches.length,
+      runs: options.fitRuns,
+      medianMs: median(fitMs),
+      minMs: Math.min(...fitMs),
+      maxMs: Math.max(...fitMs),
+      iterations: warm.metrics.iterations,
+      converged: warm.metrics.converged,
+    },
+    predict: {
+      teams: Object.keys(warm.parameters.teams).length,
+      callsPerRound: options.predictCalls,
+      rounds: options.predictRounds,
+      medianMicroseconds: median(predictMicros),
+      minMicroseconds: Math.min(...predictMicros),
+    },
+  };
+}

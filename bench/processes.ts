@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+/** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ) on every architecture Node runs on. */
+const TICKS_PER_SECOND = 100;
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/** A server the benchmark started and drives: its address, and its CPU time and memory from /proc. */
+export interface ServerProcess {
+  name: string;
+  pid: number;
+  baseUrl: string;
+  /** User plus system CPU time so far. */
+  cpuSeconds(): number;
+  /** Resident set size now (VmRSS). */
+  rssBytes(): number;
+  /** The last lines it wrote, for error messages. */
+  logTail(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may contain spaces) start at field 3; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+export function processRssBytes(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (match === null) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+/**
+ * Starts `node <args>` with its output in `logFile` and waits until `readyPath` answers 200. Fails with the
+ * log's tail if the process exits or is not ready within a minute.
+ */
+export async function startServer(options: {
+  name: string;
+  args: string[];
+  env: Record<string, string>;
+  port: number;
+  readyPath: string;
+  logFile: string;
+}): Promise<ServerProcess> {
+  const log = openSync(options.logFile, "w");
+  const child = spawn(process.execPath, options.args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...options.env, PORT: String(options.port) },
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${options.name} did not start`);
+  const logTail = (lines = 20) => readFileSync(options.logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  const server: ServerProcess = {
+    name: options.name,
+    pid,
+    baseUrl: `http://127.0.0.1:${options.port}`,
+    cpuSeconds: () => processCpuSeconds(pid),
+    rssBytes: () => processRssBytes(pid),
+    logTail,
+    stop: () => stopChild(child),
+  };
+  try {
+    await waitUntilReady(child, `${server.baseUrl}${options.readyPath}`);
+  } catch (error) {
+    await server.stop();
+    throw new Error(`${options.name}: ${(error as Error).message}\n${logTail()}`, { cause: error });
+  }
+  return server;
+}
+
+async function waitUntilReady(child: ChildProcess, url: string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`exited with status ${child.exitCode} before it was ready`);
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`not ready within ${START_TIMEOUT_MS / 1000} s`);
+}
+
+/** SIGTERM, and SIGKILL if it has not exited in time. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,140 @@
+import { cpus, freemem, loadavg, release, totalmem } from "node:os";
+import { readFileSync } from "node:fs";
+import type { LoadFigures } from "./load";
+import type { ModelFigures } from "./model";
+
+export interface Machine {
+  cpuModel: string;
+  cores: number;
+  totalMemoryBytes: number;
+  freeMemoryBytesAtStart: number;
+  /** 1, 5 and 15 minute load averages when the benchmark started. */
+  loadAverageAtStart: number[];
+  node: string;
+  kernel: string;
+}
+
+export function describeMachine(): Machine {
+  const modelLine = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
+  return {
+    cpuModel: modelLine?.[1] ?? cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    totalMemoryBytes: totalmem(),
+    freeMemoryBytesAtStart: freemem(),
+    loadAverageAtStart: loadavg(),
+    node: process.version,
+    kernel: release(),
+  };
+}
+
+export interface Target {
+  description: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  request: string;
+  setup: string;
+  service: LoadFigures;
+  yardstick: LoadFigures;
+  /** Service over yardstick; for CPU per request, how many times the yardstick's cost. */
+  ratios: { requestsPerSecond: number; p99Latency: number; cpuPerRequest: number };
+  targets: Target[];
+}
+
+export interface MemorySamples {
+  startBytes: number;
+  endBytes: number;
+  maxBytes: number;
+  /** One sample a second through the run. */
+  samplesBytes: number[];
+}
+
+export interface BenchResult {
+  date: string;
+  startedAt: string;
+  code: { commit: string; uncommittedChanges: boolean };
+  machine: Machine;
+  settings: Record<string, string | number | boolean>;
+  scenarios: Scenario[];
+  soakMemory: MemorySamples;
+  model: ModelFigures & { targets: Target[] };
+  limits: string[];
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
+const whole = (value: number) => Math.round(value).toLocaleString("en-US");
+const yesNo = (met: boolean) => (met ? "yes" : "**no**");
+
+function scenarioRows(scenario: Scenario): string {
+  const { service, yardstick, ratios } = scenario;
+  const failures = (figures: LoadFigures) => figures.errors + figures.non2xx;
+  return [
+    `| ${scenario.title} | ${service.connections} | ${whole(service.requestsPerSecond)} | ${whole(yardstick.requestsPerSecond)}`,
+    `| **${fixed(ratios.requestsPerSecond)}** | ${service.latencyMs.p50} / ${service.latencyMs.p99} | ${yardstick.latencyMs.p50} / ${yardstick.latencyMs.p99}`,
+    `| ${whole(service.serverCpuMicrosecondsPerRequest)} | ${whole(yardstick.serverCpuMicrosecondsPerRequest)}`,
+    `| ${failures(service)} (${failures(yardstick)}) |`,
+  ].join(" ");
+}
+
+export function renderMarkdown(result: BenchResult): string {
+  const { machine } = result;
+  const { fit, predict } = result.model;
+  const lines = [
+    `# Benchmark ${result.date}`,
+    "",
+    `Run with \`npm run bench\` (started ${result.startedAt}) on commit ${result.code.commit}` +
+      `${result.code.uncommittedChanges ? " plus uncommitted changes" : ""}. Machine: ${machine.cpuModel}, ${machine.cores} cores,`,
+    `${mb(machine.totalMemoryBytes)} memory (${mb(machine.freeMemoryBytesAtStart)} free), Linux ${machine.kernel}, Node ${machine.node};`,
+    `load average at start ${machine.loadAverageAtStart.map((value) => fixed(value)).join(" / ")} (1/5/15 min).`,
+    "",
+    "Settings: " +
+      Object.entries(result.settings)
+        .map(([name, value]) => `${name} ${value}`)
+        .join("; ") +
+      ".",
+    "",
+    "## HTTP: the service against bare Koa",
+    "",
+    "Each scenario runs right after a run of the yardstick (bare Koa's hello world in its own process) with the",
+    "same connections and duration, and is reported as a ratio to it. Latency in ms; CPU is the server process's",
+    "own CPU time per request (PostgreSQL's and Redis's not included). Errors count connection errors and",
+    "timeouts (no answer within 10 s); bare Koa's in brackets.",
+    "",
+    "| scenario | connections | req/s | bare Koa req/s | ratio | p50 / p99 | bare Koa p50 / p99 | CPU µs/req | bare Koa CPU µs/req | errors + non-2xx |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+    ...result.scenarios.map(scenarioRows),
+    "",
+    "| scenario | target | measured | met |",
+    "|---|---|---|---|",
+    ...result.scenarios.flatMap((scenario) =>
+      scenario.targets.map(
+        (target) => `| ${scenario.title} | ${target.description} | ${target.measured} | ${yesNo(target.met)} |`,
+      ),
+    ),
+    ...result.model.targets.map((target) => `| model | ${target.description} | ${target.measured} | ${yesNo(target.met)} |`),
+    "",
+    "Scenarios:",
+    "",
+    ...result.scenarios.map((scenario) => `- **${scenario.title}** (\`${scenario.request}\`): ${scenario.setup}`),
+    "",
+    `Resident memory of the service through the 1,000-connection run: ${mb(result.soakMemory.startBytes)} at the`,
+    `start, ${mb(result.soakMemory.endBytes)} at the end, ${mb(result.soakMemory.maxBytes)} at most.`,
+    "",
+    "## Model (in-process micro-benchmarks, no yardstick)",
+    "",
+    `- Fit: ${fit.league} seasons ${fit.seasons.join(" to ")}, ${whole(fit.matches)} matches: median ${fixed(fit.medianMs, 1)} ms`,
+    `  over ${fit.runs} fits (min ${fixed(fit.minMs, 1)}, max ${fixed(fit.maxMs, 1)}); ${fit.iterations} Newton iterations, converged: ${fit.converged}.`,
+    `- Prediction: median ${fixed(predict.medianMicroseconds)} µs per \`predictMatch\` call (best round ${fixed(predict.minMicroseconds)} µs;`,
+    `  ${predict.rounds} rounds of ${whole(predict.callsPerRound)} calls over all pairs of ${predict.teams} teams).`,
+    "",
+    "## What limits it",
+    "",
+    ...result.limits.flatMap((paragraph) => [paragraph, ""]),
+  ];
+  return `${lines.join("\n").trimEnd()}\n`;
+}
