@@ -157,3 +157,19 @@ export function volumeClaimSpec(size: string, storageClass: string | undefined) 
     resources: { requests: { storage: size } },
   };
 }
+
+/** An Ingress spec for one TLS host that sends every path to one Service's `http` port. */
+export function tlsIngressSpec(className: string, host: string, tlsSecretName: string, serviceName: Input<string>) {
+  return {
+    ingressClassName: className,
+    tls: [{ hosts: [host], secretName: tlsSecretName }],
+    rules: [
+      {
+        host,
+        http: {
+          paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: serviceName, port: { name: "http" } } } }],
+        },
+      },
+    ],
+  };
+}

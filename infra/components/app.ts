@@ -14,6 +14,7 @@ import {
   scratchVolume,
   secretEnv,
   serviceAccount,
+  tlsIngressSpec,
   type Container,
   type PodSpec,
 } from "../k8s";
@@ -426,24 +427,7 @@ export class App extends pulumi.ComponentResource {
             "nginx.ingress.kubernetes.io/custom-headers": pulumi.interpolate`${namespace}/${headers.metadata.name}`,
           },
         },
-        spec: {
-          ingressClassName: settings.ingress.className,
-          tls: [{ hosts: [host], secretName: TLS_SECRET }],
-          rules: [
-            {
-              host,
-              http: {
-                paths: [
-                  {
-                    path: "/",
-                    pathType: "Prefix",
-                    backend: { service: { name: service.metadata.name, port: { name: "http" } } },
-                  },
-                ],
-              },
-            },
-          ],
-        },
+        spec: tlsIngressSpec(settings.ingress.className, host, TLS_SECRET, service.metadata.name),
       },
       this.child,
     );

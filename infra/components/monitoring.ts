@@ -15,6 +15,7 @@ import {
   serviceAccount,
   tcpProbe,
   volumeClaimSpec,
+  tlsIngressSpec,
   type Container,
   type Volume,
 } from "../k8s";
@@ -489,24 +490,7 @@ export class Monitoring extends pulumi.ComponentResource {
           "nginx.ingress.kubernetes.io/limit-rps": "10",
           "nginx.ingress.kubernetes.io/limit-connections": "20",
         }),
-        spec: {
-          ingressClassName: settings.ingress.className,
-          tls: [{ hosts: [host], secretName: "grafana-tls" }],
-          rules: [
-            {
-              host,
-              http: {
-                paths: [
-                  {
-                    path: "/",
-                    pathType: "Prefix",
-                    backend: { service: { name: service.metadata.name, port: { name: "http" } } },
-                  },
-                ],
-              },
-            },
-          ],
-        },
+        spec: tlsIngressSpec(settings.ingress.className, host, "grafana-tls", service.metadata.name),
       },
       this.child,
     );

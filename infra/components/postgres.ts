@@ -231,23 +231,21 @@ export class Postgres extends pulumi.ComponentResource {
         child,
       );
 
-    clusterService(
-      "postgres-headless",
-      namespace,
-      labels(workloads.postgres),
-      selectorLabels(instance, workloads.postgres),
-      [{ name: "postgres", port: PORT }],
-      child,
-      true,
-    );
-    clusterService(
-      DATABASE_HOST,
-      namespace,
-      labels(workloads.postgres),
-      selectorLabels(instance, workloads.postgres),
-      [{ name: "postgres", port: PORT }],
-      child,
-    );
+    // Each server gets a headless Service (the StatefulSet's pod DNS) and the client Service others connect to.
+    const services = (workload: Workload, headlessName: string, clientName: string) => {
+      for (const [name, headless] of [[headlessName, true], [clientName, false]] as const) {
+        clusterService(
+          name,
+          namespace,
+          labels(workload),
+          selectorLabels(instance, workload),
+          [{ name: "postgres", port: PORT }],
+          child,
+          headless,
+        );
+      }
+    };
+    services(workloads.postgres, "postgres-headless", DATABASE_HOST);
     // Only the primary initialises a data directory; a standby without a clone fails for want of a password
     // instead of starting as an empty database of its own.
     const initPasswords = [
@@ -287,23 +285,7 @@ export class Postgres extends pulumi.ComponentResource {
     );
 
     if (db.replica) {
-      clusterService(
-        "postgres-replica-headless",
-        namespace,
-        labels(workloads.postgresReplica),
-        selectorLabels(instance, workloads.postgresReplica),
-        [{ name: "postgres", port: PORT }],
-        child,
-        true,
-      );
-      clusterService(
-        DATABASE_REPLICA_HOST,
-        namespace,
-        labels(workloads.postgresReplica),
-        selectorLabels(instance, workloads.postgresReplica),
-        [{ name: "postgres", port: PORT }],
-        child,
-      );
+      services(workloads.postgresReplica, "postgres-replica-headless", DATABASE_REPLICA_HOST);
       const replicationPassword = secretEnv(
         "PGPASSWORD",
         secrets.postgres.replicationPassword.name,
