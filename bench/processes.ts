@@ -21,6 +21,8 @@ export interface ServerProcess {
   rssBytes(): number;
   /** The last lines it wrote, for error messages. */
   logTail(lines?: number): string;
+  /** Everything it wrote to stdout and stderr. */
+  logFile: string;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export async function startServer(options: {
     cpuSeconds: () => processCpuSeconds(pid),
     rssBytes: () => processRssBytes(pid),
     logTail,
+    logFile: options.logFile,
     stop: () => stopChild(child),
   };
   try {

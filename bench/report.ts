@@ -47,6 +47,7 @@ export interface Scenario {
 
 export interface MemorySamples {
   startBytes: number;
+  halfwayBytes: number;
   endBytes: number;
   maxBytes: number;
   /** One sample a second through the run. */
@@ -61,6 +62,8 @@ export interface BenchResult {
   settings: Record<string, string | number | boolean>;
   scenarios: Scenario[];
   soakMemory: MemorySamples;
+  /** The service's own handling time during the 1,000-connection run, from its access log. */
+  soakHandling: { requests: number; p99Ms: number; maxMs: number };
   model: ModelFigures & { targets: Target[] };
   limits: string[];
 }
@@ -122,8 +125,9 @@ export function renderMarkdown(result: BenchResult): string {
     "",
     ...result.scenarios.map((scenario) => `- **${scenario.title}** (\`${scenario.request}\`): ${scenario.setup}`),
     "",
-    `Resident memory of the service through the 1,000-connection run: ${mb(result.soakMemory.startBytes)} at the`,
-    `start, ${mb(result.soakMemory.endBytes)} at the end, ${mb(result.soakMemory.maxBytes)} at most.`,
+    `Resident memory of the service through the 1,000-connection run: ${mb(result.soakMemory.startBytes)} at the start,`,
+    `${mb(result.soakMemory.halfwayBytes)} halfway, ${mb(result.soakMemory.endBytes)} at the end, ${mb(result.soakMemory.maxBytes)} at most`,
+    "(one sample a second in the JSON).",
     "",
     "## Model (in-process micro-benchmarks, no yardstick)",
     "",
