@@ -27,7 +27,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
     },
-    destination,
+    // Synchronous stdout: pino's default asynchronous writer flushes at most 16 kB per event-loop turn, so under
+    // heavy load unwritten log lines pile up in memory faster than they drain.
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
 
