@@ -7,6 +7,7 @@ import { httpProbe, meta } from "../k8s";
 import { instanceLabels, objectLabels, selectorLabels, workloads } from "../labels";
 import { TYPE_PREFIX } from "./context";
 import { podSecurityLabels } from "./namespaceBaseline";
+import { dnsEgressRule } from "./networkPolicies";
 
 export interface LogShippingArgs {
   settings: Settings;
@@ -198,18 +199,7 @@ export class LogShipping extends pulumi.ComponentResource {
           podSelector: { matchLabels: selectorLabels(instance, workloads.fluentBit) },
           policyTypes: ["Egress"],
           egress: [
-            {
-              to: [
-                {
-                  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": settings.cluster.dnsNamespace } },
-                  podSelector: { matchLabels: settings.cluster.dnsPodLabels },
-                },
-              ],
-              ports: [
-                { protocol: "UDP", port: 53 },
-                { protocol: "TCP", port: 53 },
-              ],
-            },
+            dnsEgressRule(settings.cluster),
             {
               to: settings.cluster.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
               ports: settings.cluster.apiServerPorts.map((port) => ({ protocol: "TCP", port })),

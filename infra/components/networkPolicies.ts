@@ -144,18 +144,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
           podSelector: {},
           policyTypes: ["Egress"],
           egress: [
-            {
-              to: [
-                {
-                  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": settings.cluster.dnsNamespace } },
-                  podSelector: { matchLabels: settings.cluster.dnsPodLabels },
-                },
-              ],
-              ports: [
-                { protocol: "UDP", port: 53 },
-                { protocol: "TCP", port: 53 },
-              ],
-            },
+            dnsEgressRule(settings.cluster),
           ],
         },
       },
@@ -196,4 +185,20 @@ export class NetworkPolicies extends pulumi.ComponentResource {
 
     this.registerOutputs({});
   }
+}
+
+/** Egress to the cluster's DNS pods: every pod needs it, and it is the only egress a pod gets without asking. */
+export function dnsEgressRule(cluster: { dnsNamespace: string; dnsPodLabels: Record<string, string> }) {
+  return {
+    to: [
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": cluster.dnsNamespace } },
+        podSelector: { matchLabels: cluster.dnsPodLabels },
+      },
+    ],
+    ports: [
+      { protocol: "UDP", port: 53 },
+      { protocol: "TCP", port: 53 },
+    ],
+  };
 }
