@@ -14,6 +14,18 @@ export default tseslint.config(
     },
   },
   {
+    // Layers point one way: only the HTTP layer itself and the composition root (runtime/, main.ts) may import
+    // http/; the application layer raises service/src/errors.ts and http/ maps it to status codes.
+    files: ["service/src/**/*.ts"],
+    ignores: ["service/src/http/**", "service/src/runtime/**", "service/src/main.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/http", "**/http/*", "**/http/**"], message: "only http/ and runtime/ may import the HTTP layer" }] },
+      ],
+    },
+  },
+  {
     files: ["test/**/*.ts"],
     languageOptions: { globals: { ...globals.mocha } },
   },

@@ -1,6 +1,6 @@
 import { type Cache, READS_BUCKET, cacheAside } from "../cache/cache";
-import { notFound } from "../http/errors";
-import { encodeCursor } from "../http/validation";
+import { encodeCursor } from "./cursor";
+import { notFound } from "../errors";
 import type { Metrics } from "../metrics";
 import type { Database } from "../storage/db";
 import { findLeague, listLeagues } from "../storage/repositories/leagues";

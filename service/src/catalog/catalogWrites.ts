@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import { type Cache, PREDICTIONS_BUCKET, READS_BUCKET } from "../cache/cache";
-import { HttpError, notFound } from "../http/errors";
+import { conflict, invalid, notFound } from "../errors";
 import type { SignalBus } from "../predictions/signals";
 import type { Database } from "../storage/db";
 import { insertAuditEntry } from "../storage/repositories/audit";
@@ -51,7 +51,7 @@ export class CatalogWrites {
       await requireLeague(trx, input.league);
       const [home, away] = await resolveTeams(trx, [input.homeTeam, input.awayTeam], audit);
       if (home.id === away.id) {
-        throw new HttpError(400, "invalid_body", "homeTeam and awayTeam must be different teams");
+        throw invalid("invalid_body", "homeTeam and awayTeam must be different teams");
       }
       const season = await findOrCreateSeason(trx, input.league, input.season);
       if (season.created) {
@@ -65,7 +65,7 @@ export class CatalogWrites {
         awayTeamId: away.id,
       });
       if (id === undefined) {
-        throw new HttpError(409, "conflict", `${home.name} v ${away.name} on ${input.date} already exists`);
+        throw conflict(`${home.name} v ${away.name} on ${input.date} already exists`);
       }
       const created = (await findMatch(trx, id)) as Match;
       await audit("match.create", "match", id, null, created);
@@ -80,7 +80,7 @@ export class CatalogWrites {
       const before = await findMatchForUpdate(trx, matchId);
       if (before === undefined) throw notFound(`match ${matchId} does not exist`);
       if (Date.parse(before.date) > Date.now() + DAY_MS) {
-        throw new HttpError(409, "conflict", `match ${matchId} is dated ${before.date} and cannot have a result yet`);
+        throw conflict(`match ${matchId} is dated ${before.date} and cannot have a result yet`);
       }
       await setResult(trx, matchId, score);
       const after = (await findMatch(trx, matchId)) as Match;
@@ -131,7 +131,7 @@ export class CatalogWrites {
       );
     } catch (error) {
       if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) {
-        throw new HttpError(409, "conflict", "a concurrent request wrote the same record; retry");
+        throw conflict("a concurrent request wrote the same record; retry");
       }
       throw error;
     }

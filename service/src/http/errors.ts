@@ -13,8 +13,6 @@ export class HttpError extends Error {
   }
 }
 
-export const notFound = (message: string) => new HttpError(404, "not_found", message);
-
 /** For dependencies that are down or not ready yet: clients are told when to try again. */
 export const serviceUnavailable = (code: string, message: string, details?: unknown, retryAfterSeconds = 1) =>
   new HttpError(503, code, message, details, { "Retry-After": String(retryAfterSeconds) });

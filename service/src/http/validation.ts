@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { decodeCursor } from "../catalog/cursor";
 import { HttpError } from "./errors";
 
 export type InputPart = "path" | "query" | "body";
@@ -62,18 +63,13 @@ export const pageLimit = z.coerce
   .max(200, "must be at most 200")
   .default(50);
 
-/** Opaque keyset cursors: base64url JSON the client hands back unchanged. */
-export function encodeCursor(value: unknown): string {
-  return Buffer.from(JSON.stringify(value), "utf8").toString("base64url");
-}
-
 export function cursorOf<T extends z.ZodType>(shape: T) {
   return z
     .string()
     .max(512, "is not a cursor this service issued")
     .transform((value, ctx) => {
       try {
-        const decoded = shape.safeParse(JSON.parse(Buffer.from(value, "base64url").toString("utf8")));
+        const decoded = shape.safeParse(decodeCursor(value));
         if (decoded.success) return decoded.data as z.output<T>;
       } catch {
         // Falls through to the issue below: any undecodable cursor is the same client error.

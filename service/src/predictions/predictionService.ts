@@ -1,7 +1,7 @@
 import { type Cache, PREDICTIONS_BUCKET, cacheAside } from "../cache/cache";
 import { predictMatch } from "../domain/dixonColes";
 import type { MatchPrediction } from "../domain/types";
-import { HttpError, notFound, serviceUnavailable } from "../http/errors";
+import { AppError, invalid, notFound, unavailable } from "../errors";
 import type { Metrics } from "../metrics";
 import type { Database } from "../storage/db";
 import { listLeagueCodes } from "../storage/repositories/leagues";
@@ -95,7 +95,7 @@ export class PredictionService {
       this.metrics.predictions.inc({ league: answer.league, source: hit ? "cache" : "model" });
       return answer;
     } catch (error) {
-      const reason = error instanceof HttpError ? error.code : "error";
+      const reason = error instanceof AppError ? error.code : "error";
       const knownLeague = league !== undefined && this.registry.get(league) !== undefined ? league : "unknown";
       this.metrics.predictionFailures.inc({ league: knownLeague, reason });
       throw error;
@@ -107,7 +107,7 @@ export class PredictionService {
     if (model !== undefined) return model;
     if (!(await listLeagueCodes(this.db)).includes(league)) throw notFound(`league ${league} does not exist`);
     const message = `no model for ${league} has been fitted yet; retry shortly`;
-    throw serviceUnavailable("model_not_ready", message, undefined, MODEL_RETRY_AFTER_SECONDS);
+    throw unavailable("model_not_ready", message, MODEL_RETRY_AFTER_SECONDS);
   }
 
   private async predictStoredMatch(matchId: number): Promise<string> {
@@ -126,7 +126,7 @@ export class PredictionService {
 
   private async predictPairing(model: ModelVersion, home: string, away: string): Promise<string> {
     if (home.toLowerCase() === away.toLowerCase()) {
-      throw new HttpError(400, "invalid_query", "home and away must be different teams");
+      throw invalid("invalid_query", "home and away must be different teams");
     }
     const teams = await findTeamsInLeague(this.db, model.league, [home, away]);
     const homeTeam = requireTeam(teams, home, model.league);

@@ -1,4 +1,5 @@
 import type { Middleware } from "koa";
+import { AppError, type AppErrorKind } from "../../errors";
 import type { Logger } from "../../logger";
 import { isDatabaseUnavailable } from "../../storage/db";
 import type { AppContext, AppState } from "../context";
@@ -29,6 +30,21 @@ function isExposedClientError(error: unknown): error is ExposedError {
   );
 }
 
+/** The application layer's errors (service/src/errors.ts) by kind. */
+const STATUS_BY_KIND: Readonly<Record<AppErrorKind, number>> = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+};
+
+function fromAppError(error: AppError): HttpError {
+  if (error.kind === "unavailable") {
+    return serviceUnavailable(error.code, error.message, undefined, error.retryAfterSeconds);
+  }
+  return new HttpError(STATUS_BY_KIND[error.kind], error.code, error.message);
+}
+
 function sqlStateOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
@@ -36,6 +52,7 @@ function sqlStateOf(error: unknown): string | undefined {
 
 function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
+  if (error instanceof AppError) return fromAppError(error);
   if (isDatabaseUnavailable(error)) {
     return serviceUnavailable("database_unavailable", "the database is unavailable; retry shortly");
   }
