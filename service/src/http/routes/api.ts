@@ -53,7 +53,7 @@ const matchesQuery = z
     team: teamName.optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
-    status: z.enum(["scheduled", "played"]).optional(),
+    status: z.enum(["scheduled", "played", "postponed", "cancelled"]).optional(),
     order: z.enum(["asc", "desc"]).default("asc"),
     limit: pageLimit,
     cursor: cursorOf(z.strictObject({ date: isoDate, id: serialId })).optional(),

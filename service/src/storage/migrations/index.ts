@@ -3,6 +3,7 @@ import * as leaguesSeasonsTeams from "./20261123000001_leagues_seasons_teams";
 import * as matches from "./20261123000002_matches";
 import * as modelVersionsPredictions from "./20261123000003_model_versions_predictions";
 import * as auditLogRefitRequests from "./20261123000004_audit_log_refit_requests";
+import * as matchSchedule from "./20261206000001_match_schedule";
 
 /**
  * Every migration, in order. A fixed import list (rather than a directory scan) works the same from ts-node
@@ -13,4 +14,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ["20261123000002_matches", matches],
   ["20261123000003_model_versions_predictions", modelVersionsPredictions],
   ["20261123000004_audit_log_refit_requests", auditLogRefitRequests],
+  ["20261206000001_match_schedule", matchSchedule],
 ];

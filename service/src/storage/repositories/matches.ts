@@ -2,13 +2,18 @@ import type { Knex } from "knex";
 import type { MatchResult } from "../../domain/types";
 import type { Team } from "./teams";
 
-export type MatchStatus = "scheduled" | "played";
+/** `postponed` and `cancelled` matches have no score; a postponed one becomes `scheduled` again once re-dated. */
+export type MatchStatus = "scheduled" | "played" | "postponed" | "cancelled";
 
 export interface Match {
   id: number;
   league: string;
   season: string;
   date: string;
+  /** The kick-off instant (ISO 8601, UTC) when the source gives a time; null when only the date is known. */
+  kickoff: string | null;
+  /** The match day (round) of the season, when the source numbers them. */
+  matchday: number | null;
   homeTeam: Team;
   awayTeam: Team;
   status: MatchStatus;
@@ -38,6 +43,8 @@ interface MatchRow {
   league_code: string;
   season: string;
   match_date: string;
+  kickoff_at: Date | null;
+  matchday: number | null;
   home_team_id: number;
   home_team: string;
   away_team_id: number;
@@ -57,6 +64,8 @@ function matchesWithNames(db: Knex) {
       "m.league_code",
       "s.name as season",
       "m.match_date",
+      "m.kickoff_at",
+      "m.matchday",
       "m.home_team_id",
       "ht.name as home_team",
       "m.away_team_id",
@@ -73,6 +82,8 @@ function toMatch(row: MatchRow): Match {
     league: row.league_code,
     season: row.season,
     date: row.match_date,
+    kickoff: row.kickoff_at === null ? null : row.kickoff_at.toISOString(),
+    matchday: row.matchday,
     homeTeam: { id: row.home_team_id, name: row.home_team },
     awayTeam: { id: row.away_team_id, name: row.away_team },
     status: row.status,
