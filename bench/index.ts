@@ -5,14 +5,16 @@
 // runs the model micro-benchmarks; writes bench/results/<date>.json and .md. See README.md, "Performance".
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { freePort } from "../test/support/net";
+import { REPO_ROOT } from "../test/support/processes";
+import { makeTempDir } from "../test/support/tempDir";
 import { REDIS_URL, createBenchDatabase, deleteRedisKeys } from "./database";
 import { type LoadFigures, type Paths, drive } from "./load";
 import { benchmarkModel } from "./model";
-import { REPO_ROOT, type ServerProcess, freePort, startServer } from "./processes";
+import { type ServerProcess, startServer } from "./processes";
 import { type BenchResult, type MemorySamples, type Scenario, type Target, describeMachine, renderMarkdown } from "./report";
 
 const HOT_MATCHES = 100;
@@ -161,7 +163,7 @@ async function main(): Promise<void> {
 
   const runId = `${process.pid}_${randomBytes(3).toString("hex")}`;
   const cachePrefix = `fp-bench:${runId}:`;
-  const workDir = mkdtempSync(path.join(tmpdir(), "fp-bench-"));
+  const workDir = makeTempDir("fp-bench-");
   const started: ServerProcess[] = [];
   log("creating, migrating, seeding and fitting a fresh database");
   const database = await createBenchDatabase(`fp_bench_${runId}`);

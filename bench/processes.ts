@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import net from "node:net";
-import path from "node:path";
-
-export const REPO_ROOT = path.resolve(__dirname, "..");
+import { sleep } from "../test/support/net";
+import { REPO_ROOT, terminate } from "../test/support/processes";
 
 /** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ) on every architecture Node runs on. */
 const TICKS_PER_SECOND = 100;
@@ -24,14 +22,6 @@ export interface ServerProcess {
   /** Everything it wrote to stdout and stderr. */
   logFile: string;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export function processCpuSeconds(pid: number): number {
@@ -77,7 +67,7 @@ export async function startServer(options: {
     rssBytes: () => processRssBytes(pid),
     logTail,
     logFile: options.logFile,
-    stop: () => stopChild(child),
+    stop: () => terminate(child, STOP_TIMEOUT_MS),
   };
   try {
     await waitUntilReady(child, `${server.baseUrl}${options.readyPath}`);
@@ -97,17 +87,7 @@ async function waitUntilReady(child: ChildProcess, url: string): Promise<void> {
     } catch {
       // not listening yet
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   throw new Error(`not ready within ${START_TIMEOUT_MS / 1000} s`);
-}
-
-/** SIGTERM, and SIGKILL if it has not exited in time. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { Client } from "pg";
 import { runBackupCommand } from "../../service/src/backup";
-import { backupEnv, captureLogs, tempDir, TestDatabases, urlOf, withDatabase } from "./helpers";
+import { captureLogs } from "../support/service";
+import { makeTempDir } from "../support/tempDir";
+import { backupEnv, backupTestDatabases, withDatabase } from "./helpers";
 
 const TEAMS = 20;
 
@@ -12,10 +13,8 @@ const TEAMS = 20;
  * the games played add up to twice the fixtures. A dump and counts that straddled a commit would break that.
  */
 async function writeFixturesUntil(database: string, stop: { requested: boolean }): Promise<number> {
-  const client = new Client({ connectionString: urlOf(database) });
-  await client.connect();
-  let committed = 0;
-  try {
+  return withDatabase(database, async (client) => {
+    let committed = 0;
     while (!stop.requested) {
       const home = 1 + (committed % TEAMS);
       const away = 1 + ((committed + 1 + (committed % 7)) % TEAMS);
@@ -25,10 +24,8 @@ async function writeFixturesUntil(database: string, stop: { requested: boolean }
       await client.query("COMMIT");
       committed++;
     }
-  } finally {
-    await client.end();
-  }
-  return committed;
+    return committed;
+  });
 }
 
 async function fixturesInvariant(database: string): Promise<{ fixtures: number; played: number }> {
@@ -42,11 +39,11 @@ async function fixturesInvariant(database: string): Promise<{ fixtures: number; 
 
 describe("a backup taken while the application writes", function () {
   this.timeout(60_000);
-  const databases = new TestDatabases();
+  const databases = backupTestDatabases();
   let dir: string;
 
   beforeEach(async () => {
-    dir = await tempDir();
+    dir = makeTempDir("fp-backup-test-");
   });
 
   afterEach(async () => {

@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import { listen, readBody } from "./helpers";
+import { listen, readBody } from "../support/net";
 
 /**
  * The few S3 calls the backup commands make (PutObject, GetObject, ListObjectsV2 with pagination, DeleteObjects),

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { readdir, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runBackupCommand } from "../../service/src/backup";
-import { backupEnv, captureLogs, tempDir } from "./helpers";
+import { captureLogs } from "../support/service";
+import { makeTempDir } from "../support/tempDir";
+import { backupEnv } from "./helpers";
 
 const DATABASE = "football";
 const NOW = new Date("2025-05-31T15:00:00Z");
@@ -38,7 +40,7 @@ describe("backup prune over a simulated calendar", () => {
   let dir: string;
 
   beforeEach(async () => {
-    dir = await tempDir();
+    dir = makeTempDir("fp-backup-test-");
   });
 
   afterEach(async () => {

@@ -4,15 +4,15 @@ import { readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Client } from "pg";
 import { runBackupCommand } from "../../service/src/backup";
+import { parseGauges } from "../support/metrics";
+import { captureLogs } from "../support/service";
+import { makeTempDir } from "../support/tempDir";
 import {
   backupEnv,
-  captureLogs,
+  backupTestDatabases,
   databaseExists,
-  parseGauges,
   scratchDatabasesOf,
   startFakePushgateway,
-  tempDir,
-  TestDatabases,
   withDatabase,
   type FakeServer,
 } from "./helpers";
@@ -84,7 +84,7 @@ function only<T>(items: T[]): T {
 
 describe("backup round trip against the real PostgreSQL", function () {
   this.timeout(60_000);
-  const databases = new TestDatabases();
+  const databases = backupTestDatabases();
   let source: string;
   let dir: string;
   let pushgateway: FakeServer;
@@ -107,7 +107,7 @@ describe("backup round trip against the real PostgreSQL", function () {
 
   beforeEach(async () => {
     source = await databases.create("source");
-    dir = await tempDir();
+    dir = makeTempDir("fp-backup-test-");
     pushgateway = await startFakePushgateway();
     await withDatabase(source, async (client) => {
       await client.query(SCHEMA);

@@ -1,15 +1,17 @@
 import assert from "node:assert/strict";
 import { readdir, rm } from "node:fs/promises";
 import { runBackupCommand } from "../../service/src/backup";
+import { captureLogs } from "../support/service";
+import { makeTempDir } from "../support/tempDir";
 import { type FakeS3, startFakeS3 } from "./fake-s3";
-import { backupEnv, captureLogs, tempDir, TestDatabases, withDatabase } from "./helpers";
+import { backupEnv, backupTestDatabases, withDatabase } from "./helpers";
 
 const BUCKET = "football-backups";
 const ACCESS_KEY_ID = "test-access-key";
 
 describe("backups with S3-compatible storage", function () {
   this.timeout(60_000);
-  const databases = new TestDatabases();
+  const databases = backupTestDatabases();
   let s3: FakeS3;
   let dir: string;
   let source: string;
@@ -30,7 +32,7 @@ describe("backups with S3-compatible storage", function () {
 
   beforeEach(async () => {
     s3 = await startFakeS3(BUCKET, ACCESS_KEY_ID);
-    dir = await tempDir();
+    dir = makeTempDir("fp-backup-test-");
     source = await databases.create("s3");
     await withDatabase(source, (client) =>
       client.query(`

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { images } from "../../infra/images";
+import { REPO_ROOT } from "../support/processes";
 import {
   DOCKERFILE_PATH,
   DOCKERIGNORE_PATH,
-  REPO_ROOT,
   contextSources,
   dockerignoreAllows,
   envOf,

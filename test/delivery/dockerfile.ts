@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
+import { REPO_ROOT } from "../support/processes";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const DOCKERFILE_PATH = path.join(REPO_ROOT, "service", "Dockerfile");
 export const DOCKERIGNORE_PATH = path.join(REPO_ROOT, ".dockerignore");
 

@@ -8,11 +8,12 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
-import { Client } from "pg";
-import { REPO_ROOT, envOf, execForm, lastOf, readDockerfile, workdirOf, type Stage } from "./dockerfile";
+import { createDatabase, databaseUrl, dropDatabases } from "../support/databases";
+import { freePort, sleep } from "../support/net";
+import { exited, REPO_ROOT, run } from "../support/processes";
+import { makeTempDir } from "../support/tempDir";
+import { envOf, execForm, lastOf, readDockerfile, workdirOf, type Stage } from "./dockerfile";
 import { runSmokeTest } from "./smokeTest";
 
 /** The machine's PostgreSQL (trust auth, as scripts/setup.sh and the pull-request workflow provide). */
@@ -22,46 +23,8 @@ const IMAGE_ROOT = "/app";
 
 const runtime = readDockerfile().stages.at(-1) as Stage;
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`${command} ${args.join(" ")} exited with ${code}:\n${output.slice(-4000)}`)),
-    );
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  }
-  return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-}
-
-async function admin<T>(use: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
+/** No time limit of its own: npm ci and the build may take minutes; the hook's timeout bounds them. */
+const untimed = (cwd: string, env: NodeJS.ProcessEnv = process.env) => ({ cwd, env, timeoutMs: Infinity });
 
 describe("the image's runtime stage, without Docker", () => {
   const database = `fp_image_test_${process.pid}_${randomBytes(3).toString("hex")}`;
@@ -84,20 +47,18 @@ describe("the image's runtime stage, without Docker", () => {
    * directory, which these commands never use), and node is this process's own Node 24.
    */
   const imageEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${database}`;
     const fromImage = Object.entries(envOf(runtime))
       .filter(([name]) => name !== "PATH")
       .map(([name, value]) => [name, value.startsWith("/tmp") ? hostPath(value) : value]);
-    return { PATH: process.env.PATH, ...Object.fromEntries(fromImage), DATABASE_URL: url.toString(), LOG_LEVEL: "warn", ...extra };
+    return { PATH: process.env.PATH, ...Object.fromEntries(fromImage), DATABASE_URL: databaseUrl(database, ADMIN_URL), LOG_LEVEL: "warn", ...extra };
   };
 
   const runCommand = (command: string) =>
-    run(process.execPath, [...entrypoint().slice(1), command], hostPath(workdirOf(runtime)), imageEnv());
+    run(process.execPath, [...entrypoint().slice(1), command], untimed(hostPath(workdirOf(runtime)), imageEnv()));
 
   before(async function () {
     this.timeout(600_000);
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), "fp-image-"));
+    scratch = makeTempDir("fp-image-");
     // Node resolves modules by walking up from the script; outside the checkout, only the installed set is reachable.
     assert.ok(!scratch.startsWith(REPO_ROOT + path.sep));
     const app = hostPath(IMAGE_ROOT);
@@ -111,7 +72,7 @@ describe("the image's runtime stage, without Docker", () => {
     const install = run(
       "npm",
       ["ci", "-w", "service", "--omit=dev", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund"],
-      app,
+      untimed(app),
     );
     // The Dockerfile's build stage runs `npm run build -w service`; the same compiler call, aimed at the scratch tree.
     const buildScript = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "service/package.json"), "utf8")) as {
@@ -121,10 +82,9 @@ describe("the image's runtime stage, without Docker", () => {
     const build = run(
       process.execPath,
       [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", path.join(app, "service/dist")],
-      path.join(REPO_ROOT, "service"),
+      untimed(path.join(REPO_ROOT, "service")),
     );
-    const createDatabase = admin((client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`));
-    await Promise.all([install, build, createDatabase]);
+    await Promise.all([install, build, createDatabase(database, { adminUrl: ADMIN_URL })]);
     fs.cpSync(path.join(REPO_ROOT, "service/data"), path.join(app, "service/data"), { recursive: true });
   });
 
@@ -134,7 +94,7 @@ describe("the image's runtime stage, without Docker", () => {
       service.kill("SIGKILL");
       await exited(service);
     }
-    await admin((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(database)} WITH (FORCE)`));
+    await dropDatabases([database], ADMIN_URL);
     if (scratch !== undefined) fs.rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -174,7 +134,7 @@ describe("the image's runtime stage, without Docker", () => {
         (response) => response.status,
         () => undefined,
       );
-      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
+      if (status !== 200) await sleep(250);
     }
     assert.equal(status, 200, `/health did not answer 200 in time:\n${logs}`);
   });

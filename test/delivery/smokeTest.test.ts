@@ -2,7 +2,7 @@
 // pinned here against a stub service; productionImage.test.ts runs it against the real one.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen } from "../support/net";
 import { runSmokeTest } from "./smokeTest";
 
 interface Stub {
@@ -27,9 +27,8 @@ async function stub(unreadyFor: number, prediction: unknown): Promise<Stub> {
     if (url.pathname === "/api/v1/predictions") return send(200, prediction);
     send(404, { error: "not_found" });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: await listen(server),
     requests,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

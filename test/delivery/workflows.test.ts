@@ -7,7 +7,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { images } from "../../infra/images";
-import { REPO_ROOT, instructionsOf, readDockerfile, type Stage } from "./dockerfile";
+import { REPO_ROOT } from "../support/processes";
+import { instructionsOf, readDockerfile, type Stage } from "./dockerfile";
 
 /**
  * pulumi/actions' current major: v7.0.0 (May 2026) moved the action to the Node 24 runtime. Bump it together

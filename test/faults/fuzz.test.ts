@@ -16,21 +16,11 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { SignJWT } from "jose";
 import { mintToken } from "../../service/src/auth/tokens";
-import { TEST_JWT_SECRET } from "../service/helpers";
-import {
-  RedisServer,
-  type RequestSpec,
-  type Sample,
-  ServiceProcess,
-  builtService,
-  freshDatabase,
-  prng,
-  rawExchange,
-  report,
-  send,
-  sharedCluster,
-  tally,
-} from "./harness";
+import { type RequestSpec, type Sample, prng, rawExchange, report, send, tally } from "../support/load";
+import type { RedisServer } from "../support/redisServer";
+import { TEST_JWT_SECRET } from "../support/service";
+import type { ServiceProcess } from "../support/serviceProcess";
+import { startDrillStack } from "./stack";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_123);
 const CASES = Math.max(10_000, Number(process.env.FUZZ_CASES ?? 10_000));
@@ -604,17 +594,8 @@ describe("faults: fuzz", function () {
   let tokens: Record<TokenKind, string>;
 
   before(async () => {
-    void builtService();
-    const cluster = await sharedCluster();
-    const { url } = await freshDatabase(cluster);
-    redis = await RedisServer.start();
     // LOG_LEVEL=info: the access log tells which requests the application answered.
-    service = await ServiceProcess.start({
-      DATABASE_URL: url,
-      REDIS_URL: redis.url,
-      RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
-      LOG_LEVEL: "info",
-    });
+    ({ redis, service } = await startDrillStack({ RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT), LOG_LEVEL: "info" }));
     tokens = await mintTokens();
   });
 

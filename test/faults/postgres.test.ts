@@ -5,24 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { writeToken } from "../service/helpers";
-import {
-  Load,
-  Poller,
-  type PostgresCluster,
-  RedisServer,
-  type RequestSpec,
-  type Sample,
-  ServiceProcess,
-  builtService,
-  freshDatabase,
-  outcome,
-  percentile,
-  report,
-  sharedCluster,
-  sleep,
-  tally,
-} from "./harness";
+import { Load, Poller, type RequestSpec, type Sample, outcome, percentile, report, tally } from "../support/load";
+import { sleep } from "../support/net";
+import type { PostgresCluster } from "../support/postgresCluster";
+import type { RedisServer } from "../support/redisServer";
+import { writeToken } from "../support/service";
+import type { ServiceProcess } from "../support/serviceProcess";
+import { startDrillStack } from "./stack";
 
 interface Pairing {
   league: string;
@@ -58,12 +47,7 @@ describe("faults: PostgreSQL", function () {
   let matchIds: number[];
 
   before(async () => {
-    void builtService(); // compiles while the cluster is set up
-    cluster = await sharedCluster();
-    const fresh = await freshDatabase(cluster);
-    database = fresh.name;
-    redis = await RedisServer.start();
-    service = await ServiceProcess.start({ DATABASE_URL: fresh.url, REDIS_URL: redis.url, DB_POOL_MAX: "10" });
+    ({ cluster, database, redis, service } = await startDrillStack({ DB_POOL_MAX: "10" }));
     // Two recent pairings per league, so every league's model is exercised.
     pairings = await cluster.query<Pairing>(
       database,

@@ -4,22 +4,12 @@
  * PostgreSQL and the models in memory, and once Redis answers again the breaker closes and the cache fills again.
  */
 import assert from "node:assert/strict";
-import {
-  Load,
-  Poller,
-  RedisServer,
-  type RequestSpec,
-  ServiceProcess,
-  builtService,
-  freshDatabase,
-  metricValue,
-  outcome,
-  percentile,
-  report,
-  sharedCluster,
-  sleep,
-  tally,
-} from "./harness";
+import { Load, Poller, type RequestSpec, outcome, percentile, report, tally } from "../support/load";
+import { metricValue } from "../support/metrics";
+import { sleep } from "../support/net";
+import type { RedisServer } from "../support/redisServer";
+import type { ServiceProcess } from "../support/serviceProcess";
+import { startDrillStack } from "./stack";
 
 const CIRCUIT = "cache_circuit_open";
 const PREDICTION_HITS = 'cache_hits_total{cache="predictions"}';
@@ -31,13 +21,10 @@ describe("faults: Redis", function () {
   let paths: string[];
 
   before(async () => {
-    void builtService();
-    const cluster = await sharedCluster();
-    const { name, url } = await freshDatabase(cluster);
-    redis = await RedisServer.start();
-    service = await ServiceProcess.start({ DATABASE_URL: url, REDIS_URL: redis.url });
-    const pairings = await cluster.query<{ league: string; home: string; away: string }>(
-      name,
+    const stack = await startDrillStack();
+    ({ redis, service } = stack);
+    const pairings = await stack.cluster.query<{ league: string; home: string; away: string }>(
+      stack.database,
       `SELECT DISTINCT m.league_code AS league, ht.name AS home, at.name AS away
          FROM matches m JOIN teams ht ON ht.id = m.home_team_id JOIN teams at ON at.id = m.away_team_id
         WHERE m.match_date >= '2024-08-01' ORDER BY 1, 2, 3 LIMIT 60`,

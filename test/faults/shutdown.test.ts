@@ -13,22 +13,12 @@
  * either. The process must then exit 0 within SHUTDOWN_GRACE_SECONDS of the signal.
  */
 import assert from "node:assert/strict";
-import { writeToken } from "../service/helpers";
-import {
-  Load,
-  Poller,
-  RedisServer,
-  type RequestSpec,
-  ServiceProcess,
-  builtService,
-  freshDatabase,
-  outcome,
-  rawExchange,
-  report,
-  sharedCluster,
-  sleep,
-  tally,
-} from "./harness";
+import { Load, Poller, type RequestSpec, outcome, rawExchange, report, tally } from "../support/load";
+import { sleep } from "../support/net";
+import type { RedisServer } from "../support/redisServer";
+import { writeToken } from "../support/service";
+import type { ServiceProcess } from "../support/serviceProcess";
+import { startDrillStack } from "./stack";
 
 const GRACE_SECONDS = 8;
 /** The service's pause before closing its listener: a quarter of the grace period, at most five seconds. */
@@ -42,18 +32,10 @@ describe("faults: SIGTERM", function () {
   let matchIds: number[];
 
   before(async () => {
-    void builtService();
-    const cluster = await sharedCluster();
-    const { name, url } = await freshDatabase(cluster);
-    redis = await RedisServer.start();
-    service = await ServiceProcess.start({
-      DATABASE_URL: url,
-      REDIS_URL: redis.url,
-      SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS),
-      LOG_LEVEL: "info",
-    });
-    const played = await cluster.query<{ id: number }>(
-      name,
+    const stack = await startDrillStack({ SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS), LOG_LEVEL: "info" });
+    ({ redis, service } = stack);
+    const played = await stack.cluster.query<{ id: number }>(
+      stack.database,
       "SELECT id FROM matches WHERE status = 'played' ORDER BY id LIMIT 500",
     );
     matchIds = played.map((row) => row.id);

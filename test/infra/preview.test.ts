@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { manifests, REDACTED, writeManifests } from "../../infra/offline/manifests";
 import type { RenderedStack } from "../../infra/offline/render";
-import { REPO_ROOT } from "../../infra/offline/stackConfig";
 import { diffReport, previewReport, settingsDiff } from "../../infra/offline/summary";
+import { REPO_ROOT } from "../support/processes";
+import { makeTempDir } from "../support/tempDir";
 import { rendered } from "./helpers";
 
 interface CliRun {
@@ -33,7 +33,7 @@ describe("infrastructure: offline preview", function () {
   let dir: string;
   before(async () => {
     prod = await rendered("prod");
-    dir = mkdtempSync(path.join(tmpdir(), "fp-preview-"));
+    dir = makeTempDir("fp-preview-");
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT } from "./support";
+import { REPO_ROOT } from "../support/processes";
 
 /**
  * Every metric the rules and dashboards may query: the service's and the backups' (read from

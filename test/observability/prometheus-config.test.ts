@@ -5,7 +5,9 @@ import { parse, stringify } from "yaml";
 import { z } from "zod";
 import { jobs, metricsPorts, renderAlertRules, renderPrometheusConfig } from "../../infra/observability";
 import { RunningPrometheus, withFileDiscovery, type PrometheusConfig, type ScrapeConfig, type SimulatedPod } from "./prometheus-harness";
-import { expectSuccess, requireTool, RULES_FILE, sampleSettings, TempDir } from "./support";
+import { run } from "../support/processes";
+import { TempDir } from "../support/tempDir";
+import { requireTool, RULES_FILE, sampleSettings } from "./support";
 
 /** Upstream Prometheus' kubernetes_sd_config fields this repository uses; unknown keys fail like in Prometheus. */
 const kubernetesSdConfig = z.strictObject({
@@ -39,11 +41,11 @@ describe("observability: Prometheus configuration", () => {
       const config = rendered(settings);
 
       it("passes promtool check config, with its rules", async () => {
-        const dir = new TempDir();
+        const dir = new TempDir("fp-observability-");
         try {
           dir.write(RULES_FILE, renderAlertRules(settings));
           const file = dir.write("prometheus.yml", stringify(checkableConfig(config, dir)));
-          const output = await expectSuccess("promtool", ["check", "config", file]);
+          const output = await run("promtool", ["check", "config", file]);
           assert.match(output, /SUCCESS: 1 rule files found/);
         } finally {
           dir.remove();
@@ -126,7 +128,7 @@ describe("observability: Prometheus configuration", () => {
 
     before(async () => {
       requireTool("prometheus");
-      dir = new TempDir();
+      dir = new TempDir("fp-observability-");
       exporter = createServer((_, res) => res.end(fakeMetrics())).listen(0, "127.0.0.1");
       await once(exporter, "listening");
       const address = exporter.address();

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import path from "node:path";
 import { stringify } from "yaml";
-import type { TempDir } from "./support";
+import { freePort, sleep } from "../support/net";
+import type { TempDir } from "../support/tempDir";
 
 /** A scrape config as YAML-shaped data. */
 export type ScrapeConfig = Record<string, unknown> & { job_name: string };
@@ -17,16 +17,6 @@ export interface SimulatedPod {
   labels: Record<string, string>;
   port: number;
   phase?: string;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 function labelKey(name: string): string {
@@ -100,7 +90,7 @@ export class RunningPrometheus {
       } catch (error) {
         lastError = error;
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
     }
     throw new Error(`timed out waiting for ${what}: ${String(lastError ?? "")}\n${this.log()}`);
   }

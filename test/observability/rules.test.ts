@@ -4,7 +4,9 @@ import path from "node:path";
 import { parse } from "yaml";
 import { alertGroups, renderAlertRules, RUNBOOK_BASE_URL } from "../../infra/observability";
 import { alertCases, renderAlertRuleTests } from "../../infra/observability/tests/alert-cases";
-import { expectSuccess, REPO_ROOT, requireTool, RULES_FILE, sampleSettings, TempDir } from "./support";
+import { REPO_ROOT, run } from "../support/processes";
+import { TempDir } from "../support/tempDir";
+import { requireTool, RULES_FILE, sampleSettings } from "./support";
 
 /** GitHub's anchor for a Markdown heading. */
 function githubSlug(heading: string): string {
@@ -32,7 +34,7 @@ function renderedRules(rendered: string): RenderedRule[] {
 /** Runs promtool over the test files in two processes, for the two CPU cores CI gives us. */
 async function runPromtoolTests(dir: string, files: string[]): Promise<void> {
   const halves = [files.filter((_, i) => i % 2 === 0), files.filter((_, i) => i % 2 === 1)].filter((h) => h.length > 0);
-  await Promise.all(halves.map((half) => expectSuccess("promtool", ["test", "rules", ...half], dir)));
+  await Promise.all(halves.map((half) => run("promtool", ["test", "rules", ...half], { cwd: dir })));
 }
 
 describe("observability: alert rules", () => {
@@ -45,14 +47,14 @@ describe("observability: alert rules", () => {
       let dir: TempDir;
 
       before(() => {
-        dir = new TempDir();
+        dir = new TempDir("fp-observability-");
         dir.write(RULES_FILE, rendered);
         for (const [file, content] of Object.entries(testFiles)) dir.write(file, content);
       });
       after(() => dir.remove());
 
       it("passes promtool check rules", async () => {
-        const output = await expectSuccess("promtool", ["check", "rules", RULES_FILE], dir.path);
+        const output = await run("promtool", ["check", "rules", RULES_FILE], { cwd: dir.path });
         assert.match(output, /SUCCESS/);
       });
 

@@ -3,15 +3,19 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import path from "node:path";
 import { parse } from "yaml";
 import { alertGroups, jobs, metricsPorts, renderGrafanaDashboards, renderPrometheusConfig } from "../../infra/observability";
 import { cpuOfLimit, memoryOfLimit } from "../../infra/observability/queries";
+import { createDatabase, databaseUrl, dropDatabases } from "../support/databases";
+import { freePort, sleep } from "../support/net";
+import { run, SERVICE_DIR } from "../support/processes";
+import { deleteKeys } from "../support/redisKeys";
+import { TempDir } from "../support/tempDir";
 import { expressions, parseDashboards } from "./dashboards";
 import { documentedMetrics } from "./metric-catalogue";
-import { freePort, RunningPrometheus, withFileDiscovery, type PrometheusConfig } from "./prometheus-harness";
+import { RunningPrometheus, withFileDiscovery, type PrometheusConfig } from "./prometheus-harness";
 import { metricNames } from "./promql";
-import { expectSuccess, REPO_ROOT, requireTool, run, sampleSettings, TempDir } from "./support";
+import { requireTool, sampleSettings } from "./support";
 
 /**
  * The real thing: the service, started from source against a fresh database on the local PostgreSQL and a
@@ -19,8 +23,7 @@ import { expectSuccess, REPO_ROOT, requireTool, run, sampleSettings, TempDir } f
  * discovery replayed from a file), then queried over the HTTP API with the labels the rules and dashboards use.
  */
 
-const SERVICE_DIR = path.join(REPO_ROOT, "service");
-const PG = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-v", "ON_ERROR_STOP=1"];
+const REDIS_URL = "redis://127.0.0.1:6379";
 
 const API_POD = "football-prediction-api-blue-0";
 
@@ -34,21 +37,15 @@ function kubeStateMetrics(namespace: string): string {
 /** Series of these only appear once something goes wrong; their absence proves nothing. */
 const EVENT_ONLY_METRICS = new Set(["cache_errors_total"]);
 
+const serviceArgs = (command: string) => ["-r", require.resolve("ts-node/register"), "src/main.ts", command];
+
 function runService(command: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ["-r", require.resolve("ts-node/register"), "src/main.ts", command], {
-    cwd: SERVICE_DIR,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  return spawn(process.execPath, serviceArgs(command), { cwd: SERVICE_DIR, env, stdio: ["ignore", "pipe", "pipe"] });
 }
 
+/** A one-off command (migrate, seed) to completion; the suite's timeout bounds it. */
 async function runServiceCommand(command: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const child = runService(command, env);
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, "exit")) as [number | null];
-  if (code !== 0) throw new Error(`service ${command} exited with ${code}:\n${output}`);
+  await run(process.execPath, serviceArgs(command), { cwd: SERVICE_DIR, env, timeoutMs: Infinity });
 }
 
 describe("observability: a real scrape of the service", function () {
@@ -73,16 +70,15 @@ describe("observability: a real scrape of the service", function () {
     while (Date.now() < deadline) {
       if (service?.exitCode !== null) throw new Error(`the service exited:\n${serviceLog}`);
       if ((await get("/ready").catch(() => 0)) === 200) return;
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
     }
     throw new Error(`the service never became ready:\n${serviceLog}`);
   }
 
   before(async () => {
     requireTool("prometheus");
-    requireTool("psql");
-    dir = new TempDir();
-    await expectSuccess("psql", [...PG, "-c", `CREATE DATABASE ${database}`]);
+    dir = new TempDir("fp-observability-");
+    await createDatabase(database);
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
     const env = {
@@ -90,8 +86,8 @@ describe("observability: a real scrape of the service", function () {
       PORT: String(port),
       APP_ENV: "local",
       LOG_LEVEL: "warn",
-      DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
-      REDIS_URL: "redis://127.0.0.1:6379",
+      DATABASE_URL: databaseUrl(database),
+      REDIS_URL,
       CACHE_PREFIX: cachePrefix,
     };
     await runServiceCommand("migrate", env);
@@ -154,10 +150,9 @@ describe("observability: a real scrape of the service", function () {
       service.kill("SIGTERM");
       await once(service, "exit");
     }
-    await run("psql", [...PG, "-c", `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]);
-    const keys = await run("redis-cli", ["-h", "127.0.0.1", "--scan", "--pattern", `${cachePrefix}*`]);
-    const names = keys.output.split("\n").filter(Boolean);
-    if (names.length > 0) await run("redis-cli", ["-h", "127.0.0.1", "DEL", ...names]);
+    // Best effort: a server that is gone has nothing left to remove, and cleaning up fails no test.
+    await dropDatabases([database]).catch(() => undefined);
+    await deleteKeys(REDIS_URL, cachePrefix).catch(() => undefined);
     dir?.remove();
   });
 

@@ -1,7 +1,3 @@
-import { execFile, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import {
   defaultThresholds,
   renderAlertmanagerConfig,
@@ -12,8 +8,7 @@ import {
   renderPrometheusConfig,
   type ObservabilitySettings,
 } from "../../infra/observability";
-
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+import { which } from "../support/processes";
 
 /** Two stacks that differ where it matters: a replica or not, every threshold moved, other namespaces and claims. */
 export const sampleSettings: Record<string, ObservabilitySettings> = {
@@ -77,43 +72,8 @@ export function renderAll(s: ObservabilitySettings): Record<string, string> {
   };
 }
 
-export class TempDir {
-  readonly path = mkdtempSync(path.join(tmpdir(), "fp-observability-"));
-
-  write(name: string, content: string): string {
-    const file = path.join(this.path, name);
-    writeFileSync(file, content);
-    return file;
-  }
-
-  remove(): void {
-    rmSync(this.path, { recursive: true, force: true });
-  }
-}
-
-export interface RunResult {
-  code: number;
-  output: string;
-}
-
-/** Runs a tool to completion; resolves with its exit code and combined output instead of rejecting. */
-export function run(command: string, args: string[], cwd?: string): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(command, args, { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
-      resolve({ code, output: `${stdout}${stderr}` });
-    });
-  });
-}
-
 /** Fails the suite with a pointer to the setup script instead of a bare ENOENT. */
 export function requireTool(name: string): void {
-  const found = spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
-  if (!found) throw new Error(`${name} is not on PATH; scripts/setup.sh installs it (Debian packages prometheus, prometheus-alertmanager)`);
+  if (which(name) === undefined) throw new Error(`${name} is not on PATH; scripts/setup.sh installs it (Debian packages prometheus, prometheus-alertmanager)`);
 }
 
-export async function expectSuccess(command: string, args: string[], cwd?: string): Promise<string> {
-  const result = await run(command, args, cwd);
-  if (result.code !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${result.code}:\n${result.output}`);
-  return result.output;
-}

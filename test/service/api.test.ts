@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  type ErrorBody,
-  REDIS_URL,
-  type TestService,
-  seededDatabaseUrl,
-  startTestService,
-  testConfig,
-  uniqueRedisPrefix,
-} from "./helpers";
+import { seededDatabaseUrl } from "../support/databases";
+import { REDIS_URL, uniqueRedisPrefix } from "../support/redisKeys";
+import { type ErrorBody, type TestService, startTestService, testConfig } from "../support/service";
 
 interface MatchJson {
   id: number;

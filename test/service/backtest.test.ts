@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import {
   runBacktestCli,
@@ -14,6 +13,7 @@ import { calibrationBins, calibrationSvg } from "../../service/src/backtest/cali
 import { loadHistoricalResults, type HistoricalMatch } from "../../service/src/data/historicalResults";
 import { fitDixonColes, predictMatch } from "../../service/src/domain/dixonColes";
 import { naiveBaseline } from "../../service/src/domain/metrics";
+import { makeTempDir } from "../support/tempDir";
 
 function capture(): CliOutput & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -107,7 +107,7 @@ describe("walk-forward backtest", () => {
   describe("command line", () => {
     let directory: string;
     before(() => {
-      directory = mkdtempSync(path.join(tmpdir(), "backtest-"));
+      directory = makeTempDir("backtest-");
     });
     after(() => rmSync(directory, { recursive: true, force: true }));
 

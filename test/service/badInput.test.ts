@@ -1,25 +1,8 @@
 import assert from "node:assert/strict";
 import net from "node:net";
-import {
-  type ErrorBody,
-  type TestService,
-  seededDatabaseUrl,
-  startTestService,
-  testConfig,
-  writeToken,
-} from "./helpers";
-
-/** Deterministic, so a failing fuzz case can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededDatabaseUrl } from "../support/databases";
+import { prng } from "../support/load";
+import { type ErrorBody, type TestService, startTestService, testConfig, writeToken } from "../support/service";
 
 async function rawRequest(port: number, request: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -171,7 +154,7 @@ describe("bad input", () => {
 
   it("never answers a fuzzed request with a 5xx", async function fuzz() {
     this.timeout(60_000);
-    const next = random(20261123);
+    const next = prng(20261123);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
     const pieces = ["a", "Z", "0", "9", "-", "_", ".", "%", "%00", "%FF", "%E2%82", "é", "'", '"', "<", " ", "/"];
     pieces.push("..", "\\", "null", "[]", "{}", "1e9", "-1", "2024-13-45");

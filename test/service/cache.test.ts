@@ -4,7 +4,8 @@ import type { Cache } from "../../service/src/cache/cache";
 import { MemoryCache } from "../../service/src/cache/memoryCache";
 import { RedisCache } from "../../service/src/cache/redisCache";
 import { Metrics } from "../../service/src/metrics";
-import { REDIS_URL, silentLogger, uniqueRedisPrefix } from "./helpers";
+import { REDIS_URL, uniqueRedisPrefix } from "../support/redisKeys";
+import { silentLogger } from "../support/service";
 
 function behavesAsACache(create: (ttlSeconds: number) => Cache) {
   let cache: Cache;

@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  type ErrorBody,
-  Interruptible,
-  PG_HOST,
-  PG_PORT,
-  type TestService,
-  eventually,
-  seededDatabaseUrl,
-  startTestService,
-  testConfig,
-  uniqueRedisPrefix,
-  writeToken,
-} from "./helpers";
+import { PG_HOST, PG_PORT } from "../support/databases";
+import { metricValue } from "../support/metrics";
+import { Interruptible, eventually } from "../support/net";
+import { uniqueRedisPrefix } from "../support/redisKeys";
+import { type ErrorBody, servicesPerTest, writeToken } from "../support/service";
 
 const PAIRING = "/api/v1/predictions?league=E0&home=Liverpool&away=Everton";
 
@@ -21,28 +13,9 @@ async function timed(request: () => Promise<Response>): Promise<{ response: Resp
   return { response, ms: performance.now() - started };
 }
 
-function metricValue(metrics: string, series: string): number {
-  const line = metrics.split("\n").find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
-
 describe("dependency failures", () => {
-  let databaseUrl: string;
-  const started: TestService[] = [];
-
-  before(async () => {
-    databaseUrl = await seededDatabaseUrl();
-  });
-
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((api) => api.stop()));
-  });
-
-  const start = async (env: Record<string, string>) => {
-    const api = await startTestService(testConfig({ DATABASE_URL: databaseUrl, ...env }));
-    started.push(api);
-    return api;
-  };
+  const services = servicesPerTest();
+  const start = services.start;
 
   describe("Redis unavailable", () => {
     it("keeps answering every endpoint from PostgreSQL, quickly, and opens the circuit", async () => {
@@ -97,7 +70,7 @@ describe("dependency failures", () => {
       const postgres = new Interruptible(PG_HOST, PG_PORT);
       await postgres.open();
       try {
-        const proxied = new URL(databaseUrl);
+        const proxied = new URL(services.databaseUrl);
         proxied.port = String(postgres.port);
         const api = await start({ DATABASE_URL: proxied.toString() });
         assert.equal((await api.get(PAIRING)).status, 200);

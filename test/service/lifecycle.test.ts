@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import net from "node:net";
+import { readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type ErrorBody, eventually, seededDatabaseUrl, startTestService, testConfig } from "./helpers";
-
-const SERVICE_DIR = path.join(__dirname, "..", "..", "service");
+import { seededDatabaseUrl } from "../support/databases";
+import { eventually, freePort } from "../support/net";
+import { SERVICE_DIR, exited } from "../support/processes";
+import { type ErrorBody, startTestService, testConfig } from "../support/service";
+import { makeTempDir } from "../support/tempDir";
 
 /** Runs `ts-node src/main.ts <args>` from service/, as `npm run service` does, with only the given variables. */
 function runMain(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
@@ -21,33 +22,19 @@ function runMain(args: string[], env: Record<string, string>): ChildProcess & { 
   return Object.assign(child, { output: () => output });
 }
 
-const exitOf = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once("exit", (code) => resolve(code));
-  });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe("service lifecycle", () => {
   describe("embedded mode from nothing", () => {
     let dataDir: string;
     let server: ReturnType<typeof runMain> | undefined;
 
     before(() => {
-      dataDir = mkdtempSync(path.join(os.tmpdir(), "fp-embedded-"));
+      dataDir = makeTempDir("fp-embedded-");
     });
 
     after(async () => {
       if (server !== undefined && server.exitCode === null) {
         server.kill("SIGKILL");
-        await exitOf(server);
+        await exited(server);
       }
       rmSync(dataDir, { recursive: true, force: true });
     });
@@ -60,9 +47,9 @@ describe("service lifecycle", () => {
       const minting = runMain(["token", "--subject", "e2e", "--ttl", "5m"], { LOG_LEVEL: "silent" });
       const badConfig = runMain(["serve"], { PORT: "eighty" });
 
-      assert.equal(await exitOf(badConfig), 1);
+      assert.equal((await exited(badConfig)).code, 1);
       assert.match(badConfig.output(), /PORT: /);
-      assert.equal(await exitOf(minting), 0);
+      assert.equal((await exited(minting)).code, 0);
       const token = minting.output().trim();
       assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
 
@@ -98,7 +85,7 @@ describe("service lifecycle", () => {
       assert.equal(created.status, 201, "the token command's token is accepted by the local service");
 
       server.kill("SIGTERM");
-      assert.equal(await exitOf(server), 0);
+      assert.equal((await exited(server)).code, 0);
       assert.match(server.output(), /"msg":"shut down"/);
     });
   });

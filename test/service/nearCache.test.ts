@@ -7,7 +7,9 @@ import { MemoryCache } from "../../service/src/cache/memoryCache";
 import { NearCache } from "../../service/src/cache/nearCache";
 import { RedisCache, invalidationChannel } from "../../service/src/cache/redisCache";
 import { Metrics } from "../../service/src/metrics";
-import { Interruptible, REDIS_URL, eventually, silentLogger, uniqueRedisPrefix } from "./helpers";
+import { Interruptible, eventually } from "../support/net";
+import { REDIS_URL, uniqueRedisPrefix } from "../support/redisKeys";
+import { silentLogger } from "../support/service";
 
 const BUCKET = "predictions";
 const OPTIONS = { buckets: [BUCKET], maxEntries: 100, ttlMs: 60_000 };

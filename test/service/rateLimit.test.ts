@@ -1,32 +1,10 @@
 import assert from "node:assert/strict";
 import Redis from "ioredis";
-import {
-  type ErrorBody,
-  REDIS_URL,
-  type TestService,
-  seededDatabaseUrl,
-  startTestService,
-  testConfig,
-  uniqueRedisPrefix,
-} from "./helpers";
+import { REDIS_URL, uniqueRedisPrefix } from "../support/redisKeys";
+import { type ErrorBody, type TestService, servicesPerTest } from "../support/service";
 
 describe("rate limiting", () => {
-  const started: TestService[] = [];
-  let databaseUrl: string;
-
-  before(async () => {
-    databaseUrl = await seededDatabaseUrl();
-  });
-
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((api) => api.stop()));
-  });
-
-  const start = async (env: Record<string, string>) => {
-    const api = await startTestService(testConfig({ DATABASE_URL: databaseUrl, ...env }));
-    started.push(api);
-    return api;
-  };
+  const start = servicesPerTest().start;
 
   const statuses = async (api: TestService, path: string, count: number) => {
     const codes: number[] = [];

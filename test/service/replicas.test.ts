@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
-import {
-  REDIS_URL,
-  type TestService,
-  eventually,
-  seededDatabaseUrl,
-  startTestService,
-  testConfig,
-  uniqueRedisPrefix,
-  writeToken,
-} from "./helpers";
+import { seededDatabaseUrl } from "../support/databases";
+import { eventually } from "../support/net";
+import { REDIS_URL, uniqueRedisPrefix } from "../support/redisKeys";
+import { type TestService, startTestService, testConfig, writeToken } from "../support/service";
 
 interface PredictionJson {
   match: { id: number; status: string; score: { home: number; away: number } | null };

@@ -4,7 +4,7 @@ import type { Database } from "../../service/src/storage/db";
 import { MIGRATIONS } from "../../service/src/storage/migrations";
 import { migrateDown, migrateToLatest, pendingMigrations } from "../../service/src/storage/migrator";
 import { seedHistoricalResults } from "../../service/src/storage/seed";
-import { commandDatabase, freshDatabaseUrl } from "./helpers";
+import { commandDatabase, freshDatabaseUrl } from "../support/databases";
 
 const TABLES = [
   "audit_log",

@@ -2,19 +2,17 @@ import assert from "node:assert/strict";
 import { SignJWT } from "jose";
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "../../service/src/auth/tokens";
 import type { Database } from "../../service/src/storage/db";
+import { commandDatabase, seededDatabaseUrl } from "../support/databases";
+import { eventually } from "../support/net";
+import { REDIS_URL, uniqueRedisPrefix } from "../support/redisKeys";
 import {
   type ErrorBody,
-  REDIS_URL,
   TEST_JWT_SECRET,
   type TestService,
-  commandDatabase,
-  eventually,
-  seededDatabaseUrl,
   startTestService,
   testConfig,
-  uniqueRedisPrefix,
   writeToken,
-} from "./helpers";
+} from "../support/service";
 
 interface MatchJson {
   id: number;
