@@ -55,7 +55,6 @@ export const charts = {
       acmesolver: certManagerImage("acmesolver"),
       startupapicheck: certManagerImage("startupapicheck"),
     },
-    valuesSchema: "cert-manager/values.schema.json",
   },
   cloudnativePg: {
     repository: "https://cloudnative-pg.github.io/charts",
