@@ -55,6 +55,7 @@ export const charts = {
       acmesolver: certManagerImage("acmesolver"),
       startupapicheck: certManagerImage("startupapicheck"),
     },
+    valuesSchema: "cert-manager/values.schema.json",
   },
   cloudnativePg: {
     repository: "https://cloudnative-pg.github.io/charts",
