@@ -5,18 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+// The environment project's field types (DNS labels, host names, CIDRs, ports): one definition of each.
+import { cidr, describeIssue, dnsLabel, hostName, parseConfigText, port } from "../infra/config";
 import { PLATFORM_PROJECT } from "./outputs";
 
-const dnsLabel = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label (lower-case letters, digits and -, at most 63)");
-
-const hostName = z
-  .string()
-  .regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a fully qualified host name");
-
-const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.0.0.0/8");
-const port = z.number().int().min(1).max(65535);
 const replicas = z.number().int().min(1).max(5);
 
 /** The environments (stacks of the football-prediction project) a cluster may host. */
@@ -75,37 +67,15 @@ export class PlatformConfigError extends Error {
 
 export const platformConfigKeys: readonly string[] = Object.keys(schema.shape);
 
-function keyPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc === "" ? String(part) : `${acc}.${String(part)}`),
-    "",
-  );
-}
-
-function decode(text: string | undefined): unknown {
-  if (text === undefined) {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 /**
  * Validates one platform stack's config. `read` returns a key's raw config text (what `pulumi.Config.get` returns;
  * structured values arrive as JSON), so the program and the offline tools share this validation.
  */
 export function parsePlatformSettings(stack: string, read: (key: string) => string | undefined): PlatformSettings {
-  const raw = Object.fromEntries(platformConfigKeys.map((key) => [key, decode(read(key))]));
+  const raw = Object.fromEntries(platformConfigKeys.map((key) => [key, parseConfigText(read(key))]));
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new PlatformConfigError(
-      parsed.error.issues
-        .map((issue) => `stack "${stack}": config key "${PLATFORM_PROJECT}:${keyPath(issue.path)}" ${issue.message}`)
-        .join("\n"),
-    );
+    throw new PlatformConfigError(parsed.error.issues.map((issue) => describeIssue(stack, raw, issue, PLATFORM_PROJECT)).join("\n"));
   }
   return parsed.data;
 }

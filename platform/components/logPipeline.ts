@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { dnsEgressRule } from "../../infra/components/networkPolicies";
 import { charts, fullRepository } from "../charts";
 import type { ClusterSettings, LogPipelineSettings } from "../config";
 import { platformLabels } from "../labels";
@@ -157,18 +158,7 @@ export class LogPipeline extends pulumi.ComponentResource {
           podSelector: { matchLabels: fluentBitPodLabels },
           policyTypes: ["Egress"],
           egress: [
-            {
-              to: [
-                {
-                  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": cluster.dnsNamespace } },
-                  podSelector: { matchLabels: cluster.dnsPodLabels },
-                },
-              ],
-              ports: [
-                { protocol: "UDP", port: 53 },
-                { protocol: "TCP", port: 53 },
-              ],
-            },
+            dnsEgressRule(cluster),
             {
               to: cluster.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
               ports: cluster.apiServerPorts.map((port) => ({ protocol: "TCP", port })),
