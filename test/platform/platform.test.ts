@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import Ajv from "ajv";
 import type { RenderedResource, RenderedStack } from "../../infra/offline/render";
+import { previewReport } from "../../infra/offline/summary";
 import { charts, type ChartPin } from "../../platform/charts";
 import { ISSUER_NAMES } from "../../platform/components/certManager";
 import { PlatformConfigError } from "../../platform/config";
@@ -114,6 +115,15 @@ describe("platform project", function () {
       });
     });
   }
+
+  it("previews each Helm release as one resource with its chart, version, repository and values", async () => {
+    const report = previewReport(await rendered("prod"), 0);
+    assert.match(report, /^Previewing update \(prod\) of football-prediction-platform offline: mock runtime, platform\/stacks\/Pulumi\.prod\.yaml/);
+    assert.match(report, /^ \+ {3}│ {2}[├└]─ kubernetes:helm\.sh\/v3:Release +cert-manager$/m);
+    assert.ok(report.includes(`    cert-manager: cert-manager ${charts.certManager.version} from ${charts.certManager.repository} in namespace cert-manager`));
+    assert.match(report, /^ {6}values:\n {8}acmesolver:$/m);
+    assert.match(report, /^ {4}kubernetes:helm\.sh\/v3:Release +4$/m);
+  });
 
   it("ships the logs of labelled namespaces only, to the index their label names", async () => {
     const nonprod = await rendered("nonprod");
