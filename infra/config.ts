@@ -8,11 +8,11 @@ import { z } from "zod";
 
 export const PROJECT = "football-prediction";
 
-const dnsLabel = z
+export const dnsLabel = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label (lower-case letters, digits and -, at most 63)");
 
-const hostName = z
+export const hostName = z
   .string()
   .regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a fully qualified host name");
 
@@ -59,8 +59,8 @@ const monitoringThresholds = z.strictObject({
   memoryLimitRatio: z.number().positive().max(1),
 });
 
-const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.0.0.0/8");
-const port = z.number().int().min(1).max(65535);
+export const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.0.0.0/8");
+export const port = z.number().int().min(1).max(65535);
 
 /** The secret config keys holding the backups' S3 credentials, kept out of `backups.s3` so they can be encrypted. */
 const backupS3CredentialKeys = { accessKeyId: "backupS3AccessKeyId", secretAccessKey: "backupS3SecretAccessKey" } as const;
@@ -281,7 +281,7 @@ export class StackConfigError extends Error {
 
 export const configKeys: readonly string[] = Object.keys(schema.shape);
 
-function keyPath(path: readonly PropertyKey[]): string {
+export function keyPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
     (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc === "" ? String(part) : `${acc}.${String(part)}`),
     "",
@@ -295,8 +295,9 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   );
 }
 
-function describeIssue(stack: string, raw: Record<string, unknown>, issue: z.core.$ZodIssue): string {
-  const key = `${PROJECT}:${keyPath(issue.path)}`;
+/** One schema problem as `stack "<stack>": config key "<project>:<path>" <problem>`; the platform project's too. */
+export function describeIssue(stack: string, raw: Record<string, unknown>, issue: z.core.$ZodIssue, project: string = PROJECT): string {
+  const key = `${project}:${keyPath(issue.path)}`;
   const missing = issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined;
   const problem = missing ? `is required (${issue.message.replace(/, received undefined$/, "")})` : issue.message;
   return `stack "${stack}": config key "${key}" ${problem}`;
@@ -306,8 +307,8 @@ function describeIssue(stack: string, raw: Record<string, unknown>, issue: z.cor
  * Structured keys arrive as JSON text (the CLI serialises YAML maps that way); a value that is not JSON is passed
  * on as the string it is, so the schema reports the type mismatch instead of a JSON syntax error.
  */
-function decode(key: string, text: string | undefined): unknown {
-  if (text === undefined || stringKeys.has(key)) {
+export function parseConfigText(text: string | undefined): unknown {
+  if (text === undefined) {
     return text;
   }
   try {
@@ -315,6 +316,10 @@ function decode(key: string, text: string | undefined): unknown {
   } catch {
     return text;
   }
+}
+
+function decode(key: string, text: string | undefined): unknown {
+  return stringKeys.has(key) ? text : parseConfigText(text);
 }
 
 /**

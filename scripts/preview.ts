@@ -6,20 +6,24 @@
  *       exits 1 when a mandatory policy is violated. --out writes the manifests (one dir, or <dir>/<stack> for
  *       several); --set changes a config value first, like `pulumi config set --path` (the value is read as YAML)
  *   npm run preview -- --diff <stack> <stack>              the settings that differ between two stacks
+ *   npm run preview -- platform:<stack>...                  the platform project's cluster stacks, the same way
+ *       (its policy config is policy/config/platform-<stack>.json); environment and platform stacks mix freely
  */
 import path from "node:path";
 import { parse } from "yaml";
 import { StackConfigError } from "../infra/config";
 import { writeManifests } from "../infra/offline/manifests";
 import { checkPolicies, policyResources } from "../infra/offline/policy";
-import { renderStack } from "../infra/offline/render";
+import { renderStack, type RenderedStack } from "../infra/offline/render";
 import { STACKS } from "../infra/offline/stackConfig";
 import { diffReport, previewReport } from "../infra/offline/summary";
-import { formatReport, hasMandatoryViolations, PolicyConfigError } from "../policy/runner";
+import { PlatformConfigError } from "../platform/config";
+import { checkPlatformPolicies, PLATFORM_PREFIX, PLATFORM_STACKS, renderPlatformStack } from "../platform/offline";
+import { formatReport, hasMandatoryViolations, PolicyConfigError, type PolicyReport } from "../policy/runner";
 
-const USAGE = `usage: npm run preview -- <stack>... [--out <dir>] [--set <key>=<value>]...
+const USAGE = `usage: npm run preview -- <stack>|platform:<stack>... [--out <dir>] [--set <key>=<value>]...
        npm run preview -- --diff <stack> <stack>
-stacks: ${STACKS.join(", ")}
+stacks: ${STACKS.join(", ")}; platform stacks: ${PLATFORM_STACKS.map((s) => PLATFORM_PREFIX + s).join(", ")}
 exit status: 0 clean, 1 a mandatory policy violated or invalid config, 2 usage`;
 
 class UsageError extends Error {}
@@ -57,12 +61,24 @@ function parseArgs(argv: string[]): Options {
       options.stacks.push(arg);
     }
   }
-  const unknown = options.stacks.filter((s) => !(STACKS as readonly string[]).includes(s));
+  const known = [...STACKS, ...PLATFORM_STACKS.map((s) => PLATFORM_PREFIX + s)] as readonly string[];
+  const unknown = options.stacks.filter((s) => !known.includes(s));
   if (unknown.length > 0) throw new UsageError(`unknown stack ${unknown.join(", ")}`);
   if (options.diff && options.stacks.length !== 2) throw new UsageError("--diff compares exactly two stacks");
+  if (options.diff && options.stacks.some((s) => s.startsWith(PLATFORM_PREFIX))) throw new UsageError("--diff compares environment stacks");
   if (options.diff && Object.keys(options.overrides).length > 0) throw new UsageError("--diff compares the stack files as they are; drop --set");
   if (options.stacks.length === 0) throw new UsageError("name at least one stack");
   return options;
+}
+
+/** Renders an environment or platform (`platform:<stack>`) stack and runs the policy pack with its policy config. */
+async function renderAndCheck(stack: string, overrides: Record<string, unknown>): Promise<{ rendered: RenderedStack; report: PolicyReport }> {
+  if (stack.startsWith(PLATFORM_PREFIX)) {
+    const rendered = await renderPlatformStack(stack.slice(PLATFORM_PREFIX.length), overrides);
+    return { rendered, report: await checkPlatformPolicies(rendered) };
+  }
+  const rendered = await renderStack(stack, overrides);
+  return { rendered, report: await checkPolicies(stack, policyResources(rendered)) };
 }
 
 /** Previews each stack in turn; resolves to whether every one passed its mandatory policies. */
@@ -71,13 +87,12 @@ async function preview(options: Options): Promise<boolean> {
   let passed = true;
   for (const stack of options.stacks) {
     const stackStarted = Date.now();
-    const rendered = await renderStack(stack, options.overrides);
+    const { rendered, report } = await renderAndCheck(stack, options.overrides);
     console.log(previewReport(rendered, Date.now() - stackStarted));
-    const report = await checkPolicies(stack, policyResources(rendered));
     console.log(`\n${formatReport(report)}`);
     passed &&= !hasMandatoryViolations(report);
     if (options.out !== undefined) {
-      const dir = options.stacks.length === 1 ? options.out : path.join(options.out, stack);
+      const dir = options.stacks.length === 1 ? options.out : path.join(options.out, stack.replace(PLATFORM_PREFIX, "platform-"));
       const files = writeManifests(rendered, dir);
       console.log(`\nManifests (secrets redacted): ${files.length} files in ${dir}`);
       files.forEach((file) => console.log(`    ${path.relative(dir, file)}`));
@@ -103,7 +118,7 @@ async function main(): Promise<number> {
       console.error([error.message, USAGE].filter((line) => line !== "").join("\n"));
       return 2;
     }
-    if (error instanceof StackConfigError || error instanceof PolicyConfigError) {
+    if (error instanceof StackConfigError || error instanceof PlatformConfigError || error instanceof PolicyConfigError) {
       console.error(error.message);
       return 1;
     }

@@ -18,7 +18,10 @@ export function policyResources(rendered: RenderedStack): StackResource[] {
   }));
 }
 
-/** Runs the pack over `resources` with the stack's own policy config (policy/config/<stack>.json). */
-export function checkPolicies(stack: string, resources: StackResource[]): Promise<PolicyReport> {
-  return runPolicies(resources, loadPolicyConfig(stack), { stack });
+/**
+ * Runs the pack over `resources` with the stack's own policy config: policy/config/<stack>.json, or the file that
+ * `configName` names (the platform stacks use platform-<stack>).
+ */
+export function checkPolicies(stack: string, resources: StackResource[], configName: string = stack): Promise<PolicyReport> {
+  return runPolicies(resources, loadPolicyConfig(configName), { stack });
 }

@@ -4,6 +4,8 @@
  * Stable API (tests, `npm run preview`, and the policy pack's offline runner use it):
  *
  *   renderStack(stack: string, overrides?: Record<string, unknown>): Promise<RenderedStack>
+ *   renderProject(project: OfflineProject, stack, overrides?): the same for another project of this repository
+ *     (platform/offline.ts renders the platform project with it)
  *
  * - `stack`: dev | test | staging | prod; its config is Pulumi.yaml's defaults overlaid by
  *   stacks/Pulumi.<stack>.yaml, exactly what the CLI would pass.
@@ -19,9 +21,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import program from "../index";
-import { PROJECT } from "../config";
-import { loadStackConfig } from "./stackConfig";
+import { ENVIRONMENT_PROJECT, loadStackConfig, REPO_ROOT, stackFile, type ProjectFiles } from "./stackConfig";
 
 export interface RenderedResource {
   /** Pulumi type token, e.g. `kubernetes:apps/v1:Deployment`. */
@@ -43,6 +45,10 @@ export interface RenderedResource {
 
 export interface RenderedStack {
   stack: string;
+  /** The Pulumi project the stack belongs to. */
+  project: string;
+  /** The stack's config file, relative to the repository root. */
+  configFile: string;
   resources: RenderedResource[];
   /** Stack outputs, resolved (secret outputs keep their plain value here; see `secretOutputs`). */
   outputs: Record<string, unknown>;
@@ -113,7 +119,15 @@ interface RecordableMonitor {
   registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
 }
 
-async function runProgram(stack: string, overrides: Record<string, unknown>): Promise<RenderedStack> {
+/** A Pulumi project of this repository the harness can run: its files, and the function Pulumi runs as its program. */
+export interface OfflineProject {
+  files: ProjectFiles;
+  program: () => Promise<Record<string, unknown>>;
+}
+
+const ENVIRONMENT: OfflineProject = { files: ENVIRONMENT_PROJECT, program };
+
+async function runProgram(project: OfflineProject, stack: string, overrides: Record<string, unknown>): Promise<RenderedStack> {
   const generatedSecrets: string[] = [];
   const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
@@ -127,7 +141,7 @@ async function runProgram(stack: string, overrides: Record<string, unknown>): Pr
     },
     call: () => ({}),
   };
-  await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+  await pulumi.runtime.setMocks(mocks, project.files.name, stack, false);
 
   const resources: RenderedResource[] = [];
   const secretValues = new Set<string>();
@@ -156,7 +170,7 @@ async function runProgram(stack: string, overrides: Record<string, unknown>): Pr
     });
   };
 
-  const { values, secretKeys } = loadStackConfig(stack, overrides);
+  const { values, secretKeys } = loadStackConfig(stack, overrides, project.files);
   pulumi.runtime.setAllConfig(values, secretKeys);
 
   let stackOutputs: Record<string, unknown> = {};
@@ -165,7 +179,7 @@ async function runProgram(stack: string, overrides: Record<string, unknown>): Pr
   // rethrown once the runtime is idle, so it rejects this render instead of surfacing as an unhandled rejection.
   await pulumi.runtime.runInPulumiStack(async () => {
     try {
-      stackOutputs = await program();
+      stackOutputs = await project.program();
     } catch (err) {
       programError = err;
     }
@@ -186,7 +200,17 @@ async function runProgram(stack: string, overrides: Record<string, unknown>): Pr
     }
     outputs[key] = await new Promise((resolve) => output.apply(resolve));
   }
-  return { stack, resources, outputs, secretOutputs, secretValues: [...secretValues], generatedSecrets };
+  const configFile = path.relative(REPO_ROOT, stackFile(stack, project.files));
+  return {
+    stack,
+    project: project.files.name,
+    configFile,
+    resources,
+    outputs,
+    secretOutputs,
+    secretValues: [...secretValues],
+    generatedSecrets,
+  };
 }
 
 /**
@@ -205,8 +229,12 @@ async function withPlainStackTraces<T>(run: () => Promise<T>): Promise<T> {
 
 let queue: Promise<unknown> = Promise.resolve();
 
-export function renderStack(stack: string, overrides: Record<string, unknown> = {}): Promise<RenderedStack> {
-  const run = queue.then(() => withPlainStackTraces(() => runProgram(stack, overrides)));
+export function renderProject(project: OfflineProject, stack: string, overrides: Record<string, unknown> = {}): Promise<RenderedStack> {
+  const run = queue.then(() => withPlainStackTraces(() => runProgram(project, stack, overrides)));
   queue = run.catch(() => undefined);
   return run;
+}
+
+export function renderStack(stack: string, overrides: Record<string, unknown> = {}): Promise<RenderedStack> {
+  return renderProject(ENVIRONMENT, stack, overrides);
 }

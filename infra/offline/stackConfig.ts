@@ -11,6 +11,16 @@ import { PROJECT } from "../config";
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const STACKS = ["dev", "test", "staging", "prod"] as const;
 
+/** Where a Pulumi project's files are: its name, the folder of its Pulumi.yaml, and its stackConfigDir. */
+export interface ProjectFiles {
+  name: string;
+  dir: string;
+  stackConfigDir: string;
+}
+
+/** This repository's environment project (Pulumi.yaml at the root, stacks/); the default of every function here. */
+export const ENVIRONMENT_PROJECT: ProjectFiles = { name: PROJECT, dir: REPO_ROOT, stackConfigDir: "stacks" };
+
 /** A config value as written in YAML; `{ secure: … }` is an encrypted value. */
 type YamlValue = unknown;
 
@@ -29,8 +39,8 @@ export function offlineSecretValue(key: string): string {
   return `offline-secret-for-${key}`;
 }
 
-function fullKey(key: string): string {
-  return key.includes(":") ? key : `${PROJECT}:${key}`;
+function fullKey(key: string, project: string = PROJECT): string {
+  return key.includes(":") ? key : `${project}:${key}`;
 }
 
 function readYaml(file: string): Record<string, unknown> {
@@ -39,8 +49,8 @@ function readYaml(file: string): Record<string, unknown> {
 }
 
 /** Pulumi.yaml `config:` entries: a bare value, or a declaration whose `default`/`value` applies to every stack. */
-export function projectDefaults(): Record<string, YamlValue> {
-  const project = readYaml(path.join(REPO_ROOT, "Pulumi.yaml"));
+export function projectDefaults(files: ProjectFiles = ENVIRONMENT_PROJECT): Record<string, YamlValue> {
+  const project = readYaml(path.join(files.dir, "Pulumi.yaml"));
   const declarations = (project.config ?? {}) as Record<string, unknown>;
   const defaults: Record<string, YamlValue> = {};
   for (const [key, declaration] of Object.entries(declarations)) {
@@ -48,23 +58,23 @@ export function projectDefaults(): Record<string, YamlValue> {
       const d = declaration as Record<string, unknown>;
       const value = d.value ?? d.default;
       if (value !== undefined) {
-        defaults[fullKey(key)] = value;
+        defaults[fullKey(key, files.name)] = value;
       }
     } else {
-      defaults[fullKey(key)] = declaration;
+      defaults[fullKey(key, files.name)] = declaration;
     }
   }
   return defaults;
 }
 
-export function stackFile(stack: string): string {
-  return path.join(REPO_ROOT, "stacks", `Pulumi.${stack}.yaml`);
+export function stackFile(stack: string, files: ProjectFiles = ENVIRONMENT_PROJECT): string {
+  return path.join(files.dir, files.stackConfigDir, `Pulumi.${stack}.yaml`);
 }
 
-export function stackValues(stack: string): Record<string, YamlValue> {
-  const file = readYaml(stackFile(stack));
+export function stackValues(stack: string, files: ProjectFiles = ENVIRONMENT_PROJECT): Record<string, YamlValue> {
+  const file = readYaml(stackFile(stack, files));
   const config = (file.config ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [fullKey(key), value]));
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [fullKey(key, files.name), value]));
 }
 
 function isSecure(value: YamlValue): value is { secure: string } {
@@ -75,10 +85,10 @@ function isSecure(value: YamlValue): value is { secure: string } {
  * Applies `overrides` by path, the way `pulumi config set --path` does: `"image.tag": "latest"` changes one field
  * of the `image` object, and `undefined` removes a key or field.
  */
-export function applyOverrides(config: Record<string, YamlValue>, overrides: Record<string, unknown>): void {
+export function applyOverrides(config: Record<string, YamlValue>, overrides: Record<string, unknown>, project: string = PROJECT): void {
   for (const [keyPath, value] of Object.entries(overrides)) {
     const [head, ...rest] = keyPath.replace(/^[^:]+:/, "").split(".");
-    const key = fullKey(head);
+    const key = fullKey(head, project);
     if (rest.length === 0) {
       if (value === undefined) {
         delete config[key];
@@ -104,9 +114,13 @@ export function applyOverrides(config: Record<string, YamlValue>, overrides: Rec
 }
 
 /** The config a stack's program sees, with `overrides` (keys relative to the project namespace) applied last. */
-export function loadStackConfig(stack: string, overrides: Record<string, unknown> = {}): StackConfigValues {
-  const merged: Record<string, YamlValue> = { ...projectDefaults(), ...stackValues(stack) };
-  applyOverrides(merged, overrides);
+export function loadStackConfig(
+  stack: string,
+  overrides: Record<string, unknown> = {},
+  files: ProjectFiles = ENVIRONMENT_PROJECT,
+): StackConfigValues {
+  const merged: Record<string, YamlValue> = { ...projectDefaults(files), ...stackValues(stack, files) };
+  applyOverrides(merged, overrides, files.name);
   const values: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(merged)) {

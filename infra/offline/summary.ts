@@ -2,6 +2,7 @@
  * Text reports of the offline preview: a `pulumi preview`-like resource tree with per-type counts, and the table
  * of settings that differ between two stacks.
  */
+import { stringify } from "yaml";
 import { parseSettings, PROJECT, type Settings } from "../config";
 import type { RenderedResource, RenderedStack } from "./render";
 import { loadStackConfig } from "./stackConfig";
@@ -49,14 +50,37 @@ export function formatOutputs(rendered: RenderedStack): string[] {
   );
 }
 
+const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+
+/**
+ * Each Helm release as the engine registers it, one resource: chart, version, repository, namespace and the values
+ * Helm will render the chart with (what `pulumi preview --diff` shows of a release).
+ */
+export function helmReleases(rendered: RenderedStack): string[] {
+  return rendered.resources
+    .filter((r) => r.type === HELM_RELEASE_TYPE)
+    .flatMap((r) => {
+      const { name, chart, version, namespace, repositoryOpts, values } = r.inputs as Record<string, unknown>;
+      const repo = (repositoryOpts as { repo?: string } | undefined)?.repo ?? "";
+      const valuesText = stringify(values ?? {}, { lineWidth: 0 }).trimEnd();
+      return [
+        `    ${String(name)}: ${String(chart)} ${String(version)} from ${repo} in namespace ${String(namespace)}`,
+        "      values:",
+        ...valuesText.split("\n").map((line) => `        ${line}`),
+      ];
+    });
+}
+
 export function previewReport(rendered: RenderedStack, elapsedMs: number): string {
+  const releases = helmReleases(rendered);
   const counts = countsByType(rendered);
   const width = Math.max(...counts.map(([type]) => type.length)) + 2;
   return [
-    `Previewing update (${rendered.stack}) offline: mock runtime, stacks/Pulumi.${rendered.stack}.yaml, no cluster`,
+    `Previewing update (${rendered.stack}) of ${rendered.project} offline: mock runtime, ${rendered.configFile}, no cluster`,
     "",
     ...resourceTree(rendered),
     "",
+    ...(releases.length === 0 ? [] : ["Helm releases:", ...releases, ""]),
     "Outputs:",
     ...formatOutputs(rendered),
     "",

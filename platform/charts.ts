@@ -1,0 +1,109 @@
+/**
+ * Every chart the platform installs, pinned in one table, like infra/images.ts: the Helm repository, chart name and
+ * version, the release name and namespace, and the images the release runs. Images are pinned here too rather than
+ * left to the chart's appVersion default, so an image change is a reviewed line even when the chart stays. Issue 11
+ * adds kube-prometheus-stack and a Gateway API implementation as further rows; the Release component takes any row.
+ *
+ * Versions were chosen to match the CRDs the environment stacks are validated against (CloudNativePG 1.30.0, the
+ * Barman Cloud plugin v0.14.0): see platform/README.md for where each pin comes from and how to upgrade one.
+ */
+export interface ImagePin {
+  /** Registry host, e.g. `quay.io`. */
+  registry: string;
+  /** Repository path inside the registry, e.g. `jetstack/cert-manager-controller`. */
+  repository: string;
+  /** A released tag, never `latest`. */
+  tag: string;
+}
+
+export interface ChartPin {
+  /** The Helm repository (`helm repo add <name> <url>`). */
+  repository: string;
+  chart: string;
+  version: string;
+  /** The application version the chart ships: what the operator reports and what the CRDs belong to. */
+  appVersion: string;
+  /** Helm release name; also the prefix of the objects the chart names after its release. */
+  release: string;
+  namespace: string;
+  images: Record<string, ImagePin>;
+  /**
+   * The chart's own values.schema.json, vendored under platform/charts/ (see its SOURCE.md); undefined when the
+   * chart ships none. The offline tests validate the values the program sets against it, as `helm install` would.
+   */
+  valuesSchema?: string;
+}
+
+const certManagerImage = (component: string): ImagePin => ({
+  registry: "quay.io",
+  repository: `jetstack/cert-manager-${component}`,
+  tag: "v1.21.2",
+});
+
+export const charts = {
+  certManager: {
+    repository: "https://charts.jetstack.io",
+    chart: "cert-manager",
+    version: "v1.21.2",
+    appVersion: "v1.21.2",
+    release: "cert-manager",
+    namespace: "cert-manager",
+    images: {
+      controller: certManagerImage("controller"),
+      webhook: certManagerImage("webhook"),
+      cainjector: certManagerImage("cainjector"),
+      acmesolver: certManagerImage("acmesolver"),
+      startupapicheck: certManagerImage("startupapicheck"),
+    },
+    valuesSchema: "cert-manager/values.schema.json",
+  },
+  cloudnativePg: {
+    repository: "https://cloudnative-pg.github.io/charts",
+    chart: "cloudnative-pg",
+    version: "0.29.0",
+    appVersion: "1.30.0",
+    release: "cnpg",
+    namespace: "cnpg-system",
+    images: {
+      operator: { registry: "ghcr.io", repository: "cloudnative-pg/cloudnative-pg", tag: "1.30.0" },
+    },
+    valuesSchema: "cloudnative-pg/values.schema.json",
+  },
+  // The plugin must run in the operator's namespace: the operator discovers plugins by their Service there.
+  barmanCloud: {
+    repository: "https://cloudnative-pg.github.io/charts",
+    chart: "plugin-barman-cloud",
+    version: "0.7.1",
+    appVersion: "v0.14.0",
+    release: "barman-cloud",
+    namespace: "cnpg-system",
+    images: {
+      plugin: { registry: "ghcr.io", repository: "cloudnative-pg/plugin-barman-cloud", tag: "v0.14.0" },
+      sidecar: { registry: "ghcr.io", repository: "cloudnative-pg/plugin-barman-cloud-sidecar", tag: "v0.14.0" },
+    },
+    valuesSchema: "plugin-barman-cloud/values.schema.json",
+  },
+  fluentBit: {
+    repository: "https://fluent.github.io/helm-charts",
+    chart: "fluent-bit",
+    version: "0.54.1",
+    appVersion: "4.1.1",
+    release: "fluent-bit",
+    namespace: "log-shipping",
+    images: {
+      fluentBit: { registry: "cr.fluentbit.io", repository: "fluent/fluent-bit", tag: "4.1.1" },
+    },
+    // The fluent/helm-charts fluent-bit chart ships no values.schema.json.
+  },
+} as const satisfies Record<string, ChartPin>;
+
+export type ChartKey = keyof typeof charts;
+
+/** `registry/repository`, the form charts without a separate registry value take. */
+export function fullRepository(image: ImagePin): string {
+  return `${image.registry}/${image.repository}`;
+}
+
+export function imageRef(image: ImagePin): string {
+  return `${fullRepository(image)}:${image.tag}`;
+}

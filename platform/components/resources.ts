@@ -1,0 +1,18 @@
+/**
+ * Requests and limits of the operators' containers, in one place. These pods are small and steady: the controllers
+ * cache the objects they watch, so memory grows with the number of Certificates, Clusters and pods, and the limits
+ * leave room for a cluster several times today's size.
+ */
+const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
+  requests: { cpu, memory },
+  limits: { cpu: cpuLimit, memory: memoryLimit },
+});
+
+export const operatorResources = {
+  certManager: resources("20m", "64Mi", "200m", "256Mi"),
+  certManagerWebhook: resources("10m", "32Mi", "100m", "128Mi"),
+  certManagerCainjector: resources("10m", "64Mi", "100m", "256Mi"),
+  cloudnativePg: resources("50m", "128Mi", "500m", "512Mi"),
+  barmanCloud: resources("20m", "64Mi", "200m", "256Mi"),
+  fluentBit: resources("50m", "64Mi", "250m", "256Mi"),
+} as const;

@@ -1,0 +1,112 @@
+/**
+ * The contract between the platform project and the environment stacks: the names and types of the platform
+ * stack's outputs. The platform program builds its outputs through `platformOutputs` (so it cannot export
+ * something else), and an environment program reads them with `readPlatformOutputs`, which validates what the
+ * StackReference returned and names the stack and output on a mismatch. Adding an output is compatible; renaming or
+ * removing one breaks every environment stack, so do it in two steps (add, migrate readers, remove).
+ *
+ * Environment side, for example:
+ *
+ *   const platform = readPlatformOutputs(new pulumi.StackReference(`${org}/${PLATFORM_PROJECT}/nonprod`));
+ *   platform.apply((p) => p.issuers.selfSigned);
+ *
+ * This module imports nothing of the platform program, so the environment program can import it freely.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/** The platform project's name (platform/Pulumi.yaml): the middle part of its stacks' fully qualified names. */
+export const PLATFORM_PROJECT = "football-prediction-platform";
+
+/** Labels and annotations the cluster-wide log pipeline reads: an environment only sets these. */
+export const LOG_PIPELINE = {
+  /** Namespace label: `"true"` ships every container log of the namespace. */
+  shipLabel: "logs.football-prediction.io/ship",
+  /** Namespace label: the Elasticsearch index prefix of the namespace's logs (one index per day). */
+  indexLabel: "logs.football-prediction.io/index",
+  /** Pod annotation: `"true"` keeps one pod's logs out even in a shipped namespace (Fluent Bit's own key). */
+  excludeAnnotation: "fluentbit.io/exclude",
+} as const;
+
+const operator = z.strictObject({
+  namespace: z.string(),
+  /** The application version (what the CRDs belong to), e.g. `1.30.0`. */
+  version: z.string(),
+  chart: z.string(),
+  chartVersion: z.string(),
+});
+
+const schema = z.strictObject({
+  /** The cluster's short name. */
+  cluster: z.string(),
+  /** The environment stacks this cluster hosts; an environment stack refuses a platform that does not list it. */
+  environments: z.array(z.string()),
+  /** ClusterIssuer names. The ACME ones are absent on clusters Let's Encrypt cannot reach. */
+  issuers: z.strictObject({
+    selfSigned: z.string(),
+    acmeStaging: z.string().optional(),
+    acmeProduction: z.string().optional(),
+  }),
+  /** StorageClass names by purpose. */
+  storageClasses: z.strictObject({ default: z.string(), database: z.string(), wal: z.string() }),
+  /** The cluster facts environment NetworkPolicies need. */
+  clusterNetwork: z.strictObject({
+    dnsNamespace: z.string(),
+    dnsPodLabels: z.record(z.string(), z.string()),
+    apiServerCidrs: z.array(z.string()),
+    apiServerPorts: z.array(z.number()),
+  }),
+  /** How to take part in log shipping: label the namespace (`shipLabel: "true"`, `indexLabel: <prefix>`). */
+  logPipeline: z.strictObject({
+    enabled: z.boolean(),
+    namespace: z.string(),
+    shipLabel: z.literal(LOG_PIPELINE.shipLabel),
+    indexLabel: z.literal(LOG_PIPELINE.indexLabel),
+    excludeAnnotation: z.literal(LOG_PIPELINE.excludeAnnotation),
+  }),
+  operators: z.strictObject({
+    certManager: operator,
+    cloudnativePg: operator,
+    /** The Barman Cloud plugin, plus the name a CloudNativePG Cluster's `spec.plugins[].name` uses for it. */
+    barmanCloud: operator.extend({ pluginName: z.string() }),
+    fluentBit: operator,
+  }),
+});
+
+export type PlatformOutputs = z.infer<typeof schema>;
+export type PlatformOutputName = keyof PlatformOutputs;
+export const PLATFORM_OUTPUT_NAMES = Object.keys(schema.shape) as PlatformOutputName[];
+
+/** Thrown when a platform stack's outputs do not match this contract; names the stack and each output. */
+export class PlatformOutputsError extends Error {
+  override name = "PlatformOutputsError";
+}
+
+/** Checks a platform stack's outputs against the contract (what `pulumi stack output --json` prints). */
+export function parsePlatformOutputs(stack: string, outputs: unknown): PlatformOutputs {
+  const parsed = schema.safeParse(outputs);
+  if (!parsed.success) {
+    throw new PlatformOutputsError(
+      parsed.error.issues
+        .map((issue) => `platform stack "${stack}": output "${issue.path.map(String).join(".")}" ${issue.message}`)
+        .join("\n"),
+    );
+  }
+  return parsed.data;
+}
+
+/** The platform program's outputs, typed by the contract: a missing or extra output is a compile error. */
+export function platformOutputs(outputs: { [K in PlatformOutputName]: pulumi.Input<PlatformOutputs[K]> }) {
+  return outputs;
+}
+
+/** Every output of a platform stack, read through a StackReference and validated against the contract. */
+export function readPlatformOutputs(ref: pulumi.StackReference): pulumi.Output<PlatformOutputs> {
+  const values = PLATFORM_OUTPUT_NAMES.map((name) => ref.requireOutput(name));
+  return pulumi.all([ref.name, ...values]).apply(([stack, ...read]) =>
+    parsePlatformOutputs(
+      String(stack),
+      Object.fromEntries(PLATFORM_OUTPUT_NAMES.map((name, index) => [name, read[index]])),
+    ),
+  );
+}

@@ -1,0 +1,161 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import Ajv from "ajv";
+import type { RenderedResource, RenderedStack } from "../../infra/offline/render";
+import { previewReport } from "../../infra/offline/summary";
+import { charts, type ChartPin } from "../../platform/charts";
+import { ISSUER_NAMES } from "../../platform/components/certManager";
+import { PlatformConfigError } from "../../platform/config";
+import { checkPlatformPolicies, PLATFORM_STACKS, renderPlatformStack } from "../../platform/offline";
+import { LOG_PIPELINE, parsePlatformOutputs, PLATFORM_OUTPUT_NAMES, PlatformOutputsError } from "../../platform/outputs";
+import { hasMandatoryViolations } from "../../policy/runner";
+import { REPO_ROOT } from "../support/processes";
+
+const renders = new Map<string, Promise<RenderedStack>>();
+function rendered(stack: string): Promise<RenderedStack> {
+  let render = renders.get(stack);
+  if (render === undefined) {
+    render = renderPlatformStack(stack);
+    renders.set(stack, render);
+  }
+  return render;
+}
+
+function releases(stack: RenderedStack): RenderedResource[] {
+  return stack.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+}
+
+function releaseOf(stack: RenderedStack, chart: ChartPin): RenderedResource {
+  const found = releases(stack).filter((r) => r.inputs.chart === chart.chart);
+  assert.equal(found.length, 1, `${stack.stack}: one release of ${chart.chart}`);
+  return found[0];
+}
+
+/** Every `{ repository, tag }` (and `registry`) image reference in a values tree, as `registry/repository:tag`. */
+function imagesIn(values: unknown, into: string[] = []): string[] {
+  if (Array.isArray(values)) {
+    values.forEach((v) => imagesIn(v, into));
+  } else if (values !== null && typeof values === "object") {
+    const record = values as Record<string, unknown>;
+    if (typeof record.repository === "string" && "tag" in record) {
+      into.push(`${record.registry === undefined ? "" : `${String(record.registry)}/`}${record.repository}:${String(record.tag)}`);
+    }
+    Object.values(record).forEach((v) => imagesIn(v, into));
+  }
+  return into;
+}
+
+const EXACT_VERSION = /^v?\d+\.\d+\.\d+$/;
+
+describe("platform project", function () {
+  this.timeout(120_000);
+
+  for (const stack of PLATFORM_STACKS) {
+    describe(`stack ${stack}`, () => {
+      it("renders, and its outputs match the contract the environment stacks read", async () => {
+        const platform = await rendered(stack);
+        assert.deepEqual(Object.keys(platform.outputs).sort(), [...PLATFORM_OUTPUT_NAMES].sort());
+        const outputs = parsePlatformOutputs(stack, platform.outputs);
+        assert.equal(outputs.issuers.selfSigned, ISSUER_NAMES.selfSigned);
+        assert.equal(outputs.operators.cloudnativePg.version, charts.cloudnativePg.appVersion);
+        assert.equal(outputs.operators.barmanCloud.namespace, outputs.operators.cloudnativePg.namespace);
+        assert.deepEqual(platform.secretOutputs, []);
+      });
+
+      it("creates a ClusterIssuer for every issuer name it exports, and no other", async () => {
+        const platform = await rendered(stack);
+        const issuers = platform.resources.filter((r) => r.type === "kubernetes:cert-manager.io/v1:ClusterIssuer");
+        const exported = Object.values(parsePlatformOutputs(stack, platform.outputs).issuers).sort();
+        assert.deepEqual(issuers.map((r) => (r.inputs.metadata as { name: string }).name).sort(), exported);
+        for (const issuer of issuers) {
+          assert.ok(issuer.dependsOn.includes(releaseOf(platform, charts.certManager).urn), "an issuer waits for cert-manager");
+        }
+      });
+
+      it("installs every release from the chart table, pinned: exact chart version and every image tag", async () => {
+        const platform = await rendered(stack);
+        for (const release of releases(platform)) {
+          const pin = Object.values(charts).find((c: ChartPin) => c.chart === release.inputs.chart) as ChartPin | undefined;
+          assert.ok(pin !== undefined, `${String(release.inputs.chart)} is not in platform/charts.ts`);
+          assert.match(pin.version, EXACT_VERSION);
+          assert.equal(release.inputs.version, pin.version);
+          assert.deepEqual(release.inputs.repositoryOpts, { repo: pin.repository });
+          assert.equal(release.inputs.namespace, pin.namespace);
+          assert.equal(release.inputs.name, pin.release);
+          assert.equal(release.inputs.atomic, true);
+          const images = imagesIn(release.inputs.values);
+          const pinned = Object.values(pin.images).map((i) => `${i.registry}/${i.repository}:${i.tag}`);
+          assert.deepEqual(
+            [...images].sort(),
+            pinned.sort(),
+            `${pin.chart}: the values set exactly the table's images`,
+          );
+          for (const image of images) assert.match(image, /:v?\d+\.\d+\.\d+$/, `${image} is pinned to a release`);
+        }
+      });
+
+      it("sets values that pass each chart's own values.schema.json", async () => {
+        const platform = await rendered(stack);
+        const ajv = new Ajv({ strict: false, allErrors: true });
+        for (const pin of Object.values(charts) as ChartPin[]) {
+          if (pin.valuesSchema === undefined) continue;
+          const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, "platform", "charts", pin.valuesSchema), "utf8"));
+          delete schema.$schema;
+          const validate = ajv.compile(schema);
+          const values = releaseOf(platform, pin).inputs.values;
+          assert.ok(validate(values), `${pin.chart}: ${ajv.errorsText(validate.errors)}`);
+        }
+      });
+
+      it("passes the policy pack with its policy config", async () => {
+        const report = await checkPlatformPolicies(await rendered(stack));
+        assert.ok(!hasMandatoryViolations(report), JSON.stringify(report.violations, null, 2));
+        assert.deepEqual(report.violations, []);
+      });
+    });
+  }
+
+  it("previews each Helm release as one resource with its chart, version, repository and values", async () => {
+    const report = previewReport(await rendered("prod"), 0);
+    assert.match(report, /^Previewing update \(prod\) of football-prediction-platform offline: mock runtime, platform\/stacks\/Pulumi\.prod\.yaml/);
+    assert.match(report, /^ \+ {3}│ {2}[├└]─ kubernetes:helm\.sh\/v3:Release +cert-manager$/m);
+    assert.ok(report.includes(`    cert-manager: cert-manager ${charts.certManager.version} from ${charts.certManager.repository} in namespace cert-manager`));
+    assert.match(report, /^ {6}values:\n {8}acmesolver:$/m);
+    assert.match(report, /^ {4}kubernetes:helm\.sh\/v3:Release +4$/m);
+  });
+
+  it("ships the logs of labelled namespaces only, to the index their label names", async () => {
+    const nonprod = await rendered("nonprod");
+    const config = (releaseOf(nonprod, charts.fluentBit).inputs.values as { config: Record<string, string> }).config;
+    assert.match(config.filters, new RegExp(`Namespace_Labels +On`));
+    assert.match(config.filters, /K8S-Logging\.Exclude +On/);
+    assert.ok(config.filters.includes(`Regex  $kubernetes_namespace['labels']['${LOG_PIPELINE.shipLabel}'] ^true$`));
+    assert.ok(config.outputs.includes(`Logstash_Prefix_Key  $kubernetes_namespace['labels']['${LOG_PIPELINE.indexLabel}']`));
+    const local = await rendered("local");
+    assert.equal(releases(local).filter((r) => r.inputs.chart === charts.fluentBit.chart).length, 0, "kind has no Elasticsearch");
+  });
+
+  it("runs two operator replicas with disruption budgets in prod, one without in local", async () => {
+    const certValues = async (stack: string) => releaseOf(await rendered(stack), charts.certManager).inputs.values as Record<string, unknown>;
+    assert.deepEqual([(await certValues("prod")).replicaCount, (await certValues("prod")).podDisruptionBudget], [2, { enabled: true, minAvailable: 1 }]);
+    assert.deepEqual([(await certValues("local")).replicaCount, (await certValues("local")).podDisruptionBudget], [1, { enabled: false }]);
+  });
+
+  it("names the stack and key of an invalid config", async () => {
+    await assert.rejects(
+      renderPlatformStack("prod", { "certManager.replicas": 0, "storageClasses.wal": "Not A Label" }),
+      (error: Error) =>
+        error instanceof PlatformConfigError &&
+        error.message.includes('stack "prod": config key "football-prediction-platform:certManager.replicas"') &&
+        error.message.includes('"football-prediction-platform:storageClasses.wal" must be a DNS label'),
+    );
+  });
+
+  it("refuses outputs that break the contract, naming the stack and output", () => {
+    assert.throws(
+      () => parsePlatformOutputs("acme/football-prediction-platform/prod", { cluster: "prod" }),
+      (error: Error) => error instanceof PlatformOutputsError && /platform stack "acme\/football-prediction-platform\/prod": output "issuers"/.test(error.message),
+    );
+  });
+});
