@@ -16,6 +16,15 @@ export const hostName = z
   .string()
   .regex(/^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a fully qualified host name");
 
+/**
+ * A PriorityClass the platform installs on the cluster (cluster-scoped, so not the stack's to create). The
+ * `system-` classes are reserved for cluster components.
+ */
+const priorityClassName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be a PriorityClass name (a DNS subdomain)")
+  .refine((name) => !name.startsWith("system-"), { message: 'must not be a "system-" class: those are for cluster components' });
+
 const quantity = z
   .string()
   .regex(/^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$/, "must be a Kubernetes quantity such as 250m, 512Mi or 10Gi");
@@ -111,13 +120,15 @@ const secretRotation = z.strictObject(
 );
 
 /** Top-level config keys whose value is a plain string; every other key holds structured YAML (JSON in config). */
-const stringKeys = new Set(["environment", "namespace", "logLevel"]);
+const stringKeys = new Set(["environment", "namespace", "logLevel", "priorityClassName"]);
 
 const schema = z
   .strictObject({
     environment: z.enum(["dev", "test", "staging", "prod"]),
     namespace: dnsLabel,
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]),
+    /** Unset (empty): serving pods get the cluster's default priority, as on a developer cluster without one. */
+    priorityClassName: z.union([z.literal(""), priorityClassName]).transform((name) => name || undefined),
     image: z.strictObject({
       repository: z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, "must be an image repository without a tag"),
       tag: imageTag,

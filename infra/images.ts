@@ -17,8 +17,17 @@ export const images = {
 
 export type ThirdPartyImage = keyof typeof images;
 
-export function imageRef(image: { repository: string; tag: string }): string {
+function imageRef(image: { repository: string; tag: string }): string {
   return `${image.repository}:${image.tag}`;
+}
+
+/**
+ * A third-party container's image and pull policy. The tags are versions, but their publishers re-push them
+ * (base image rebuilds for security fixes), so every pod start pulls: otherwise nodes that cached the tag
+ * earlier keep running an older build than the others.
+ */
+export function thirdPartyImage(image: { repository: string; tag: string }) {
+  return { image: imageRef(image), imagePullPolicy: "Always" };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Resources } from "./config";
+import type { Resources, Settings } from "./config";
 import type { Labels } from "./labels";
 
 type Input<T> = pulumi.Input<T>;
@@ -54,6 +54,18 @@ export function podDefaults(serviceAccountName: Input<string>, uid: number, auto
     securityContext: restrictedPodSecurity(uid),
   };
 }
+
+/** The PriorityClass of serving pods (`priorityClassName`, one the platform installs); nothing when unset. */
+export function servingPriority(settings: Pick<Settings, "priorityClassName">): { priorityClassName?: string } {
+  return settings.priorityClassName === undefined ? {} : { priorityClassName: settings.priorityClassName };
+}
+
+/**
+ * How long a finished one-off Job (and its pods' logs) stays before Kubernetes deletes it: long enough to read a
+ * failed run's logs after a weekend. Pulumi keeps the Job in its state; a later refresh sees it gone and the next
+ * `pulumi up` runs it again, which the Jobs allow (migrations, seeding and restore checks are idempotent).
+ */
+export const FINISHED_JOB_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 export function httpProbe(path: string, port: string | number, periodSeconds = 10, failureThreshold = 3): Probe {
   return {

@@ -1,8 +1,6 @@
 // Runs the pack in-process, without the Pulumi CLI: resource policies over each resource, then stack
 // policies over all of them, with the validation arguments the engine builds (see @pulumi/policy's
 // server.js) and the policy config reconciled and validated the way the engine does it.
-import * as fs from "fs";
-import * as path from "path";
 import type {
   EnforcementLevel,
   Policies,
@@ -18,7 +16,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import * as proxyModule from "@pulumi/policy/proxy";
-import { validateJsonSchema } from "./lib/jsonSchema";
+import { resolvePolicyConfig, type ResolvedPolicyConfig } from "./lib/packConfig";
 import { packEnforcementLevel, packName, policies as packPolicies } from "./pack";
 import packageJson from "./package.json";
 
@@ -79,119 +77,14 @@ export interface RunOptions {
   enforcementLevel?: EnforcementLevel;
 }
 
-interface ResolvedPolicyConfig {
-  enforcementLevel: EnforcementLevel;
-  properties: Record<string, unknown>;
-}
 
-const ENFORCEMENT_LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
-
-/** Policy config the engine rejects: a malformed config file, an unknown enforcement level, or values the schemas refuse. */
-export class PolicyConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`validating policy config: ${packName} ${packageJson.version}\n${problems.map((problem) => `  ${problem}`).join("\n")}`);
-    this.name = "PolicyConfigError";
-  }
-}
-
-class NotApplicableError extends Error {
-  constructor(readonly reason?: string) {
-    super(reason ?? "Policy does not apply");
-  }
+/** What `args.notApplicable()` throws. Not an Error: most policies skip most resources, and a stack trace each is slow. */
+class NotApplicableError {
+  constructor(readonly reason?: string) {}
 }
 
 function throwNotApplicable(reason?: string): never {
   throw new NotApplicableError(reason);
-}
-
-function isEnforcementLevel(value: unknown): value is EnforcementLevel {
-  return typeof value === "string" && (ENFORCEMENT_LEVELS as string[]).includes(value);
-}
-
-/** Splits each entry into its enforcement level and properties, rejecting what `--policy-pack-config` rejects. */
-function parseConfig(config: PolicyPackConfig): Map<string, { enforcementLevel?: EnforcementLevel; properties: Record<string, unknown> }> {
-  const parsed = new Map<string, { enforcementLevel?: EnforcementLevel; properties: Record<string, unknown> }>();
-  const problems: string[] = [];
-  for (const [policy, value] of Object.entries(config)) {
-    if (typeof value === "string") {
-      if (isEnforcementLevel(value)) {
-        parsed.set(policy, { enforcementLevel: value, properties: {} });
-      } else {
-        problems.push(`parsing enforcement level for "${policy}": "${value}" is not a valid enforcement level`);
-      }
-    } else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-      const { enforcementLevel, ...properties } = value as Record<string, unknown>;
-      if (enforcementLevel !== undefined && !isEnforcementLevel(enforcementLevel)) {
-        problems.push(`parsing enforcement level for "${policy}": ${JSON.stringify(enforcementLevel)} is not a valid enforcement level`);
-      } else {
-        parsed.set(policy, { enforcementLevel, properties });
-      }
-    } else {
-      problems.push(`parsing "${policy}": ${JSON.stringify(value)} is not a valid value; must be a string or object`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new PolicyConfigError(problems);
-  }
-  return parsed;
-}
-
-function schemaDefaults(policy: ResourceValidationPolicy | StackValidationPolicy): Record<string, unknown> {
-  const defaults: Record<string, unknown> = {};
-  for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
-    if (typeof schema === "object" && schema.default !== undefined) {
-      defaults[key] = structuredClone(schema.default);
-    }
-  }
-  return defaults;
-}
-
-/**
- * Reconciles config with the policies like the engine: schema defaults, then `all`'s enforcement level, then
- * each policy's entry; then validates every policy's properties against its configSchema.
- */
-export function resolvePolicyConfig(
-  config: PolicyPackConfig,
-  policies: Policies = packPolicies,
-  enforcementLevel: EnforcementLevel = packEnforcementLevel,
-): Map<string, ResolvedPolicyConfig> {
-  const parsed = parseConfig(config);
-  const all = parsed.get("all")?.enforcementLevel;
-  const resolved = new Map<string, ResolvedPolicyConfig>();
-  const problems: string[] = [];
-  for (const policy of policies) {
-    const given = parsed.get(policy.name);
-    const properties = { ...schemaDefaults(policy), ...given?.properties };
-    resolved.set(policy.name, {
-      enforcementLevel: given?.enforcementLevel ?? all ?? policy.enforcementLevel ?? enforcementLevel,
-      properties,
-    });
-    if (policy.configSchema) {
-      const schema = { type: "object" as const, properties: policy.configSchema.properties, required: policy.configSchema.required };
-      problems.push(...validateJsonSchema(schema, properties).map((error) => `${policy.name}: ${error}`));
-    }
-  }
-  if (problems.length > 0) {
-    throw new PolicyConfigError(problems);
-  }
-  return resolved;
-}
-
-/** Reads a `--policy-pack-config` file: a stack name (`prod` → policy/config/prod.json) or a path. */
-export function loadPolicyConfig(stackOrPath: string): PolicyPackConfig {
-  const file = /[/\\]|\.json$/.test(stackOrPath) ? path.resolve(stackOrPath) : path.join(__dirname, "config", `${stackOrPath}.json`);
-  if (!fs.existsSync(file)) {
-    throw new PolicyConfigError([`no policy config for "${stackOrPath}" (looked for ${file})`]);
-  }
-  const text = fs.readFileSync(file, "utf8");
-  if (text.trim() === "") {
-    return {};
-  }
-  try {
-    return JSON.parse(text) as PolicyPackConfig;
-  } catch (error) {
-    throw new PolicyConfigError([`parsing ${file}: ${(error as Error).message}`]);
-  }
 }
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -216,8 +109,34 @@ function toEngineValue(value: unknown): unknown {
   );
 }
 
+/**
+ * Makes every property read-only (but configurable, so the unknown-checking proxy still wraps nested values:
+ * a proxy must hand out a non-configurable read-only property unwrapped) and the objects closed to new ones.
+ */
+function readOnly<T>(value: T): T {
+  if (value !== null && typeof value === "object" && Object.isExtensible(value)) {
+    for (const key of Object.keys(value)) {
+      readOnly((value as Record<string, unknown>)[key]);
+      Object.defineProperty(value, key, { writable: false, configurable: true });
+    }
+    Object.preventExtensions(value);
+  }
+  return value;
+}
+
+const engineValues = new WeakMap<StackResource, Record<string, unknown>>();
+
+/**
+ * The properties as a policy sees them. The engine deserializes a fresh copy for every policy; converting once per
+ * resource and making it read-only is as safe (a policy that writes to its props fails here, loudly) and far cheaper.
+ */
 function engineProps(resource: StackResource): Record<string, unknown> {
-  return unknownCheckingProxy(toEngineValue(resource.props) as Record<string, unknown>);
+  let value = engineValues.get(resource);
+  if (value === undefined) {
+    value = readOnly(toEngineValue(resource.props) as Record<string, unknown>);
+    engineValues.set(resource, value);
+  }
+  return unknownCheckingProxy(value);
 }
 
 function resourceOptions(resource: StackResource): PolicyResourceOptions {
@@ -422,45 +341,5 @@ export async function runPolicies(resources: StackResource[], config: PolicyPack
   };
 }
 
-export function hasMandatoryViolations(report: PolicyReport): boolean {
-  return report.violations.some((violation) => violation.enforcementLevel === "mandatory");
-}
-
-function subjectOf(violation: PolicyViolation): string {
-  if (!violation.resourceType) {
-    return "(stack)";
-  }
-  const kind = violation.resourceType.split(":").at(-1);
-  return `${kind} ${violation.resourceName}${violation.source ? ` (${violation.source})` : ""}`;
-}
-
-function pad(text: string, width: number): string {
-  return text.padEnd(width);
-}
-
-/** A table of violations per policy, mandatory ones first, ending with the totals. */
-export function formatReport(report: PolicyReport): string {
-  const title = `Policy report${report.stack ? ` for stack ${report.stack}` : ""}: ${report.policiesRun} policies, ${report.resourcesChecked} resources`;
-  if (report.violations.length === 0) {
-    return `${title}\nNo policy violations.`;
-  }
-  const byPolicy = new Map<string, PolicyViolation[]>();
-  for (const violation of report.violations) {
-    byPolicy.set(violation.policyName, [...(byPolicy.get(violation.policyName) ?? []), violation]);
-  }
-  const groups = [...byPolicy.values()].sort((a, b) => Number(b[0].enforcementLevel === "mandatory") - Number(a[0].enforcementLevel === "mandatory"));
-  const lines = [title, ""];
-  for (const group of groups) {
-    const [first] = group;
-    lines.push(`${first.policyName} [${first.enforcementLevel}${first.severity ? `, ${first.severity}` : ""}] ${group.length} violation${group.length === 1 ? "" : "s"}`);
-    lines.push(`  ${first.description}`);
-    const width = Math.max(...group.map((violation) => subjectOf(violation).length));
-    for (const violation of group) {
-      lines.push(`  - ${pad(subjectOf(violation), width)}  ${violation.message}`);
-    }
-    lines.push("");
-  }
-  const mandatory = report.violations.filter((violation) => violation.enforcementLevel === "mandatory").length;
-  lines.push(`${mandatory} mandatory, ${report.violations.length - mandatory} advisory violation${report.violations.length === 1 ? "" : "s"}.`);
-  return lines.join("\n");
-}
+export { formatReport, hasMandatoryViolations } from "./report";
+export { loadPolicyConfig, PolicyConfigError, resolvePolicyConfig } from "./lib/packConfig";

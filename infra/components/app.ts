@@ -6,6 +6,7 @@ import { imageUsers } from "../images";
 import {
   clusterService,
   disruptionBudget,
+  FINISHED_JOB_TTL_SECONDS,
   httpProbe,
   meta,
   podDefaults,
@@ -14,6 +15,7 @@ import {
   scratchVolume,
   secretEnv,
   serviceAccount,
+  servingPriority,
   tlsIngressSpec,
   type Container,
   type PodSpec,
@@ -144,6 +146,7 @@ class ServicePods {
   podSpec(spec: PodSpec): PodSpec {
     return {
       ...podDefaults(this.serviceAccountName, UID),
+      ...servingPriority(this.settings),
       terminationGracePeriodSeconds: this.settings.api.shutdownGraceSeconds + 10,
       volumes: [scratchVolume("tmp", "256Mi")],
       ...spec,
@@ -231,6 +234,7 @@ export class App extends pulumi.ComponentResource {
         spec: {
           backoffLimit: 3,
           activeDeadlineSeconds: 900,
+          ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS,
           template: {
             // The template is immutable, so a rotation replaces the Job: migrate and seed, both idempotent, run again.
             metadata: { labels, annotations: pods.rotationAnnotations },

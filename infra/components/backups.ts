@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../config";
 import { imageUsers } from "../images";
 import {
+  FINISHED_JOB_TTL_SECONDS,
   meta,
   plainEnv,
   podDefaults,
@@ -169,7 +170,7 @@ export class Backups extends pulumi.ComponentResource {
       "restore-verify",
       {
         metadata: meta(verifyName, namespace, labels, { "pulumi.com/skipAwait": "true" }),
-        spec: jobSpec(container("verify"), 3600, 0),
+        spec: { ...jobSpec(container("verify"), 3600, 0), ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS },
       },
       { ...child, dependsOn: args.dependsOn },
     );

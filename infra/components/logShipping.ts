@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { LogShippingSettings, Settings } from "../config";
-import { imageRef, images } from "../images";
-import { httpProbe, meta } from "../k8s";
+import { images, thirdPartyImage } from "../images";
+import { httpProbe, meta, servingPriority } from "../k8s";
 import { instanceLabels, objectLabels, selectorLabels, workloads } from "../labels";
 import { TYPE_PREFIX } from "./context";
 import { podSecurityLabels } from "./namespaceBaseline";
@@ -134,6 +134,7 @@ export class LogShipping extends pulumi.ComponentResource {
             spec: {
               serviceAccountName: sa.metadata.name,
               automountServiceAccountToken: true,
+              ...servingPriority(settings),
               enableServiceLinks: false,
               // Root without any capability: enough to read the root-owned log files, nothing more.
               securityContext: { runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, seccompProfile: { type: "RuntimeDefault" } },
@@ -141,7 +142,7 @@ export class LogShipping extends pulumi.ComponentResource {
               containers: [
                 {
                   name: "fluent-bit",
-                  image: imageRef(images.fluentBit),
+                  ...thirdPartyImage(images.fluentBit),
                   args: ["--config", `${CONFIG_DIR}/fluent-bit.conf`],
                   ports: [{ name: "http", containerPort: HTTP_PORT, protocol: "TCP" }],
                   resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },

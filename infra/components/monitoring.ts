@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { MonitoringSettings, Settings } from "../config";
-import { imageRef, images, imageUsers } from "../images";
+import { images, imageUsers, thirdPartyImage } from "../images";
 import {
   clusterService,
   httpProbe,
@@ -13,6 +13,7 @@ import {
   scratchVolume,
   secretEnv,
   serviceAccount,
+  servingPriority,
   tcpProbe,
   volumeClaimSpec,
   tlsIngressSpec,
@@ -195,6 +196,7 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       spec: {
         ...podDefaults(serviceAccountName, uid, spec.automountToken ?? false),
+        ...servingPriority(this.settings),
         containers: spec.containers,
         volumes: spec.volumes,
       },
@@ -247,7 +249,7 @@ export class Monitoring extends pulumi.ComponentResource {
       containers: [
         {
           name: "prometheus",
-          image: imageRef(images.prometheus),
+          ...thirdPartyImage(images.prometheus),
           args: [
             `--config.file=${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
             "--storage.tsdb.path=/prometheus",
@@ -317,7 +319,7 @@ export class Monitoring extends pulumi.ComponentResource {
       containers: [
         {
           name: "alertmanager",
-          image: imageRef(images.alertmanager),
+          ...thirdPartyImage(images.alertmanager),
           args: [
             `--config.file=${ALERTMANAGER_CONFIG_DIR}/alertmanager.yml`,
             "--storage.path=/alertmanager",
@@ -372,7 +374,7 @@ export class Monitoring extends pulumi.ComponentResource {
         containers: [
           {
             name: "pushgateway",
-            image: imageRef(images.pushgateway),
+            ...thirdPartyImage(images.pushgateway),
             args: [
               `--web.listen-address=:${ports.pushgateway}`,
               "--persistence.file=/data/pushgateway.metrics",
@@ -418,7 +420,7 @@ export class Monitoring extends pulumi.ComponentResource {
       containers: [
         {
           name: "grafana",
-          image: imageRef(images.grafana),
+          ...thirdPartyImage(images.grafana),
           ports: [{ name: "http", containerPort: ports.grafana, protocol: "TCP" }],
           env: [
             secretEnv("GF_SECURITY_ADMIN_USER", credentials.grafanaAdminUser.name, credentials.grafanaAdminUser.key),
@@ -511,7 +513,7 @@ export class Monitoring extends pulumi.ComponentResource {
         containers: [
           {
             name: "postgres-exporter",
-            image: imageRef(images.postgresExporter),
+            ...thirdPartyImage(images.postgresExporter),
             args: [`--web.listen-address=:${ports.postgresExporter}`],
             env: [
               ...plainEnv({
@@ -539,7 +541,7 @@ export class Monitoring extends pulumi.ComponentResource {
       containers: [
         {
           name: "redis-exporter",
-          image: imageRef(images.redisExporter),
+          ...thirdPartyImage(images.redisExporter),
           env: [
             ...plainEnv({ REDIS_ADDR: `redis://${REDIS_HOST}:6379`, REDIS_EXPORTER_WEB_LISTEN_ADDRESS: `:${ports.redisExporter}` }),
             secretEnv("REDIS_PASSWORD", secrets.redisPassword.name, secrets.redisPassword.key),
@@ -568,7 +570,7 @@ export class Monitoring extends pulumi.ComponentResource {
       containers: [
         {
           name: "kube-state-metrics",
-          image: imageRef(images.kubeStateMetrics),
+          ...thirdPartyImage(images.kubeStateMetrics),
           args: [
             `--port=${ports.kubeStateMetrics}`,
             `--telemetry-port=${KUBE_STATE_METRICS_TELEMETRY_PORT}`,

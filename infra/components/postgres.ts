@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { imageRef, images, imageUsers } from "../images";
+import { images, imageUsers, thirdPartyImage } from "../images";
 import {
   clusterService,
   disruptionBudget,
@@ -13,6 +13,7 @@ import {
   scratchVolume,
   secretEnv,
   serviceAccount,
+  servingPriority,
   volumeClaimSpec,
   type Container,
 } from "../k8s";
@@ -153,7 +154,7 @@ export class Postgres extends pulumi.ComponentResource {
       extraSettings?: string[];
     } = {}): Container => ({
       name: "postgres",
-      image: imageRef(images.postgres),
+      ...thirdPartyImage(images.postgres),
       args: ["postgres", ...serverSettings, ...settingArgs(extraSettings)],
       ports: [{ name: "postgres", containerPort: PORT, protocol: "TCP" }],
       env: [
@@ -195,6 +196,7 @@ export class Postgres extends pulumi.ComponentResource {
               metadata: { labels: labels(workload), annotations: credentialsRotationAnnotations(settings) },
               spec: {
                 ...podDefaults(sa.metadata.name, UID),
+                ...servingPriority(settings),
                 terminationGracePeriodSeconds: 60,
                 affinity: {
                   // Primary and standby on different nodes, so one node failure never takes both.
@@ -257,7 +259,7 @@ export class Postgres extends pulumi.ComponentResource {
     ];
     const syncPasswords: Container = {
       name: "sync-passwords",
-      image: imageRef(images.postgres),
+      ...thirdPartyImage(images.postgres),
       // The server's own settings: single-user mode records them in the WAL like a start does, and a standby
       // stops replaying at a value above its own (max_wal_senders defaults to 10).
       command: ["sh", "-c", SYNC_PASSWORDS_SCRIPT, "sync-passwords", ...serverSettings],
@@ -299,7 +301,7 @@ export class Postgres extends pulumi.ComponentResource {
         [
           {
             name: "clone-primary",
-            image: imageRef(images.postgres),
+            ...thirdPartyImage(images.postgres),
             command: ["sh", "-c", CLONE_SCRIPT],
             env: [...plainEnv({ PGDATA }), replicationPassword],
             resources: resourcesOf(db.resources),

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { imageRef, images, imageUsers } from "../images";
+import { images, imageUsers, thirdPartyImage } from "../images";
 import {
   clusterService,
   execProbe,
@@ -11,6 +11,7 @@ import {
   scratchVolume,
   secretEnv,
   serviceAccount,
+  servingPriority,
   volumeClaimSpec,
 } from "../k8s";
 import { objectLabels, selectorLabels, workloads } from "../labels";
@@ -58,11 +59,12 @@ export class Redis extends pulumi.ComponentResource {
             metadata: { labels, annotations: credentialsRotationAnnotations(settings) },
             spec: {
               ...podDefaults(sa.metadata.name, UID),
+              ...servingPriority(settings),
               terminationGracePeriodSeconds: 30,
               containers: [
                 {
                   name: "redis",
-                  image: imageRef(images.redis),
+                  ...thirdPartyImage(images.redis),
                   // $(REDIS_PASSWORD) is expanded by the kubelet from the Secret; the pod spec never holds it.
                   args: [
                     "redis-server",

@@ -39,15 +39,27 @@ export interface SecurityContext {
   appArmorProfile?: ProfileRef;
   seLinuxOptions?: SELinuxOptions;
   windowsOptions?: { hostProcess?: boolean };
+  runAsGroup?: number;
+  ulimits?: unknown[];
+  cgroupOptions?: { mountMode?: string };
 }
 
-export interface PodSecurityContext extends Omit<SecurityContext, "privileged" | "allowPrivilegeEscalation" | "procMount" | "capabilities" | "readOnlyRootFilesystem"> {
+export interface PodSecurityContext
+  extends Omit<SecurityContext, "privileged" | "allowPrivilegeEscalation" | "procMount" | "capabilities" | "readOnlyRootFilesystem" | "ulimits" | "cgroupOptions"> {
   sysctls?: Array<{ name: string; value?: string }>;
 }
 
 export interface Handler {
-  httpGet?: { host?: string };
-  tcpSocket?: { host?: string };
+  httpGet?: { host?: string; port?: number | string };
+  tcpSocket?: { host?: string; port?: number | string };
+  grpc?: { port?: number };
+}
+
+export interface ContainerPort {
+  name?: string;
+  containerPort?: number;
+  hostPort?: number;
+  protocol?: string;
 }
 
 export interface EnvVar {
@@ -59,7 +71,8 @@ export interface EnvVar {
 export interface Container {
   name?: string;
   image?: string;
-  ports?: Array<{ containerPort?: number; hostPort?: number }>;
+  imagePullPolicy?: string;
+  ports?: ContainerPort[];
   env?: EnvVar[];
   resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
   livenessProbe?: Handler;
@@ -90,6 +103,10 @@ export interface PodSpec {
   serviceAccount?: string;
   automountServiceAccountToken?: boolean;
   restartPolicy?: string;
+  priorityClassName?: string;
+  affinity?: { podAntiAffinity?: Record<string, unknown[] | undefined> };
+  topologySpreadConstraints?: Array<{ topologyKey?: string; labelSelector?: LabelSelector }>;
+  imagePullSecrets?: Array<{ name?: string }>;
 }
 
 export interface KubernetesObject {
@@ -100,7 +117,7 @@ export interface KubernetesObject {
 }
 
 /** A Pulumi Kubernetes type token, `kubernetes:<group>/<version>:<Kind>`, split into its parts ("core" is the legacy group). */
-interface TypeToken {
+export interface TypeToken {
   group: string;
   version: string;
   kind: string;
@@ -108,7 +125,7 @@ interface TypeToken {
 
 const TYPE_TOKEN = /^kubernetes:([^/:]+)\/([^/:]+):([A-Za-z0-9]+)$/;
 
-function parseTypeToken(type: string): TypeToken | undefined {
+export function parseTypeToken(type: string): TypeToken | undefined {
   const match = TYPE_TOKEN.exec(type);
   return match ? { group: match[1], version: match[2], kind: match[3] } : undefined;
 }
@@ -236,8 +253,13 @@ export interface ContainerRef {
   label: string;
 }
 
+/** The entries of a list field that are objects; anything else (a wrong type) is kubernetes-schema's to report. */
+export function objectsIn<T extends object>(list: T[] | undefined): T[] {
+  return Array.isArray(list) ? list.filter((item): item is T => item !== null && typeof item === "object") : [];
+}
+
 function refs(containers: Container[] | undefined, role: ContainerRole): ContainerRef[] {
-  return (containers ?? []).map((container) => ({ container, role, label: `${role} "${container.name ?? "?"}"` }));
+  return objectsIn(containers).map((container) => ({ container, role, label: `${role} "${container.name ?? "?"}"` }));
 }
 
 /** Every container of a pod in the order Pod Security Admission visits them: init, regular, ephemeral. */
@@ -282,6 +304,17 @@ export function selectorMatches(selector: LabelSelector | undefined, labels: Lab
 
 export function isEmptySelector(selector: LabelSelector | undefined): boolean {
   return Object.keys(selector?.matchLabels ?? {}).length === 0 && (selector?.matchExpressions ?? []).length === 0;
+}
+
+/** The pod and containers that set a user or group ID to 0 (root), as messages asking for a non-zero one. */
+export function rootIdProblems(pod: PodTemplate, field: "runAsUser" | "runAsGroup"): string[] {
+  const id = field === "runAsUser" ? "UID" : "GID";
+  return [
+    ...(pod.spec.securityContext?.[field] === 0 ? [`pod sets ${pod.specPath}.securityContext.${field}=0; use a non-zero ${id}`] : []),
+    ...allContainers(pod.spec)
+      .filter(({ container }) => container.securityContext?.[field] === 0)
+      .map(({ label }) => `${label} sets securityContext.${field}=0; use a non-zero ${id}`),
+  ];
 }
 
 export function quoteList(values: Iterable<string>): string {

@@ -1,8 +1,8 @@
 // Network and exposure: TLS on Ingresses, no Services exposed on nodes or load balancers unless allowed, and
 // NetworkPolicies that deny by default and let each workload receive or send only what it is allowed to.
-import type { Policies, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { ExemptNamespacesConfig, exemptNamespacesSchema, objectPolicy } from "../lib/define";
-import { isEmptySelector, KubernetesObject, LabelSelector, selectorMatches } from "../lib/k8s";
+import type { PolicyResource, Policies } from "@pulumi/policy";
+import { ExemptNamespacesConfig, objectPolicy, stackPolicy } from "../lib/define";
+import { isEmptySelector, KubernetesObject, LabelSelector, objectsIn, selectorMatches } from "../lib/k8s";
 import { describeLabels, objectsOfKind, StackObject, workloadsOf } from "../lib/stack";
 
 interface IngressSpec {
@@ -24,11 +24,11 @@ function hostCovered(host: string, tlsHosts: string[]): boolean {
 
 function ingressProblems(ingress: KubernetesObject): string[] {
   const spec = (ingress.spec ?? {}) as IngressSpec;
-  if ((spec.tls ?? []).length === 0) {
+  if (objectsIn(spec.tls).length === 0) {
     return ["Ingress has no spec.tls; add a tls entry with the certificate Secret for its hosts"];
   }
-  const tlsHosts = (spec.tls ?? []).flatMap((entry) => entry.hosts ?? []);
-  return (spec.rules ?? [])
+  const tlsHosts = objectsIn(spec.tls).flatMap((entry) => entry.hosts ?? []);
+  return objectsIn(spec.rules)
     .map((rule) => rule.host)
     .filter((host): host is string => typeof host === "string" && host !== "" && !hostCovered(host, tlsHosts))
     .map((host) => `Ingress host "${host}" is not covered by spec.tls; add it to the hosts of a tls entry`);
@@ -38,6 +38,7 @@ const ingressTls = objectPolicy({
   name: "ingress-tls",
   description: "Ingresses must terminate TLS for every host: add spec.tls entries whose hosts cover every rule's host.",
   severity: "high",
+  counterparts: { polaris: ["tlsSettingsMissing"] },
   kinds: ["networking.k8s.io:Ingress", "extensions:Ingress"],
   check: ingressProblems,
 });
@@ -52,6 +53,7 @@ const serviceTypeAllowed = objectPolicy<ServiceTypeConfig>({
   name: "service-type-allowed",
   description: "Services must not be exposed on node ports or cloud load balancers: use type ClusterIP behind the Ingress, or allow the type in this policy's allowedTypes config.",
   severity: "high",
+  counterparts: { kubeLinter: ["exposed-services"], kubeScore: ["service-type"] },
   kinds: ["core:Service"],
   config: {
     allowedTypes: {
@@ -91,8 +93,8 @@ function deniesByDefault(spec: NetworkPolicySpec, direction: "Ingress" | "Egress
   return isEmptySelector(spec.podSelector) && policyTypes(spec).includes(direction) && (rules ?? []).length === 0;
 }
 
-function networkPolicies(args: StackValidationArgs): StackObject[] {
-  return objectsOfKind(args.resources, "networking.k8s.io:NetworkPolicy", "extensions:NetworkPolicy");
+function networkPolicies(resources: PolicyResource[]): StackObject[] {
+  return objectsOfKind(resources, "networking.k8s.io:NetworkPolicy", "extensions:NetworkPolicy");
 }
 
 interface DefaultDenyConfig extends ExemptNamespacesConfig {
@@ -104,28 +106,25 @@ function missingDefaultDeny(namespace: string, policies: StackObject[], directio
   return directions.filter((direction) => !inNamespace.some((spec) => deniesByDefault(spec, direction)));
 }
 
-const namespaceDefaultDeny: StackValidationPolicy = {
+const namespaceDefaultDeny = stackPolicy<DefaultDenyConfig>({
   name: "namespace-default-deny",
   description: "Every namespace that runs workloads must have a default-deny NetworkPolicy: add a NetworkPolicy with podSelector: {}, policyTypes: [Ingress] (and Egress when requireEgress is set) and no rules.",
   severity: "high",
-  configSchema: {
-    properties: {
-      exemptNamespaces: exemptNamespacesSchema,
-      requireEgress: {
-        type: "boolean",
-        default: false,
-        description: "Also require egress to be denied by default.",
-      },
+  counterparts: {},
+  config: {
+    requireEgress: {
+      type: "boolean",
+      default: false,
+      description: "Also require egress to be denied by default.",
     },
   },
-  validateStack: (args, reportViolation) => {
+  check: (args, { requireEgress = false }, reportViolation) => {
     const workloads = workloadsOf(args);
     if (workloads.length === 0) {
       return args.notApplicable("the stack runs no workloads");
     }
-    const { requireEgress = false } = args.getConfig<DefaultDenyConfig>();
     const directions: Array<"Ingress" | "Egress"> = requireEgress ? ["Ingress", "Egress"] : ["Ingress"];
-    const policies = networkPolicies(args);
+    const policies = networkPolicies(args.resources);
     const namespaces = objectsOfKind(args.resources, "core:Namespace");
     for (const namespace of new Set(workloads.map((workload) => workload.namespace))) {
       const missing = missingDefaultDeny(namespace, policies, directions);
@@ -137,24 +136,24 @@ const namespaceDefaultDeny: StackValidationPolicy = {
       }
     }
   },
-};
+});
 
 /** A policy written for particular pods (not a namespace-wide baseline such as DNS egress) that allows some traffic. */
 function allowsTrafficFor(spec: NetworkPolicySpec): boolean {
   return !isEmptySelector(spec.podSelector) && ((spec.ingress ?? []).length > 0 || (spec.egress ?? []).length > 0);
 }
 
-const workloadNetworkPolicy: StackValidationPolicy = {
+const workloadNetworkPolicy = stackPolicy({
   name: "workload-network-policy",
   description: "Every workload must be selected by a NetworkPolicy written for it that allows its traffic: add a NetworkPolicy in its namespace whose podSelector matches its pod labels (an empty podSelector does not count) and whose ingress or egress rules allow what it needs.",
   severity: "high",
-  configSchema: { properties: { exemptNamespaces: exemptNamespacesSchema } },
-  validateStack: (args, reportViolation) => {
+  counterparts: { polaris: ["missingNetworkPolicy"], kubeLinter: ["non-isolated-pod"] },
+  check: (args, _config, reportViolation) => {
     const workloads = workloadsOf(args);
     if (workloads.length === 0) {
       return args.notApplicable("the stack runs no workloads");
     }
-    const allowPolicies = networkPolicies(args).filter((policy) => allowsTrafficFor(specOf(policy)));
+    const allowPolicies = networkPolicies(args.resources).filter((policy) => allowsTrafficFor(specOf(policy)));
     for (const { pod, name, namespace, resource } of workloads) {
       const labels = pod.metadata.labels ?? {};
       const selected = allowPolicies.some((policy) => policy.namespace === namespace && selectorMatches(specOf(policy).podSelector, labels));
@@ -166,6 +165,32 @@ const workloadNetworkPolicy: StackValidationPolicy = {
       }
     }
   },
-};
+});
 
-export const networkExposurePolicies: Policies = [ingressTls, serviceTypeAllowed, namespaceDefaultDeny, workloadNetworkPolicy];
+/** An empty podSelector selects every pod of the namespace; `selectorMatches` treats a missing one as none. */
+function podSelectorMatches(spec: NetworkPolicySpec, labels: Record<string, string>): boolean {
+  return isEmptySelector(spec.podSelector) || selectorMatches(spec.podSelector, labels);
+}
+
+const networkPolicyDirections = stackPolicy({
+  name: "network-policy-directions",
+  description: "Every workload's pods must be isolated in both directions: make sure NetworkPolicies selecting them (a namespace-wide default deny counts) include both Ingress and Egress in their policyTypes.",
+  severity: "high",
+  counterparts: { polaris: ["missingNetworkPolicy"], kubeScore: ["pod-networkpolicy"] },
+  check: (args, _config, reportViolation) => {
+    const policies = networkPolicies(args.resources);
+    for (const { pod, name, namespace, resource } of workloadsOf(args)) {
+      const labels = pod.metadata.labels ?? {};
+      const governing = policies.filter((policy) => policy.namespace === namespace && podSelectorMatches(specOf(policy), labels)).map(specOf);
+      const missing = (["Ingress", "Egress"] as const).filter((direction) => !governing.some((spec) => policyTypes(spec).includes(direction)));
+      if (missing.length > 0) {
+        reportViolation(
+          `${pod.kind} "${name}" in namespace "${namespace}" is not isolated for ${missing.join(" or ").toLowerCase()}: no NetworkPolicy selecting its pods (${describeLabels(labels)}) has ${missing.join(" and ")} in policyTypes; add ${missing.length === 1 ? "it" : "them"} to a policy that selects them, or a default deny`,
+          resource.urn,
+        );
+      }
+    }
+  },
+});
+
+export const networkExposurePolicies: Policies = [ingressTls, serviceTypeAllowed, namespaceDefaultDeny, workloadNetworkPolicy, networkPolicyDirections];

@@ -109,8 +109,8 @@ describe("the policy pack served to the Pulumi engine", () => {
     }
     await unary(client.configure.bind(client), request);
 
-    const manifests = path.join(__dirname, "manifests");
-    const resources = loadManifests(["insecure-deployment.yaml", "pss-violations.yaml", "restricted.yaml"].map((file) => path.join(manifests, file)));
+    // Every example: good, bad, and broken ones (a schema-invalid object, an unknown kind).
+    const { resources } = loadManifests([path.join(__dirname, "../../policy/examples")]);
     const fromEngine: Diagnostic[] = [];
     for (const resource of resources) {
       const analyze = new analyzer.AnalyzeRequest()

@@ -1,7 +1,10 @@
 // Fixtures for the policy tests: a workload that passes every policy, the objects around it that the stack
 // policies look for, and helpers to run the pack and read one policy's violations.
+import * as assert from "assert";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { PolicyReport, runPolicies, StackResource } from "../../policy/runner";
+import { loadPolicyConfig, PolicyReport, runPolicies, StackResource } from "../../policy/runner";
+
+export { loadPolicyConfig };
 
 export const NAMESPACE = "shop";
 
@@ -22,6 +25,7 @@ export function container(name: string): Json {
   return {
     name,
     image: "ghcr.io/football-prediction/service:1.4.2",
+    imagePullPolicy: "Always",
     ports: [{ containerPort: 8000 }],
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
     livenessProbe: { httpGet: { path: "/health", port: 8000 } },
@@ -34,6 +38,7 @@ export function podSpec(app: string): Json {
   return {
     serviceAccountName: app,
     automountServiceAccountToken: false,
+    priorityClassName: "serving",
     securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
     containers: [container(app)],
   };
@@ -43,8 +48,17 @@ export function template(app: string): Json {
   return { metadata: { labels: { app } }, spec: podSpec(app) };
 }
 
+/** Spreads a workload's replicas over nodes, as replica-spread asks of one that runs more than one. */
+export function spread(app: string): Json {
+  return { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app } } };
+}
+
 export function deployment(name = "web", replicas = 1): StackResource {
-  return object("apps/v1", "Deployment", name, { spec: { replicas, selector: { matchLabels: { app: name } }, template: template(name) } });
+  const pod = template(name);
+  if (replicas > 1) {
+    pod.spec.topologySpreadConstraints = [spread(name)];
+  }
+  return object("apps/v1", "Deployment", name, { spec: { replicas, selector: { matchLabels: { app: name } }, template: pod } });
 }
 
 export function statefulSet(name = "db"): StackResource {
@@ -119,6 +133,44 @@ export function pod(props: Json): Json {
 
 export async function report(resources: StackResource[], config: PolicyPackConfig = {}): Promise<PolicyReport> {
   return runPolicies(resources, config, { stack: "test" });
+}
+
+/** A deep copy of a workload with `change` applied to its pod spec. */
+export function withPod(resource: StackResource, change: (spec: Json) => void): StackResource {
+  return modified(resource, (props) => change(pod(props)));
+}
+
+/** A bare Pod built from the compliant pod spec with `change` applied. */
+export function bare(change: (spec: Json) => void): StackResource {
+  const spec = podSpec("tool");
+  change(spec);
+  return object("v1", "Pod", "tool", { spec });
+}
+
+/** A workload with one compliant init container, changed by `change`. */
+export function withInit(resource: StackResource, change: (init: Json) => void): StackResource {
+  return withPod(resource, (spec) => {
+    const init = container("init");
+    change(init);
+    spec.initContainers = [init];
+  });
+}
+
+export interface PolicyCase {
+  name: string;
+  resources: StackResource[];
+  expected: string[];
+  /** The policy's config properties for this case (a PSS control's `version`, an allow-list, …). */
+  config?: Json;
+}
+
+/** One `it` per case: the policy reports exactly `expected` (in order) for the resources. */
+export function itReports(policyName: string, cases: PolicyCase[]): void {
+  for (const { name, resources, expected, config } of cases) {
+    it(name, async () => {
+      assert.deepStrictEqual(await messages(resources, policyName, config ? { [policyName]: config } : {}), expected);
+    });
+  }
 }
 
 /** The messages one policy reported. */

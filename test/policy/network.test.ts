@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { allow, compliantStack, cronJob, defaultDeny, deployment, messages, modified, object, report, serviceAccount } from "./fixtures";
+import { allow, compliantStack, cronJob, defaultDeny, deployment, itReports, messages, modified, object, report, serviceAccount } from "./fixtures";
 
 function ingress(spec: Record<string, unknown>) {
   return object("networking.k8s.io/v1", "Ingress", "web", { spec });
@@ -109,5 +109,31 @@ describe("network and exposure policies", () => {
     it("honours exemptNamespaces", async () => {
       assert.deepStrictEqual(await messages([cronJob("backup")], "workload-network-policy", { "workload-network-policy": { exemptNamespaces: ["shop"] } }), []);
     });
+  });
+
+  describe("network-policy-directions", () => {
+    const ingressOnly = (name: string, podSelector: Record<string, unknown>) =>
+      object("networking.k8s.io/v1", "NetworkPolicy", name, { spec: { podSelector, ingress: [{ from: [{ podSelector: {} }] }] } });
+    const egressPolicy = (name: string, podSelector: Record<string, unknown>) =>
+      object("networking.k8s.io/v1", "NetworkPolicy", name, { spec: { podSelector, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: {} }] }] } });
+    itReports("network-policy-directions", [
+      { name: "allows pods covered in both directions by a namespace default deny", resources: [deployment("web"), defaultDeny()], expected: [] },
+      { name: "allows one policy for ingress and another, written for the pods, for egress", resources: [deployment("web"), ingressOnly("in", {}), egressPolicy("out", { matchLabels: { app: "web" } })], expected: [] },
+      {
+        name: "flags pods covered only for ingress (policyTypes defaults to Ingress without egress rules)",
+        resources: [deployment("web"), ingressOnly("in", { matchLabels: { app: "web" } })],
+        expected: ['Deployment "web" in namespace "shop" is not isolated for egress: no NetworkPolicy selecting its pods (app=web) has Egress in policyTypes; add it to a policy that selects them, or a default deny'],
+      },
+      {
+        name: "flags pods no policy selects, and policies of another namespace",
+        resources: [cronJob("backup"), egressPolicy("other", {}), defaultDeny("ops")],
+        expected: ['CronJob "backup" in namespace "shop" is not isolated for ingress: no NetworkPolicy selecting its pods (app=backup) has Ingress in policyTypes; add it to a policy that selects them, or a default deny'],
+      },
+      {
+        name: "flags both directions when nothing selects the pods",
+        resources: [deployment("web"), egressPolicy("other", { matchLabels: { app: "api" } })],
+        expected: ['Deployment "web" in namespace "shop" is not isolated for ingress or egress: no NetworkPolicy selecting its pods (app=web) has Ingress and Egress in policyTypes; add them to a policy that selects them, or a default deny'],
+      },
+    ]);
   });
 });

@@ -59,7 +59,7 @@ describe("policy pack", () => {
     it("flags only prod as a production environment", () => {
       for (const stack of STACKS) {
         const resolved = resolvePolicyConfig(loadPolicyConfig(stack));
-        for (const policy of ["deployment-pod-disruption-budget", "statefulset-backup"]) {
+        for (const policy of ["deployment-pod-disruption-budget", "hpa-min-replicas", "statefulset-backup"]) {
           assert.strictEqual(resolved.get(policy)?.properties.production, stack === "prod", `${stack}: ${policy}`);
         }
       }

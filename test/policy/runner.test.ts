@@ -219,18 +219,20 @@ describe("policy runner", () => {
       "namespace-default-deny": "disabled",
       "workload-network-policy": "disabled",
       "service-account-token-automount": "disabled",
+      "network-policy-directions": "disabled",
+      "workload-references-exist": "disabled",
     });
     assert.strictEqual(
       formatReport(result),
       [
-        `Policy report for stack test: ${policies.length - 3} policies, 2 resources`,
+        `Policy report for stack test: ${policies.length - 5} policies, 2 resources`,
         "",
         "pss-privileged-containers [mandatory, critical] 1 violation",
-        "  Containers must not run privileged: remove securityContext.privileged or set it to false.",
+        "  Containers must not run privileged (PSA privileged, 1.0): remove securityContext.privileged or set it to false. Equivalent checks: Polaris: runAsPrivileged; kube-linter: privileged-container; kube-score: container-security-context-privileged.",
         '  - Deployment web  container "web" sets securityContext.privileged=true; remove it or set it to false',
         "",
         "cronjob-limits [advisory, low] 1 violation",
-        "  CronJobs must bound their runs: set spec.concurrencyPolicy to Forbid or Replace, spec.startingDeadlineSeconds, spec.jobTemplate.spec.activeDeadlineSeconds, spec.successfulJobsHistoryLimit and spec.failedJobsHistoryLimit.",
+        "  CronJobs must bound their runs: set spec.concurrencyPolicy to Forbid or Replace, spec.startingDeadlineSeconds, spec.jobTemplate.spec.activeDeadlineSeconds, spec.successfulJobsHistoryLimit and spec.failedJobsHistoryLimit. Equivalent checks: Polaris: none; kube-linter: none; kube-score: cronjob-has-deadline.",
         "  - CronJob backup  CronJob sets spec.concurrencyPolicy=Allow; set it to Forbid (or Replace) so runs cannot overlap",
         "",
         "1 mandatory, 1 advisory violations.",

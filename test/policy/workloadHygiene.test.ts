@@ -1,27 +1,8 @@
 import * as assert from "assert";
-import type { StackResource } from "../../policy/runner";
-import { compliantStack, container, cronJob, deployment, messages, modified, object, pod, podSpec, serviceAccount } from "./fixtures";
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { compliantStack, cronJob, deployment, itReports, messages, object, podSpec, serviceAccount, withInit, withPod } from "./fixtures";
 
 const web = deployment("web");
 const backup = cronJob("backup");
-
-function withPod(resource: StackResource, change: (spec: Json) => void): StackResource {
-  return modified(resource, (props) => change(pod(props)));
-}
-
-function withInit(resource: StackResource, change: (init: Json) => void): StackResource {
-  return withPod(resource, (spec) => {
-    const init = container("init");
-    change(init);
-    spec.initContainers = [init];
-  });
-}
-
-function configMap(data: Record<string, string>): StackResource {
-  return object("v1", "ConfigMap", "settings", { data });
-}
 
 describe("workload hygiene policies", () => {
   it("pass a compliant Deployment, CronJob and their surroundings", async () => {
@@ -78,50 +59,6 @@ describe("workload hygiene policies", () => {
       assert.deepStrictEqual(await messages([sidecar, object("v1", "Pod", "tool", { spec })], "container-probes"), [
         'init container "init" has no livenessProbe or readinessProbe; add both',
         'container "tool" has no livenessProbe; add it',
-      ]);
-    });
-  });
-
-  describe("image-tag-pinned", () => {
-    it("allows version tags, registry ports and digests", async () => {
-      const resource = withPod(web, (spec) => {
-        spec.containers[0].image = "registry.local:5000/acme/web:2.0.1";
-        spec.initContainers = [{ ...container("init"), image: "ghcr.io/acme/migrate@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" }];
-      });
-      assert.deepStrictEqual(await messages([resource], "image-tag-pinned"), []);
-    });
-
-    it("flags the latest tag", async () => {
-      const resource = withPod(web, (spec) => (spec.containers[0].image = "ghcr.io/acme/web:latest"));
-      assert.deepStrictEqual(await messages([resource], "image-tag-pinned"), ['container "web" image "ghcr.io/acme/web:latest" uses the latest tag; pin a version tag or a digest (@sha256:…)']);
-    });
-
-    it("flags a missing tag on a registry with a port, in an init container", async () => {
-      const resource = withInit(backup, (init) => (init.image = "registry.local:5000/acme/migrate"));
-      assert.deepStrictEqual(await messages([resource], "image-tag-pinned"), [
-        'init container "init" image "registry.local:5000/acme/migrate" has no tag; pin a version tag (migrate:<version>) or a digest (@sha256:…)',
-      ]);
-    });
-  });
-
-  describe("image-registry-allowed", () => {
-    const config = { "image-registry-allowed": { allowedRegistries: ["ghcr.io/football-prediction"] } };
-
-    it("allows images from an allowed registry, and anything when none is configured", async () => {
-      assert.deepStrictEqual(await messages([web], "image-registry-allowed", config), []);
-      const hub = withPod(web, (spec) => (spec.containers[0].image = "nginx:1.27"));
-      assert.deepStrictEqual(await messages([hub], "image-registry-allowed"), []);
-    });
-
-    it("flags a Docker Hub image", async () => {
-      const resource = withPod(web, (spec) => (spec.containers[0].image = "nginx:1.27"));
-      assert.deepStrictEqual(await messages([resource], "image-registry-allowed", config), ['container "web" image "nginx:1.27" is not from an allowed registry; use an image from "ghcr.io/football-prediction"']);
-    });
-
-    it("flags a look-alike organisation", async () => {
-      const resource = withPod(web, (spec) => (spec.containers[0].image = "ghcr.io/football-prediction-mirror/service:1.4.2"));
-      assert.deepStrictEqual(await messages([resource], "image-registry-allowed", config), [
-        'container "web" image "ghcr.io/football-prediction-mirror/service:1.4.2" is not from an allowed registry; use an image from "ghcr.io/football-prediction"',
       ]);
     });
   });
@@ -186,64 +123,84 @@ describe("workload hygiene policies", () => {
     });
   });
 
-  describe("no-literal-secrets", () => {
-    it("allows secretKeyRef, file paths, non-secret names and placeholders", async () => {
-      const resource = withPod(web, (spec) => {
-        spec.containers[0].env = [
-          { name: "JWT_SECRET", valueFrom: { secretKeyRef: { name: "api", key: "jwt" } } },
-          { name: "JWT_SECRET_FILE", value: "/var/run/secrets/jwt" },
-          { name: "TOKEN_TTL_SECONDS", value: "3600" },
-          { name: "DATABASE_URL", value: "postgres://app:$(DB_PASSWORD)@postgres:5432/app" },
-          { name: "DB_PASSWORD", value: "" },
-        ];
-      });
-      assert.deepStrictEqual(await messages([resource, configMap({ LOG_LEVEL: "info", "prometheus.yml": "scrape_interval: 30s" })], "no-literal-secrets"), []);
-    });
-
-    it("flags secret env values in containers and init containers", async () => {
-      const resource = withInit(
-        withPod(web, (spec) => (spec.containers[0].env = [{ name: "dbPassword", value: "hunter2" }])),
-        (init) => (init.env = [{ name: "DATABASE_URL", value: "postgres://app:s3cret@postgres:5432/app" }]),
-      );
-      assert.deepStrictEqual(await messages([resource], "no-literal-secrets"), [
-        'init container "init" sets env DATABASE_URL to a literal value that looks like a secret (it embeds a password in a URL); store it in a Secret and use valueFrom.secretKeyRef',
-        'container "web" sets env dbPassword to a literal value that looks like a secret (its name marks it as a secret); store it in a Secret and use valueFrom.secretKeyRef',
-      ]);
-    });
-
-    it("flags secrets in ConfigMaps unless the key is allowed", async () => {
-      const data = { "backup.s3.secret-access-key": "abc", "aws.conf": "key = AKIAABCDEFGHIJKLMNOP", PASSWORD_MIN_LENGTH: "12" };
-      assert.deepStrictEqual(await messages([configMap(data)], "no-literal-secrets", { "no-literal-secrets": { allowedKeys: ["PASSWORD_MIN_LENGTH"] } }), [
-        'ConfigMap key "backup.s3.secret-access-key" looks like a secret (its name marks it as a secret); move it to a Secret and reference it with secretKeyRef',
-        'ConfigMap key "aws.conf" looks like a secret (it contains an AWS access key); move it to a Secret and reference it with secretKeyRef',
-      ]);
-    });
+  describe("probe-ports", () => {
+    itReports("probe-ports", [
+      { name: "allows probes on a declared port number or name, and exec probes", resources: [withPod(web, (spec) => {
+        spec.containers[0].ports = [{ name: "http", containerPort: 8000 }];
+        spec.containers[0].readinessProbe = { httpGet: { path: "/ready", port: "http" } };
+        spec.containers[0].startupProbe = { exec: { command: ["true"] } };
+      })], expected: [] },
+      {
+        name: "flags a probe on an undeclared port number, and one on an undeclared port name",
+        resources: [withPod(web, (spec) => {
+          spec.containers[0].livenessProbe = { tcpSocket: { port: 9000 } };
+          spec.containers[0].readinessProbe = { httpGet: { path: "/ready", port: "metrics" } };
+        })],
+        expected: [
+          'container "web" livenessProbe targets port 9000 (livenessProbe.tcpSocket.port), which the container does not declare; add it to ports or probe a declared port',
+          'container "web" readinessProbe targets named port "metrics" (readinessProbe.httpGet.port), which the container does not declare; add it to ports or probe a declared port',
+        ],
+      },
+      {
+        name: "flags a sidecar's gRPC startup probe on a container without ports",
+        resources: [withInit(web, (init) => {
+          init.restartPolicy = "Always";
+          delete init.ports;
+          init.startupProbe = { grpc: { port: 9090 } };
+        })],
+        expected: [
+          'init container "init" livenessProbe targets port 8000 (livenessProbe.httpGet.port), which the container does not declare; add it to ports or probe a declared port',
+          'init container "init" readinessProbe targets port 8000 (readinessProbe.httpGet.port), which the container does not declare; add it to ports or probe a declared port',
+          'init container "init" startupProbe targets port 9090 (startupProbe.grpc.port), which the container does not declare; add it to ports or probe a declared port',
+        ],
+      },
+    ]);
   });
 
-  describe("cronjob-limits", () => {
-    it("allows a bounded CronJob", async () => {
-      assert.deepStrictEqual(await messages([backup], "cronjob-limits"), []);
-    });
+  describe("container-ports", () => {
+    itReports("container-ports", [
+      { name: "allows ports from 1024 up", resources: [withPod(web, (spec) => (spec.containers[0].ports = [{ containerPort: 1024 }, { containerPort: 8080 }]))], expected: [] },
+      {
+        name: "flags a privileged port and the SSH port",
+        resources: [withPod(web, (spec) => (spec.containers[0].ports = [{ containerPort: 80 }, { containerPort: 22, protocol: "TCP" }]))],
+        expected: [
+          'container "web" declares privileged port 80; listen on a port of 1024 or above and map it in the Service',
+          'container "web" declares port 22, the SSH port; remove the SSH server (use kubectl debug) or move the service off port 22',
+        ],
+      },
+    ]);
+  });
 
-    it("flags concurrencyPolicy Allow", async () => {
-      const resource = modified(backup, (props) => (props.spec.concurrencyPolicy = "Allow"));
-      assert.deepStrictEqual(await messages([resource], "cronjob-limits"), ["CronJob sets spec.concurrencyPolicy=Allow; set it to Forbid (or Replace) so runs cannot overlap"]);
-    });
+  describe("env-var-unique", () => {
+    itReports("env-var-unique", [
+      { name: "allows distinct names", resources: [withPod(web, (spec) => (spec.containers[0].env = [{ name: "A", value: "1" }, { name: "B", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }]))], expected: [] },
+      {
+        name: "flags a name set twice, by value and by reference, in an init container",
+        resources: [withInit(web, (init) => (init.env = [{ name: "LOG_LEVEL", value: "info" }, { name: "PORT", value: "1" }, { name: "LOG_LEVEL", valueFrom: { configMapKeyRef: { name: "c", key: "k" } } }]))],
+        expected: ['init container "init" sets env LOG_LEVEL 2 times (env[0], env[2]); keep one'],
+      },
+    ]);
+  });
 
-    it("flags every missing bound", async () => {
-      const resource = modified(backup, (props) => {
-        for (const field of ["concurrencyPolicy", "startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"]) {
-          delete props.spec[field];
-        }
-        delete props.spec.jobTemplate.spec.activeDeadlineSeconds;
-      });
-      assert.deepStrictEqual(await messages([resource], "cronjob-limits"), [
-        "CronJob does not set spec.concurrencyPolicy; set it to Forbid (or Replace) so runs cannot overlap",
-        "CronJob does not set spec.startingDeadlineSeconds; set it so a run that cannot start on time is skipped",
-        "CronJob does not set spec.jobTemplate.spec.activeDeadlineSeconds; set it so a hung run is stopped",
-        "CronJob does not set spec.successfulJobsHistoryLimit; set it to bound the finished Jobs kept",
-        "CronJob does not set spec.failedJobsHistoryLimit; set it to bound the finished Jobs kept",
-      ]);
-    });
+  describe("run-as-group", () => {
+    itReports("run-as-group", [
+      { name: "allows a non-zero or unset GID", resources: [withPod(web, (spec) => (spec.securityContext.runAsGroup = 10001))], expected: [] },
+      {
+        name: "flags GID 0 on the pod and on an init container",
+        resources: [withInit(withPod(web, (spec) => (spec.securityContext.runAsGroup = 0)), (init) => (init.securityContext.runAsGroup = 0))],
+        expected: ["pod sets spec.template.spec.securityContext.runAsGroup=0; use a non-zero GID", 'init container "init" sets securityContext.runAsGroup=0; use a non-zero GID'],
+      },
+      { name: "honours exemptNamespaces", config: { exemptNamespaces: ["shop"] }, resources: [withPod(web, (spec) => (spec.securityContext.runAsGroup = 0))], expected: [] },
+    ]);
+  });
+
+  describe("priority-class", () => {
+    const unset = withPod(web, (spec) => delete spec.priorityClassName);
+    itReports("priority-class", [
+      { name: "allows a serving pod with a class, and Jobs without one", resources: [web, withPod(backup, (spec) => delete spec.priorityClassName)], expected: [] },
+      { name: "flags a Deployment without a class", resources: [unset], expected: ["pod sets no spec.template.spec.priorityClassName; name the PriorityClass of serving workloads"] },
+      { name: "names the allowed classes", config: { allowedPriorityClasses: ["prod-serving"] }, resources: [unset], expected: ['pod sets no spec.template.spec.priorityClassName; name the PriorityClass of serving workloads ("prod-serving")'] },
+      { name: "flags a class outside allowedPriorityClasses", config: { allowedPriorityClasses: ["prod-serving"] }, resources: [web], expected: ['pod uses PriorityClass "serving", which is not one of "prod-serving"; use one of them'] },
+    ]);
   });
 });
