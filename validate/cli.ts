@@ -2,9 +2,8 @@
 // manifests (`npm run preview -- <stack> --out <dir>`) against the real CRD of its group, version and kind.
 // Exit status, like the policy CLI: 0 all valid, 1 an invalid custom resource or one without a CRD in the folder,
 // 2 a usage, manifest or CRD-folder error.
-import { statSync } from "node:fs";
 import { loadManifests } from "../policy/manifests";
-import { loadCrdFolder, yamlFiles } from "./crds";
+import { loadCrdFolder } from "./crds";
 import { CrdValidator, formatValidationReport, hasProblems } from "./validator";
 
 const USAGE = `usage: npm run validate -- --crds <dir> <manifest dir or file>...
@@ -35,18 +34,6 @@ function parseArgs(argv: string[]): { crds: string; paths: string[] } {
   return { crds, paths };
 }
 
-function manifestFiles(paths: string[]): string[] {
-  return paths.flatMap((p) => {
-    let directory: boolean;
-    try {
-      directory = statSync(p).isDirectory();
-    } catch {
-      throw new Error(`${p}: no such file or directory`);
-    }
-    return directory ? yamlFiles(p) : [p];
-  });
-}
-
 function main(argv: string[]): number {
   let args: { crds: string; paths: string[] };
   try {
@@ -57,7 +44,13 @@ function main(argv: string[]): number {
   }
   try {
     const validator = new CrdValidator(loadCrdFolder(args.crds));
-    const documents = loadManifests(manifestFiles(args.paths)).map((r) => ({ source: r.source ?? r.name, object: r.props }));
+    const manifests = loadManifests(args.paths);
+    const unusable = [...manifests.unreadable, ...manifests.problems.map((problem) => `${problem.source}: ${problem.message}`)];
+    if (unusable.length > 0) {
+      console.error(unusable.join("\n"));
+      return 2;
+    }
+    const documents = manifests.resources.map((r) => ({ source: r.source ?? r.name, object: r.props }));
     const report = validator.validate(documents);
     console.log(formatValidationReport(report));
     return hasProblems(report) ? 1 : 0;

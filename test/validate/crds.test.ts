@@ -12,7 +12,7 @@ const FIXTURES = path.join(__dirname, "fixtures");
 const CRDS = path.join(FIXTURES, "crds");
 
 function validateFile(file: string): ValidationReport {
-  const documents = loadManifests([file]).map((r) => ({ source: r.source ?? r.name, object: r.props }));
+  const documents = loadManifests([file]).resources.map((r) => ({ source: r.source ?? r.name, object: r.props }));
   return new CrdValidator(loadCrdFolder(CRDS)).validate(documents);
 }
 
