@@ -96,7 +96,7 @@ describe("faults: PostgreSQL", function () {
       return turn % 2 === 0 ? { kind: "cached", path: cached[turn % cached.length] } : uncached();
     };
 
-    const ready = new Poller(service.port, "/ready", 50);
+    const ready = new Poller(service.opsPort, "/ready", 50);
     const load = new Load(service.port, { workers: 8, next });
     await sleep(1_500);
     const stopIssued = performance.now();

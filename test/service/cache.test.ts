@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import Redis from "ioredis";
-import type { Cache } from "../../service/src/cache/cache";
+import { type Cache, MAX_ENTRIES_PER_BUCKET } from "../../service/src/cache/cache";
 import { MemoryCache } from "../../service/src/cache/memoryCache";
 import { RedisCache } from "../../service/src/cache/redisCache";
 import { Metrics } from "../../service/src/metrics";
@@ -39,6 +39,21 @@ function behavesAsACache(create: (ttlSeconds: number) => Cache) {
     const seenAfterWrite = await cache.get("reads", "k");
     await cache.set("reads", "k", "fresh", seenAfterWrite);
     assert.equal((await cache.get("reads", "k")).value, "fresh");
+  });
+
+  it("holds at most MAX_ENTRIES_PER_BUCKET entries in a bucket, keeping the newest (finding 4)", async function bound() {
+    this.timeout(20_000);
+    const keys = Array.from({ length: MAX_ENTRIES_PER_BUCKET + 200 }, (_, i) => `cursor-${i}`);
+    const first = await cache.get("reads", keys[0]);
+    await cache.set("reads", keys[0], "v", first);
+    for (let i = 1; i < keys.length; i += 500) {
+      await Promise.all(keys.slice(i, i + 500).map(async (key) => cache.set("reads", key, "v", await cache.get("reads", key))));
+    }
+    const held = await Promise.all(keys.map(async (key) => (await cache.get("reads", key)).value !== undefined));
+    assert.equal(held.filter(Boolean).length, MAX_ENTRIES_PER_BUCKET);
+    assert.equal(held[held.length - 1], true, "the newest entry is stored");
+    await cache.set("reads", "after", "v", await cache.get("reads", "after"));
+    assert.equal((await cache.get("reads", "after")).value, "v", "a full bucket still takes new entries");
   });
 
   it("expires entries after the TTL", async function ttl() {
@@ -82,6 +97,23 @@ describe("caches", () => {
       assert.ok(ttl > 0 && ttl <= 30, `ttl ${ttl}`);
       const keys = await client.keys(`${prefix}*`);
       assert.ok(keys.every((key) => key.startsWith(prefix)));
+    });
+
+    it("keeps a full bucket's hash at the bound, its epoch included (finding 4)", async () => {
+      const client = new Redis(REDIS_URL);
+      clients.push(client);
+      const prefix = uniqueRedisPrefix();
+      const cache = new RedisCache(client, { prefix, ttlSeconds: 30 }, new Metrics(), silentLogger);
+      const seen = await cache.get("reads", "k");
+      await cache.set("reads", "k", "v", seen);
+      const epoch = await client.hget(`${prefix}reads`, "@epoch");
+      for (let i = 0; i < MAX_ENTRIES_PER_BUCKET + 50; i += 500) {
+        await Promise.all(
+          Array.from({ length: 500 }, async (_, j) => cache.set("reads", `k${i + j}`, "v", await cache.get("reads", `k${i + j}`))),
+        );
+      }
+      assert.equal(await client.hlen(`${prefix}reads`), MAX_ENTRIES_PER_BUCKET + 1);
+      assert.equal(await client.hget(`${prefix}reads`, "@epoch"), epoch);
     });
   });
 });
