@@ -189,6 +189,7 @@ async function main(): Promise<void> {
         args: [path.join(REPO_ROOT, "service/dist/main.js"), "serve"],
         env: { ...serviceEnv, ...env },
         port: await freePort(),
+        opsPort: await freePort(),
         readyPath: "/ready",
         logFile: path.join(workDir, `${name}.log`),
       });
@@ -245,8 +246,8 @@ async function main(): Promise<void> {
     };
 
     await measure(
-      { id: "health", title: "/health", request: "GET /health", setup: "liveness probe." },
-      service,
+      { id: "health", title: "/health", request: "GET /health", setup: "liveness probe, on the ops port." },
+      { ...service, baseUrl: service.opsUrl },
       { connections: CONNECTIONS, seconds: settings.seconds, paths: { kind: "fixed", path: "/health" } },
       (figures, bare) => [ratioTarget(TARGETS.healthRatio, figures, bare), noFailuresTarget(figures)],
     );

@@ -13,6 +13,8 @@ export interface ServerProcess {
   name: string;
   pid: number;
   baseUrl: string;
+  /** Where the service answers /health, /ready and /metrics (OPS_PORT); the base URL for servers without one. */
+  opsUrl: string;
   /** User plus system CPU time so far. */
   cpuSeconds(): number;
   /** Resident set size now (VmRSS). */
@@ -38,21 +40,23 @@ export function processRssBytes(pid: number): number {
 }
 
 /**
- * Starts `node <args>` with its output in `logFile` and waits until `readyPath` answers 200. Fails with the
- * log's tail if the process exits or is not ready within a minute.
+ * Starts `node <args>` with its output in `logFile` and waits until `readyPath` answers 200 (on `opsPort` when
+ * given). Fails with the log's tail if the process exits or is not ready within a minute.
  */
 export async function startServer(options: {
   name: string;
   args: string[];
   env: Record<string, string>;
   port: number;
+  opsPort?: number;
   readyPath: string;
   logFile: string;
 }): Promise<ServerProcess> {
   const log = openSync(options.logFile, "w");
+  const ports = { PORT: String(options.port), ...(options.opsPort === undefined ? {} : { OPS_PORT: String(options.opsPort) }) };
   const child = spawn(process.execPath, options.args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...options.env, PORT: String(options.port) },
+    env: { ...process.env, ...options.env, ...ports },
     stdio: ["ignore", log, log],
   });
   closeSync(log);
@@ -63,6 +67,7 @@ export async function startServer(options: {
     name: options.name,
     pid,
     baseUrl: `http://127.0.0.1:${options.port}`,
+    opsUrl: `http://127.0.0.1:${options.opsPort ?? options.port}`,
     cpuSeconds: () => processCpuSeconds(pid),
     rssBytes: () => processRssBytes(pid),
     logTail,
@@ -70,7 +75,7 @@ export async function startServer(options: {
     stop: () => terminate(child, STOP_TIMEOUT_MS),
   };
   try {
-    await waitUntilReady(child, `${server.baseUrl}${options.readyPath}`);
+    await waitUntilReady(child, `${server.opsUrl}${options.readyPath}`);
   } catch (error) {
     await server.stop();
     throw new Error(`${options.name}: ${(error as Error).message}\n${logTail()}`, { cause: error });

@@ -191,6 +191,11 @@ const schema = z
         }),
       ]),
       rateLimit: z.strictObject({ rps: positiveInt, burstMultiplier: positiveInt, connections: positiveInt }),
+      /**
+       * Where the ingress controller's pods get their addresses (the cluster's pod CIDR, or the nodes' range for a
+       * controller on the host network): the API trusts X-Forwarded-For only from these (TRUSTED_PROXIES).
+       */
+      controllerCidrs: z.array(cidr).min(1),
     }),
     monitoring: z.discriminatedUnion("enabled", [
       z.strictObject({ enabled: z.literal(false) }),

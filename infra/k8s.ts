@@ -170,18 +170,18 @@ export function volumeClaimSpec(size: string, storageClass: string | undefined) 
   };
 }
 
-/** An Ingress spec for one TLS host that sends every path to one Service's `http` port. */
-export function tlsIngressSpec(className: string, host: string, tlsSecretName: string, serviceName: Input<string>) {
+/** An Ingress spec for one TLS host that sends the given path prefixes (all paths by default) to one Service's `http` port. */
+export function tlsIngressSpec(
+  className: string,
+  host: string,
+  tlsSecretName: string,
+  serviceName: Input<string>,
+  pathPrefixes: readonly string[] = ["/"],
+) {
+  const backend = { service: { name: serviceName, port: { name: "http" } } };
   return {
     ingressClassName: className,
     tls: [{ hosts: [host], secretName: tlsSecretName }],
-    rules: [
-      {
-        host,
-        http: {
-          paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: serviceName, port: { name: "http" } } } }],
-        },
-      },
-    ],
+    rules: [{ host, http: { paths: pathPrefixes.map((path) => ({ path, pathType: "Prefix", backend })) } }],
   };
 }

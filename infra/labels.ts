@@ -19,6 +19,7 @@ export const workloads = {
   postgres: { name: "postgresql", component: "database" },
   postgresReplica: { name: "postgresql", component: "database-replica" },
   redis: { name: "redis", component: "cache" },
+  rateLimitRedis: { name: "redis", component: "rate-limits" },
   prometheus: { name: "prometheus", component: "monitoring" },
   alertmanager: { name: "alertmanager", component: "alerting" },
   pushgateway: { name: "pushgateway", component: "monitoring" },

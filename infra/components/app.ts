@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { Colour, Settings } from "../config";
 import { imageUsers } from "../images";
+import { metricsPorts } from "../observability/settings";
 import {
   clusterService,
   disruptionBudget,
@@ -28,7 +29,12 @@ export interface AppArgs extends StackContext {
   secrets: Secrets;
 }
 
+/** The API: the only port the Services carry and the Ingress routes to. */
 export const APP_PORT = 8000;
+/** /health, /ready and /metrics: probes and the scrape reach it on the pods; nothing routes to it from outside. */
+export const OPS_PORT = metricsPorts.service;
+/** The paths the Ingress routes to the API; everything else on the host answers 404 at the edge. */
+const PUBLIC_PATHS = ["/api"];
 /** The label the Service selects on; flipping `blueGreen.active` moves traffic, flipping it back rolls back. */
 export const COLOUR_LABEL = "football-prediction/colour";
 const COLOURS: readonly Colour[] = ["blue", "green"];
@@ -64,6 +70,8 @@ function serviceEnvironment(settings: Settings): Record<string, string> {
     APP_ENV: settings.environment,
     LOG_LEVEL: settings.logLevel,
     PORT: String(APP_PORT),
+    OPS_PORT: String(OPS_PORT),
+    TRUSTED_PROXIES: settings.ingress.controllerCidrs.join(","),
     DB_POOL_MIN: String(database.poolMin),
     DB_POOL_MAX: String(database.poolMax),
     CACHE_PREFIX: "fp:",
@@ -123,6 +131,7 @@ class ServicePods {
       env: [
         secretEnv("DATABASE_URL", api.databaseUrl.name, api.databaseUrl.key),
         secretEnv("REDIS_URL", api.redisUrl.name, api.redisUrl.key),
+        secretEnv("RATE_LIMIT_REDIS_URL", api.rateLimitRedisUrl.name, api.rateLimitRedisUrl.key),
         secretEnv("JWT_SECRET", api.jwtSecret.name, api.jwtSecret.key),
       ],
       resources: resourcesOf(resources),
@@ -131,15 +140,16 @@ class ServicePods {
     };
   }
 
-  /** `serve` and `worker`: both answer /health, /ready and /metrics on APP_PORT. */
+  /** `serve` and `worker`: both answer /health, /ready and /metrics on OPS_PORT; `serve` has the API on APP_PORT. */
   servingContainer(name: string, command: string, tag: string, resources = this.settings.worker.resources): Container {
+    const ops = { name: "ops", containerPort: OPS_PORT, protocol: "TCP" };
     return {
       ...this.container(name, command, tag, resources),
-      ports: [{ name: "http", containerPort: APP_PORT, protocol: "TCP" }],
+      ports: command === "serve" ? [{ name: "http", containerPort: APP_PORT, protocol: "TCP" }, ops] : [ops],
       // Start-up fits the model before /ready answers; the startup probe keeps liveness from killing it meanwhile.
-      startupProbe: httpProbe("/health", "http", 5, 60),
-      readinessProbe: httpProbe("/ready", "http", 5, 3),
-      livenessProbe: httpProbe("/health", "http", 10, 3),
+      startupProbe: httpProbe("/health", "ops", 5, 60),
+      readinessProbe: httpProbe("/ready", "ops", 5, 3),
+      livenessProbe: httpProbe("/health", "ops", 10, 3),
     };
   }
 
@@ -384,7 +394,7 @@ export class App extends pulumi.ComponentResource {
     return issuer.metadata.name;
   }
 
-  /** HTTPS only, a cert-manager Certificate, ingress-nginx rate limits and security headers. */
+  /** HTTPS only, /api only, a cert-manager Certificate, ingress-nginx rate limits and security headers. */
   private ingress(service: k8s.core.v1.Service): void {
     const { settings, namespace } = this;
     const host = settings.ingress.host;
@@ -431,7 +441,7 @@ export class App extends pulumi.ComponentResource {
             "nginx.ingress.kubernetes.io/custom-headers": pulumi.interpolate`${namespace}/${headers.metadata.name}`,
           },
         },
-        spec: tlsIngressSpec(settings.ingress.className, host, TLS_SECRET, service.metadata.name),
+        spec: tlsIngressSpec(settings.ingress.className, host, TLS_SECRET, service.metadata.name, PUBLIC_PATHS),
       },
       this.child,
     );

@@ -66,6 +66,7 @@ export function allowedFlows(settings: Settings, instance: string): Flow[] {
       ports: [ports.postgres],
     })),
     ...(["api", "worker"] as const).map((client) => ({ from: w(client), to: w("redis"), ports: [ports.redis] })),
+    { from: w("api"), to: w("rateLimitRedis"), ports: [ports.redis] },
   ];
   if (settings.database.replica) {
     flows.push({ from: w("postgresReplica"), to: w("postgres"), ports: [ports.postgres] });

@@ -14,9 +14,10 @@ import {
   servingPriority,
   volumeClaimSpec,
 } from "../k8s";
-import { objectLabels, selectorLabels, workloads } from "../labels";
+import type { Resources } from "../config";
+import { objectLabels, selectorLabels, workloads, type Workload } from "../labels";
 import { TYPE_PREFIX, type StackContext } from "./context";
-import { credentialsRotationAnnotations, REDIS_HOST, type Secrets } from "./secrets";
+import { credentialsRotationAnnotations, RATE_LIMIT_REDIS_HOST, REDIS_HOST, type Secrets } from "./secrets";
 
 export interface RedisArgs extends StackContext {
   secrets: Secrets;
@@ -28,29 +29,72 @@ const UID = imageUsers.redis;
 /** `redis-cli` exits 0 on an error reply, so the probe checks for the PONG itself. */
 const PING = ["sh", "-c", "redis-cli -h 127.0.0.1 ping | grep -q PONG"];
 
+/** One Redis server: what differs between the cache's and the rate limiter's. */
+interface Instance {
+  name: string;
+  host: string;
+  workload: Workload;
+  maxmemory: string;
+  maxmemoryPolicy: string;
+  resources: Resources;
+  /** An append-only file on a volume of this size; none: memory only. */
+  storageSize?: string;
+}
+
 /**
- * Redis as a one-pod StatefulSet with an append-only file on its own volume, so the cache survives restarts warm;
- * memory bound and eviction policy come from stack config, the password from the generated Secret.
+ * The rate limiter's counters (a fixed window of a minute, under a hundred bytes per client) in a Redis of their
+ * own: sharing the cache's, whose `allkeys-lru` evicts whatever was used least, a flood of cache entries could push
+ * a client's counter out and reset its limit (eviction spans every logical database of a server, so a database
+ * number of their own would not do). `noeviction` makes a full server refuse new counters instead of dropping
+ * live ones, and the service then counts per process until there is room; no persistence, as a restart costs at
+ * most one window of counting. 32 MB holds the counters of some 300,000 clients.
+ */
+const RATE_LIMIT_REDIS = {
+  maxmemory: "32mb",
+  maxmemoryPolicy: "noeviction",
+  resources: { requests: { cpu: "50m", memory: "48Mi" }, limits: { cpu: "250m", memory: "64Mi" } },
+} as const;
+
+/**
+ * Redis as one-pod StatefulSets: the cache, with an append-only file on its own volume so it survives restarts warm
+ * (memory bound and eviction policy from stack config), and the rate limiter's counters (RATE_LIMIT_REDIS). Both
+ * take the password from the generated Secret.
  */
 export class Redis extends pulumi.ComponentResource {
   constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}:Redis`, name, {}, opts);
+    const { redis } = args.settings;
+    this.instance(args, {
+      name: "redis",
+      host: REDIS_HOST,
+      workload: workloads.redis,
+      maxmemory: redis.maxmemory,
+      maxmemoryPolicy: redis.maxmemoryPolicy,
+      resources: redis.resources,
+      storageSize: redis.storageSize,
+    });
+    this.instance(args, { name: RATE_LIMIT_REDIS_HOST, host: RATE_LIMIT_REDIS_HOST, workload: workloads.rateLimitRedis, ...RATE_LIMIT_REDIS });
+    this.registerOutputs({});
+  }
+
+  private instance(args: RedisArgs, redis: Instance): void {
     const { settings, namespace, instance, secrets } = args;
-    const redis = settings.redis;
     const child = { parent: this };
-    const labels = objectLabels(instance, workloads.redis, images.redis.tag);
-    const selector = selectorLabels(instance, workloads.redis);
+    const labels = objectLabels(instance, redis.workload, images.redis.tag);
+    const selector = selectorLabels(instance, redis.workload);
+    const headless = `${redis.name}-headless`;
 
-    const sa = serviceAccount("redis", namespace, labels, child);
-    clusterService("redis-headless", namespace, labels, selector, [{ name: "redis", port: PORT }], child, true);
-    clusterService(REDIS_HOST, namespace, labels, selector, [{ name: "redis", port: PORT }], child);
+    const sa = serviceAccount(redis.name, namespace, labels, child);
+    clusterService(headless, namespace, labels, selector, [{ name: "redis", port: PORT }], child, true);
+    clusterService(redis.host, namespace, labels, selector, [{ name: "redis", port: PORT }], child);
 
+    const persistence = redis.storageSize === undefined ? ["--appendonly", "no", "--save", ""] : ["--dir", "/data", "--appendonly", "yes"];
     new k8s.apps.v1.StatefulSet(
-      "redis",
+      redis.name,
       {
-        metadata: meta("redis", namespace, labels),
+        metadata: meta(redis.name, namespace, labels),
         spec: {
-          serviceName: "redis-headless",
+          serviceName: headless,
           replicas: 1,
           selector: { matchLabels: selector },
           persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
@@ -70,10 +114,7 @@ export class Redis extends pulumi.ComponentResource {
                     "redis-server",
                     "--port",
                     String(PORT),
-                    "--dir",
-                    "/data",
-                    "--appendonly",
-                    "yes",
+                    ...persistence,
                     "--maxmemory",
                     redis.maxmemory,
                     "--maxmemory-policy",
@@ -93,7 +134,7 @@ export class Redis extends pulumi.ComponentResource {
                   readinessProbe: execProbe(PING, 10, 3),
                   livenessProbe: execProbe(PING, 20, 5),
                   volumeMounts: [
-                    { name: "data", mountPath: "/data" },
+                    ...(redis.storageSize === undefined ? [] : [{ name: "data", mountPath: "/data" }]),
                     { name: "tmp", mountPath: "/tmp" },
                   ],
                 },
@@ -101,17 +142,19 @@ export class Redis extends pulumi.ComponentResource {
               volumes: [scratchVolume("tmp", "16Mi")],
             },
           },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: "data", labels },
-              spec: volumeClaimSpec(redis.storageSize, settings.cluster.storageClass),
-            },
-          ],
+          ...(redis.storageSize === undefined
+            ? {}
+            : {
+                volumeClaimTemplates: [
+                  {
+                    metadata: { name: "data", labels },
+                    spec: volumeClaimSpec(redis.storageSize, settings.cluster.storageClass),
+                  },
+                ],
+              }),
         },
       },
       child,
     );
-
-    this.registerOutputs({});
   }
 }

@@ -26,6 +26,8 @@ export const DATABASE_HOST = "postgres";
 /** The hot standby's read-only Service, where `database.replica` is on. */
 export const DATABASE_REPLICA_HOST = "postgres-replica";
 export const REDIS_HOST = "redis";
+/** The rate limiter's own Redis: no cache entry can push its counters out (see components/redis.ts). */
+export const RATE_LIMIT_REDIS_HOST = "redis-rate-limits";
 
 /** The pod-template annotation that rolls every reader of a generated password when one is rotated. */
 export const CREDENTIALS_ROTATION_ANNOTATION = "football-prediction/credentials-rotation";
@@ -71,7 +73,12 @@ export class Secrets extends pulumi.ComponentResource {
     backupPassword: SecretKeyRef;
   };
   public readonly redisPassword: SecretKeyRef;
-  public readonly api: { databaseUrl: SecretKeyRef; redisUrl: SecretKeyRef; jwtSecret: SecretKeyRef };
+  public readonly api: {
+    databaseUrl: SecretKeyRef;
+    redisUrl: SecretKeyRef;
+    rateLimitRedisUrl: SecretKeyRef;
+    jwtSecret: SecretKeyRef;
+  };
   public readonly backupDatabaseUrl: SecretKeyRef;
   /** Present when backups go to S3 too: the bucket's credentials, for the backup jobs only. */
   public readonly backupS3?: { accessKeyId: SecretKeyRef; secretAccessKey: SecretKeyRef };
@@ -144,11 +151,13 @@ export class Secrets extends pulumi.ComponentResource {
     const apiSecret = secret("api-credentials", "api", {
       DATABASE_URL: databaseUrl(databaseRoles.app, pg.app),
       REDIS_URL: pulumi.interpolate`redis://:${redis}@${REDIS_HOST}:6379/0`,
+      RATE_LIMIT_REDIS_URL: pulumi.interpolate`redis://:${redis}@${RATE_LIMIT_REDIS_HOST}:6379/0`,
       JWT_SECRET: jwt,
     });
     this.api = {
       databaseUrl: { name: apiSecret, key: "DATABASE_URL" },
       redisUrl: { name: apiSecret, key: "REDIS_URL" },
+      rateLimitRedisUrl: { name: apiSecret, key: "RATE_LIMIT_REDIS_URL" },
       jwtSecret: { name: apiSecret, key: "JWT_SECRET" },
     };
 

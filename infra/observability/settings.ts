@@ -91,7 +91,8 @@ export const jobs = {
  * target. The NetworkPolicies open exactly these.
  */
 export const metricsPorts = {
-  service: 8000,
+  /** The service's ops port (OPS_PORT), apart from the API's: nothing outside the cluster routes to it. */
+  service: 8001,
   postgresExporter: 9187,
   redisExporter: 9121,
   kubeStateMetrics: 8080,

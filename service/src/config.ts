@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -24,9 +25,39 @@ const urlWithScheme = (schemes: readonly string[]) =>
     })
     .optional();
 
+/** An address range as `address/prefix`; a bare address is a range of one. Strict: dotted quads and IPv6 only. */
+function addressRange(entry: string): string | undefined {
+  const [address, prefix, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0 || address.includes("%")) return undefined;
+  const bits = family === 4 ? 32 : 128;
+  if (prefix === undefined) return `${address}/${bits}`;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > bits) return undefined;
+  return `${address}/${Number(prefix)}`;
+}
+
+/** Comma-separated address ranges; every entry must parse, so a typo never silently trusts nothing (or all). */
+const addressRanges = z
+  .string()
+  .default("")
+  .transform((value, ctx) => {
+    const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+    const ranges = entries.map(addressRange);
+    const bad = entries.filter((_, i) => ranges[i] === undefined);
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${bad.map((entry) => `"${entry}"`).join(", ")} is not an IP address or CIDR range (such as 10.0.0.0/8 or fd00::/8)`,
+      });
+      return z.NEVER;
+    }
+    return ranges as string[];
+  });
+
 const schema = z
   .object({
     PORT: integer(8000, 1, 65535),
+    OPS_PORT: integer(8001, 1, 65535),
     APP_ENV: z.enum(APP_ENVS).default("local"),
     LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
     DATABASE_URL: urlWithScheme(["postgres:", "postgresql:"]),
@@ -36,6 +67,8 @@ const schema = z
     CACHE_PREFIX: z.string().min(1).max(64).regex(/^[\w:.-]+$/, "only letters, digits and _ : . -").default("fp:"),
     CACHE_TTL_SECONDS: integer(300, 1, 86_400),
     RATE_LIMIT_PER_MINUTE: integer(100, 1, 1_000_000_000),
+    RATE_LIMIT_REDIS_URL: urlWithScheme(["redis:", "rediss:"]),
+    TRUSTED_PROXIES: addressRanges,
     JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     MODEL_REFIT_INTERVAL_MINUTES: seconds(360, 1, 10_080),
     MODEL_REFIT_DEBOUNCE_SECONDS: seconds(30, 0, 3_600),
@@ -47,6 +80,9 @@ const schema = z
     if (env.APP_ENV !== "local" && env.JWT_SECRET === undefined) {
       ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: `is required when APP_ENV is ${env.APP_ENV}` });
     }
+    if (env.OPS_PORT === env.PORT) {
+      ctx.addIssue({ code: "custom", path: ["OPS_PORT"], message: "must differ from PORT" });
+    }
     if (env.DB_POOL_MIN > env.DB_POOL_MAX) {
       ctx.addIssue({ code: "custom", path: ["DB_POOL_MIN"], message: "must not exceed DB_POOL_MAX" });
     }
@@ -55,14 +91,26 @@ const schema = z
 export type AppEnv = (typeof APP_ENVS)[number];
 
 export interface Config {
+  /** The public port: the API (and nothing else). */
   port: number;
+  /** The cluster-internal port: /health, /ready and /metrics. */
+  opsPort: number;
   appEnv: AppEnv;
   logLevel: (typeof LOG_LEVELS)[number];
   databaseUrl: string | undefined;
   dbPool: { min: number; max: number };
   redisUrl: string | undefined;
   cache: { prefix: string; ttlSeconds: number };
-  rateLimitPerMinute: number;
+  rateLimit: {
+    perMinute: number;
+    /** Where the shared counters live when they must not share the cache's Redis; unset: REDIS_URL. */
+    redisUrl: string | undefined;
+  };
+  /**
+   * The proxies whose X-Forwarded-For entries count, as CIDR ranges (a bare address as /32 or /128); empty: none,
+   * so the client is the connection's peer.
+   */
+  trustedProxies: string[];
   jwtSecret: string;
   /** True when JWT_SECRET was not set and the well-known local secret is in use. */
   jwtSecretIsLocalDefault: boolean;
@@ -92,13 +140,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   return {
     port: e.PORT,
+    opsPort: e.OPS_PORT,
     appEnv: e.APP_ENV,
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     dbPool: { min: e.DB_POOL_MIN, max: e.DB_POOL_MAX },
     redisUrl: e.REDIS_URL,
     cache: { prefix: e.CACHE_PREFIX, ttlSeconds: e.CACHE_TTL_SECONDS },
-    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, redisUrl: e.RATE_LIMIT_REDIS_URL },
+    trustedProxies: e.TRUSTED_PROXIES,
     jwtSecret: e.JWT_SECRET ?? LOCAL_JWT_SECRET,
     jwtSecretIsLocalDefault: e.JWT_SECRET === undefined,
     model: {

@@ -32,6 +32,7 @@ describe("the image's runtime stage, without Docker", () => {
   let service: ChildProcess | undefined;
   let logs = "";
   let baseUrl = "";
+  let opsUrl = "";
 
   /** A container path (/app/..., /tmp/...) as a path under the scratch directory. */
   const hostPath = (containerPath: string): string => path.join(scratch, containerPath);
@@ -110,15 +111,16 @@ describe("the image's runtime stage, without Docker", () => {
     await runCommand("seed");
   });
 
-  it("serves with the image's entry command and answers /health", async function () {
+  it("serves with the image's entry command and answers /health on its ops port", async function () {
     this.timeout(120_000);
     const cmd = execForm(lastOf(runtime, "CMD")?.args ?? "");
     assert.ok(cmd !== undefined, "CMD must use the exec form");
-    const port = await freePort();
+    const [port, opsPort] = [await freePort(), await freePort()];
     baseUrl = `http://127.0.0.1:${port}`;
+    opsUrl = `http://127.0.0.1:${opsPort}`;
     service = spawn(process.execPath, [...entrypoint().slice(1), ...cmd], {
       cwd: hostPath(workdirOf(runtime)),
-      env: imageEnv({ PORT: String(port) }),
+      env: imageEnv({ PORT: String(port), OPS_PORT: String(opsPort) }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     service.stdout?.on("data", (chunk: Buffer) => (logs = (logs + chunk.toString()).slice(-8000)));
@@ -130,7 +132,7 @@ describe("the image's runtime stage, without Docker", () => {
       if (service.exitCode !== null || service.signalCode !== null) {
         assert.fail(`the service exited (${service.exitCode ?? service.signalCode}) before answering /health:\n${logs}`);
       }
-      status = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2_000) }).then(
+      status = await fetch(`${opsUrl}/health`, { signal: AbortSignal.timeout(2_000) }).then(
         (response) => response.status,
         () => undefined,
       );
@@ -142,7 +144,7 @@ describe("the image's runtime stage, without Docker", () => {
   it("passes the post-deploy smoke test: /health, /ready and a prediction", async function () {
     this.timeout(120_000);
     assert.ok(service !== undefined, "the service did not start");
-    const { status, output } = await runSmokeTest(baseUrl, { SMOKE_ATTEMPTS: "90", SMOKE_INTERVAL_SECONDS: "1" });
+    const { status, output } = await runSmokeTest(baseUrl, { SMOKE_ATTEMPTS: "90", SMOKE_INTERVAL_SECONDS: "1" }, opsUrl);
     assert.equal(status, 0, `${output}\n${logs}`);
   });
 

@@ -57,6 +57,19 @@ describe("scripts/smoke-test.sh", () => {
     });
   });
 
+  it("checks /health and /ready at the ops URL and the prediction at the API URL when given both", async () => {
+    server = await stub(0, goodPrediction);
+    const ops = await stub(1, goodPrediction);
+    try {
+      const { status, output } = await runSmokeTest(server.url, fast, ops.url);
+      assert.equal(status, 0, output);
+      assert.ok(server.requests.every((request) => request.startsWith("/api/v1/predictions?")), server.requests.join(" "));
+      assert.deepEqual(ops.requests, ["/health", "/ready", "/ready"]);
+    } finally {
+      await ops.close();
+    }
+  });
+
   it("fails when readiness never comes up, showing the last answer", async () => {
     server = await stub(Number.POSITIVE_INFINITY, goodPrediction);
     const { status, output } = await runSmokeTest(server.url, fast);

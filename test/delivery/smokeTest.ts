@@ -7,8 +7,10 @@ export const SMOKE_TEST_SCRIPT = path.join(REPO_ROOT, "scripts", "smoke-test.sh"
 export async function runSmokeTest(
   baseUrl: string | undefined,
   env: Record<string, string> = {},
+  opsUrl?: string,
 ): Promise<{ status: number | null; output: string }> {
-  const { code, output } = await runUnchecked(SMOKE_TEST_SCRIPT, baseUrl === undefined ? [] : [baseUrl], {
+  const args = [baseUrl, opsUrl].filter((url): url is string => url !== undefined);
+  const { code, output } = await runUnchecked(SMOKE_TEST_SCRIPT, args, {
     env: { PATH: process.env.PATH, ...env },
     timeoutMs: Infinity,
   });

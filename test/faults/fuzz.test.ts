@@ -2,10 +2,13 @@
  * Fault drill: malformed input. FUZZ_CASES (default and minimum 10,000) requests generated from a seeded PRNG
  * (FUZZ_SEED, default below; case `i` depends only on the seed and `i`, so a failure names the case and
  * `FUZZ_SEED=<seed> FUZZ_ONLY=<i>` replays it alone): random paths, query strings, JSON and non-JSON bodies,
- * oversized bodies, odd headers, garbage, expired, forged and wrong-scope tokens, and requests Node's HTTP
- * client refuses to write, sent over raw sockets. Then a burst over the rate limit from one client.
+ * oversized bodies, odd headers (forged X-Forwarded-For chains, request ids, charsets), Unicode in paths, queries,
+ * bodies and names, garbage, expired, forged and wrong-scope tokens, tokens with bad claims (subject, issued-at),
+ * and requests Node's HTTP client refuses to write, sent over raw sockets. The service trusts 127.0.0.1 as its
+ * proxy, as it trusts the ingress in a cluster. Then a burst over the rate limit from one client.
  *
- * Asserted: no 5xx; no request the server accepted is dropped: a
+ * Asserted: no 5xx; the public port never serves /health, /ready or /metrics; no request the server accepted is
+ * dropped: a
  * connection may break only after the application answered (its access log has the answer), when Node's parser
  * refused a header block over 16 kB, or, for raw cases, when the parser closes what it cannot parse; no forged,
  * expired or wrong-scope token gets a write through; every error the application answers has its JSON error
@@ -64,7 +67,13 @@ type TokenKind =
   | "mixedScope"
   | "hugeClaim"
   | "tampered"
-  | "unsigned";
+  | "unsigned"
+  | "emptySubject"
+  | "numericSubject"
+  | "newlineSubject"
+  | "bidiSubject"
+  | "longSubject"
+  | "futureIssuedAt";
 
 /** Accepted with the write scope. */
 const GOOD_TOKENS = new Set<TokenKind>(["valid", "validArrayScope", "hugeClaim"]);
@@ -79,6 +88,9 @@ async function mintTokens(): Promise<Record<TokenKind, string>> {
     new SignJWT(payload).setProtectedHeader({ alg: "HS256", typ: "JWT" });
   const standard = (jwt: SignJWT) =>
     jwt.setSubject("fuzz").setIssuer("football-prediction").setAudience("football-prediction-api").setIssuedAt();
+  // A subject of another type than jose's setSubject takes.
+  const claimsWith = (payload: Record<string, unknown>) =>
+    claims(payload).setIssuer("football-prediction").setAudience("football-prediction-api").setIssuedAt();
   const now = Math.floor(Date.now() / 1000);
   const valid = await mintToken(TEST_JWT_SECRET, { subject: "fuzz", scopes: ["write"], ttlSeconds: 3600 });
   const expiresIn = (jwt: SignJWT) => jwt.setExpirationTime("1h").sign(secret);
@@ -109,6 +121,12 @@ async function mintTokens(): Promise<Record<TokenKind, string>> {
     hugeClaim: await expiresIn(standard(claims({ scope: "write", padding: "x".repeat(9_000) }))),
     tampered: `${valid.slice(0, -3)}${valid.endsWith("AAA") ? "BBB" : "AAA"}`,
     unsigned: valid.split(".").slice(0, 2).join(".") + ".",
+    emptySubject: await expiresIn(standard(claims()).setSubject("")),
+    numericSubject: await expiresIn(claimsWith({ scope: "write", sub: 123 })),
+    newlineSubject: await expiresIn(standard(claims()).setSubject("admin\nforged")),
+    bidiSubject: await expiresIn(standard(claims()).setSubject("\u202eadmin")),
+    longSubject: await expiresIn(standard(claims()).setSubject("a".repeat(129))),
+    futureIssuedAt: await standard(claims()).setIssuedAt(now + 3600).setExpirationTime(now + 7200).sign(secret),
   };
 }
 
@@ -155,6 +173,12 @@ function randomPath(r: Random): string {
   return `${pick(r, PREFIXES)}${segments.join("/")}${chance(r, 0.1) ? "/" : ""}`;
 }
 
+/** Percent-encoded: dotted I, final sigma, fullwidth, right-to-left override, zero-width space, combining mark, NFKC. */
+const UNICODE_NAMES = [
+  "%C4%B0stanbul%20FC", "%CE%9F%CE%BB%CF%85%CE%BC%CF%80%CE%B9%CE%B1%CE%BA%CF%8C%CF%82", "%EF%BC%A1rsenal",
+  "Arsenal%E2%80%AE", "Ars%E2%80%8Benal", "Arsenal%CC%81", "%EF%AC%81orentina", "%F0%9D%90%80rsenal", "%ED%A0%80",
+];
+
 const QUERY_KEYS = [
   "league", "season", "team", "from", "to", "status", "order", "limit", "cursor", "home", "away",
   "foo", "__proto__", "constructor", "a[b]", "", "limit[]", "toString", "hasOwnProperty",
@@ -175,15 +199,18 @@ function queryValue(r: Random, key: string): string {
   const specific: Record<string, string[]> = {
     league: ["E0", "D1", "SP1", "e0", "XX", "E0E0E0E0E0E0", ""],
     season: ["2024-2025", "2024-2026", "2024/2025", "1899-1900", "9999-10000", "2024-2025x"],
-    team: ["Arsenal", "arsenal", "Nobody%20FC", "%F0%9F%98%80", "%00", "a".repeat(500)],
+    team: ["Arsenal", "arsenal", "Nobody%20FC", "%F0%9F%98%80", "%00", "a".repeat(500), ...UNICODE_NAMES],
     from: ["2024-01-01", "2024-02-30", "2024-13-01", "0000-01-01", "9999-12-31", "2024-1-1", "yesterday"],
     to: ["2023-01-01", "2025-12-31", "2024-02-29", "+020000-01-01"],
     status: ["played", "scheduled", "PLAYED", "both", ""],
     order: ["asc", "desc", "ASC", "random", "1"],
-    limit: ["1", "200", "201", "0", "-1", "1.5", "1e2", "abc", "9999999999999999999999", "%205", "0x10"],
+    limit: [
+      "1", "200", "201", "0", "-1", "1.5", "1e2", "abc", "9999999999999999999999", "%205", "0x10", "5.0", "+5", "050",
+      "%EF%BC%95", "%D9%A5", "5%00",
+    ],
     cursor: [cursor(r)],
-    home: ["Arsenal", "Chelsea", "Bayern%20Munich", "Nobody", ""],
-    away: ["Everton", "Arsenal", "Barcelona", "Nobody", "%"],
+    home: ["Arsenal", "Chelsea", "Bayern%20Munich", "Nobody", "", ...UNICODE_NAMES],
+    away: ["Everton", "Arsenal", "Barcelona", "Nobody", "%", ...UNICODE_NAMES],
   };
   const generic = [
     ...["", "-1", "%00", "%", "%zz", "%E0%A4%A", "null", "[]", "{}", "true"],
@@ -209,7 +236,9 @@ const QUERY_ENDPOINTS = [
 
 const CONTENT_TYPES = [
   "application/json", "application/json", "application/json; charset=utf-8", "application/json; charset=latin1",
-  "application/json; charset=utf-32", "application/json; charset=nonsense", "text/plain", "text/json",
+  "application/json; charset=utf-32", "application/json; charset=nonsense", "application/json; charset=utf-16",
+  'application/json; charset="UTF-8"', "application/json;charset=utf-16;", "application/json; charset=",
+  "text/plain", "text/json",
   "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/vnd.api+json",
   "application/merge-patch+json", "application/jsonx", "*/*", "",
 ];
@@ -235,11 +264,23 @@ function randomJsonValue(r: Random, depth = 0): unknown {
   }
 }
 
+/** Names a JSON body may carry: the same kinds as UNICODE_NAMES, and a lone surrogate. */
+const UNICODE_BODY_NAMES = [
+  "İstanbul FC", "Ολυμπιακός", "Ａrsenal", "Arsenal\u202e", "Ars\u200benal", "Arsenal\u0301", "ﬁorentina", "𝐀rsenal",
+  "\ud800", "\u0000", "Everton\u2028",
+];
+
 /** Almost-valid bodies: the right fields with one or two values or types wrong. */
 function nearlyValidBody(r: Random, route: "fixture" | "result" | "refit"): Record<string, unknown> {
   const base: Record<string, unknown> =
     route === "fixture"
-      ? { league: "E0", season: "2026-2027", date: "2026-09-12", homeTeam: "Everton", awayTeam: `Fuzz ${int(r, 1, 50)} FC` }
+      ? {
+          league: "E0",
+          season: "2026-2027",
+          date: "2026-09-12",
+          homeTeam: chance(r, 0.2) ? pick(r, UNICODE_BODY_NAMES) : "Everton",
+          awayTeam: `Fuzz ${int(r, 1, 50)} FC`,
+        }
       : route === "result"
         ? { homeGoals: int(r, 0, 9), awayGoals: int(r, 0, 9) }
         : { league: "E0" };
@@ -303,6 +344,7 @@ function writeTarget(r: Random): { method: string; path: string; route: "fixture
 const TOKEN_KINDS: TokenKind[] = [
   "valid", "validArrayScope", "readScope", "emptyScope", "expired", "wrongSecret", "algNone", "hs512", "wrongIssuer",
   "wrongAudience", "noSubject", "noExpiry", "notYetValid", "numericScope", "mixedScope", "hugeClaim", "tampered", "unsigned",
+  "emptySubject", "numericSubject", "newlineSubject", "bidiSubject", "longSubject", "futureIssuedAt",
 ];
 
 function authorization(r: Random, tokens: Record<TokenKind, string>): { header?: string; token?: TokenKind } {
@@ -324,13 +366,22 @@ function randomIp(r: Random): string {
     : `2001:db8::${int(r, 1, 65_535).toString(16)}`;
 }
 
-/** Mostly a client address of its own, so the per-client limit does not swallow the fuzz; some share one. */
+/**
+ * Mostly a client address of its own, so the per-client limit does not swallow the fuzz; some share one, and some
+ * forge: entries of their own left of the address the proxy wrote, or values that are no address at all.
+ */
 function clientHeaders(r: Random): Record<string, string> {
   if (chance(r, 0.05)) return {};
   if (chance(r, 0.05)) {
-    const garbage = ["", "x", "999.999.999.999", "1.2.3.4, 5.6.7.8", "::1", "unknown, , ,", "a".repeat(300)];
+    const garbage = [
+      "", "x", "999.999.999.999", "1.2.3.4, 5.6.7.8", "::1", "unknown, , ,", "a".repeat(300), "evil-not-an-ip",
+      "1.2.3.4:8080", "[2001:db8::1]:443", "::ffff:198.51.100.3", "0x7f000001", "127.1", "fe80::1%eth0",
+      "2001:db8::1, 2001:db8::2", `${"10.0.0.1, ".repeat(200)}203.0.113.9`, "1.2.3.4,,5.6.7.8", "%31.2.3.4",
+      "\u00b9.\u00b2.\u00b3.4",
+    ];
     return { "x-forwarded-for": pick(r, garbage) };
   }
+  if (chance(r, 0.05)) return { "x-forwarded-for": `${randomIp(r)}, ${randomIp(r)}`, forwarded: `for=${randomIp(r)}` };
   return { "x-forwarded-for": randomIp(r) };
 }
 
@@ -338,7 +389,10 @@ function weirdHeaders(r: Random): Record<string, string | string[]> {
   const candidates: Array<() => [string, string | string[]]> = [
     () => [
       "x-request-id",
-      pick(r, ["", "ok-id-1", "a".repeat(129), "../../etc", "id with spaces", stringOf(r, HEADER_VALUE, int(r, 1, 200))]),
+      pick(r, [
+        "", "ok-id-1", "a".repeat(129), "../../etc", "id with spaces", stringOf(r, HEADER_VALUE, int(r, 1, 200)),
+        "00000000-0000-0000-0000-000000000000", "fuzz-20261123-1",
+      ]),
     ],
     () => ["accept", pick(r, ["", "*/*", "text/html", "application/xml;q=0", "garbage/;;;", stringOf(r, HEADER_VALUE, 50)])],
     () => ["accept-encoding", pick(r, ["gzip", "br", "identity;q=0", "*;q=0", "x".repeat(500)])],
@@ -354,6 +408,8 @@ function weirdHeaders(r: Random): Record<string, string | string[]> {
     () => ["user-agent", stringOf(r, HEADER_VALUE, int(r, 0, 500))],
     () => ["x-forwarded-proto", pick(r, ["https", "gopher", ""])],
     () => ["x-forwarded-host", pick(r, ["evil.example", ""])],
+    () => ["x-real-ip", pick(r, ["1.2.3.4", "evil", ""])],
+    () => ["forwarded", pick(r, ["for=1.2.3.4", 'for="[2001:db8::1]"', "for=unknown", "garbage"])],
     () => ["accept-language", stringOf(r, HEADER_VALUE, 40)],
     () => ["connection", pick(r, ["close", "keep-alive", "upgrade", "TE, close"])],
     () => ["upgrade", pick(r, ["websocket", "h2c", "HTTP/2.0"])],
@@ -594,8 +650,13 @@ describe("faults: fuzz", function () {
   let tokens: Record<TokenKind, string>;
 
   before(async () => {
-    // LOG_LEVEL=info: the access log tells which requests the application answered.
-    ({ redis, service } = await startDrillStack({ RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT), LOG_LEVEL: "info" }));
+    // LOG_LEVEL=info: the access log tells which requests the application answered. The drill's connections come
+    // from 127.0.0.1, which stands for the ingress: the X-Forwarded-For entries it vouches for name the clients.
+    ({ redis, service } = await startDrillStack({
+      RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
+      LOG_LEVEL: "info",
+      TRUSTED_PROXIES: "127.0.0.1",
+    }));
     tokens = await mintTokens();
   });
 
@@ -693,6 +754,12 @@ describe("faults: fuzz", function () {
       }
     }
 
+    // The ops endpoints are not on the public port, whatever the spelling of their path.
+    const opsOnPublicPort = outcomes.filter(
+      (o) => o.fuzz.transport === "http" && /^\/(health|ready|metrics)\b/.test(o.fuzz.spec.path) && o.status === 200,
+    );
+    assert.deepEqual(opsOnPublicPort.map(describeCase), [], "ops endpoints answered on the public port");
+
     // Errors the application answers (it sets X-Request-Id) carry its JSON error shape.
     for (const o of outcomes) {
       const sample = o.sample;
@@ -721,9 +788,14 @@ describe("faults: fuzz", function () {
     }
 
     // Still healthy, ready and predicting; nothing logged at error level.
-    for (const path of ["/health", "/ready", "/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea"]) {
+    const afterwards: Array<[number, string]> = [
+      [service.opsPort, "/health"],
+      [service.opsPort, "/ready"],
+      [service.port, "/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea"],
+    ];
+    for (const [port, path] of afterwards) {
       const spec = { kind: "after", path, headers: { "x-forwarded-for": "192.0.2.99" } };
-      const answer = await send(new http.Agent(), service.port, spec);
+      const answer = await send(new http.Agent(), port, spec);
       assert.equal(answer.status, 200, path);
     }
     assert.deepEqual(service.errorLines(), [], "error-level log lines");

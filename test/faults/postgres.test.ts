@@ -96,7 +96,7 @@ describe("faults: PostgreSQL", function () {
       return turn % 2 === 0 ? { kind: "cached", path: cached[turn % cached.length] } : uncached();
     };
 
-    const ready = new Poller(service.port, "/ready", 50);
+    const ready = new Poller(service.opsPort, "/ready", 50);
     const load = new Load(service.port, { workers: 8, next });
     await sleep(1_500);
     const stopIssued = performance.now();
@@ -227,15 +227,16 @@ describe("faults: PostgreSQL", function () {
       "SELECT id, status, home_goals, away_goals FROM matches WHERE id = ANY($1)",
       [ids],
     );
+    // The client's X-Request-Id is kept beside the server's own id (client_request_id); it tells the drill's writes apart.
     interface AuditRow {
-      request_id: string;
+      client_request_id: string;
       action: string;
       entity_id: string;
       after: { score?: { home: number; away: number } | null };
     }
     const audits = await cluster.query<AuditRow>(
       database,
-      "SELECT request_id, action, entity_id, after FROM audit_log WHERE request_id LIKE $1",
+      "SELECT client_request_id, action, entity_id, after FROM audit_log WHERE client_request_id LIKE $1",
       [`fault-${run}-%`],
     );
     const refits = new Set(
@@ -251,7 +252,7 @@ describe("faults: PostgreSQL", function () {
     for (const { sample, write } of writes) {
       const row = rowById.get(write.matchId);
       const applied = row?.status === "played" && row.home_goals === write.home && row.away_goals === write.away;
-      const mine = audits.filter((audit) => audit.request_id === write.requestId);
+      const mine = audits.filter((audit) => audit.client_request_id === write.requestId);
       const resultAudit = mine.some(
         (audit) =>
           audit.action === "match.result" &&

@@ -54,7 +54,7 @@ describe("faults: Redis", function () {
   it("killed under load: zero failed requests, the circuit breaker opens and closes again", async () => {
     let turn = 0;
     const next = (): RequestSpec => ({ kind: "read", path: paths[turn++ % paths.length] });
-    const gauge = new Poller(service.port, "/metrics", 100);
+    const gauge = new Poller(service.opsPort, "/metrics", 100);
     const load = new Load(service.port, { workers: 8, next });
     await sleep(1_500);
 

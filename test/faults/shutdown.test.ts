@@ -67,7 +67,7 @@ describe("faults: SIGTERM", function () {
       const path = turn % 3 === 0 ? `/api/v1/predictions/${matchIds[turn % matchIds.length]}` : paths[turn % paths.length];
       return { kind: "read", path };
     };
-    const probe = new Poller(service.port, "/ready", 50);
+    const probe = new Poller(service.opsPort, "/ready", 50);
     const load = new Load(service.port, { workers: 10, next });
     await sleep(1_500);
 

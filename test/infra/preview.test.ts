@@ -55,7 +55,12 @@ describe("infrastructure: offline preview", function () {
     const documents = files.flatMap((f) => parseAllDocuments(readFileSync(f, "utf8")).map((d) => d.toJS()));
     assert.equal(documents.length, manifests(prod).length);
     const apiCredentials = documents.find((d) => d.kind === "Secret" && d.metadata.name === "api-credentials");
-    assert.deepEqual(apiCredentials.stringData, { DATABASE_URL: REDACTED, JWT_SECRET: REDACTED, REDIS_URL: REDACTED });
+    assert.deepEqual(apiCredentials.stringData, {
+      DATABASE_URL: REDACTED,
+      JWT_SECRET: REDACTED,
+      RATE_LIMIT_REDIS_URL: REDACTED,
+      REDIS_URL: REDACTED,
+    });
     for (const value of prod.generatedSecrets) {
       assert.ok(!text.includes(value), "a manifest file holds a generated secret");
     }

@@ -116,6 +116,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "allow-backup",
       "allow-postgres",
       "allow-redis",
+      "allow-rate-limit-redis",
       ...(e.replica ? ["allow-postgres-replica"] : []),
       ...(e.issuer === "acme" ? ["allow-acme-http01-solver"] : []),
       ...(e.monitoring
@@ -140,6 +141,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
     ...inNs("ServiceAccount", [
       "postgres",
       "redis",
+      "redis-rate-limits",
       "football-prediction",
       "backup",
       ...(e.monitoring
@@ -160,6 +162,8 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "postgres-headless",
       "redis",
       "redis-headless",
+      "redis-rate-limits",
+      "redis-rate-limits-headless",
       "api",
       "api-preview",
       ...(e.replica ? ["postgres-replica", "postgres-replica-headless"] : []),
@@ -169,6 +173,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
     ...inNs("StatefulSet", [
       "postgres",
       "redis",
+      "redis-rate-limits",
       ...(e.replica ? ["postgres-replica"] : []),
       ...(e.monitoring ? ["prometheus"] : []),
     ]),
@@ -287,6 +292,45 @@ describe("infrastructure: the four stacks rendered from their own config files",
         assert.equal(certificate.spec.issuerRef.name, issuerName);
         assert.ok(findObject(r, "ClusterIssuer", issuerName).spec[e.issuer]);
         assert.equal(r.outputs.serviceUrl, `https://${e.host}`);
+      });
+
+      it("routes only /api from outside; probes and the scrape use the ops port, which no Service carries (finding 6)", () => {
+        const ingress = findObject(r, "Ingress", "api");
+        assert.deepEqual(
+          ingress.spec.rules[0].http.paths.map((p: K8sObject) => [p.path, p.pathType, p.backend.service.port.name]),
+          [["/api", "Prefix", "http"]],
+        );
+        for (const name of ["api", "api-preview"]) {
+          assert.deepEqual(findObject(r, "Service", name).spec.ports.map((p: K8sObject) => p.port), [8000]);
+        }
+        const api = findObject(r, "Deployment", "api-blue").spec.template.spec.containers[0];
+        assert.deepEqual(api.ports.map((p: K8sObject) => [p.name, p.containerPort]), [["http", 8000], ["ops", 8001]]);
+        const worker = findObject(r, "Deployment", "worker").spec.template.spec.containers[0];
+        assert.deepEqual(worker.ports.map((p: K8sObject) => [p.name, p.containerPort]), [["ops", 8001]]);
+        for (const container of [api, worker]) {
+          for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+            assert.equal(container[probe].httpGet.port, "ops", `${container.name} ${probe}`);
+          }
+        }
+        assert.equal(findObject(r, "ConfigMap", "api-config").data.OPS_PORT, "8001");
+      });
+
+      it("trusts forwarded addresses from the ingress controller's pods only (finding 1)", () => {
+        const config = findObject(r, "ConfigMap", "api-config").data;
+        assert.equal(config.TRUSTED_PROXIES, stack === "dev" || stack === "test" ? "10.244.0.0/16" : "10.0.0.0/8");
+      });
+
+      it("keeps the rate limiter's counters in a Redis of their own that never evicts (finding 4)", () => {
+        const counters = findObject(r, "StatefulSet", "redis-rate-limits").spec.template.spec.containers[0].args.join(" ");
+        assert.match(counters, /--maxmemory-policy noeviction/);
+        assert.match(counters, /--appendonly no/);
+        const api = findObject(r, "Deployment", "api-blue").spec.template.spec.containers[0];
+        assert.ok(envOf(api, "RATE_LIMIT_REDIS_URL")?.valueFrom?.secretKeyRef, "RATE_LIMIT_REDIS_URL comes from a Secret");
+        const allowed = findObject(r, "NetworkPolicy", "allow-rate-limit-redis").spec.ingress;
+        assert.deepEqual(
+          allowed.map((rule: K8sObject) => rule.from[0].podSelector.matchLabels["app.kubernetes.io/component"]),
+          ["api"],
+        );
       });
 
       it("runs the pinned image, never latest", () => {

@@ -145,11 +145,13 @@ describe("observability: Prometheus configuration", () => {
       });
       const pods: Record<string, SimulatedPod[]> = {
         [jobs.service]: [
+          pod("api-a", { ...app("api"), "app.kubernetes.io/version": "1.2.3" }, 8001),
+          pod("worker-a", app("worker"), 8001),
+          pod("migrate-a", app("migration"), 8001),
+          // The API's own port: the pod lists it too, and it serves no metrics.
           pod("api-a", { ...app("api"), "app.kubernetes.io/version": "1.2.3" }, 8000),
-          pod("worker-a", app("worker"), 8000),
-          pod("migrate-a", app("migration"), 8000),
           pod("api-other-port", app("api"), 9999),
-          pod("api-evicted", app("api"), 8000, { phase: "Failed" }),
+          pod("api-evicted", app("api"), 8001, { phase: "Failed" }),
         ],
         [jobs.postgresExporter]: [
           pod("postgres-exporter-a", { "app.kubernetes.io/name": "postgres-exporter", "app.kubernetes.io/component": "metrics-exporter" }, 9187),
@@ -182,7 +184,7 @@ describe("observability: Prometheus configuration", () => {
       activeTargets: { labels: Record<string, string> }[];
     }
 
-    it("scrapes the API and worker pods on port 8000 with the labels the rules use, and nothing else", async () => {
+    it("scrapes the API and worker pods on their ops port 8001 with the labels the rules use, and nothing else", async () => {
       const targets = await prometheus.api<Targets>("/api/v1/targets?state=active");
       const service = targets.activeTargets.filter((t) => t.labels.job === jobs.service).map((t) => t.labels);
       assert.deepEqual(

@@ -60,16 +60,17 @@ describe("observability: a real scrape of the service", function () {
   let prometheus: RunningPrometheus | undefined;
   let kubeState: Server | undefined;
   let baseUrl: string;
+  let opsUrl: string;
 
-  async function get(pathAndQuery: string): Promise<number> {
-    return (await fetch(`${baseUrl}${pathAndQuery}`)).status;
+  async function get(pathAndQuery: string, url = baseUrl): Promise<number> {
+    return (await fetch(`${url}${pathAndQuery}`)).status;
   }
 
   async function waitForReady(): Promise<void> {
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
       if (service?.exitCode !== null) throw new Error(`the service exited:\n${serviceLog}`);
-      if ((await get("/ready").catch(() => 0)) === 200) return;
+      if ((await get("/ready", opsUrl).catch(() => 0)) === 200) return;
       await sleep(500);
     }
     throw new Error(`the service never became ready:\n${serviceLog}`);
@@ -79,11 +80,13 @@ describe("observability: a real scrape of the service", function () {
     requireTool("prometheus");
     dir = new TempDir("fp-observability-");
     await createDatabase(database);
-    const port = await freePort();
+    const [port, opsPort] = [await freePort(), await freePort()];
     baseUrl = `http://127.0.0.1:${port}`;
+    opsUrl = `http://127.0.0.1:${opsPort}`;
     const env = {
       ...process.env,
       PORT: String(port),
+      OPS_PORT: String(opsPort),
       APP_ENV: "local",
       LOG_LEVEL: "warn",
       DATABASE_URL: databaseUrl(database),
@@ -111,7 +114,7 @@ describe("observability: a real scrape of the service", function () {
     const config = withFileDiscovery(rendered, dir, {
       [jobs.service]: [
         {
-          address: `127.0.0.1:${port}`,
+          address: `127.0.0.1:${opsPort}`,
           namespace: settings.namespace,
           name: API_POD,
           labels: { "app.kubernetes.io/name": "football-prediction", "app.kubernetes.io/component": "api" },

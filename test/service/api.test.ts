@@ -33,38 +33,38 @@ describe("service API (PostgreSQL and Redis)", () => {
 
   after(() => api?.stop());
 
-  const json = async <T>(path: string, status = 200): Promise<T> => {
-    const response = await api.get(path);
+  const json = async <T>(path: string, status = 200, port: "api" | "ops" = "api"): Promise<T> => {
+    const response = await (port === "api" ? api.get(path) : api.ops(path));
     assert.equal(response.status, status, `${path}: ${await response.clone().text()}`);
     return (await response.json()) as T;
   };
 
-  describe("probes", () => {
+  describe("probes (ops port)", () => {
     it("GET /health answers without touching dependencies", async () => {
-      assert.deepEqual(await json("/health"), { status: "ok" });
+      assert.deepEqual(await json("/health", 200, "ops"), { status: "ok" });
     });
 
     it("GET /health carries a request id and the security headers and is counted under its route", async () => {
-      const response = await api.get("/health", { headers: { "X-Request-Id": "probe-1" } });
-      assert.equal(response.headers.get("x-request-id"), "probe-1");
+      const response = await api.ops("/health");
+      assert.match(response.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
       assert.equal(response.headers.get("x-content-type-options"), "nosniff");
       assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
-      const metrics = await (await api.get("/metrics")).text();
+      const metrics = await (await api.ops("/metrics")).text();
       assert.match(metrics, /http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
-      const posted = await api.get("/health", { method: "POST" });
+      const posted = await api.ops("/health", { method: "POST" });
       assert.equal(posted.status, 405);
       assert.equal(((await posted.json()) as ErrorBody).error.code, "method_not_allowed");
     });
 
     it("GET /ready reports every check as ok", async () => {
-      const body = await json<{ status: string; checks: Record<string, string> }>("/ready");
+      const body = await json<{ status: string; checks: Record<string, string> }>("/ready", 200, "ops");
       assert.equal(body.status, "ready");
       assert.deepEqual(body.checks, { database: "ok", migrations: "ok", model: "ok" });
     });
 
     it("GET /metrics exposes the contract's metric names", async () => {
       await api.get("/api/v1/ping");
-      const response = await api.get("/metrics");
+      const response = await api.ops("/metrics");
       assert.equal(response.status, 200);
       assert.match(response.headers.get("content-type") ?? "", /^text\/plain/);
       const text = await response.text();
@@ -88,14 +88,29 @@ describe("service API (PostgreSQL and Redis)", () => {
     });
   });
 
+  describe("ports", () => {
+    it("keeps /health, /ready and /metrics off the public port, and the API off the ops port (finding 6)", async () => {
+      for (const path of ["/health", "/ready", "/metrics"]) {
+        const response = await api.get(path);
+        assert.equal(response.status, 404, `public ${path}`);
+        assert.equal(((await response.json()) as ErrorBody).error.code, "not_found");
+        assert.equal((await api.ops(path)).status, 200, `ops ${path}`);
+      }
+      assert.equal((await api.ops("/api/v1/ping")).status, 404);
+      assert.equal((await api.get("/api/v1/ping")).status, 200);
+    });
+  });
+
   describe("every response", () => {
-    it("carries a request id, echoing a well-formed one from the client", async () => {
+    it("carries the server's own request id, never the client's (finding 5)", async () => {
       const generated = await api.get("/api/v1/ping");
       assert.match(generated.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
-      const echoed = await api.get("/api/v1/ping", { headers: { "X-Request-Id": "client-id-123" } });
-      assert.equal(echoed.headers.get("x-request-id"), "client-id-123");
-      const replaced = await api.get("/api/v1/ping", { headers: { "X-Request-Id": "bad id with spaces" } });
-      assert.notEqual(replaced.headers.get("x-request-id"), "bad id with spaces");
+      const sent = await api.get("/api/v1/ping", { headers: { "X-Request-Id": "client-id-123" } });
+      assert.match(sent.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+      const refused = await api.get("/api/v1/nope", { headers: { "X-Request-Id": "client-id-123" } });
+      const { error } = (await refused.json()) as ErrorBody;
+      assert.equal(error.requestId, refused.headers.get("x-request-id"));
+      assert.notEqual(error.requestId, "client-id-123");
     });
 
     it("has security headers", async () => {
@@ -226,6 +241,17 @@ describe("service API (PostgreSQL and Redis)", () => {
       assert.ok(newest.data[0].date > oldest.data[0].date);
     });
 
+    it("accepts a cursor only as the service spelled it, so one position is one cache entry (finding 4)", async () => {
+      const first = await json<PageJson<MatchJson>>("/api/v1/matches?league=E0&season=2024-2025&limit=3");
+      const cursor = first.page.nextCursor ?? "";
+      assert.equal((await api.get(`/api/v1/matches?league=E0&season=2024-2025&limit=3&cursor=${cursor}`)).status, 200);
+      for (const spelling of [`${cursor}=`, `${cursor}%3D%3D`, `%20${cursor}`, `${cursor}.`, `${cursor.slice(0, -1)}${cursor.endsWith("A") ? "B" : "A"}`]) {
+        const response = await api.get(`/api/v1/matches?league=E0&season=2024-2025&limit=3&cursor=${spelling}`);
+        assert.equal(response.status, 400, spelling);
+        assert.match(((await response.json()) as ErrorBody).error.message, /cursor: is not a cursor this service issued/);
+      }
+    });
+
     it("bounds the page size", async () => {
       const body = await json<{ error: { code: string; message: string } }>("/api/v1/matches?limit=500", 400);
       assert.equal(body.error.code, "invalid_query");
@@ -274,7 +300,7 @@ describe("service API (PostgreSQL and Redis)", () => {
       const first = await (await api.get(path)).text();
       const second = await (await api.get(path)).text();
       assert.equal(second, first);
-      const metrics = await (await api.get("/metrics")).text();
+      const metrics = await (await api.ops("/metrics")).text();
       assert.match(metrics, /predictions_total\{league="SP1",source="model"\} 1/);
       assert.match(metrics, /predictions_total\{league="SP1",source="cache"\} 1/);
       assert.match(metrics, /cache_hits_total\{cache="predictions"\} [1-9]/);

@@ -87,6 +87,43 @@ describe("bad input", () => {
     }
   });
 
+  it("400 naming the field for integers that are not plain decimal digits (finding 7)", async () => {
+    for (const limit of ["1e2", "0x10", "%205", "5%20", "5.0", "+5", "-0", "0b11", "Infinity", "%EF%BC%95"]) {
+      for (const endpoint of ["/api/v1/matches", "/api/v1/teams"]) {
+        const body = await expectError(await api.get(`${endpoint}?limit=${limit}`), 400, "invalid_query");
+        assert.deepEqual(
+          (body.error.details as Array<{ field: string }>).map((detail) => detail.field),
+          ["limit"],
+          `${endpoint}?limit=${limit}: ${body.error.message}`,
+        );
+      }
+    }
+    assert.equal((await api.get("/api/v1/matches?limit=005")).status, 200);
+  });
+
+  it("415 for a JSON body declared in a charset other than UTF-8 (finding 7)", async () => {
+    const post = (body: Buffer | string, contentType: string) =>
+      api.get("/api/v1/models/refit", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": contentType },
+        body,
+      });
+    const body = '{"league":"XX"}';
+    for (const charset of ["utf-16", "UTF-16LE", "latin1", "iso-8859-1", "utf-32", "nonsense", '"utf-16"']) {
+      const refused = await expectError(
+        await post(Buffer.from(body, charset === "UTF-16LE" ? "utf16le" : "utf8"), `application/json; charset=${charset}`),
+        415,
+        "unsupported_media_type",
+      );
+      assert.match(refused.error.message, /UTF-8/);
+    }
+    await expectError(await post(body, "application/json;charset=utf-16;"), 415, "unsupported_media_type");
+    // UTF-8, declared or not, goes through to validation (the league does not exist: 404).
+    for (const contentType of ["application/json", "application/json; charset=utf-8", "application/json; charset=UTF-8"]) {
+      await expectError(await post(body, contentType), 404, "not_found");
+    }
+  });
+
   it("404 with a JSON body for unknown routes, 405 with Allow for wrong methods", async () => {
     await expectError(await api.get("/api/v1/nothing-here"), 404, "not_found");
     await expectError(await api.get("/favicon.ico"), 404, "not_found");

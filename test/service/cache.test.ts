@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import Redis from "ioredis";
-import type { Cache } from "../../service/src/cache/cache";
+import { type Cache, MAX_ENTRIES_PER_BUCKET } from "../../service/src/cache/cache";
 import { MemoryCache } from "../../service/src/cache/memoryCache";
 import { RedisCache } from "../../service/src/cache/redisCache";
 import { Metrics } from "../../service/src/metrics";
@@ -39,6 +39,23 @@ function behavesAsACache(create: (ttlSeconds: number) => Cache) {
     const seenAfterWrite = await cache.get("reads", "k");
     await cache.set("reads", "k", "fresh", seenAfterWrite);
     assert.equal((await cache.get("reads", "k")).value, "fresh");
+  });
+
+  it("holds at most MAX_ENTRIES_PER_BUCKET entries in a bucket and still takes new ones (finding 4)", async function bound() {
+    this.timeout(20_000);
+    const keys = Array.from({ length: MAX_ENTRIES_PER_BUCKET + 200 }, (_, i) => `cursor-${i}`);
+    // In small batches: a Redis store slower than the command timeout is skipped, as the cache contract allows.
+    for (let i = 0; i < keys.length; i += 50) {
+      await Promise.all(keys.slice(i, i + 50).map(async (key) => cache.set("reads", key, "v", await cache.get("reads", key))));
+    }
+    const held: boolean[] = [];
+    for (let i = 0; i < keys.length; i += 50) {
+      held.push(...(await Promise.all(keys.slice(i, i + 50).map(async (key) => (await cache.get("reads", key)).value !== undefined))));
+    }
+    const count = held.filter(Boolean).length;
+    assert.ok(count <= MAX_ENTRIES_PER_BUCKET && count > MAX_ENTRIES_PER_BUCKET * 0.9, `${count} entries held`);
+    await cache.set("reads", "after", "v", await cache.get("reads", "after"));
+    assert.equal((await cache.get("reads", "after")).value, "v", "a full bucket still takes new entries");
   });
 
   it("expires entries after the TTL", async function ttl() {
@@ -82,6 +99,24 @@ describe("caches", () => {
       assert.ok(ttl > 0 && ttl <= 30, `ttl ${ttl}`);
       const keys = await client.keys(`${prefix}*`);
       assert.ok(keys.every((key) => key.startsWith(prefix)));
+    });
+
+    it("keeps a full bucket's hash at the bound, its epoch included (finding 4)", async () => {
+      const client = new Redis(REDIS_URL);
+      clients.push(client);
+      const prefix = uniqueRedisPrefix();
+      const cache = new RedisCache(client, { prefix, ttlSeconds: 30 }, new Metrics(), silentLogger);
+      const seen = await cache.get("reads", "k");
+      await cache.set("reads", "k", "v", seen);
+      const epoch = await client.hget(`${prefix}reads`, "@epoch");
+      for (let i = 0; i < MAX_ENTRIES_PER_BUCKET + 500; i += 50) {
+        await Promise.all(
+          Array.from({ length: 50 }, async (_, j) => cache.set("reads", `k${i + j}`, "v", await cache.get("reads", `k${i + j}`))),
+        );
+      }
+      const entries = (await client.hlen(`${prefix}reads`)) - 1;
+      assert.ok(entries <= MAX_ENTRIES_PER_BUCKET && entries > MAX_ENTRIES_PER_BUCKET * 0.9, `${entries} entries`);
+      assert.equal(await client.hget(`${prefix}reads`, "@epoch"), epoch);
     });
   });
 });

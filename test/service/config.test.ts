@@ -5,13 +5,15 @@ describe("configuration", () => {
   it("has the documented defaults", () => {
     const config = loadConfig({});
     assert.equal(config.port, 8000);
+    assert.equal(config.opsPort, 8001);
     assert.equal(config.appEnv, "local");
     assert.equal(config.logLevel, "info");
     assert.equal(config.databaseUrl, undefined);
     assert.deepEqual(config.dbPool, { min: 0, max: 10 });
     assert.equal(config.redisUrl, undefined);
     assert.deepEqual(config.cache, { prefix: "fp:", ttlSeconds: 300 });
-    assert.equal(config.rateLimitPerMinute, 100);
+    assert.deepEqual(config.rateLimit, { perMinute: 100, redisUrl: undefined });
+    assert.deepEqual(config.trustedProxies, [], "no proxy is trusted unless named");
     assert.equal(config.jwtSecret, LOCAL_JWT_SECRET);
     assert.equal(config.jwtSecretIsLocalDefault, true);
     assert.deepEqual(config.model, { refitIntervalMs: 360 * 60_000, refitDebounceMs: 30_000, pollIntervalMs: 60_000 });
@@ -22,6 +24,7 @@ describe("configuration", () => {
   it("reads every variable", () => {
     const config = loadConfig({
       PORT: "9000",
+      OPS_PORT: "9001",
       APP_ENV: "prod",
       LOG_LEVEL: "warn",
       DATABASE_URL: "postgres://app:pw@db:5432/football",
@@ -31,6 +34,8 @@ describe("configuration", () => {
       CACHE_PREFIX: "fp-prod:",
       CACHE_TTL_SECONDS: "60",
       RATE_LIMIT_PER_MINUTE: "500",
+      RATE_LIMIT_REDIS_URL: "redis://:pw@redis-rate-limits:6379/0",
+      TRUSTED_PROXIES: "10.244.0.0/16, 192.0.2.1,fd00:10:244::/56",
       JWT_SECRET: "s".repeat(40),
       MODEL_REFIT_INTERVAL_MINUTES: "60",
       MODEL_REFIT_DEBOUNCE_SECONDS: "5",
@@ -39,7 +44,10 @@ describe("configuration", () => {
       EMBEDDED_DATA_DIR: "/tmp/pglite",
     });
     assert.equal(config.port, 9000);
+    assert.equal(config.opsPort, 9001);
     assert.equal(config.appEnv, "prod");
+    assert.deepEqual(config.rateLimit, { perMinute: 500, redisUrl: "redis://:pw@redis-rate-limits:6379/0" });
+    assert.deepEqual(config.trustedProxies, ["10.244.0.0/16", "192.0.2.1/32", "fd00:10:244::/56"]);
     assert.deepEqual(config.dbPool, { min: 2, max: 20 });
     assert.equal(config.jwtSecretIsLocalDefault, false);
     assert.deepEqual(config.model, { refitIntervalMs: 3_600_000, refitDebounceMs: 5_000, pollIntervalMs: 10_000 });
@@ -74,6 +82,14 @@ describe("configuration", () => {
     rejects({ CACHE_PREFIX: "has space" }, "CACHE_PREFIX");
     rejects({ RATE_LIMIT_PER_MINUTE: "-1" }, "RATE_LIMIT_PER_MINUTE");
     rejects({ MODEL_POLL_INTERVAL_SECONDS: "0" }, "MODEL_POLL_INTERVAL_SECONDS");
+    rejects({ OPS_PORT: "8000" }, "OPS_PORT", /must differ from PORT/);
+    rejects({ RATE_LIMIT_REDIS_URL: "http://redis" }, "RATE_LIMIT_REDIS_URL");
+  });
+
+  it("refuses trusted proxies that are not IP addresses or CIDR ranges, naming them (finding 1)", () => {
+    for (const entry of ["10.0.0.0/33", "10.0.0/8", "ingress", "0x0a000000/8", "10.0.0.0/8/1", "fd00::/129", "*", "10/8"]) {
+      rejects({ TRUSTED_PROXIES: `127.0.0.1,${entry}` }, "TRUSTED_PROXIES", new RegExp(`"${entry.replace(/[*/]/g, "\\$&")}" is not an IP address or CIDR range`));
+    }
   });
 
   it("requires a JWT secret of at least 32 characters outside local", () => {

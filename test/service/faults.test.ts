@@ -34,7 +34,7 @@ describe("dependency failures", () => {
         await writeToken(),
       );
       assert.equal(created.status, 201);
-      const metrics = await (await api.get("/metrics")).text();
+      const metrics = await (await api.ops("/metrics")).text();
       assert.ok(metricValue(metrics, 'cache_errors_total{operation="get"}') > 0);
       assert.equal(metricValue(metrics, "cache_circuit_open"), 1);
       assert.ok(metricValue(metrics, 'predictions_total{league="E0",source="model"}') >= 8);
@@ -52,7 +52,7 @@ describe("dependency failures", () => {
         await redis.open();
         await eventually(async () => {
           await api.get(PAIRING);
-          const metrics = await (await api.get("/metrics")).text();
+          const metrics = await (await api.ops("/metrics")).text();
           return metricValue(metrics, "cache_circuit_open") === 0 &&
             metricValue(metrics, 'predictions_total{league="E0",source="cache"}') > 0
             ? true
@@ -90,10 +90,10 @@ describe("dependency failures", () => {
 
         const write = await api.send("POST", "/api/v1/models/refit", { league: "E0" }, await writeToken());
         assert.equal(write.status, 503);
-        assert.equal((await api.get("/health")).status, 200);
+        assert.equal((await api.ops("/health")).status, 200);
 
         const notReady = await eventually(async () => {
-          const response = await api.get("/ready");
+          const response = await api.ops("/ready");
           return response.status === 503 ? ((await response.json()) as ErrorBody) : undefined;
         });
         assert.ok(Date.now() - cut < 2_000, "readiness noticed within two seconds");
@@ -101,7 +101,7 @@ describe("dependency failures", () => {
 
         await postgres.open();
         const restored = Date.now();
-        await eventually(async () => ((await api.get("/ready")).status === 200 ? true : undefined));
+        await eventually(async () => ((await api.ops("/ready")).status === 200 ? true : undefined));
         assert.equal((await api.get("/api/v1/matches?league=SP1&limit=3")).status, 200);
         assert.ok(Date.now() - restored < 5_000, "recovered within five seconds");
       } finally {
@@ -111,8 +111,8 @@ describe("dependency failures", () => {
 
     it("starts without a database and reports which dependency is missing", async () => {
       const api = await start({ DATABASE_URL: "postgres://postgres@127.0.0.1:1/nothing" });
-      assert.equal((await api.get("/health")).status, 200);
-      const ready = await api.get("/ready");
+      assert.equal((await api.ops("/health")).status, 200);
+      const ready = await api.ops("/ready");
       assert.equal(ready.status, 503);
       const body = (await ready.json()) as ErrorBody;
       assert.equal(body.error.code, "not_ready");

@@ -41,9 +41,10 @@ describe("service lifecycle", () => {
 
     it("migrates and seeds its own database, fits, serves, and exits 0 on SIGTERM", async function embedded() {
       this.timeout(180_000);
-      const port = await freePort();
+      const [port, opsPort] = [await freePort(), await freePort()];
       const pglite = path.join(dataDir, "pglite");
-      server = runMain(["serve"], { PORT: String(port), EMBEDDED_DATA_DIR: pglite, LOG_LEVEL: "info" });
+      const ports = { PORT: String(port), OPS_PORT: String(opsPort) };
+      server = runMain(["serve"], { ...ports, EMBEDDED_DATA_DIR: pglite, LOG_LEVEL: "info" });
       const minting = runMain(["token", "--subject", "e2e", "--ttl", "5m"], { LOG_LEVEL: "silent" });
       const badConfig = runMain(["serve"], { PORT: "eighty" });
 
@@ -57,7 +58,7 @@ describe("service lifecycle", () => {
       await eventually(
         async () => {
           if (server?.exitCode !== null) throw new Error(`serve exited early:\n${server?.output()}`);
-          const response = await fetch(`${base}/ready`).catch(() => undefined);
+          const response = await fetch(`http://127.0.0.1:${opsPort}/ready`).catch(() => undefined);
           return response?.status === 200 ? true : undefined;
         },
         150_000,
@@ -94,18 +95,19 @@ describe("service lifecycle", () => {
     it("turns readiness 503 first, keeps answering while draining, then closes", async () => {
       const config = testConfig({ DATABASE_URL: await seededDatabaseUrl() });
       const api = await startTestService(config, { drainDelayMs: 400 });
-      assert.equal((await api.get("/ready")).status, 200);
+      assert.equal((await api.ops("/ready")).status, 200);
       const stopping = api.stop();
-      const ready = await api.get("/ready");
+      const ready = await api.ops("/ready");
       assert.equal(ready.status, 503);
       const { error } = (await ready.json()) as ErrorBody;
       assert.equal((error.details as { failing: string }).failing, "shutdown");
-      const health = await api.get("/health");
-      assert.equal(health.status, 200);
-      assert.equal(health.headers.get("connection"), "close");
-      assert.equal((await api.get("/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea")).status, 200);
+      assert.equal((await api.ops("/health")).status, 200);
+      const answer = await api.get("/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea");
+      assert.equal(answer.status, 200);
+      assert.equal(answer.headers.get("connection"), "close");
       await stopping;
-      await assert.rejects(fetch(`${api.baseUrl}/health`));
+      await assert.rejects(fetch(`${api.baseUrl}/api/v1/ping`));
+      await assert.rejects(fetch(`${api.opsUrl}/health`));
     });
   });
 });

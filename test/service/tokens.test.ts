@@ -19,6 +19,15 @@ describe("tokens", () => {
     );
   });
 
+  it("mints only subjects of the documented shape (finding 5)", async () => {
+    for (const subject of ["", "a b", "admin\nforged", "-leading-dash", "x".repeat(129)]) {
+      await assert.rejects(mintToken(SECRET, { subject, scopes: ["write"], ttlSeconds: 60 }), /subject must be/);
+    }
+    for (const subject of ["alice", "alice@example.com", "ci:deploy", "svc.backup-1+x"]) {
+      assert.equal((await verifyToken(SECRET, await mintToken(SECRET, { subject, scopes: [], ttlSeconds: 60 }))).subject, subject);
+    }
+  });
+
   it("parses token lifetimes and bounds them", () => {
     assert.equal(parseTtl("90"), 90);
     assert.equal(parseTtl("30m"), 1_800);

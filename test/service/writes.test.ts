@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SignJWT } from "jose";
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "../../service/src/auth/tokens";
+import { CLOCK_SKEW_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER } from "../../service/src/auth/tokens";
 import type { Database } from "../../service/src/storage/db";
 import { commandDatabase, seededDatabaseUrl } from "../support/databases";
 import { eventually } from "../support/net";
@@ -30,6 +30,7 @@ interface AuditRow {
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
   request_id: string;
+  client_request_id: string | null;
 }
 
 const fixture = (overrides: Record<string, unknown> = {}) => ({
@@ -128,6 +129,39 @@ describe("service writes: auth, audit, caches, refits", () => {
       }
     });
 
+    it("401 for a subject that is empty, not a string or not of the documented shape (finding 5)", async () => {
+      const withSubject = (sub: unknown) =>
+        new SignJWT({ scope: "write", sub } as Record<string, unknown>)
+          .setProtectedHeader({ alg: "HS256" })
+          .setIssuer(TOKEN_ISSUER)
+          .setAudience(TOKEN_AUDIENCE)
+          .setIssuedAt()
+          .setExpirationTime("10m")
+          .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+      for (const sub of ["", 123, "admin\nforged", "alice bob", "\u202eecila", "x".repeat(129), ["alice"]]) {
+        const { status, body } = await attempt(`Bearer ${await withSubject(sub)}`);
+        assert.equal(status, 401, JSON.stringify(sub));
+        assert.match(body.error.message, /subject \(sub\)/);
+      }
+    });
+
+    it("401 for a token issued in the future beyond the clock skew, accepted within it (finding 5)", async () => {
+      const issuedIn = (seconds: number, scope: string) =>
+        new SignJWT({ scope })
+          .setProtectedHeader({ alg: "HS256" })
+          .setSubject("mallory")
+          .setIssuer(TOKEN_ISSUER)
+          .setAudience(TOKEN_AUDIENCE)
+          .setIssuedAt(Math.floor(Date.now() / 1000) + seconds)
+          .setExpirationTime("1h")
+          .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+      const future = await attempt(`Bearer ${await issuedIn(3_600, "write")}`);
+      assert.equal(future.status, 401);
+      assert.match(future.body.error.message, /iat/);
+      // Authenticated (403 for the scope, not 401): a few seconds of skew between clocks is expected.
+      assert.equal((await attempt(`Bearer ${await issuedIn(CLOCK_SKEW_SECONDS - 10, "read")}`)).status, 403);
+    });
+
     it("403 for a valid token without the write scope", async () => {
       const readOnly = await writeToken("bob", { scopes: ["read"] });
       const { status, body } = await attempt(`Bearer ${readOnly}`);
@@ -153,6 +187,22 @@ describe("service writes: auth, audit, caches, refits", () => {
       assert.equal(rows[1].entity_id, String(match.id));
       assert.equal(rows[1].before, null);
       assert.equal((rows[1].after as { status: string }).status, "scheduled");
+    });
+
+    it("audits under the server's request id, keeping the client's X-Request-Id beside it (finding 5)", async () => {
+      const borrowed = "someone-elses-request-1";
+      const response = await fetch(`${api.baseUrl}/api/v1/matches`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "x-request-id": borrowed },
+        body: JSON.stringify(fixture({ date: "2026-08-29", homeTeam: "Everton", awayTeam: "Fulham" })),
+      });
+      assert.equal(response.status, 201);
+      const serverId = response.headers.get("x-request-id") ?? "";
+      assert.match(serverId, /^[0-9a-f-]{36}$/);
+      const rows = await auditRowsFor(serverId);
+      assert.ok(rows.length > 0);
+      for (const row of rows) assert.equal(row.client_request_id, borrowed);
+      assert.deepEqual(await auditRowsFor(borrowed), []);
     });
 
     it("409 for a duplicate, leaving no audit row behind", async () => {

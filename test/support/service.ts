@@ -19,13 +19,18 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     MODEL_REFIT_DEBOUNCE_SECONDS: "0",
     ...env,
   });
-  return { ...config, port: 0 };
+  return { ...config, port: 0, opsPort: 0 };
 }
 
 export interface TestService {
   service: RunningService;
+  /** The public port: the API. */
   baseUrl: string;
+  /** The ops port: /health, /ready and /metrics. */
+  opsUrl: string;
   get(path: string, init?: RequestInit): Promise<Response>;
+  /** A request to the ops port. */
+  ops(path: string, init?: RequestInit): Promise<Response>;
   send(method: string, path: string, body: unknown, token?: string): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -33,11 +38,14 @@ export interface TestService {
 export async function startTestService(config: Config, options: ServeOptions = {}): Promise<TestService> {
   const service = await startService(config, silentLogger, { drainDelayMs: 0, withWorker: false, ...options });
   const baseUrl = `http://127.0.0.1:${service.port}`;
+  const opsUrl = `http://127.0.0.1:${service.opsPort}`;
   let stopped = false;
   return {
     service,
     baseUrl,
+    opsUrl,
     get: (path, init) => fetch(`${baseUrl}${path}`, init),
+    ops: (path, init) => fetch(`${opsUrl}${path}`, init),
     send: (method, path, body, token) =>
       fetch(`${baseUrl}${path}`, {
         method,

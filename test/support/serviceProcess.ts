@@ -68,7 +68,10 @@ export class ServiceProcess implements RunResource {
 
   private constructor(
     readonly child: ChildProcess,
+    /** The API. */
     readonly port: number,
+    /** /health, /ready and /metrics. */
+    readonly opsPort: number,
   ) {
     const collect = (chunk: Buffer) => {
       this.output += chunk.toString();
@@ -84,7 +87,7 @@ export class ServiceProcess implements RunResource {
 
   static async start(env: ServiceEnv): Promise<ServiceProcess> {
     const main = await builtService();
-    const port = await freePort();
+    const [port, opsPort] = [await freePort(), await freePort()];
     const nodePath = [path.join(SERVICE_DIR, "node_modules"), path.join(REPO_ROOT, "node_modules")]
       .filter((dir) => fs.existsSync(dir))
       .join(path.delimiter);
@@ -103,10 +106,11 @@ export class ServiceProcess implements RunResource {
         SHUTDOWN_GRACE_SECONDS: "4",
         ...env,
         PORT: String(port),
+        OPS_PORT: String(opsPort),
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const service = new ServiceProcess(child, port);
+    const service = new ServiceProcess(child, port, opsPort);
     track(service);
     await service.waitUntilReady(60_000);
     return service;
@@ -114,6 +118,10 @@ export class ServiceProcess implements RunResource {
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  get opsUrl(): string {
+    return `http://127.0.0.1:${this.opsPort}`;
   }
 
   get pid(): number {
@@ -147,12 +155,15 @@ export class ServiceProcess implements RunResource {
     return this.logLines().filter((line) => (line.level ?? 0) >= 50);
   }
 
-  /** Status of every request the application answered, by request id, from its access log (LOG_LEVEL=info). */
+  /**
+   * Status of every request the application answered, by the X-Request-Id the client sent (the access log keeps it
+   * beside the server's own id), from its access log (LOG_LEVEL=info).
+   */
   answeredRequests(): Map<string, number> {
     const answered = new Map<string, number>();
     for (const line of this.logLines()) {
-      if (line.msg === "request" && typeof line.reqId === "string" && typeof line.status === "number") {
-        answered.set(line.reqId, line.status);
+      if (line.msg === "request" && typeof line.clientReqId === "string" && typeof line.status === "number") {
+        answered.set(line.clientReqId, line.status);
       }
     }
     return answered;
@@ -162,7 +173,7 @@ export class ServiceProcess implements RunResource {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!this.alive) throw new Error(`the service exited:\n${this.output.slice(-4000)}`);
-      const status = await fetch(`${this.baseUrl}/ready`).then(
+      const status = await fetch(`${this.opsUrl}/ready`).then(
         (response) => response.status,
         () => 0,
       );
@@ -175,7 +186,7 @@ export class ServiceProcess implements RunResource {
   }
 
   async metrics(): Promise<string> {
-    return (await fetch(`${this.baseUrl}/metrics`)).text();
+    return (await fetch(`${this.opsUrl}/metrics`)).text();
   }
 
   /** SIGTERM, then SIGKILL if it has not exited within `timeoutMs`. */

@@ -12,14 +12,35 @@ export interface CacheLookup {
 
 /**
  * Cached values live in buckets (one per kind of data); invalidating a bucket drops all of its entries at once,
- * which is how writes and refits make every dependent read miss. Implementations never throw: a cache that
- * cannot answer reports a miss and ignores stores.
+ * which is how writes and refits make every dependent read miss. A bucket holds at most MAX_ENTRIES_PER_BUCKET
+ * entries, whatever mix of requests clients send: storing a new key in a full bucket first evicts another entry
+ * (which one is the implementation's choice). Implementations never throw: a cache that cannot answer reports a
+ * miss and ignores stores.
  */
 export interface Cache {
   get(bucket: string, key: string): Promise<CacheLookup>;
   set(bucket: string, key: string, value: string, seen: CacheLookup): Promise<void>;
   invalidate(buckets: readonly string[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Keeps a bucket to a few MB (entries are a few hundred bytes to a few kB of JSON) in memory and in Redis. */
+export const MAX_ENTRIES_PER_BUCKET = 5_000;
+
+/** Plain objects with their keys sorted, at every depth; undefined fields vanish in JSON anyway. */
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(record).sort().map((field) => [field, record[field]]));
+}
+
+/**
+ * The key of a validated request: its fields in sorted order at every depth, absent ones left out, so that two
+ * spellings of one request (fields in another order, an optional field given as undefined) share one entry. Build
+ * it from the parsed, canonical values (a decoded cursor, a number), never from raw query text.
+ */
+export function canonicalKey(kind: string, request: object): string {
+  return `${kind}:${JSON.stringify(request, sortedKeys)}`;
 }
 
 export const READS_BUCKET = "reads";

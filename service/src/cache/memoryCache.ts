@@ -1,13 +1,10 @@
-import type { Cache, CacheLookup } from "./cache";
+import { type Cache, type CacheLookup, MAX_ENTRIES_PER_BUCKET } from "./cache";
 
 interface Bucket {
   epoch: string;
   expiresAt: number;
   entries: Map<string, string>;
 }
-
-/** Keeps memory bounded whatever mix of query strings clients send. */
-const MAX_ENTRIES_PER_BUCKET = 5_000;
 
 /** The stand-in for Redis when REDIS_URL is unset: one process, same bucket and TTL semantics. */
 export class MemoryCache implements Cache {
@@ -37,7 +34,8 @@ export class MemoryCache implements Cache {
       found = this.emptyBucket();
       this.buckets.set(bucket, found);
     }
-    if (found.entries.size >= MAX_ENTRIES_PER_BUCKET) {
+    // The oldest entry makes room (Maps iterate in insertion order).
+    if (!found.entries.has(key) && found.entries.size >= MAX_ENTRIES_PER_BUCKET) {
       const oldest = found.entries.keys().next().value;
       if (oldest !== undefined) found.entries.delete(oldest);
     }

@@ -2,18 +2,31 @@ import { randomUUID } from "node:crypto";
 import CircuitBreaker from "opossum";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
-import type { Cache, CacheLookup } from "./cache";
+import { type Cache, type CacheLookup, MAX_ENTRIES_PER_BUCKET } from "./cache";
 import { REDIS_COMMAND_TIMEOUT_MS, type RedisClient } from "./redis";
 
 /** The hash field holding a bucket's epoch; cache keys are built by the service and never take this form. */
 const EPOCH_FIELD = "@epoch";
 
+/**
+ * Stores an entry unless the bucket was reset since the lookup. A full bucket (ARGV[6] entries besides the epoch)
+ * first drops a random entry: a hash keeps no order to find the oldest by, and random eviction keeps hot keys
+ * with the same odds as any other under a flood of one-off keys.
+ */
 const SET_IF_EPOCH_UNCHANGED = `
 local current = redis.call('HGET', KEYS[1], '${EPOCH_FIELD}')
 if (current or '') ~= ARGV[3] then return 0 end
 if not current then
   redis.call('HSET', KEYS[1], '${EPOCH_FIELD}', ARGV[5])
   redis.call('EXPIRE', KEYS[1], ARGV[4])
+end
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 and redis.call('HLEN', KEYS[1]) > tonumber(ARGV[6]) then
+  for _, field in ipairs(redis.call('HRANDFIELD', KEYS[1], 2)) do
+    if field ~= '${EPOCH_FIELD}' then
+      redis.call('HDEL', KEYS[1], field)
+      break
+    end
+  end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1`;
@@ -39,6 +52,7 @@ interface CacheScripts {
     seenEpoch: string,
     ttlSeconds: number,
     newEpoch: string,
+    maxEntries: number,
   ): Promise<number>;
   cacheResetBuckets(...keysThenArgs: Array<string | number>): Promise<number>;
 }
@@ -115,7 +129,15 @@ export class RedisCache implements Cache {
     if (this.unfinishedInvalidations.size > 0) return;
     const { ttlSeconds } = this.options;
     await this.run("set", () =>
-      this.scripts.cacheSetIfEpoch(this.key(bucket), key, value, seen.epoch ?? "", ttlSeconds, randomUUID()),
+      this.scripts.cacheSetIfEpoch(
+        this.key(bucket),
+        key,
+        value,
+        seen.epoch ?? "",
+        ttlSeconds,
+        randomUUID(),
+        MAX_ENTRIES_PER_BUCKET,
+      ),
     );
   }
 

@@ -1,4 +1,4 @@
-import { type Cache, READS_BUCKET, cacheAside } from "../cache/cache";
+import { type Cache, READS_BUCKET, cacheAside, canonicalKey } from "../cache/cache";
 import { encodeCursor } from "./cursor";
 import { notFound } from "../errors";
 import type { Metrics } from "../metrics";
@@ -53,7 +53,7 @@ export class CatalogReads {
   }
 
   teams(filter: { league?: string; season?: string; afterName?: string; limit: number }): Promise<string> {
-    return this.cached(`teams:${JSON.stringify(filter)}`, async () => {
+    return this.cached(canonicalKey("teams", filter), async () => {
       if (filter.league !== undefined) await this.requireLeague(filter.league);
       const rows = await listTeams(this.db, { ...filter, limit: filter.limit + 1 });
       return toPage(rows, filter.limit, (last) => last.name);
@@ -69,7 +69,7 @@ export class CatalogReads {
   }
 
   matches(query: MatchQuery): Promise<string> {
-    return this.cached(`matches:${JSON.stringify(query)}`, async () => {
+    return this.cached(canonicalKey("matches", query), async () => {
       const { team, ...filter } = query;
       if (filter.league !== undefined) await this.requireLeague(filter.league);
       const teamId = team === undefined ? undefined : await this.teamIdByName(team);

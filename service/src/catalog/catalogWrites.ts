@@ -12,7 +12,10 @@ import { type Team, findTeamsByName, insertTeam } from "../storage/repositories/
 /** Who asked for a write, for the audit log. */
 export interface Actor {
   subject: string;
+  /** The server's id for the request. */
   requestId: string;
+  /** The caller's own X-Request-Id, if it sent one: recorded, never trusted to identify the request. */
+  clientRequestId?: string;
 }
 
 export interface NewFixtureInput {
@@ -126,6 +129,7 @@ export class CatalogWrites {
             before,
             after,
             requestId: actor.requestId,
+            clientRequestId: actor.clientRequestId,
           }),
         ),
       );

@@ -1,6 +1,7 @@
 import Koa, { type Middleware } from "koa";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
+import { resolveClientAddress } from "./clientAddress";
 import type { AppState } from "./context";
 import { handleErrors } from "./middleware/errors";
 import { observe } from "./middleware/observe";
@@ -12,16 +13,17 @@ import { liveness, systemRoutes } from "./routes/system";
 export interface AppDeps extends ApiDeps {
   logger: Logger;
   metrics: Metrics;
-  readiness: Readiness;
   rateLimit: Middleware<AppState>;
   /** True once shutdown began: responses then ask clients to reconnect elsewhere. */
   isDraining: () => boolean;
   /**
-   * Behind the cluster's ingress every request comes from the ingress pod; the client's address is the last
-   * one the ingress wrote into X-Forwarded-For, and rate limiting must key on that.
+   * The proxies (CIDR ranges) whose X-Forwarded-For entries count: behind the cluster's ingress every request
+   * comes from an ingress pod, and the client, whom rate limiting counts, is the address it forwards.
    */
-  behindProxy: boolean;
+  trustedProxies: readonly string[];
 }
+
+export type OpsDeps = Pick<AppDeps, "logger" | "metrics"> & { readiness: Readiness };
 
 function closeConnectionsWhileDraining(isDraining: () => boolean): Middleware<AppState> {
   return (ctx, next) => {
@@ -32,39 +34,33 @@ function closeConnectionsWhileDraining(isDraining: () => boolean): Middleware<Ap
 
 const isUnderApi = (path: string) => path.startsWith("/api/");
 
-/**
- * Requests under /api (unknown paths included) meet the rate limit and the API router, all others the system
- * router: probes and scrapes are never rate limited, and neither side pays for the other's router.
- */
+/** Requests under /api (unknown paths included) meet the rate limit; the public port may serve more than the API. */
 function onlyUnderApi<Context>(middleware: Middleware<AppState, Context>): Middleware<AppState, Context> {
   return (ctx, next) => (isUnderApi(ctx.path) ? middleware(ctx, next) : next());
 }
 
-function onlyOutsideApi<Context>(middleware: Middleware<AppState, Context>): Middleware<AppState, Context> {
-  return (ctx, next) => (isUnderApi(ctx.path) ? next() : middleware(ctx, next));
-}
-
+/**
+ * The public port: the JSON API, nothing else. Probes and the metrics scrape are on the ops port (createOpsApp),
+ * which the cluster never routes from outside.
+ */
 export async function createApp(deps: AppDeps): Promise<Koa<AppState>> {
-  const app = new Koa<AppState>({ proxy: deps.behindProxy, maxIpsCount: 1 });
-  const system = systemRoutes(deps.readiness, deps.metrics);
+  const app = new Koa<AppState>({ proxy: false });
   const api = apiRoutes(deps);
   app.use(observe(deps.metrics, deps.logger));
   app.use(await securityHeaders());
   app.use(closeConnectionsWhileDraining(deps.isDraining));
-  app.use(liveness());
+  app.use(resolveClientAddress(deps.trustedProxies));
   app.use(handleErrors(deps.logger));
-  app.use(onlyOutsideApi(system.routes()));
-  app.use(onlyOutsideApi(system.allowedMethods()));
   app.use(onlyUnderApi(deps.rateLimit));
-  app.use(onlyUnderApi(api.routes()));
-  app.use(onlyUnderApi(api.allowedMethods()));
+  app.use(api.routes());
+  app.use(api.allowedMethods());
   // Errors are answered by handleErrors; what reaches here is a client that went away mid-response.
   app.on("error", (error: Error) => deps.logger.debug({ err: error.message }, "response not delivered"));
   return app;
 }
 
-/** The worker's HTTP surface: probes and metrics only. */
-export async function createOpsApp(deps: Pick<AppDeps, "logger" | "metrics" | "readiness">): Promise<Koa<AppState>> {
+/** The ops port of the API and the worker: /health, /ready and /metrics, for probes and the scrape only. */
+export async function createOpsApp(deps: OpsDeps): Promise<Koa<AppState>> {
   const app = new Koa<AppState>();
   const system = systemRoutes(deps.readiness, deps.metrics);
   app.use(observe(deps.metrics, deps.logger));

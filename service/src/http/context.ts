@@ -2,7 +2,10 @@ import type { ParameterizedContext } from "koa";
 import type { Principal } from "../auth/tokens";
 
 export interface AppState {
+  /** The server's own id for the request; never taken from the client. */
   requestId: string;
+  /** The caller's X-Request-Id, when it sent a well-formed one. */
+  clientRequestId?: string;
   /** Set by the auth middleware on write routes. */
   principal?: Principal;
 }

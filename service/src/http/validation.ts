@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { decodeCursor } from "../catalog/cursor";
+import { decodeCursor, encodeCursor } from "../catalog/cursor";
 import { HttpError } from "./errors";
 
 export type InputPart = "path" | "query" | "body";
@@ -56,21 +56,32 @@ export const teamName = z
   // eslint-disable-next-line no-control-regex
   .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
 
-export const pageLimit = z.coerce
-  .number({ error: "must be a whole number" })
-  .int("must be a whole number")
-  .min(1, "must be at least 1")
-  .max(200, "must be at most 200")
-  .default(50);
+/**
+ * A whole number in a query string: plain decimal digits only. `Number()` would also take `1e2`, `0x10`, ` 5` and
+ * `5.0`, spellings no client means as a count and that would make equal requests look different.
+ */
+const queryInteger = (min: number, max: number) =>
+  z
+    .string({ error: "must be a whole number" })
+    .regex(/^[0-9]{1,10}$/, "must be a whole number written in decimal digits")
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
+export const pageLimit = queryInteger(1, 200).default(50);
+
+/**
+ * A keyset cursor, decoded and validated. Only the exact spelling the service issues is accepted: base64url is
+ * lenient (padding, stray characters and spare bits decode all the same), and a cursor must name one position.
+ */
 export function cursorOf<T extends z.ZodType>(shape: T) {
   return z
     .string()
     .max(512, "is not a cursor this service issued")
     .transform((value, ctx) => {
       try {
-        const decoded = shape.safeParse(decodeCursor(value));
-        if (decoded.success) return decoded.data as z.output<T>;
+        const raw = decodeCursor(value);
+        const decoded = shape.safeParse(raw);
+        if (decoded.success && encodeCursor(raw) === value) return decoded.data as z.output<T>;
       } catch {
         // Falls through to the issue below: any undecodable cursor is the same client error.
       }

@@ -1,5 +1,5 @@
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
-import { MAX_TOKEN_TTL_SECONDS, WRITE_SCOPE, mintToken } from "../auth/tokens";
+import { MAX_TOKEN_TTL_SECONDS, SUBJECT_PATTERN, SUBJECT_SHAPE, WRITE_SCOPE, mintToken } from "../auth/tokens";
 import type { Config } from "../config";
 import type { Logger } from "../logger";
 import { COMMAND_DATABASE_TIMEOUTS } from "../storage/db";
@@ -60,8 +60,8 @@ export async function runToken(config: Config, logger: Logger, argv: string[]): 
     ttl: { type: "string", default: "1h" },
   });
   const subject = values.subject?.trim() ?? "";
-  if (subject === "" || subject.length > 128) {
-    throw new UsageError("--subject <operator name> is required (1-128 characters)");
+  if (!SUBJECT_PATTERN.test(subject)) {
+    throw new UsageError(`--subject <operator name> is required: ${SUBJECT_SHAPE}`);
   }
   const scopes = (values.scope ?? WRITE_SCOPE).split(/[\s,]+/).filter((scope) => scope !== "");
   if (scopes.length === 0) throw new UsageError("--scope must name at least one scope");

@@ -2,12 +2,12 @@ import type { Server } from "node:http";
 import { type Cache, PREDICTIONS_BUCKET } from "../cache/cache";
 import { RedisInvalidations } from "../cache/invalidations";
 import { NearCache } from "../cache/nearCache";
-import { createRedisClient } from "../cache/redis";
+import { type RedisClient, closeRedisClient, createRedisClient } from "../cache/redis";
 import { invalidationChannel } from "../cache/redisCache";
 import { CatalogReads } from "../catalog/catalogReads";
 import { CatalogWrites } from "../catalog/catalogWrites";
 import type { Config } from "../config";
-import { createApp } from "../http/app";
+import { createApp, createOpsApp } from "../http/app";
 import { rateLimit } from "../http/middleware/rateLimit";
 import { Readiness } from "../http/readiness";
 import type { StatusInfo } from "../http/routes/api";
@@ -38,6 +38,8 @@ export interface ServeOptions {
 
 export interface RunningService {
   port: number;
+  /** Where /health, /ready and /metrics answer. */
+  opsPort: number;
   metrics: Metrics;
   registry: ModelRegistry;
   /** Present when the worker runs in-process. */
@@ -74,6 +76,24 @@ function openApiCache(config: Config, shared: SharedState, logger: Logger): { ca
   return { cache, close: () => cache.close() };
 }
 
+interface RateLimitStore {
+  redis: { client: RedisClient; available: () => boolean } | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Where the rate-limit counters are shared: RATE_LIMIT_REDIS_URL when set (a Redis of their own, which no amount of
+ * cached data can push them out of), otherwise the cache's connection; without Redis each process counts alone.
+ */
+function openRateLimitStore(config: Config, shared: SharedState, logger: Logger): RateLimitStore {
+  if (config.rateLimit.redisUrl === undefined) return { redis: shared.redis, close: async () => undefined };
+  const client = createRedisClient(config.rateLimit.redisUrl, logger.child({ for: "rate-limit" }), "commands");
+  return {
+    redis: { client, available: () => client.status === "ready" },
+    close: () => closeRedisClient(client),
+  };
+}
+
 function defaultDrainDelayMs(config: Config): number {
   return config.appEnv === "local" ? 0 : Math.min(READINESS_PROPAGATION_MS, config.shutdownGraceMs / 4);
 }
@@ -95,6 +115,7 @@ export async function startService(
   const shared = openSharedState(config, logger, metrics);
   const apiCache = openApiCache(config, shared, logger);
   const { cache } = apiCache;
+  const rateLimitStore = openRateLimitStore(config, shared, logger);
   const registry = new ModelRegistry();
   metrics.attachModels(() => registry.all());
 
@@ -109,40 +130,51 @@ export async function startService(
   const app = await createApp({
     logger,
     metrics,
-    readiness,
     reads: new CatalogReads(db, cache, metrics),
     writes: new CatalogWrites(db, cache, shared.signals),
     predictions: new PredictionService(db, cache, registry, metrics),
     registry,
     jwtSecret: config.jwtSecret,
     rateLimit: rateLimit(metrics, {
-      perMinute: config.rateLimitPerMinute,
-      redis: shared.redis && { ...shared.redis, keyPrefix: config.cache.prefix },
+      perMinute: config.rateLimit.perMinute,
+      redis: rateLimitStore.redis && { ...rateLimitStore.redis, keyPrefix: config.cache.prefix },
     }),
     isDraining: () => draining,
-    // Every deployed environment sits behind the ingress; run locally, clients connect directly.
-    behindProxy: config.appEnv !== "local",
+    trustedProxies: config.trustedProxies,
     status: statusInfo(config, startedAt, database.kind, shared.redis === undefined ? "memory" : "redis"),
   });
 
-  await pickup.start();
-  await readiness.start();
-  let server: Server;
-  try {
-    server = await listen(app, config.port);
-  } catch (error) {
-    await Promise.all([pickup.stop(), readiness.stop()]);
+  const opsApp = await createOpsApp({ logger, metrics, readiness });
+
+  const closeDependencies = async () => {
+    await rateLimitStore.close();
     await apiCache.close();
     await shared.close();
     await database.close();
+  };
+  await pickup.start();
+  await readiness.start();
+  const servers: Server[] = [];
+  try {
+    servers.push(await listen(opsApp, config.opsPort));
+    servers.push(await listen(app, config.port));
+  } catch (error) {
+    await Promise.all(servers.map((server) => closeGracefully(server, 0)));
+    await Promise.all([pickup.stop(), readiness.stop()]);
+    await closeDependencies();
     throw error;
   }
-  logger.info({ port: portOf(server), worker: scheduler !== undefined, storage: database.kind }, "serving");
+  const [opsServer, server] = servers;
+  logger.info(
+    { port: portOf(server), opsPort: portOf(opsServer), worker: scheduler !== undefined, storage: database.kind },
+    "serving",
+  );
   void scheduler?.start().catch((error: Error) => logger.error({ err: error }, "worker failed to start"));
 
   const drainDelayMs = options.drainDelayMs ?? defaultDrainDelayMs(config);
   return {
     port: portOf(server),
+    opsPort: portOf(opsServer),
     metrics,
     registry,
     scheduler,
@@ -152,10 +184,10 @@ export async function startService(
       logger.info({ drainDelayMs }, "shutting down: readiness is 503");
       await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       await closeGracefully(server, Math.max(0, config.shutdownGraceMs - drainDelayMs));
+      // Probes and the scrape keep their port until the API has drained.
+      await closeGracefully(opsServer, 0);
       await Promise.all([scheduler?.stop(), pickup.stop(), readiness.stop()]);
-      await apiCache.close();
-      await shared.close();
-      await database.close();
+      await closeDependencies();
       logger.info("shut down");
     },
   };

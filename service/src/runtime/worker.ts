@@ -14,11 +14,11 @@ import { openSharedState } from "./sharedState";
 const WORKER_DATABASE_TIMEOUTS = { acquireTimeoutMs: 5_000, statementTimeoutMs: 60_000 } as const;
 
 export interface RunningWorker {
-  port: number;
+  opsPort: number;
   shutdown(): Promise<void>;
 }
 
-/** The `worker` command: the refit loop, with /health, /ready and /metrics on PORT. */
+/** The `worker` command: the refit loop, with /health, /ready and /metrics on OPS_PORT (it serves no API). */
 export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
   const metrics = new Metrics();
   const database = await openDatabase(config, logger, WORKER_DATABASE_TIMEOUTS);
@@ -31,11 +31,11 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   // The worker is what produces models, so it is ready without one; database and migrations still count.
   const readiness = new Readiness(db, undefined, metrics, logger);
   await readiness.start();
-  const server = await listen(await createOpsApp({ logger, metrics, readiness }), config.port);
-  logger.info({ port: portOf(server), storage: database.kind }, "worker running");
+  const server = await listen(await createOpsApp({ logger, metrics, readiness }), config.opsPort);
+  logger.info({ opsPort: portOf(server), storage: database.kind }, "worker running");
   await scheduler.start();
   return {
-    port: portOf(server),
+    opsPort: portOf(server),
     async shutdown() {
       readiness.beginShutdown();
       await scheduler.stop();

@@ -5,14 +5,15 @@ import type { Metrics } from "../../metrics";
 import type { AppState } from "../context";
 
 const REQUEST_ID_HEADER = "X-Request-Id";
-/** A caller's id is kept when it is safe to echo and log; anything else is replaced. */
+/** A caller's id is kept beside the server's when it is safe to log and store; anything else is dropped. */
 const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 const MAX_LOGGED_URL = 256;
 /** Probes and scrapes would drown the log at info level. */
 const QUIET_PATHS = new Set(["/health", "/ready", "/metrics"]);
 
 /**
- * Outermost middleware: gives every request an id (echoed in `X-Request-Id` and on its log line) and records
+ * Outermost middleware: gives every request an id of the server's own (answered in `X-Request-Id`, on its log line,
+ * in error bodies and audit rows; the caller's X-Request-Id, if well-formed, is kept beside it) and records
  * the request in the HTTP metrics and the access log once the answer, error answers included, is settled.
  * Routes are labelled by their pattern, so metric cardinality stays bounded whatever paths clients send.
  */
@@ -20,8 +21,10 @@ export function observe(metrics: Metrics, logger: Logger): Middleware<AppState> 
   return async (ctx, next) => {
     const started = performance.now();
     const incoming = ctx.get(REQUEST_ID_HEADER);
-    const requestId = ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const clientRequestId = ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : undefined;
+    const requestId = randomUUID();
     ctx.state.requestId = requestId;
+    ctx.state.clientRequestId = clientRequestId;
     ctx.set(REQUEST_ID_HEADER, requestId);
     try {
       await next();
@@ -37,6 +40,7 @@ export function observe(metrics: Metrics, logger: Logger): Middleware<AppState> 
       metrics.httpDuration.observe(labels, seconds);
       const line = {
         reqId: requestId,
+        ...(clientRequestId === undefined ? {} : { clientReqId: clientRequestId }),
         method: ctx.method,
         url: ctx.originalUrl.slice(0, MAX_LOGGED_URL),
         status: ctx.status,

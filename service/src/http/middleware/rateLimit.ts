@@ -2,6 +2,7 @@ import type { Middleware } from "koa";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { RedisClient } from "../../cache/redis";
 import type { Metrics } from "../../metrics";
+import { clientKey } from "../clientAddress";
 import type { AppState } from "../context";
 import { HttpError } from "../errors";
 
@@ -126,7 +127,10 @@ class PointLeases {
   }
 }
 
-/** Per-client (by IP) fixed-window limit; over it, 429 with Retry-After in seconds. */
+/**
+ * Per-client fixed-window limit, the client being `ctx.ip` (see clientAddress.ts) as a normalised key: IPv4 as it
+ * is, IPv6 by /64. Over it, 429 with Retry-After in seconds.
+ */
 export function rateLimit(metrics: Metrics, options: RateLimitOptions): Middleware<AppState> {
   const { shared, local } = createLimiters(options);
   const redisAvailable = options.redis?.available ?? (() => false);
@@ -145,7 +149,8 @@ export function rateLimit(metrics: Metrics, options: RateLimitOptions): Middlewa
     );
   };
   return async (ctx, next) => {
-    const verdict = leases.spend(ctx.ip) ?? (await leases.spendLeased(ctx.ip));
+    const client = clientKey(ctx.ip);
+    const verdict = leases.spend(client) ?? (await leases.spendLeased(client));
     if (verdict > 0) refuse(verdict);
     await next();
   };

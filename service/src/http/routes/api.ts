@@ -87,7 +87,11 @@ const query = <T extends z.ZodType>(ctx: AppContext, schema: T) => parseInput(sc
 const path = <T extends z.ZodType>(schema: T, value: string | undefined) => parseInput(schema, value, "path");
 
 function actorOf(ctx: AppContext): Actor {
-  return { subject: ctx.state.principal?.subject ?? "unknown", requestId: ctx.state.requestId };
+  return {
+    subject: ctx.state.principal?.subject ?? "unknown",
+    requestId: ctx.state.requestId,
+    clientRequestId: ctx.state.clientRequestId,
+  };
 }
 
 function readRoutes(router: Router<AppState>, deps: ApiDeps): void {

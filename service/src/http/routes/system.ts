@@ -30,7 +30,7 @@ export function liveness(): Middleware<AppState> {
   };
 }
 
-/** Probes and scrape endpoints, outside /api/v1 and its rate limit. */
+/** Probes and scrape endpoints, served on the ops port only (createOpsApp). */
 export function systemRoutes(readiness: Readiness, metrics: Metrics): Router<AppState> {
   const router = new Router<AppState>();
 

@@ -8,7 +8,10 @@ export interface AuditEntry {
   entityId: string | null;
   before: unknown;
   after: unknown;
+  /** The server's id for the request that made the change. */
   requestId: string;
+  /** The X-Request-Id the client sent, if any, kept beside the server's. */
+  clientRequestId?: string;
 }
 
 const asJson = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -23,5 +26,6 @@ export async function insertAuditEntry(trx: Knex.Transaction, entry: AuditEntry)
     before: asJson(entry.before),
     after: asJson(entry.after),
     request_id: entry.requestId,
+    client_request_id: entry.clientRequestId ?? null,
   });
 }

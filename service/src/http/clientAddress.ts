@@ -1,0 +1,56 @@
+import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
+import ipaddr from "ipaddr.js";
+import type { Middleware } from "koa";
+import proxyaddr from "proxy-addr";
+import type { AppState } from "./context";
+
+/**
+ * The client's address: the connection's peer, unless that peer is a trusted proxy (TRUSTED_PROXIES), in which case
+ * X-Forwarded-For is walked from the right, past every trusted hop, to the first address no trusted proxy vouches
+ * for. Entries a client wrote itself sit left of that and never count. An entry that is not an IP address ends the
+ * walk at the last real address before it: a garbled header can make the client look like its proxy, never like
+ * whatever string it holds. Koa's own proxy mode is left off: it takes the header from any peer and counts hops
+ * instead of checking them.
+ */
+export function clientAddressOf(trustedProxies: readonly string[]): (req: IncomingMessage) => string {
+  const trusted = proxyaddr.compile([...trustedProxies]);
+  const trust = (address: string, hop: number) => isIP(address) !== 0 && trusted(address, hop);
+  return (req) => {
+    const chain = trustedProxies.length === 0 ? [req.socket.remoteAddress ?? ""] : proxyaddr.all(req, trust);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      if (isIP(chain[i]) !== 0) return unmapped(chain[i]);
+    }
+    return "";
+  };
+}
+
+/** An IPv4 client reaching a dual-stack listener shows as ::ffff:a.b.c.d; it is the IPv4 client a.b.c.d. */
+function unmapped(address: string): string {
+  const parsed = ipaddr.parse(address);
+  return parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()
+    ? (parsed as ipaddr.IPv6).toIPv4Address().toString()
+    : address;
+}
+
+/**
+ * The key a client is counted under: an IPv4 address as it is, an IPv6 address by its /64 (one subscriber's
+ * allocation, which holds more addresses than any limit could count one by one). Always an IP in canonical form,
+ * so no header can mint keys of its own.
+ */
+export function clientKey(address: string): string {
+  if (!ipaddr.isValid(address) || isIP(address) === 0) return "unknown";
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === "ipv4") return parsed.toString();
+  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4);
+  return `${new ipaddr.IPv6([...parts, 0, 0, 0, 0]).toString()}/64`;
+}
+
+/** Sets `ctx.ip` to the client's address (see clientAddressOf) for everything after it. */
+export function resolveClientAddress(trustedProxies: readonly string[]): Middleware<AppState> {
+  const addressOf = clientAddressOf(trustedProxies);
+  return (ctx, next) => {
+    ctx.request.ip = addressOf(ctx.req);
+    return next();
+  };
+}
