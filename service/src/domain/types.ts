@@ -5,6 +5,14 @@ export interface MatchResult {
   awayTeam: string;
   homeGoals: number;
   awayGoals: number;
+  /** Shots and shots on target per side, where the source has them. */
+  shots?: SideCounts | null;
+  shotsOnTarget?: SideCounts | null;
+}
+
+export interface SideCounts {
+  home: number;
+  away: number;
 }
 
 export interface TeamRating {
