@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
-import type { HistoricalMatch } from "../../service/src/data/historicalResults";
+import { loadHistoricalResults, type HistoricalMatch } from "../../service/src/data/historicalResults";
+import { predictMatch } from "../../service/src/domain/dixonColes";
+import { DIXON_COLES_SHOTS, fitShotsModel } from "../../service/src/domain/shotsModel";
+import type { DixonColesParameters } from "../../service/src/domain/types";
 import type { Database } from "../../service/src/storage/db";
 import { MIGRATIONS } from "../../service/src/storage/migrations";
 import { migrateDown, migrateToLatest, pendingMigrations } from "../../service/src/storage/migrator";
+import { findModelVersion, insertModelVersion } from "../../service/src/storage/repositories/modelVersions";
 import { seedHistoricalResults } from "../../service/src/storage/seed";
 import { commandDatabase, freshDatabaseUrl } from "../support/databases";
 
@@ -205,6 +209,30 @@ describe("storage", () => {
       await db("matches").where({ id: match.id }).update({ home_goals: 9 });
       assert.equal((await seedHistoricalResults(db, [shipped])).resultsFilled, 0);
       assert.equal((await db("matches").where({ id: match.id }).first()).home_goals, 9);
+    });
+  });
+
+  describe("model versions", () => {
+    let db: Database;
+
+    before(async () => {
+      db = commandDatabase(await freshDatabaseUrl());
+      await migrateToLatest(db);
+      await db("leagues").insert({ code: "E0", name: "Premier League", country: "England" });
+    });
+
+    after(() => db?.destroy());
+
+    it("round-trip the shot-blended model's parameters: the stored row predicts exactly as the fit", async () => {
+      const matches = loadHistoricalResults().filter((match) => match.league === "E0" && match.season === "2023-2024");
+      const fitted = fitShotsModel("E0", matches, { asOf: "2024-06-01" });
+      assert.equal(fitted.parameters.model, DIXON_COLES_SHOTS);
+      const stored = await insertModelVersion(db, fitted, new Date());
+      const loaded = await findModelVersion(db, stored.version);
+      assert.deepEqual(loaded?.parameters, fitted.parameters);
+      for (const [home, away] of [["Arsenal", "Chelsea"], ["Luton", "Man City"], ["Newtown", "Arsenal"]]) {
+        assert.deepEqual(predictMatch(loaded?.parameters as DixonColesParameters, home, away), predictMatch(fitted.parameters, home, away));
+      }
     });
   });
 });
