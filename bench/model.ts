@@ -14,6 +14,11 @@ export interface ModelFigures {
     medianMs: number;
     minMs: number;
     maxMs: number;
+    /**
+     * Median CPU time of the process during a fit: on a machine shared with other work the wall time also counts
+     * the time the fit waited for a core.
+     */
+    cpuMedianMs: number;
     iterations: number;
     converged: boolean;
     /** The goals model alone on the same matches, for comparison. */
@@ -67,9 +72,13 @@ export function benchmarkModel(options: {
   const fit = () => fitShotsModel(options.league, matches, { asOf });
   const warm = fit();
   const fitMs: number[] = [];
+  const cpuMs: number[] = [];
   const goalsOnlyMs: number[] = [];
   for (let run = 0; run < options.fitRuns; run++) {
+    const cpuBefore = process.cpuUsage();
     fitMs.push(fit().metrics.durationMs);
+    const cpu = process.cpuUsage(cpuBefore);
+    cpuMs.push((cpu.user + cpu.system) / 1000);
     goalsOnlyMs.push(fitDixonColes(options.league, matches, { asOf }).metrics.durationMs);
   }
 
@@ -89,6 +98,7 @@ export function benchmarkModel(options: {
       medianMs: median(fitMs),
       minMs: Math.min(...fitMs),
       maxMs: Math.max(...fitMs),
+      cpuMedianMs: median(cpuMs),
       iterations: warm.metrics.iterations,
       converged: warm.metrics.converged,
       goalsOnlyMedianMs: median(goalsOnlyMs),

@@ -132,7 +132,7 @@ export function renderMarkdown(result: BenchResult): string {
     "## Model (in-process micro-benchmarks, no yardstick)",
     "",
     `- Fit (${fit.model}, cold): ${fit.league} seasons ${fit.seasons.join(" to ")}, ${whole(fit.matches)} matches: median ${fixed(fit.medianMs, 1)} ms`,
-    `  over ${fit.runs} fits (min ${fixed(fit.minMs, 1)}, max ${fixed(fit.maxMs, 1)}); ${fit.iterations} Newton iterations, converged: ${fit.converged};`,
+    `  over ${fit.runs} fits (min ${fixed(fit.minMs, 1)}, max ${fixed(fit.maxMs, 1)}; median CPU time ${fixed(fit.cpuMedianMs, 1)} ms); ${fit.iterations} Newton iterations, converged: ${fit.converged};`,
     `  the goals model alone: median ${fixed(fit.goalsOnlyMedianMs, 1)} ms.`,
     `- Prediction: median ${fixed(predict.medianMicroseconds)} µs per \`predictMatch\` call (best round ${fixed(predict.minMicroseconds)} µs;`,
     `  ${predict.rounds} rounds of ${whole(predict.callsPerRound)} calls over all pairs of ${predict.teams} teams).`,
