@@ -12,6 +12,8 @@ interface MatchJson {
   awayTeam: { id: number; name: string };
   status: string;
   score: { home: number; away: number } | null;
+  shots: { home: number; away: number } | null;
+  shotsOnTarget: { home: number; away: number } | null;
 }
 
 interface PageJson<T> {
@@ -262,6 +264,11 @@ describe("service API (PostgreSQL and Redis)", () => {
       const { data } = await json<PageJson<MatchJson>>("/api/v1/matches?league=SP1&limit=1");
       const match = await json<MatchJson>(`/api/v1/matches/${data[0].id}`);
       assert.deepEqual(match, data[0]);
+      // The first shipped La Liga match: Almeria 1-1 Espanol on 2014-08-23, 19-12 shots, 6-2 on target.
+      assert.deepEqual(
+        [match.homeTeam.name, match.score, match.shots, match.shotsOnTarget],
+        ["Almeria", { home: 1, away: 1 }, { home: 19, away: 12 }, { home: 6, away: 2 }],
+      );
       await json("/api/v1/matches/2000000000", 404);
     });
 

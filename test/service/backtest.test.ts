@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import {
+  MODELS,
+  MODEL_NAMES,
   runBacktestCli,
   summariseBacktest,
   walkForward,
@@ -12,7 +14,8 @@ import {
 import { calibrationBins, calibrationSvg } from "../../service/src/backtest/calibration";
 import { loadHistoricalResults, type HistoricalMatch } from "../../service/src/data/historicalResults";
 import { fitDixonColes, predictMatch } from "../../service/src/domain/dixonColes";
-import { naiveBaseline } from "../../service/src/domain/metrics";
+import { naiveBaseline, rankedProbabilityScore } from "../../service/src/domain/metrics";
+import { fitShotsModel } from "../../service/src/domain/shotsModel";
 import { makeTempDir } from "../support/tempDir";
 
 function capture(): CliOutput & { stdout: string[]; stderr: string[] } {
@@ -32,22 +35,44 @@ describe("walk-forward backtest", () => {
     report = summariseBacktest(options, run, 0);
   });
 
-  it("scores every match of the span, per season and pooled", () => {
+  it("scores every match of the span with both models, per season and pooled", () => {
     assert.equal(report.seasons.length, 1);
     assert.equal(report.seasons[0].season, "2023-2024");
-    assert.equal(report.pooled.model.matches, 380);
-    assert.deepEqual(report.seasons[0].model, report.pooled.model);
+    assert.deepEqual(report.models, { goals: "dixon-coles/1", shots: "dixon-coles-shots/1" });
+    for (const model of MODELS) {
+      assert.equal(report.pooled[model].matches, 380);
+      assert.deepEqual(report.seasons[0][model], report.pooled[model]);
+    }
     assert.ok(report.refits >= 38, `refitted at least once a match week (${report.refits} fits)`);
-    for (const scores of [report.pooled.model, report.pooled.baseline]) {
+    for (const scores of [report.pooled.goals, report.pooled.shots, report.pooled.baseline]) {
       assert.ok(scores.rps > 0 && scores.rps < 0.5 && scores.logLoss > 0 && scores.brier > 0, JSON.stringify(scores));
     }
   });
 
-  it("beats the naive baseline on every score", () => {
-    const { model, baseline } = report.pooled;
-    assert.ok(model.rps < baseline.rps - 0.01, `RPS ${model.rps} vs ${baseline.rps}`);
-    assert.ok(model.logLoss < baseline.logLoss, `log-loss ${model.logLoss} vs ${baseline.logLoss}`);
-    assert.ok(model.brier < baseline.brier, `Brier ${model.brier} vs ${baseline.brier}`);
+  it("beats the naive baseline on every score with both models", () => {
+    const { baseline } = report.pooled;
+    for (const model of MODELS) {
+      const scores = report.pooled[model];
+      assert.ok(scores.rps < baseline.rps - 0.01, `${model} RPS ${scores.rps} vs ${baseline.rps}`);
+      assert.ok(scores.logLoss < baseline.logLoss, `${model} log-loss ${scores.logLoss} vs ${baseline.logLoss}`);
+      assert.ok(scores.brier < baseline.brier, `${model} Brier ${scores.brier} vs ${baseline.brier}`);
+    }
+  });
+
+  it("pairs the models match by match: the RPS difference, its standard error and the seasons won", () => {
+    const differences = run.forecasts.map(
+      (forecast) =>
+        rankedProbabilityScore(forecast.shots, forecast.outcome) - rankedProbabilityScore(forecast.goals, forecast.outcome),
+    );
+    const mean = differences.reduce((sum, value) => sum + value, 0) / differences.length;
+    const { rpsDifference } = report.pooled;
+    assert.ok(Math.abs(rpsDifference.mean - (report.pooled.shots.rps - report.pooled.goals.rps)) < 1e-12);
+    assert.ok(Math.abs(rpsDifference.mean - mean) < 1e-12);
+    const variance = differences.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (differences.length - 1);
+    assert.ok(Math.abs(rpsDifference.standardError - Math.sqrt(variance / differences.length)) < 1e-12);
+    // The season the tuning never saw on its own: shots help here too (the pooled figures are in the README).
+    assert.ok(rpsDifference.mean < 0, `shots minus goals ${rpsDifference.mean}`);
+    assert.equal(report.seasonsWon, 1);
   });
 
   it("uses the previous five seasons' outcome frequencies as the baseline", () => {
@@ -56,27 +81,40 @@ describe("walk-forward backtest", () => {
     assert.deepEqual(run.forecasts[0].baseline, expected);
   });
 
-  it("predicts each match from a fit on strictly earlier results", () => {
+  it("predicts each match from fits on strictly earlier results", () => {
     const e0 = matches.filter((m) => m.league === "E0");
     const target = run.forecasts[100];
     const earlier = e0.filter((m) => m.date < target.date);
-    const independent = predictMatch(
-      fitDixonColes("E0", earlier, { asOf: target.date, gradientTolerance: 1e-7 }).parameters,
-      target.homeTeam,
-      target.awayTeam,
-    );
-    for (const key of ["homeWin", "draw", "awayWin"] as const) {
-      assert.ok(Math.abs(target.model[key] - independent[key]) < 1e-5, `${key}: ${target.model[key]} vs ${independent[key]}`);
+    const goals = fitDixonColes("E0", earlier, { asOf: target.date, gradientTolerance: 1e-7 }).parameters;
+    const tolerance = { asOf: target.date, goals: { gradientTolerance: 1e-7 }, shots: { gradientTolerance: 1e-7 } };
+    const shots = fitShotsModel("E0", earlier, tolerance).parameters;
+    for (const [model, parameters] of [["goals", goals], ["shots", shots]] as const) {
+      const independent = predictMatch(parameters, target.homeTeam, target.awayTeam);
+      for (const key of ["homeWin", "draw", "awayWin"] as const) {
+        const walked = target[model][key];
+        assert.ok(Math.abs(walked - independent[key]) < 1e-5, `${model} ${key}: ${walked} vs ${independent[key]}`);
+      }
     }
   });
 
-  it("bins the calibration of every outcome over all forecasts", () => {
-    for (const outcome of ["home", "draw", "away"] as const) {
-      const bins = report.calibration.filter((bin) => bin.outcome === outcome);
-      assert.equal(bins.reduce((sum, bin) => sum + bin.forecasts, 0), 380);
-      for (const bin of bins) {
-        assert.ok(bin.meanPredicted >= bin.lower && bin.meanPredicted <= bin.upper, JSON.stringify(bin));
-        assert.ok(bin.observedFrequency >= 0 && bin.observedFrequency <= 1);
+  it("forecasts with goals alone for a league without shot data", () => {
+    const withoutShots = matches
+      .filter((m) => m.league === "E0" && m.season >= "2021-2022" && m.season <= "2022-2023")
+      .map((m) => ({ ...m, shots: null, shotsOnTarget: null }));
+    const { forecasts } = walkForward(withoutShots, { league: "E0", fromSeason: "2022-2023", toSeason: "2022-2023" });
+    assert.equal(forecasts.length, 380);
+    for (const forecast of forecasts) assert.deepEqual(forecast.shots, forecast.goals);
+  });
+
+  it("bins the calibration of every outcome over all forecasts, for each model", () => {
+    for (const model of MODELS) {
+      for (const outcome of ["home", "draw", "away"] as const) {
+        const bins = report.calibration[model].filter((bin) => bin.outcome === outcome);
+        assert.equal(bins.reduce((sum, bin) => sum + bin.forecasts, 0), 380);
+        for (const bin of bins) {
+          assert.ok(bin.meanPredicted >= bin.lower && bin.meanPredicted <= bin.upper, JSON.stringify(bin));
+          assert.ok(bin.observedFrequency >= 0 && bin.observedFrequency <= 1);
+        }
       }
     }
   });
@@ -118,6 +156,7 @@ describe("walk-forward backtest", () => {
       [["--to", "2030-2031"], "--to 2030-2031"],
       [["--from", "2020-2021", "--to", "2019-2020"], "--to 2019-2020"],
       [["--xi", "fast"], "--xi fast"],
+      [["--shots-xi=-1"], "--shots-xi -1"],
       [["--bogus"], "--bogus"],
       [["extra"], "extra"],
     ] as const) {
@@ -135,24 +174,34 @@ describe("walk-forward backtest", () => {
       assert.match(output.stdout[0], /^Usage: backtest /);
     });
 
-    it("prints JSON and writes the calibration plot", async () => {
+    it("prints JSON and writes a calibration plot per model", async () => {
       const output = capture();
-      const svgPath = path.join(directory, "plots", "e0.svg");
-      const argv = ["--league", "E0", "--from", "2023-2024", "--to", "2023-2024", "--json", "--svg", svgPath];
+      const svgDir = path.join(directory, "plots");
+      const argv = ["--league", "E0", "--from", "2023-2024", "--to", "2023-2024", "--json", "--svg-dir", svgDir];
       assert.equal(await runBacktestCli(argv, output), 0, output.stderr.join("\n"));
       const printed = JSON.parse(output.stdout.join("\n"));
-      assert.equal(printed.pooled.model.matches, 380);
-      assert.equal(printed.calibrationSvg, svgPath);
-      assert.match(readFileSync(svgPath, "utf8"), /^<svg /);
+      assert.equal(printed.pooled.goals.matches, 380);
+      assert.equal(printed.pooled.shots.matches, 380);
+      assert.deepEqual(printed.calibrationSvg, {
+        goals: path.join(svgDir, "calibration-E0-goals.svg"),
+        shots: path.join(svgDir, "calibration-E0-shots.svg"),
+      });
+      for (const model of MODELS) {
+        const svg = readFileSync(printed.calibrationSvg[model], "utf8");
+        assert.match(svg, /^<svg /);
+        assert.ok(svg.includes(`${MODEL_NAMES[model]}, E0 2023-2024 to 2023-2024`), `${model} plot is titled`);
+      }
     });
 
-    it("prints a table by default", async () => {
+    it("prints a table side by side by default, with the paired comparison", async () => {
       const output = capture();
-      const argv = ["--from=2023-2024", "--to=2023-2024", "--svg", path.join(directory, "table.svg")];
+      const argv = ["--from=2023-2024", "--to=2023-2024", "--svg-dir", path.join(directory, "table")];
       assert.equal(await runBacktestCli(argv, output), 0, output.stderr.join("\n"));
       const text = output.stdout.join("\n");
-      assert.match(text, /^2023-2024 +380 +0\.\d{4} +0\.\d{4}/m);
+      assert.match(text, /^season +matches +RPS goals +RPS \+shots +difference +naive RPS/m);
+      assert.match(text, /^2023-2024 +380 +0\.\d{4} +0\.\d{4} +-0\.\d{4} +0\.\d{4}/m);
       assert.match(text, /^pooled +380 /m);
+      assert.match(text, /^\+shots has the lower RPS in 1 of 1 seasons; pooled paired RPS difference -0\.\d{4}/m);
     });
   });
 });

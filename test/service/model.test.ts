@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadHistoricalResults, type HistoricalMatch } from "../../service/src/data/historicalResults";
-import { DEFAULT_TUNING, fitDixonColes, predictFromRates, predictMatch } from "../../service/src/domain/dixonColes";
+import { DEFAULT_TUNING, fitDixonColes, predictMatch } from "../../service/src/domain/dixonColes";
+import { predictFromRates } from "../../service/src/domain/scorelines";
 import type { DixonColesParameters, MatchPrediction, MatchResult } from "../../service/src/domain/types";
 
 const near = (actual: number, expected: number, tolerance: number, what = "value"): void =>

@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
-import type { HistoricalMatch } from "../../service/src/data/historicalResults";
+import { loadHistoricalResults, type HistoricalMatch } from "../../service/src/data/historicalResults";
+import { predictMatch } from "../../service/src/domain/dixonColes";
+import { DIXON_COLES_SHOTS, fitShotsModel } from "../../service/src/domain/shotsModel";
+import type { DixonColesParameters } from "../../service/src/domain/types";
 import type { Database } from "../../service/src/storage/db";
 import { MIGRATIONS } from "../../service/src/storage/migrations";
 import { migrateDown, migrateToLatest, pendingMigrations } from "../../service/src/storage/migrator";
+import { findModelVersion, insertModelVersion } from "../../service/src/storage/repositories/modelVersions";
 import { seedHistoricalResults } from "../../service/src/storage/seed";
 import { commandDatabase, freshDatabaseUrl } from "../support/databases";
+
+const SHOT_COLUMNS = ["home_shots", "away_shots", "home_shots_on_target", "away_shots_on_target"];
 
 const TABLES = [
   "audit_log",
@@ -69,6 +75,12 @@ describe("storage", () => {
       await assert.rejects(insert({ status: "played" }), /matches_status_score/);
       await assert.rejects(insert({ status: "scheduled", home_goals: 1, away_goals: 0 }), /matches_status_score/);
       await assert.rejects(insert({ away_team_id: a.id, status: "scheduled" }), /matches_distinct_teams/);
+      const played = { status: "played", home_goals: 1, away_goals: 0 };
+      await assert.rejects(insert({ status: "scheduled", home_shots: 9, away_shots: 4 }), /matches_shots_played/);
+      await assert.rejects(insert({ ...played, home_shots: 9 }), /matches_shots_pair/);
+      await assert.rejects(insert({ ...played, away_shots_on_target: 2 }), /matches_shots_on_target_pair/);
+      await assert.rejects(insert({ ...played, home_shots: 100, away_shots: 4 }), /matches_shots_range/);
+      await assert.rejects(insert({ ...played, home_shots_on_target: -1, away_shots_on_target: 0 }), /matches_shots_range/);
       await db("matches").insert({ ...match, status: "scheduled" });
       await assert.rejects(db("matches").insert({ ...match, status: "scheduled" }), /unique/);
       await db("leagues").insert({ code: "T2", name: "Other", country: "Nowhere" });
@@ -112,14 +124,24 @@ describe("storage", () => {
         teamsAdded: 101,
         matchesAdded: 13_320,
         resultsFilled: 0,
+        shotsFilled: 0,
         leaguesChanged: ["D1", "E0", "SP1"],
       });
       const arsenal = await db("matches as m")
         .join("teams as h", "h.id", "m.home_team_id")
         .join("teams as a", "a.id", "m.away_team_id")
         .where({ "h.name": "Arsenal", "a.name": "Chelsea", "m.match_date": "2024-04-23" })
-        .first("m.home_goals", "m.away_goals", "m.status");
-      assert.deepEqual(arsenal, { home_goals: 5, away_goals: 0, status: "played" });
+        .first("m.home_goals", "m.away_goals", "m.status", ...SHOT_COLUMNS);
+      assert.deepEqual(arsenal, {
+        home_goals: 5,
+        away_goals: 0,
+        status: "played",
+        home_shots: 27,
+        away_shots: 7,
+        home_shots_on_target: 10,
+        away_shots_on_target: 1,
+      });
+      assert.equal((await db("matches").whereNull("home_shots").count("* as n"))[0].n, "0");
       const audit = await db("audit_log").where({ action: "seed.import" });
       assert.equal(audit.length, 1);
       assert.equal((await db("refit_requests").whereNull("completed_at")).length, 3);
@@ -134,9 +156,28 @@ describe("storage", () => {
         teamsAdded: 0,
         matchesAdded: 0,
         resultsFilled: 0,
+        shotsFilled: 0,
         leaguesChanged: [],
       });
       assert.deepEqual(await snapshot(db), before);
+    });
+
+    it("adds shots to played matches stored without them, keeps stored shots, and requests a refit", async () => {
+      const rows: Array<{ id: number }> = await db("matches").where({ league_code: "D1" }).orderBy("id").limit(3);
+      const [missing, alsoMissing, kept] = rows.map((row) => row.id);
+      const noShots = Object.fromEntries(SHOT_COLUMNS.map((column) => [column, null]));
+      await db("matches").whereIn("id", [missing, alsoMissing]).update(noShots);
+      await db("matches").where({ id: kept }).update({ home_shots: 1, away_shots: 2 });
+      const pending = (await db("refit_requests").whereNull("completed_at")).length;
+
+      const summary = await seedHistoricalResults(db);
+      assert.equal(summary.shotsFilled, 2);
+      assert.deepEqual(summary.leaguesChanged, ["D1"]);
+      assert.equal((await db("refit_requests").whereNull("completed_at")).length, pending + 1);
+      const filled = await db("matches").where({ id: missing }).first(...SHOT_COLUMNS);
+      assert.ok(SHOT_COLUMNS.every((column) => Number.isInteger(filled[column])), JSON.stringify(filled));
+      const untouched = await db("matches").where({ id: kept }).first("home_shots", "away_shots");
+      assert.deepEqual(untouched, { home_shots: 1, away_shots: 2 });
     });
 
     it("fills in results of scheduled fixtures but never overrides a recorded result", async () => {
@@ -158,13 +199,40 @@ describe("storage", () => {
           "m.away_goals as awayGoals",
         );
       const shipped: HistoricalMatch = match;
-      await db("matches").where({ id: match.id }).update({ status: "scheduled", home_goals: null, away_goals: null });
+      const unplayed = { status: "scheduled", home_goals: null, away_goals: null };
+      await db("matches")
+        .where({ id: match.id })
+        .update({ ...unplayed, ...Object.fromEntries(SHOT_COLUMNS.map((column) => [column, null])) });
       const refilled = await seedHistoricalResults(db, [shipped]);
       assert.equal(refilled.resultsFilled, 1);
       assert.deepEqual(refilled.leaguesChanged, ["SP1"]);
       await db("matches").where({ id: match.id }).update({ home_goals: 9 });
       assert.equal((await seedHistoricalResults(db, [shipped])).resultsFilled, 0);
       assert.equal((await db("matches").where({ id: match.id }).first()).home_goals, 9);
+    });
+  });
+
+  describe("model versions", () => {
+    let db: Database;
+
+    before(async () => {
+      db = commandDatabase(await freshDatabaseUrl());
+      await migrateToLatest(db);
+      await db("leagues").insert({ code: "E0", name: "Premier League", country: "England" });
+    });
+
+    after(() => db?.destroy());
+
+    it("round-trip the shot-blended model's parameters: the stored row predicts exactly as the fit", async () => {
+      const matches = loadHistoricalResults().filter((match) => match.league === "E0" && match.season === "2023-2024");
+      const fitted = fitShotsModel("E0", matches, { asOf: "2024-06-01" });
+      assert.equal(fitted.parameters.model, DIXON_COLES_SHOTS);
+      const stored = await insertModelVersion(db, fitted, new Date());
+      const loaded = await findModelVersion(db, stored.version);
+      assert.deepEqual(loaded?.parameters, fitted.parameters);
+      for (const [home, away] of [["Arsenal", "Chelsea"], ["Luton", "Man City"], ["Newtown", "Arsenal"]]) {
+        assert.deepEqual(predictMatch(loaded?.parameters as DixonColesParameters, home, away), predictMatch(fitted.parameters, home, away));
+      }
     });
   });
 });

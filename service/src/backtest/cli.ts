@@ -3,9 +3,10 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadHistoricalResults, type HistoricalMatch } from "../data/historicalResults";
 import type { DixonColesTuning } from "../domain/dixonColes";
+import type { RatingsTuning } from "../domain/ratings";
 import { calibrationSvg } from "./calibration";
 import { formatReport, runBacktest } from "./report";
-import type { WalkForwardOptions } from "./walkForward";
+import { MODELS, type ModelKey, type WalkForwardOptions } from "./walkForward";
 
 export interface CliOutput {
   out: (text: string) => void;
@@ -17,11 +18,13 @@ const consoleOutput: CliOutput = {
   err: (text) => process.stderr.write(`${text}\n`),
 };
 
-export const USAGE = `Usage: backtest [--league E0] [--from 2014-2015] [--to 2024-2025] [--json] [--svg <path>]
+export const USAGE = `Usage: backtest [--league E0] [--from 2014-2015] [--to 2024-2025] [--json] [--svg-dir <dir>]
          [--xi <per day>] [--league-xi <per day>] [--prior-strength <matches>]
          [--arrival-prior-strength <matches>] [--newcomer-attack=<log rate>] [--newcomer-defence=<log rate>]
-Defaults: league E0, from the league's second season to its last, svg out/backtest/calibration-<league>.svg,
-and the tuned model defaults. Negative values need the --option=value form.`;
+         [--shots-xi <per day>] [--shots-prior-strength <matches>]
+Compares Dixon-Coles on goals with the model that blends in shots. Defaults: league E0, from the league's
+second season to its last, calibration plots calibration-<league>-goals.svg and calibration-<league>-shots.svg
+in out/backtest, and the tuned model defaults. Negative values need the --option=value form.`;
 
 /** A command-line mistake: reported with the usage and exit code 2. */
 class UsageError extends Error {}
@@ -30,7 +33,7 @@ interface BacktestCommand {
   help: boolean;
   options: WalkForwardOptions;
   json: boolean;
-  svgPath: string;
+  svgDir: string;
 }
 
 /**
@@ -56,11 +59,17 @@ export async function runBacktestCli(argv: string[], output: CliOutput = console
   try {
     const report = runBacktest(matches, command.options);
     const { league, fromSeason, toSeason } = command.options;
-    const title = `${league} ${fromSeason} to ${toSeason}: calibration of ${report.pooled.model.matches} forecasts`;
-    mkdirSync(path.dirname(command.svgPath), { recursive: true });
-    writeFileSync(command.svgPath, calibrationSvg(report.calibration, title));
-    if (command.json) output.out(JSON.stringify({ ...report, calibrationSvg: command.svgPath }, null, 2));
-    else output.out(`${formatReport(report)}\n\nCalibration plot: ${command.svgPath}`);
+    mkdirSync(command.svgDir, { recursive: true });
+    const plots = {} as Record<ModelKey, string>;
+    for (const model of MODELS) {
+      plots[model] = path.join(command.svgDir, `calibration-${league}-${model}.svg`);
+      const title =
+        `${report.models[model]}, ${league} ${fromSeason} to ${toSeason}: ` +
+        `calibration of ${report.pooled[model].matches} forecasts`;
+      writeFileSync(plots[model], calibrationSvg(report.calibration[model], title));
+    }
+    if (command.json) output.out(JSON.stringify({ ...report, calibrationSvg: plots }, null, 2));
+    else output.out(`${formatReport(report)}\n\nCalibration plots: ${plots.goals}, ${plots.shots}`);
     return 0;
   } catch (error) {
     output.err(`backtest: ${(error as Error).stack ?? String(error)}`);
@@ -81,13 +90,15 @@ function parseCommand(argv: string[], matches: readonly HistoricalMatch[]): Back
         from: { type: "string" },
         to: { type: "string" },
         json: { type: "boolean" },
-        svg: { type: "string" },
+        "svg-dir": { type: "string" },
         xi: { type: "string" },
         "league-xi": { type: "string" },
         "prior-strength": { type: "string" },
         "arrival-prior-strength": { type: "string" },
         "newcomer-attack": { type: "string" },
         "newcomer-defence": { type: "string" },
+        "shots-xi": { type: "string" },
+        "shots-prior-strength": { type: "string" },
       },
     }));
   } catch (error) {
@@ -120,11 +131,15 @@ function parseCommand(argv: string[], matches: readonly HistoricalMatch[]): Back
     newcomerAttack: optionalNumber("--newcomer-attack", values["newcomer-attack"], Number.isFinite),
     newcomerDefence: optionalNumber("--newcomer-defence", values["newcomer-defence"], Number.isFinite),
   };
+  const shotsTuning: Partial<RatingsTuning> = {
+    xi: optionalNumber("--shots-xi", values["shots-xi"], (value) => value >= 0),
+    priorStrength: optionalNumber("--shots-prior-strength", values["shots-prior-strength"], (value) => value > 0),
+  };
   return {
     help: values.help ?? false,
-    options: { league, fromSeason, toSeason, tuning },
+    options: { league, fromSeason, toSeason, tuning, shotsTuning },
     json: values.json ?? false,
-    svgPath: values.svg ?? path.join("out", "backtest", `calibration-${league}.svg`),
+    svgDir: values["svg-dir"] ?? path.join("out", "backtest"),
   };
 }
 

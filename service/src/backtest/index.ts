@@ -4,8 +4,17 @@ export {
   runBacktest,
   summariseBacktest,
   type BacktestReport,
-  type ModelVsBaseline,
+  MODEL_NAMES,
+  type ModelComparison,
+  type PairedDifference,
   type SeasonScores,
 } from "./report";
 export { calibrationBins, calibrationSvg, type CalibrationBin } from "./calibration";
-export { walkForward, type BacktestForecast, type WalkForwardOptions, type WalkForwardResult } from "./walkForward";
+export {
+  MODELS,
+  walkForward,
+  type BacktestForecast,
+  type ModelKey,
+  type WalkForwardOptions,
+  type WalkForwardResult,
+} from "./walkForward";

@@ -1,22 +1,34 @@
 import type { HistoricalMatch } from "../data/historicalResults";
-import { resolveTuning, type DixonColesTuning } from "../domain/dixonColes";
-import { meanScores, type ForecastScores } from "../domain/metrics";
+import { DIXON_COLES } from "../domain/dixonColes";
+import { meanScores, rankedProbabilityScore, type ForecastScores } from "../domain/metrics";
+import { DIXON_COLES_SHOTS, resolveShotsTuning, type ShotsTuning } from "../domain/shotsModel";
 import { calibrationBins, type CalibrationBin } from "./calibration";
 import {
   BASELINE_SEASONS,
   walkForward,
   type BacktestForecast,
+  type ModelKey,
   type WalkForwardOptions,
   type WalkForwardResult,
 } from "./walkForward";
 
-export interface ModelVsBaseline {
-  model: ForecastScores;
-  /** Previous seasons' home/draw/away frequencies of the same league. */
-  baseline: ForecastScores;
+/** The stored model name of each compared model. */
+export const MODEL_NAMES: Readonly<Record<ModelKey, string>> = { goals: DIXON_COLES, shots: DIXON_COLES_SHOTS };
+
+/** The new model's RPS minus the goals model's, match by match (negative: the new model is better). */
+export interface PairedDifference {
+  mean: number;
+  /** Standard error of the mean paired difference. */
+  standardError: number;
 }
 
-export interface SeasonScores extends ModelVsBaseline {
+export interface ModelComparison extends Record<ModelKey, ForecastScores> {
+  /** Previous seasons' home/draw/away frequencies of the same league. */
+  baseline: ForecastScores;
+  rpsDifference: PairedDifference;
+}
+
+export interface SeasonScores extends ModelComparison {
   season: string;
 }
 
@@ -24,15 +36,18 @@ export interface BacktestReport {
   league: string;
   fromSeason: string;
   toSeason: string;
-  tuning: DixonColesTuning;
+  models: Readonly<Record<ModelKey, string>>;
+  tuning: ShotsTuning;
   baselineSeasons: number;
   refits: number;
   fitMs: number;
   wallMs: number;
   seasons: SeasonScores[];
-  pooled: ModelVsBaseline;
-  /** Model calibration over all predicted matches. */
-  calibration: CalibrationBin[];
+  pooled: ModelComparison;
+  /** Seasons in which the shot-blended model has the lower RPS. */
+  seasonsWon: number;
+  /** Each model's calibration over all predicted matches. */
+  calibration: Record<ModelKey, CalibrationBin[]>;
 }
 
 export function runBacktest(matches: readonly HistoricalMatch[], options: WalkForwardOptions): BacktestReport {
@@ -41,64 +56,120 @@ export function runBacktest(matches: readonly HistoricalMatch[], options: WalkFo
   return summariseBacktest(options, result, performance.now() - started);
 }
 
-/** Scores a finished walk-forward run per season and pooled, with the model's calibration. */
-export function summariseBacktest(options: WalkForwardOptions, result: WalkForwardResult, wallMs: number): BacktestReport {
+/** Scores a finished walk-forward run per season and pooled, with each model's calibration. */
+export function summariseBacktest(
+  options: WalkForwardOptions,
+  result: WalkForwardResult,
+  wallMs: number,
+): BacktestReport {
   const { forecasts, refits, fitMs } = result;
   const seasons = [...new Set(forecasts.map((forecast) => forecast.season))].map((season) => ({
     season,
-    ...score(forecasts.filter((forecast) => forecast.season === season)),
+    ...compare(forecasts.filter((forecast) => forecast.season === season)),
   }));
   return {
     league: options.league,
     fromSeason: options.fromSeason,
     toSeason: options.toSeason,
-    tuning: resolveTuning(options.tuning ?? {}),
+    models: MODEL_NAMES,
+    tuning: resolveShotsTuning({ goals: options.tuning, shots: options.shotsTuning }),
     baselineSeasons: BASELINE_SEASONS,
     refits,
     fitMs,
     wallMs,
     seasons,
-    pooled: score(forecasts),
-    calibration: calibrationBins(forecasts.map(({ model, outcome }) => ({ forecast: model, outcome }))),
+    pooled: compare(forecasts),
+    seasonsWon: seasons.filter((season) => season.shots.rps < season.goals.rps).length,
+    calibration: {
+      goals: calibrationBins(scored(forecasts, "goals")),
+      shots: calibrationBins(scored(forecasts, "shots")),
+    },
   };
 }
 
-function score(forecasts: readonly BacktestForecast[]): ModelVsBaseline {
+const scored = (forecasts: readonly BacktestForecast[], model: ModelKey | "baseline") =>
+  forecasts.map((forecast) => ({ forecast: forecast[model], outcome: forecast.outcome }));
+
+function compare(forecasts: readonly BacktestForecast[]): ModelComparison {
+  const differences = forecasts.map(
+    ({ goals, shots, outcome }) => rankedProbabilityScore(shots, outcome) - rankedProbabilityScore(goals, outcome),
+  );
   return {
-    model: meanScores(forecasts.map(({ model, outcome }) => ({ forecast: model, outcome }))),
-    baseline: meanScores(forecasts.map(({ baseline, outcome }) => ({ forecast: baseline, outcome }))),
+    goals: meanScores(scored(forecasts, "goals")),
+    shots: meanScores(scored(forecasts, "shots")),
+    baseline: meanScores(scored(forecasts, "baseline")),
+    rpsDifference: meanWithError(differences),
   };
 }
 
-/** The report as a fixed-width table: one row per season, then the pooled row. */
+function meanWithError(values: readonly number[]): PairedDifference {
+  const count = values.length;
+  const mean = values.reduce((sum, value) => sum + value, 0) / count;
+  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / Math.max(1, count - 1);
+  return { mean, standardError: Math.sqrt(variance / count) };
+}
+
+const COLUMNS = [
+  "season",
+  "matches",
+  "RPS goals",
+  "RPS +shots",
+  "difference",
+  "naive RPS",
+  "LL goals",
+  "LL +shots",
+  "naive LL",
+  "Brier goals",
+  "Brier +shots",
+  "naive Brier",
+];
+
+/** The report as a fixed-width table: one row per season, then the pooled row and the paired comparison. */
 export function formatReport(report: BacktestReport): string {
-  const header = ["season", "matches", "RPS", "naive RPS", "log-loss", "naive LL", "Brier", "naive Brier"];
-  const rows = [...report.seasons, { season: "pooled", ...report.pooled }].map(({ season, model, baseline }) => [
-    season,
-    String(model.matches),
-    model.rps.toFixed(4),
-    baseline.rps.toFixed(4),
-    model.logLoss.toFixed(4),
-    baseline.logLoss.toFixed(4),
-    model.brier.toFixed(4),
-    baseline.brier.toFixed(4),
+  const rows = [...report.seasons, { season: "pooled", ...report.pooled }].map((row) => [
+    row.season,
+    String(row.goals.matches),
+    row.goals.rps.toFixed(4),
+    row.shots.rps.toFixed(4),
+    signed(row.rpsDifference.mean),
+    row.baseline.rps.toFixed(4),
+    row.goals.logLoss.toFixed(4),
+    row.shots.logLoss.toFixed(4),
+    row.baseline.logLoss.toFixed(4),
+    row.goals.brier.toFixed(4),
+    row.shots.brier.toFixed(4),
+    row.baseline.brier.toFixed(4),
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const widths = COLUMNS.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   const line = (cells: string[]): string =>
     cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
   const { tuning } = report;
+  const { mean, standardError } = report.pooled.rpsDifference;
+  const { goals, shots } = tuning;
+  const { weights } = tuning;
   return [
-    `Walk-forward backtest of ${report.league} ${report.fromSeason} to ${report.toSeason}: Dixon-Coles refitted ` +
+    `Walk-forward backtest of ${report.league} ${report.fromSeason} to ${report.toSeason}: both models refitted ` +
       `before each match day on all earlier ${report.league} results (${report.refits} fits, ` +
       `${(report.fitMs / 1000).toFixed(1)} s fitting, ${(report.wallMs / 1000).toFixed(1)} s in all).`,
-    `Tuning: xi ${tuning.xi}/day, league xi ${tuning.leagueXi}/day, prior strength ${tuning.priorStrength}, ` +
-      `arrival prior strength ${tuning.arrivalPriorStrength}, newcomer attack ${tuning.newcomerAttack}, ` +
-      `newcomer defence ${tuning.newcomerDefence}. Naive baseline: previous ${report.baselineSeasons} ` +
-      `seasons' home/draw/away frequencies. Lower is better for every score.`,
+    `goals: ${report.models.goals}, Dixon-Coles on goals. xi ${goals.xi}/day, league xi ${goals.leagueXi}/day, ` +
+      `prior strength ${goals.priorStrength}, arrival prior strength ${goals.arrivalPriorStrength}, newcomer ` +
+      `attack ${goals.newcomerAttack}, newcomer defence ${goals.newcomerDefence}.`,
+    `+shots: ${report.models.shots}, the goals model's ratings blended with ratings on shots on target and on ` +
+      `all shots (xi ${shots.xi}/day, prior strength ${shots.priorStrength}, arrival prior strength ` +
+      `${shots.arrivalPriorStrength}); attack and defence ${weights.goals} x goals + ${weights.shotsOnTarget} x ` +
+      `on target + ${weights.shots} x shots.`,
+    `Naive baseline: previous ${report.baselineSeasons} seasons' home/draw/away frequencies. Lower is better for ` +
+      "every score; difference is RPS +shots minus RPS goals.",
     "",
-    line(header),
+    line(COLUMNS),
     ...rows.slice(0, -1).map(line),
     widths.map((width) => "-".repeat(width)).join("  "),
     line(rows[rows.length - 1]),
+    "",
+    `+shots has the lower RPS in ${report.seasonsWon} of ${report.seasons.length} seasons; pooled paired RPS ` +
+      `difference ${signed(mean)} (standard error ${standardError.toFixed(4)}).`,
   ].join("\n");
 }
+
+const signed = (value: number): string => (value >= 0 ? "+" : "") + value.toFixed(4);
+

@@ -1,6 +1,8 @@
 import type { HistoricalMatch } from "../data/historicalResults";
-import { fitDixonColes, predictMatch, type DixonColesTuning } from "../domain/dixonColes";
+import { goalsOnly, predictMatch, type DixonColesTuning } from "../domain/dixonColes";
 import { naiveBaseline, outcomeOf, type Outcome, type OutcomeProbabilities } from "../domain/metrics";
+import type { RatingsTuning } from "../domain/ratings";
+import { fitShotsModel } from "../domain/shotsModel";
 import type { DixonColesParameters } from "../domain/types";
 
 export interface WalkForwardOptions {
@@ -8,23 +10,29 @@ export interface WalkForwardOptions {
   /** First and last season predicted, inclusive, as `yyyy-yyyy`. */
   fromSeason: string;
   toSeason: string;
+  /** Overrides of the goals model's tuning (used by both models). */
   tuning?: Partial<DixonColesTuning>;
+  /** Overrides of the shot models' tuning. */
+  shotsTuning?: Partial<RatingsTuning>;
 }
 
-export interface BacktestForecast {
+/** The two models compared: Dixon-Coles on goals alone, and blended with the shot models. */
+export const MODELS = ["goals", "shots"] as const;
+export type ModelKey = (typeof MODELS)[number];
+
+export interface BacktestForecast extends Record<ModelKey, OutcomeProbabilities> {
   season: string;
   date: string;
   homeTeam: string;
   awayTeam: string;
   outcome: Outcome;
-  model: OutcomeProbabilities;
   baseline: OutcomeProbabilities;
 }
 
 export interface WalkForwardResult {
   forecasts: BacktestForecast[];
   refits: number;
-  /** Total time spent inside fitDixonColes. */
+  /** Total time spent fitting. */
   fitMs: number;
 }
 
@@ -32,16 +40,18 @@ export interface WalkForwardResult {
 export const BASELINE_SEASONS = 5;
 
 /**
- * Predicts every match of the league's seasons `fromSeason`..`toSeason` from a model refitted before each
+ * Predicts every match of the league's seasons `fromSeason`..`toSeason` from models refitted before each
  * match day on all of the league's earlier results (every season back to the start of the data), with the
- * time decay measured from that day. Each fit is warm-started from the previous one, which is what keeps
- * a daily refit affordable. Throws if a predicted match has no earlier result of the league to learn from.
+ * time decay measured from that day. One fit serves both models: the shot-blended model keeps the goals
+ * model it blends, and that is exactly the Dixon-Coles fit of the same matches. Each fit is warm-started from
+ * the previous one, which is what keeps a daily refit affordable. Throws if a predicted match has no earlier
+ * result of the league to learn from.
  */
 export function walkForward(allMatches: readonly HistoricalMatch[], options: WalkForwardOptions): WalkForwardResult {
   const matches = allMatches.filter((match) => match.league === options.league).sort(byDate);
   const baselines = baselinesBySeason(matches);
   const forecasts: BacktestForecast[] = [];
-  let params: DixonColesParameters | undefined;
+  let params: Record<ModelKey, DixonColesParameters> | undefined;
   let fittedFor = "";
   let refits = 0;
   let fitMs = 0;
@@ -53,25 +63,30 @@ export function walkForward(allMatches: readonly HistoricalMatch[], options: Wal
     if (match.season < options.fromSeason || match.season > options.toSeason) continue;
     if (fittedFor !== match.date) {
       if (firstOfDay === 0) throw new Error(`no ${options.league} result before ${match.date} to fit on`);
-      const fit = fitDixonColes(
+      const fit = fitShotsModel(
         options.league,
         matches.slice(0, firstOfDay),
-        { ...options.tuning, asOf: match.date },
-        params,
+        { asOf: match.date, goals: options.tuning, shots: options.shotsTuning },
+        params?.shots,
       );
-      params = fit.parameters;
+      params = { goals: goalsOnly(fit.parameters), shots: fit.parameters };
       fittedFor = match.date;
       refits++;
       fitMs += fit.metrics.durationMs;
     }
-    const prediction = predictMatch(params as DixonColesParameters, match.homeTeam, match.awayTeam);
+    const fitted = params as Record<ModelKey, DixonColesParameters>;
+    const forecast = (model: ModelKey): OutcomeProbabilities => {
+      const { homeWin, draw, awayWin } = predictMatch(fitted[model], match.homeTeam, match.awayTeam);
+      return { homeWin, draw, awayWin };
+    };
     forecasts.push({
       season: match.season,
       date: match.date,
       homeTeam: match.homeTeam,
       awayTeam: match.awayTeam,
       outcome: outcomeOf(match),
-      model: { homeWin: prediction.homeWin, draw: prediction.draw, awayWin: prediction.awayWin },
+      goals: forecast("goals"),
+      shots: forecast("shots"),
       baseline: baselines.get(match.season) as OutcomeProbabilities,
     });
   }

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
-import type { MatchResult } from "../domain/types";
+import type { MatchResult, SideCounts } from "../domain/types";
 
-/** One shipped result: a model input plus the league and season it belongs to. */
+/** One shipped result (with shots where the source has them): a model input plus its league and season. */
 export interface HistoricalMatch extends MatchResult {
   /** football-data.co.uk league code, e.g. `E0`. */
   league: string;
@@ -26,7 +26,19 @@ export const SHIPPED_LEAGUES: readonly LeagueInfo[] = Object.freeze([
 /** Resolved from this module so it holds both under ts-node (src/data) and after tsc (dist/data). */
 export const MATCHES_CSV_PATH = path.join(__dirname, "../../data/matches.csv");
 
-const COLUMNS = ["league", "season", "date", "home_team", "away_team", "home_goals", "away_goals"] as const;
+const COLUMNS = [
+  "league",
+  "season",
+  "date",
+  "home_team",
+  "away_team",
+  "home_goals",
+  "away_goals",
+  "home_shots",
+  "away_shots",
+  "home_shots_on_target",
+  "away_shots_on_target",
+] as const;
 type CsvRow = Record<(typeof COLUMNS)[number], string>;
 
 /** Reads and validates the shipped results, in file order (league, then date). */
@@ -79,9 +91,20 @@ function toHistoricalMatch(row: CsvRow, where: string): HistoricalMatch {
     date: row.date,
     homeTeam: row.home_team,
     awayTeam: row.away_team,
-    homeGoals: parseGoals(row.home_goals) ?? fail(`home_goals "${row.home_goals}" is not a whole number`),
-    awayGoals: parseGoals(row.away_goals) ?? fail(`away_goals "${row.away_goals}" is not a whole number`),
+    homeGoals: parseCount(row.home_goals) ?? fail(`home_goals "${row.home_goals}" is not a whole number`),
+    awayGoals: parseCount(row.away_goals) ?? fail(`away_goals "${row.away_goals}" is not a whole number`),
+    shots: sidePair(row, "home_shots", "away_shots", fail),
+    shotsOnTarget: sidePair(row, "home_shots_on_target", "away_shots_on_target", fail),
   };
+}
+
+/** A count per side that the source may not have: both cells empty is null, one of them empty an error. */
+function sidePair(row: CsvRow, home: keyof CsvRow, away: keyof CsvRow, fail: (problem: string) => never): SideCounts | null {
+  if (row[home] === "" && row[away] === "") return null;
+  const count = (column: keyof CsvRow): number =>
+    parseCount(row[column]) ??
+    fail(`${column} "${row[column]}" is not a whole number (leave both ${home} and ${away} empty when unknown)`);
+  return { home: count(home), away: count(away) };
 }
 
 function isSeason(value: string): boolean {
@@ -95,6 +118,6 @@ function isIsoDate(value: string): boolean {
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
 }
 
-function parseGoals(value: string): number | undefined {
+function parseCount(value: string): number | undefined {
   return /^\d{1,2}$/.test(value) ? Number(value) : undefined;
 }

@@ -1,4 +1,4 @@
-import { fitDixonColes } from "../domain/dixonColes";
+import { fitShotsModel } from "../domain/shotsModel";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { Database } from "../storage/db";
@@ -9,9 +9,9 @@ import { type ModelVersion, insertModelVersion } from "../storage/repositories/m
 const MIN_MATCHES_TO_FIT = 30;
 
 /**
- * Fits one league on all of its played matches and stores the result as a new model version. Time decay is
- * measured from the league's latest result: decaying further without new information would only pull
- * established teams toward the newcomer prior.
+ * Fits one league on all of its played matches (goals, and shots where stored: see fitShotsModel) and stores
+ * the result as a new model version. Time decay is measured from the league's latest result: decaying further
+ * without new information would only pull established teams toward the newcomer prior.
  */
 export async function fitLeague(
   db: Database,
@@ -26,13 +26,14 @@ export async function fitLeague(
   }
   const asOf = results[results.length - 1].date;
   const stopTimer = deps.metrics.modelFitDuration.startTimer({ league });
-  const fitted = fitDixonColes(league, results, { asOf }, previous?.parameters);
+  const fitted = fitShotsModel(league, results, { asOf }, previous?.parameters);
   stopTimer();
   const stored = await insertModelVersion(db, fitted, new Date());
   deps.logger.info(
     {
       league,
       version: stored.version,
+      model: fitted.parameters.model,
       matches: fitted.metrics.matches,
       dataFrom: fitted.dataFrom,
       dataTo: fitted.dataTo,

@@ -1,5 +1,5 @@
 import { type Cache, PREDICTIONS_BUCKET, cacheAside } from "../cache/cache";
-import { predictMatch } from "../domain/dixonColes";
+import { DIXON_COLES, predictMatch } from "../domain/dixonColes";
 import type { MatchPrediction } from "../domain/types";
 import { AppError, invalid, notFound, unavailable } from "../errors";
 import type { Metrics } from "../metrics";
@@ -19,6 +19,8 @@ export interface PredictionAnswer {
 
 export interface ModelSummary {
   version: number;
+  /** Which model: `dixon-coles/1` (goals) or `dixon-coles-shots/1` (goals and shots). */
+  name: string;
   fittedAt: string;
   dataFrom: string;
   dataTo: string;
@@ -26,6 +28,7 @@ export interface ModelSummary {
 
 export const summariseModel = (model: ModelVersion): ModelSummary => ({
   version: model.version,
+  name: model.parameters.model ?? DIXON_COLES,
   fittedAt: model.fittedAt.toISOString(),
   dataFrom: model.dataFrom,
   dataTo: model.dataTo,

@@ -16,9 +16,14 @@ export interface SeedSummary {
   matchesAdded: number;
   /** Scheduled fixtures whose result the shipped data now holds. */
   resultsFilled: number;
+  /** Played matches stored without shots (e.g. seeded before shots were shipped) that now have them. */
+  shotsFilled: number;
   /** Leagues whose played matches changed, for which a refit was requested. */
   leaguesChanged: string[];
 }
+
+// pg sends null elements as SQL NULLs; knex's binding types only know arrays without nulls.
+const nullableInts = (values: Array<number | null>) => values as number[];
 
 /** The shipped results as column arrays, so one statement can insert them all through `unnest`. */
 function asColumns(matches: readonly HistoricalMatch[]) {
@@ -30,11 +35,17 @@ function asColumns(matches: readonly HistoricalMatch[]) {
     matches.map((m) => m.awayTeam),
     matches.map((m) => m.homeGoals),
     matches.map((m) => m.awayGoals),
+    nullableInts(matches.map((m) => m.shots?.home ?? null)),
+    nullableInts(matches.map((m) => m.shots?.away ?? null)),
+    nullableInts(matches.map((m) => m.shotsOnTarget?.home ?? null)),
+    nullableInts(matches.map((m) => m.shotsOnTarget?.away ?? null)),
   ];
 }
 
-const SHIPPED_ROWS = `unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::int[], ?::int[])
-  AS v(league, season, match_date, home, away, home_goals, away_goals)
+const SHIPPED_ROWS = `unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::int[], ?::int[],
+    ?::int[], ?::int[], ?::int[], ?::int[])
+  AS v(league, season, match_date, home, away, home_goals, away_goals,
+    home_shots, away_shots, home_shots_on_target, away_shots_on_target)
   JOIN seasons s ON s.league_code = v.league AND s.name = v.season
   JOIN teams ht ON ht.name = v.home
   JOIN teams at ON at.name = v.away`;
@@ -76,8 +87,10 @@ async function addTeams(trx: Knex.Transaction, matches: readonly HistoricalMatch
 async function addMatches(trx: Knex.Transaction, matches: readonly HistoricalMatch[]): Promise<string[]> {
   const result = await trx.raw(
     `INSERT INTO matches
-       (league_code, season_id, match_date, home_team_id, away_team_id, status, home_goals, away_goals)
-     SELECT v.league, s.id, v.match_date, ht.id, at.id, 'played', v.home_goals, v.away_goals
+         (league_code, season_id, match_date, home_team_id, away_team_id, status, home_goals, away_goals,
+        home_shots, away_shots, home_shots_on_target, away_shots_on_target)
+     SELECT v.league, s.id, v.match_date, ht.id, at.id, 'played', v.home_goals, v.away_goals,
+       v.home_shots, v.away_shots, v.home_shots_on_target, v.away_shots_on_target
      FROM ${SHIPPED_ROWS}
      WHERE NOT EXISTS (
        SELECT 1 FROM matches m WHERE m.league_code = v.league AND m.season_id = s.id AND m.match_date = v.match_date
@@ -93,10 +106,31 @@ async function addMatches(trx: Knex.Transaction, matches: readonly HistoricalMat
 async function fillResults(trx: Knex.Transaction, matches: readonly HistoricalMatch[]): Promise<string[]> {
   const result = await trx.raw(
     `UPDATE matches m
-     SET status = 'played', home_goals = v.home_goals, away_goals = v.away_goals, updated_at = now()
+     SET status = 'played', home_goals = v.home_goals, away_goals = v.away_goals, home_shots = v.home_shots,
+       away_shots = v.away_shots, home_shots_on_target = v.home_shots_on_target,
+       away_shots_on_target = v.away_shots_on_target, updated_at = now()
      FROM ${SHIPPED_ROWS}
      WHERE m.league_code = v.league AND m.season_id = s.id AND m.match_date = v.match_date
        AND m.home_team_id = ht.id AND m.away_team_id = at.id AND m.status = 'scheduled'
+     RETURNING m.league_code`,
+    asColumns(matches),
+  );
+  return (result.rows as Array<{ league_code: string }>).map((row) => row.league_code);
+}
+
+// Shots describe the match whoever recorded its score, so they are added to played matches that lack them
+// (stored before shots were shipped); shots already stored are never replaced.
+async function fillShots(trx: Knex.Transaction, matches: readonly HistoricalMatch[]): Promise<string[]> {
+  const result = await trx.raw(
+    `UPDATE matches m
+     SET home_shots = coalesce(m.home_shots, v.home_shots), away_shots = coalesce(m.away_shots, v.away_shots),
+       home_shots_on_target = coalesce(m.home_shots_on_target, v.home_shots_on_target),
+       away_shots_on_target = coalesce(m.away_shots_on_target, v.away_shots_on_target), updated_at = now()
+     FROM ${SHIPPED_ROWS}
+     WHERE m.league_code = v.league AND m.season_id = s.id AND m.match_date = v.match_date
+       AND m.home_team_id = ht.id AND m.away_team_id = at.id AND m.status = 'played'
+       AND ((m.home_shots IS NULL AND v.home_shots IS NOT NULL)
+         OR (m.home_shots_on_target IS NULL AND v.home_shots_on_target IS NOT NULL))
      RETURNING m.league_code`,
     asColumns(matches),
   );
@@ -118,19 +152,21 @@ export async function seedHistoricalResults(
     const teamsAdded = await addTeams(trx, matches);
     const added = await addMatches(trx, matches);
     const filled = await fillResults(trx, matches);
-    const leaguesChanged = [...new Set([...added, ...filled])].sort();
+    const shotsFilled = await fillShots(trx, matches);
+    const leaguesChanged = [...new Set([...added, ...filled, ...shotsFilled])].sort();
     const summary = {
       leaguesAdded,
       seasonsAdded,
       teamsAdded,
       matchesAdded: added.length,
       resultsFilled: filled.length,
+      shotsFilled: shotsFilled.length,
       leaguesChanged,
     };
     for (const league of leaguesChanged) {
       await insertRefitRequest(trx, { league, reason: "result", requestedBy: "seed" });
     }
-    if (leaguesAdded + seasonsAdded + teamsAdded + added.length + filled.length > 0) {
+    if (leaguesAdded + seasonsAdded + teamsAdded + added.length + filled.length + shotsFilled.length > 0) {
       await insertAuditEntry(trx, {
         actor: "seed",
         action: "seed.import",

@@ -4,7 +4,8 @@ import * as matches from "./20261123000002_matches";
 import * as modelVersionsPredictions from "./20261123000003_model_versions_predictions";
 import * as auditLogRefitRequests from "./20261123000004_audit_log_refit_requests";
 import * as matchSchedule from "./20261206000001_match_schedule";
-import * as auditClientRequestId from "./20261208000001_audit_client_request_id";
+import * as matchShots from "./20261206000015_match_shots";
+import * as auditClientRequestId from "./20261206000016_audit_client_request_id";
 
 /**
  * Every migration, in order. A fixed import list (rather than a directory scan) works the same from ts-node
@@ -16,5 +17,6 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ["20261123000003_model_versions_predictions", modelVersionsPredictions],
   ["20261123000004_audit_log_refit_requests", auditLogRefitRequests],
   ["20261206000001_match_schedule", matchSchedule],
-  ["20261208000001_audit_client_request_id", auditClientRequestId],
+  ["20261206000015_match_shots", matchShots],
+  ["20261206000016_audit_client_request_id", auditClientRequestId],
 ];

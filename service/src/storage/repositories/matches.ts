@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import type { MatchResult } from "../../domain/types";
+import type { MatchResult, SideCounts } from "../../domain/types";
 import type { Team } from "./teams";
 
 /** `postponed` and `cancelled` matches have no score; a postponed one becomes `scheduled` again once re-dated. */
@@ -19,6 +19,9 @@ export interface Match {
   status: MatchStatus;
   /** Null until a result is recorded. */
   score: { home: number; away: number } | null;
+  /** Shots and shots on target of a played match, where its source has them; otherwise null. */
+  shots: SideCounts | null;
+  shotsOnTarget: SideCounts | null;
 }
 
 export interface MatchCursor {
@@ -52,7 +55,17 @@ interface MatchRow {
   status: MatchStatus;
   home_goals: number | null;
   away_goals: number | null;
+  home_shots: number | null;
+  away_shots: number | null;
+  home_shots_on_target: number | null;
+  away_shots_on_target: number | null;
 }
+
+const SHOT_COLUMNS = ["home_shots", "away_shots", "home_shots_on_target", "away_shots_on_target"] as const;
+
+/** A per-side pair of nullable columns (the schema keeps both null or both set). */
+const sidePair = (home: number | null, away: number | null): SideCounts | null =>
+  home === null || away === null ? null : { home, away };
 
 function matchesWithNames(db: Knex) {
   return db("matches as m")
@@ -73,6 +86,7 @@ function matchesWithNames(db: Knex) {
       "m.status",
       "m.home_goals",
       "m.away_goals",
+      ...SHOT_COLUMNS.map((column) => `m.${column}`),
     );
 }
 
@@ -87,7 +101,9 @@ function toMatch(row: MatchRow): Match {
     homeTeam: { id: row.home_team_id, name: row.home_team },
     awayTeam: { id: row.away_team_id, name: row.away_team },
     status: row.status,
-    score: row.home_goals === null || row.away_goals === null ? null : { home: row.home_goals, away: row.away_goals },
+    score: sidePair(row.home_goals, row.away_goals),
+    shots: sidePair(row.home_shots, row.away_shots),
+    shotsOnTarget: sidePair(row.home_shots_on_target, row.away_shots_on_target),
   };
 }
 
@@ -157,14 +173,24 @@ export async function setResult(db: Knex, id: number, score: { home: number; awa
     .update({ status: "played", home_goals: score.home, away_goals: score.away, updated_at: db.fn.now() });
 }
 
-/** The league's played matches in date order, as the model fits them. */
+/** The league's played matches in date order, with their shots where known, as the model fits them. */
 export async function playedResults(db: Knex, league: string): Promise<MatchResult[]> {
-  const rows: Array<{ date: string; home: string; away: string; home_goals: number; away_goals: number }> = await db(
-    "matches as m",
-  )
+  const rows: Array<
+    { date: string; home: string; away: string; home_goals: number; away_goals: number } & Pick<
+      MatchRow,
+      (typeof SHOT_COLUMNS)[number]
+    >
+  > = await db("matches as m")
     .join("teams as ht", "ht.id", "m.home_team_id")
     .join("teams as at", "at.id", "m.away_team_id")
-    .select("m.match_date as date", "ht.name as home", "at.name as away", "m.home_goals", "m.away_goals")
+    .select(
+      "m.match_date as date",
+      "ht.name as home",
+      "at.name as away",
+      "m.home_goals",
+      "m.away_goals",
+      ...SHOT_COLUMNS.map((column) => `m.${column}`),
+    )
     .where({ "m.league_code": league, "m.status": "played" })
     .orderBy([{ column: "m.match_date" }, { column: "m.id" }]);
   return rows.map((row) => ({
@@ -173,5 +199,7 @@ export async function playedResults(db: Knex, league: string): Promise<MatchResu
     awayTeam: row.away,
     homeGoals: row.home_goals,
     awayGoals: row.away_goals,
+    shots: sidePair(row.home_shots, row.away_shots),
+    shotsOnTarget: sidePair(row.home_shots_on_target, row.away_shots_on_target),
   }));
 }

@@ -1,0 +1,80 @@
+import type { MatchPrediction, ScorelineProbability } from "./types";
+
+/** Scorelines beyond this many goals per side are cut off and the rest renormalised. */
+export const MAX_GOALS = 10;
+
+const SIDE = MAX_GOALS + 1;
+const homePmf = new Float64Array(SIDE);
+const awayPmf = new Float64Array(SIDE);
+const TOP_SCORES = 5;
+
+/** Scoreline distribution for Poisson means `lambda` (home) and `mu` (away) with dependence `rho`. */
+export function predictFromRates(lambda: number, mu: number, rho: number): MatchPrediction {
+  poissonPmf(lambda, homePmf);
+  poissonPmf(mu, awayPmf);
+  let homeWin = 0;
+  let draw = 0;
+  let awayWin = 0;
+  let over = 0;
+  let bothScore = 0;
+  const topProbability = new Float64Array(TOP_SCORES).fill(-1);
+  const topCell = new Int32Array(TOP_SCORES);
+
+  for (let i = 0; i < SIDE; i++) {
+    for (let j = 0; j < SIDE; j++) {
+      let p = homePmf[i] * awayPmf[j];
+      if (i <= 1 && j <= 1) p *= Math.max(0, lowScoreFactor(i, j, lambda, mu, rho));
+      if (i > j) homeWin += p;
+      else if (i === j) draw += p;
+      else awayWin += p;
+      if (i + j > 2) over += p;
+      if (i > 0 && j > 0) bothScore += p;
+      if (p > topProbability[TOP_SCORES - 1]) insertTop(topProbability, topCell, p, i * SIDE + j);
+    }
+  }
+
+  const total = homeWin + draw + awayWin;
+  const likelyScores: ScorelineProbability[] = [];
+  for (let r = 0; r < TOP_SCORES; r++) {
+    likelyScores.push({
+      homeGoals: Math.floor(topCell[r] / SIDE),
+      awayGoals: topCell[r] % SIDE,
+      probability: topProbability[r] / total,
+    });
+  }
+  return {
+    homeWin: homeWin / total,
+    draw: draw / total,
+    awayWin: awayWin / total,
+    expectedGoals: { home: lambda, away: mu },
+    likelyScores,
+    over25: over / total,
+    under25: (total - over) / total,
+    bothTeamsToScore: bothScore / total,
+  };
+}
+
+/** Dixon & Coles' tau: the correction for 0-0, 1-0, 0-1 and 1-1, which leaves both marginal means unchanged. */
+function lowScoreFactor(homeGoals: number, awayGoals: number, lambda: number, mu: number, rho: number): number {
+  if (homeGoals === 0 && awayGoals === 0) return 1 - lambda * mu * rho;
+  if (homeGoals === 0) return 1 + lambda * rho;
+  if (awayGoals === 0) return 1 + mu * rho;
+  return 1 - rho;
+}
+
+function poissonPmf(mean: number, target: Float64Array): void {
+  target[0] = Math.exp(-mean);
+  for (let k = 1; k < target.length; k++) target[k] = (target[k - 1] * mean) / k;
+}
+
+/** Keeps the top list sorted, most likely first; an equal probability keeps the earlier (lower) scoreline. */
+function insertTop(probabilities: Float64Array, cells: Int32Array, p: number, cell: number): void {
+  let r = probabilities.length - 1;
+  while (r > 0 && p > probabilities[r - 1]) {
+    probabilities[r] = probabilities[r - 1];
+    cells[r] = cells[r - 1];
+    r--;
+  }
+  probabilities[r] = p;
+  cells[r] = cell;
+}
