@@ -142,6 +142,7 @@ export class PostgresCluster implements RunResource {
   static async recover(fill: (dataDir: string) => Promise<void>, options: ClusterOptions): Promise<PostgresCluster> {
     const cluster = await PostgresCluster.inNewDir("fp-faults-recovered-", options);
     await fill(cluster.dataDir);
+    fs.chmodSync(cluster.dataDir, 0o700); // what the server insists on, whatever the tool left
     cluster.writeDataFile("recovery.signal", "");
     await cluster.start();
     return cluster;
