@@ -43,7 +43,7 @@ describe("faults: PostgreSQL", function () {
     if (this.currentTest?.state === "failed") console.log(service.log.slice(-3000));
   });
 
-  it("stopped under load: cached reads answer, uncached ones get a fast 503, /ready follows, all recover", async () => {
+  it("stopped under load: cached reads answer, uncached ones get a fast 503, /ready stays 200 and reports it, all recover", async () => {
     const cached = cachedPaths(pairings);
     for (let round = 0; round < 2; round++) {
       for (const path of cached) assert.equal((await fetch(`${service.baseUrl}${path}`)).status, 200, path);

@@ -3,13 +3,8 @@
  * an S3 endpoint: the archive_command and restore_command of a cluster, base backups and their restore.
  */
 import { type PostgresCluster, runAsPostgres } from "./postgresCluster";
-import { which } from "./processes";
+import { shellWord, which } from "./processes";
 import type { S3Server } from "./s3Server";
-
-/** `value` as one word of a PostgreSQL archive_command or restore_command (run by /bin/sh). */
-function shellWord(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 export class BarmanCloud {
   /**
@@ -36,7 +31,7 @@ export class BarmanCloud {
     return [tool, "--endpoint-url", this.store.endpoint, ...args, this.destination, this.serverName];
   }
 
-  /** For `archive_command`: ships the finished WAL segment at `%p`, gzip-compressed. */
+  /** For `archive_command` (run by /bin/sh): ships the finished WAL segment at `%p`, gzip-compressed. */
   get archiveCommand(): string {
     return [...this.command("barman-cloud-wal-archive", "--gzip"), "%p"].map(shellWord).join(" ");
   }

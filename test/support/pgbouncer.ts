@@ -3,14 +3,14 @@
  * service needs behind CloudNativePG's Pooler (POOLER_PARAMETERS, the same list docs/service-interface.md gives the
  * infrastructure): on 127.0.0.1, on a free port, stopped after the run.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
 import { type RunResource, track, untrack } from "./cleanup";
 import { freePort, sleep } from "./net";
 import { terminate, which } from "./processes";
-import { makePostgresDir } from "./postgresCluster";
+import { makePostgresDir, postgresUserIds } from "./postgresCluster";
 
 /**
  * What the Pooler's `spec.pgbouncer.parameters` must hold for the service (CloudNativePG adds
@@ -28,13 +28,6 @@ export interface PgBouncerOptions {
   server: { host: string; port: number };
   /** Server connections per database and user (default_pool_size). */
   poolSize?: number;
-}
-
-/** Runs as the postgres user when the tests run as root: PgBouncer refuses to run as root. */
-function postgresUser(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string) => Number(spawnSync("id", [flag, "postgres"], { encoding: "utf8" }).stdout.trim());
-  return { uid: id("-u"), gid: id("-g") };
 }
 
 export class PgBouncer implements RunResource {
@@ -79,8 +72,8 @@ export class PgBouncer implements RunResource {
     ].join("\n");
     fs.writeFileSync(path.join(dir, "pgbouncer.ini"), `${ini}\n`);
     fs.writeFileSync(path.join(dir, "userlist.txt"), '"postgres" ""\n');
-    const user = postgresUser();
-    const child = spawn(binary, [path.join(dir, "pgbouncer.ini")], { ...user, stdio: ["ignore", "pipe", "pipe"] });
+    // PgBouncer refuses to run as root.
+    const child = spawn(binary, [path.join(dir, "pgbouncer.ini")], { ...postgresUserIds(), stdio: ["ignore", "pipe", "pipe"] });
     const bouncer = new PgBouncer(child, dir, port);
     track(bouncer);
     await bouncer.waitUntilAnswering(15_000);

@@ -9,7 +9,7 @@ import path from "node:path";
 import { type RunResource, track, untrack } from "./cleanup";
 import { prepareDatabase, withClient } from "./databases";
 import { freePort, sleep } from "./net";
-import { type RunOptions, run, which } from "./processes";
+import { type RunOptions, run, shellWord, which } from "./processes";
 import { TempDir, makeTempDir } from "./tempDir";
 
 /** pg_ctl and initdb get this long before they are killed. */
@@ -31,7 +31,10 @@ export function postgresBinDir(): string {
   throw new Error("initdb not found: set PG_BIN or install PostgreSQL's server binaries (scripts/setup.sh)");
 }
 
-/** initdb, postgres, pgbouncer and the Barman tools refuse to run as root (or read its files); as root they run as the postgres user. */
+/**
+ * initdb, postgres and pgbouncer refuse to run as root, and the Barman tools must read the data directories: as
+ * root, they all run as the postgres user.
+ */
 const isRoot = process.getuid?.() === 0;
 const POSTGRES_USER = "postgres";
 
@@ -45,19 +48,17 @@ export function runAsPostgres(command: string, args: string[], options: RunOptio
   return run(asUser, asUserArgs, { timeoutMs: COMMAND_TIMEOUT_MS, ...options });
 }
 
+/** The ids to spawn a process with so that it runs as the postgres user; none when not root. */
+export function postgresUserIds(): { uid: number; gid: number } | undefined {
+  return isRoot ? postgresIds() : undefined;
+}
+
 /** A scratch directory the postgres user owns. */
 export function makePostgresDir(prefix: string): string {
   const dir = makeTempDir(prefix);
-  if (isRoot) {
-    const { uid, gid } = postgresIds();
-    fs.chownSync(dir, uid, gid);
-  }
+  const ids = postgresUserIds();
+  if (ids !== undefined) fs.chownSync(dir, ids.uid, ids.gid);
   return dir;
-}
-
-/** `value` as one word of a POSIX shell command line (pg_ctl hands its -o options to the shell). */
-function shellWord(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 export interface ClusterOptions {
@@ -155,10 +156,8 @@ export class PostgresCluster implements RunResource {
   private writeDataFile(name: string, content: string): void {
     const file = path.join(this.dataDir, name);
     fs.writeFileSync(file, content);
-    if (isRoot) {
-      const { uid, gid } = postgresIds();
-      fs.chownSync(file, uid, gid);
-    }
+    const ids = postgresUserIds();
+    if (ids !== undefined) fs.chownSync(file, ids.uid, ids.gid);
   }
 
   get isRunning(): boolean {
@@ -183,8 +182,9 @@ export class PostgresCluster implements RunResource {
       log_min_messages: "warning",
       ...this.options.settings,
     };
+    // pg_ctl hands its -o options to the shell.
     const options = Object.entries(settings)
-      .map(([name, value]) => `-c ${name}=${shellWord(String(value))}`)
+      .map(([name, value]) => `-c ${shellWord(`${name}=${value}`)}`)
       .join(" ");
     const [command, args] = this.pgCtl(["-w", "-t", "60", "-l", this.logFile, "-o", options, "start"]);
     await run(command, args, { timeoutMs: COMMAND_TIMEOUT_MS, env: { ...process.env, ...this.options.env } });

@@ -3,11 +3,11 @@
  * than test/backup/fake-s3.ts answers (multipart uploads, HeadBucket, HeadObject: boto3 in the Barman tools): on
  * 127.0.0.1, on a free port, its files in a scratch directory; stopped after the run.
  */
+import fs from "node:fs";
 import S3rver from "s3rver";
 import { type RunResource, track, untrack } from "./cleanup";
 import { freePort } from "./net";
 import { makeTempDir } from "./tempDir";
-import fs from "node:fs";
 
 /** s3rver's one key pair: fake credentials, only ever for this server. */
 const ACCESS_KEY_ID = "S3RVER";
