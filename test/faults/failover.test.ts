@@ -25,13 +25,22 @@
  * (`pg_ctl promote`), re-point `rw`. The service is never restarted.
  */
 import assert from "node:assert/strict";
-import { Load, Poller, type RequestSpec, type Sample, outcome, percentile, report, tally } from "../support/load";
+import { Load, Poller, type Sample, outcome, percentile, report, tally } from "../support/load";
 import { Interruptible, eventually, sleep } from "../support/net";
 import { PostgresCluster, copyTemplateTo } from "../support/postgresCluster";
 import { RedisServer } from "../support/redisServer";
 import { writeToken } from "../support/service";
 import { ServiceProcess, builtService } from "../support/serviceProcess";
-import { type Query, ResultWrites, accountForWrites, cacheAnswerable, cachedPaths, recentPairings, uncachedReads } from "./workload";
+import {
+  type Query,
+  ResultWrites,
+  accountForWrites,
+  cacheAnswerable,
+  cachedPaths,
+  mixedReads,
+  recentPairings,
+  warmUp,
+} from "./workload";
 
 const DATABASE = "fp_failover";
 const STANDBY = "fp_standby";
@@ -96,18 +105,10 @@ describe("faults: PostgreSQL failover", function () {
     const cached = cachedPaths(await recentPairings(onPrimary));
     const matchIds = (await onPrimary<{ id: number }>("SELECT id FROM matches ORDER BY id")).map((row) => row.id);
     const writes = new ResultWrites(await writeToken(WRITER), await ResultWrites.targets(onPrimary));
-    for (let round = 0; round < 2; round++) {
-      for (const path of cached) assert.equal((await fetch(`${service.baseUrl}${path}`)).status, 200, path);
-    }
+    await warmUp(service.baseUrl, cached);
 
-    const uncached = uncachedReads(matchIds);
-    let turn = 0;
-    const read = (): RequestSpec => {
-      turn += 1;
-      return turn % 2 === 0 ? { kind: "cached", path: cached[turn % cached.length] } : uncached();
-    };
     const ready = new Poller(service.port, "/ready", 50);
-    const reads = new Load(service.port, { workers: 6, next: read });
+    const reads = new Load(service.port, { workers: 6, next: mixedReads(cached, matchIds) });
     const writing = new Load(service.port, { workers: 2, next: writes.next, thinkMs: 5 });
     await sleep(1_500);
     const frozen = performance.now();

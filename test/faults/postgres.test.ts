@@ -4,14 +4,23 @@
  * service is a child process that is never restarted. failover.test.ts does the same across a failover.
  */
 import assert from "node:assert/strict";
-import { Load, Poller, type RequestSpec, type Sample, outcome, percentile, report, tally } from "../support/load";
+import { Load, Poller, type Sample, outcome, percentile, report, tally } from "../support/load";
 import { sleep } from "../support/net";
 import type { PostgresCluster } from "../support/postgresCluster";
 import type { RedisServer } from "../support/redisServer";
 import { writeToken } from "../support/service";
 import type { ServiceProcess } from "../support/serviceProcess";
 import { startDrillStack } from "./stack";
-import { type Pairing, type Query, ResultWrites, accountForWrites, cachedPaths, recentPairings, uncachedReads } from "./workload";
+import {
+  type Pairing,
+  type Query,
+  ResultWrites,
+  accountForWrites,
+  cachedPaths,
+  mixedReads,
+  recentPairings,
+  warmUp,
+} from "./workload";
 
 describe("faults: PostgreSQL", function () {
   this.timeout(120_000);
@@ -45,19 +54,10 @@ describe("faults: PostgreSQL", function () {
 
   it("stopped under load: cached reads answer, uncached ones get a fast 503, /ready stays 200 and reports it, all recover", async () => {
     const cached = cachedPaths(pairings);
-    for (let round = 0; round < 2; round++) {
-      for (const path of cached) assert.equal((await fetch(`${service.baseUrl}${path}`)).status, 200, path);
-    }
-
-    const uncached = uncachedReads(matchIds);
-    let turn = 0;
-    const next = (): RequestSpec => {
-      turn += 1;
-      return turn % 2 === 0 ? { kind: "cached", path: cached[turn % cached.length] } : uncached();
-    };
+    await warmUp(service.baseUrl, cached);
 
     const ready = new Poller(service.port, "/ready", 50);
-    const load = new Load(service.port, { workers: 8, next });
+    const load = new Load(service.port, { workers: 8, next: mixedReads(cached, matchIds) });
     await sleep(1_500);
     const stopIssued = performance.now();
     await cluster.stop("fast");

@@ -2,6 +2,7 @@
  * What the PostgreSQL drills send (cached reads, uncached reads, audited result writes) and how they account for
  * it afterwards: which reads the cache must have answered, and what the database holds of every write.
  */
+import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { type RequestSpec, type Sample, outcome } from "../support/load";
 
@@ -45,7 +46,7 @@ export function cachedPaths(pairings: readonly Pairing[]): string[] {
 }
 
 /** Every call a key never asked before: a window of SP1's matches, or one match's prediction. */
-export function uncachedReads(matchIds: readonly number[]): () => RequestSpec {
+function uncachedReads(matchIds: readonly number[]): () => RequestSpec {
   let unique = 0;
   return () => {
     unique += 1;
@@ -56,6 +57,23 @@ export function uncachedReads(matchIds: readonly number[]): () => RequestSpec {
     const from = new Date(Date.UTC(2000, 0, 1) + unique * 86_400_000).toISOString().slice(0, 10);
     return { kind: "uncached", path: `/api/v1/matches?league=SP1&from=${from}&limit=${1 + (unique % 50)}` };
   };
+}
+
+/** Cached and uncached reads in turn. */
+export function mixedReads(cached: readonly string[], matchIds: readonly number[]): () => RequestSpec {
+  const uncached = uncachedReads(matchIds);
+  let turn = 0;
+  return () => {
+    turn += 1;
+    return turn % 2 === 0 ? { kind: "cached", path: cached[turn % cached.length] } : uncached();
+  };
+}
+
+/** Asks for every path twice (each must answer 200), so that the drill starts with them cached. */
+export async function warmUp(baseUrl: string, paths: readonly string[]): Promise<void> {
+  for (let round = 0; round < 2; round++) {
+    for (const path of paths) assert.equal((await fetch(`${baseUrl}${path}`)).status, 200, path);
+  }
 }
 
 /**
