@@ -36,6 +36,10 @@ fp_ensure_services() {
   fp_ensure_apt psql postgresql-client || return 1
   fp_ensure_apt promtool prometheus || return 1
   fp_ensure_apt amtool prometheus-alertmanager || return 1
+  # The pooler and point-in-time recovery tests: PgBouncer (in /usr/sbin, off some users' PATH) and the Barman
+  # Cloud tools that CloudNativePG's backup plugin runs.
+  fp_ensure_apt /usr/sbin/pgbouncer pgbouncer || return 1
+  fp_ensure_apt barman-cloud-backup barman-cli-cloud || return 1
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     echo "setup: starting PostgreSQL" >&2
     if [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then pg_createcluster "$(basename "$(dirname "$(fp_pg_bindir)")")" main >&2; fi

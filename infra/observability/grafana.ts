@@ -92,6 +92,8 @@ function serviceDashboard(s: ObservabilitySettings): DashboardSpec {
         title: "Overview",
         panels: [
           stat("Ready API pods", "short", `sum(service_ready{${api}})`, { alertBelow: 1 }),
+          // Readiness ignores the database, so a pod cut off from it shows here (and in ServiceDatabaseUnreachable).
+          stat("Pods not reaching PostgreSQL", "short", `count(database_up{${svc}} == 0) or vector(0)`, { alertAbove: 0 }),
           stat("Requests / s", "reqps", `sum(rate(http_requests_total{${api}}[5m]))`),
           stat("5xx ratio", "percentunit", errorRatio(""), { alertAbove: t.errorRatio }),
           stat("p95 latency", "s", quantile(0.95, apiTraffic), { alertAbove: t.latencyP95Seconds }),

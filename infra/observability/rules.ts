@@ -75,7 +75,21 @@ function serviceRules(t: AlertThresholds): AlertRule[] {
       severity: "warning",
       subsystem: "api",
       summary: "API pod {{ $labels.pod }} is not ready",
-      description: "API pod {{ $labels.pod }} has reported not ready (database, migrations or model) for 5 minutes.",
+      description: "API pod {{ $labels.pod }} has reported not ready (migrations or model) for 5 minutes.",
+    },
+    {
+      alert: "ServiceDatabaseUnreachable",
+      // Readiness ignores the database (a failover must not empty the Service), so this is where a pod that
+      // cannot reach it shows. Subsystem postgres: while PostgresDown pages, this warning is inhibited, and what
+      // is left is the path from the pods to the database (NetworkPolicy, pooler, credentials).
+      expr: `min by (pod, component) (database_up{${svc}}) == 0`,
+      for: "2m",
+      severity: "warning",
+      subsystem: "postgres",
+      summary: "{{ $labels.component }} pod {{ $labels.pod }} cannot reach PostgreSQL",
+      description:
+        "{{ $labels.component }} pod {{ $labels.pod }} has not reached PostgreSQL for 2 minutes: it answers cached " +
+        "reads and 503 for the rest.",
     },
     {
       alert: "HighErrorRatio",

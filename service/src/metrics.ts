@@ -99,6 +99,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly databaseUp = new Gauge({
+    name: "database_up",
+    help: "1 while this process reaches PostgreSQL (probed every second); readiness does not depend on it",
+    registers: [this.registry],
+  });
+
   private poolStats: () => PoolStats | undefined = () => undefined;
   private modelsInUse: () => ModelInUse[] = () => [];
 

@@ -58,9 +58,10 @@ describe("service API (PostgreSQL and Redis)", () => {
       assert.equal(((await posted.json()) as ErrorBody).error.code, "method_not_allowed");
     });
 
-    it("GET /ready reports every check as ok", async () => {
-      const body = await json<{ status: string; checks: Record<string, string> }>("/ready", 200, "ops");
+    it("GET /ready reports every check as ok and nothing degraded", async () => {
+      const body = await json<{ status: string; degraded: string[]; checks: Record<string, string> }>("/ready", 200, "ops");
       assert.equal(body.status, "ready");
+      assert.deepEqual(body.degraded, []);
       assert.deepEqual(body.checks, { database: "ok", migrations: "ok", model: "ok" });
     });
 
@@ -80,6 +81,7 @@ describe("service API (PostgreSQL and Redis)", () => {
         "model_fitted_timestamp_seconds",
         "model_age_seconds",
         "service_ready 1",
+        "database_up 1",
         "process_cpu_user_seconds_total",
         "nodejs_eventloop_lag_seconds",
       ]) {

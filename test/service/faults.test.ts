@@ -7,6 +7,12 @@ import { type ErrorBody, servicesPerTest, writeToken } from "../support/service"
 
 const PAIRING = "/api/v1/predictions?league=E0&home=Liverpool&away=Everton";
 
+interface ReadyBody {
+  status: string;
+  degraded: string[];
+  checks: Record<string, string>;
+}
+
 async function timed(request: () => Promise<Response>): Promise<{ response: Response; ms: number }> {
   const started = performance.now();
   const response = await request();
@@ -65,7 +71,7 @@ describe("dependency failures", () => {
   });
 
   describe("PostgreSQL stopped under a running service", () => {
-    it("serves cached reads, fails uncached ones fast with 503, is not ready, and recovers", async function outage() {
+    it("serves cached reads, fails uncached ones fast with 503, stays ready reporting the outage, and recovers", async function outage() {
       this.timeout(30_000);
       const postgres = new Interruptible(PG_HOST, PG_PORT);
       await postgres.open();
@@ -75,6 +81,7 @@ describe("dependency failures", () => {
         const api = await start({ DATABASE_URL: proxied.toString() });
         assert.equal((await api.get(PAIRING)).status, 200);
         assert.equal((await api.get("/api/v1/leagues")).status, 200);
+        assert.equal(metricValue(await (await api.ops("/metrics")).text(), "database_up"), 1);
 
         await postgres.cut();
         const cut = Date.now();
@@ -92,31 +99,45 @@ describe("dependency failures", () => {
         assert.equal(write.status, 503);
         assert.equal((await api.ops("/health")).status, 200);
 
-        const notReady = await eventually(async () => {
+        // Still ready: the outage is reported in the body and by database_up, within two seconds.
+        const degraded = await eventually(async () => {
           const response = await api.ops("/ready");
-          return response.status === 503 ? ((await response.json()) as ErrorBody) : undefined;
+          assert.equal(response.status, 200, "/ready stays 200 while the database is away");
+          const body = (await response.json()) as ReadyBody;
+          return body.degraded.includes("database") ? body : undefined;
         });
-        assert.ok(Date.now() - cut < 2_000, "readiness noticed within two seconds");
-        assert.deepEqual((notReady.error.details as { failing: string }).failing, "database");
+        assert.ok(Date.now() - cut < 2_000, "readiness reported the outage within two seconds");
+        assert.match(degraded.checks.database, /^unavailable since /);
+        assert.equal(degraded.checks.migrations, "ok");
+        assert.equal(metricValue(await (await api.ops("/metrics")).text(), "database_up"), 0);
+        assert.equal(metricValue(await (await api.ops("/metrics")).text(), "service_ready"), 1);
 
         await postgres.open();
         const restored = Date.now();
-        await eventually(async () => ((await api.ops("/ready")).status === 200 ? true : undefined));
+        await eventually(async () => {
+          const body = (await (await api.ops("/ready")).json()) as ReadyBody;
+          return body.degraded.length === 0 && body.checks.database === "ok" ? true : undefined;
+        });
         assert.equal((await api.get("/api/v1/matches?league=SP1&limit=3")).status, 200);
+        assert.equal(metricValue(await (await api.ops("/metrics")).text(), "database_up"), 1);
         assert.ok(Date.now() - restored < 5_000, "recovered within five seconds");
       } finally {
         await postgres.cut();
       }
     });
 
-    it("starts without a database and reports which dependency is missing", async () => {
+    it("starts without a database, is not ready until it has seen the schema, and says why", async () => {
       const api = await start({ DATABASE_URL: "postgres://postgres@127.0.0.1:1/nothing" });
       assert.equal((await api.ops("/health")).status, 200);
       const ready = await api.ops("/ready");
       assert.equal(ready.status, 503);
       const body = (await ready.json()) as ErrorBody;
       assert.equal(body.error.code, "not_ready");
-      assert.match(body.error.message, /database/);
+      assert.match(body.error.message, /migrations: .*database has not answered/);
+      const details = body.error.details as { failing: string; degraded: string[]; checks: Record<string, string> };
+      assert.equal(details.failing, "migrations");
+      assert.deepEqual(details.degraded, ["database"]);
+      assert.match(details.checks.database, /^unavailable since .*ECONNREFUSED/);
       const { response, ms } = await timed(() => api.get(PAIRING));
       assert.equal(response.status, 503);
       assert.ok(ms < 1_000);

@@ -21,6 +21,13 @@ export const LOCAL_ADMIN_URL = `postgres://postgres@${PG_HOST}:${PG_PORT}/postgr
 
 const silentLogger = createLogger("silent");
 
+/**
+ * Where the code under test reaches the run's databases: the server itself, or a connection pooler in front of it
+ * when TEST_POOLER_URL names one (test/service/pooler.test.ts runs the API specs that way, through PgBouncer).
+ * Creating, copying and dropping databases always goes to the server.
+ */
+const CLIENT_BASE_URL = process.env.TEST_POOLER_URL ?? LOCAL_ADMIN_URL;
+
 /** The URL of `database` on the server of `adminUrl`. */
 export function databaseUrl(database: string, adminUrl = LOCAL_ADMIN_URL): string {
   const url = new URL(adminUrl);
@@ -111,7 +118,7 @@ atEndOfRun(async () => {
 
 /** An empty database of its own, dropped after the run. */
 export async function freshDatabaseUrl(): Promise<string> {
-  return databaseUrl(await createRunDatabase());
+  return databaseUrl(await createRunDatabase(), CLIENT_BASE_URL);
 }
 
 /** Migrates, seeds and fits every league once per run. */
@@ -126,7 +133,7 @@ let template: Promise<string> | undefined;
 /** A migrated, seeded database with a fitted model per league, copied from the run's template. */
 export async function seededDatabaseUrl(): Promise<string> {
   template ??= buildTemplate();
-  return databaseUrl(await createRunDatabase(await template));
+  return databaseUrl(await createRunDatabase(await template), CLIENT_BASE_URL);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -39,25 +39,36 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   }
 }
 
-/** A TCP forwarder a test can cut and restore, to play a dependency going down and coming back. */
+/**
+ * A TCP forwarder a test can cut and restore, to play a dependency going down and coming back; re-point, as a
+ * Kubernetes Service does when its endpoints change to another pod; or freeze, as a network partition that
+ * holds every byte without closing anything.
+ */
 export class Interruptible {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
+  private readonly links = new Set<{ client: net.Socket; upstream: net.Socket | undefined }>();
+  private frozen = false;
   port = 0;
 
   constructor(
     private readonly targetHost: string,
-    private readonly targetPort: number,
+    private targetPort: number,
   ) {}
 
   async open(): Promise<void> {
     const server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, this.targetHost);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on("close", () => this.sockets.delete(socket));
-        socket.on("error", () => socket.destroy());
+      const link: { client: net.Socket; upstream: net.Socket | undefined } = { client, upstream: undefined };
+      this.links.add(link);
+      this.watch(client, () => this.links.delete(link));
+      // Frozen, a new connection is accepted and goes nowhere, like a SYN into a partition.
+      if (this.frozen) {
+        client.pause();
+        return;
       }
+      const upstream = net.connect(this.targetPort, this.targetHost);
+      link.upstream = upstream;
+      this.watch(upstream, () => undefined);
       client.pipe(upstream).pipe(client);
       client.on("close", () => upstream.destroy());
       upstream.on("close", () => client.destroy());
@@ -67,10 +78,36 @@ export class Interruptible {
     this.server = server;
   }
 
+  private watch(socket: net.Socket, onClose: () => void): void {
+    this.sockets.add(socket);
+    socket.on("close", () => {
+      this.sockets.delete(socket);
+      onClose();
+    });
+    socket.on("error", () => socket.destroy());
+  }
+
+  /** New connections go to `port` from now on; open ones stay where they are, as with a Service. */
+  pointAt(port: number): void {
+    this.targetPort = port;
+  }
+
+  /** Stops carrying bytes either way on every connection, open or new, without closing any; `cut` ends it. */
+  freeze(): void {
+    this.frozen = true;
+    for (const { client, upstream } of this.links) {
+      client.unpipe();
+      upstream?.unpipe();
+      client.pause();
+      upstream?.pause();
+    }
+  }
+
   /** Closes the listener and every forwarded connection: the dependency looks stopped. */
   async cut(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    this.frozen = false;
     for (const socket of this.sockets) socket.destroy();
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }

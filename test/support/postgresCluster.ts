@@ -8,9 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { type RunResource, track, untrack } from "./cleanup";
 import { prepareDatabase, withClient } from "./databases";
-import { freePort } from "./net";
-import { run, which } from "./processes";
-import { makeTempDir } from "./tempDir";
+import { freePort, sleep } from "./net";
+import { type RunOptions, run, shellWord, which } from "./processes";
+import { TempDir, makeTempDir } from "./tempDir";
 
 /** pg_ctl and initdb get this long before they are killed. */
 const COMMAND_TIMEOUT_MS = 60_000;
@@ -31,7 +31,10 @@ export function postgresBinDir(): string {
   throw new Error("initdb not found: set PG_BIN or install PostgreSQL's server binaries (scripts/setup.sh)");
 }
 
-/** initdb and postgres refuse to run as root; as root they run as the postgres user. */
+/**
+ * initdb, postgres and pgbouncer refuse to run as root, and the Barman tools must read the data directories: as
+ * root, they all run as the postgres user.
+ */
 const isRoot = process.getuid?.() === 0;
 const POSTGRES_USER = "postgres";
 
@@ -39,10 +42,41 @@ function asPostgresUser(command: string, args: string[]): [string, string[]] {
   return isRoot ? ["runuser", ["-u", POSTGRES_USER, "--", command, ...args]] : [command, args];
 }
 
+/** Runs a command as the user the clusters run as (so it can read and write their data directories). */
+export function runAsPostgres(command: string, args: string[], options: RunOptions = {}): Promise<string> {
+  const [asUser, asUserArgs] = asPostgresUser(command, args);
+  return run(asUser, asUserArgs, { timeoutMs: COMMAND_TIMEOUT_MS, ...options });
+}
+
+/** The ids to spawn a process with so that it runs as the postgres user; none when not root. */
+export function postgresUserIds(): { uid: number; gid: number } | undefined {
+  return isRoot ? postgresIds() : undefined;
+}
+
+/** A scratch directory the postgres user owns. */
+export function makePostgresDir(prefix: string): string {
+  const dir = makeTempDir(prefix);
+  const ids = postgresUserIds();
+  if (ids !== undefined) fs.chownSync(dir, ids.uid, ids.gid);
+  return dir;
+}
+
+export interface ClusterOptions {
+  /**
+   * Server settings on top of the defaults below, passed as `postgres -c name=value` so they win over the data
+   * directory's own files (which a standby or a restore copies from elsewhere).
+   */
+  settings?: Record<string, string | number>;
+  /** Added to the server's environment: archive_command and restore_command run with it. */
+  env?: Record<string, string>;
+  /** initdb --wal-segsize, in MB: smaller segments are archived and replayed sooner. */
+  walSegmentMb?: number;
+}
+
 /**
  * A PostgreSQL cluster in a temporary directory, on a port of its own, trust authentication on 127.0.0.1 and
- * its socket directory only. Default durability settings (fsync, synchronous_commit): the write drill relies
- * on them.
+ * its socket directory only (replication connections included, as initdb sets them up). Default durability
+ * settings (fsync, synchronous_commit): the write drills rely on them.
  */
 export class PostgresCluster implements RunResource {
   private running = false;
@@ -51,18 +85,18 @@ export class PostgresCluster implements RunResource {
     readonly dir: string,
     readonly port: number,
     private readonly bin: string,
+    private readonly options: ClusterOptions,
   ) {}
 
-  static async create(): Promise<PostgresCluster> {
-    const bin = postgresBinDir();
-    const dir = makeTempDir("fp-faults-pg-");
-    if (isRoot) {
-      const { uid, gid } = postgresIds();
-      fs.chownSync(dir, uid, gid);
-    }
-    const cluster = new PostgresCluster(dir, await freePort(), bin);
+  private static async inNewDir(prefix: string, options: ClusterOptions): Promise<PostgresCluster> {
+    const cluster = new PostgresCluster(makePostgresDir(prefix), await freePort(), postgresBinDir(), options);
     track(cluster);
-    const [command, args] = asPostgresUser(path.join(bin, "initdb"), [
+    return cluster;
+  }
+
+  static async create(options: ClusterOptions = {}): Promise<PostgresCluster> {
+    const cluster = await PostgresCluster.inNewDir("fp-faults-pg-", options);
+    await runAsPostgres(path.join(cluster.bin, "initdb"), [
       "-D",
       cluster.dataDir,
       "-U",
@@ -71,15 +105,59 @@ export class PostgresCluster implements RunResource {
       "trust",
       "-E",
       "UTF8",
+      ...(options.walSegmentMb === undefined ? [] : [`--wal-segsize=${options.walSegmentMb}`]),
       "--no-sync", // only initdb's own files; the running server keeps fsync on
     ]);
-    await run(command, args, { timeoutMs: COMMAND_TIMEOUT_MS });
+    await cluster.start();
+    return cluster;
+  }
+
+  /**
+   * A hot standby of `primary` streaming from it as `name` through a physical replication slot of that name
+   * (what CloudNativePG sets up for each replica): cloned with pg_basebackup, then started with
+   * `primary_conninfo` pointing at `primaryPort` (the primary's own port unless a forwarder stands between).
+   * Commits wait for it once the primary lists it in `synchronous_standby_names`.
+   */
+  static async standbyOf(
+    primary: PostgresCluster,
+    name: string,
+    options: ClusterOptions & { primaryPort?: number } = {},
+  ): Promise<PostgresCluster> {
+    const conninfo = `host=127.0.0.1 port=${options.primaryPort ?? primary.port} user=postgres application_name=${name}`;
+    const settings = { ...options.settings, primary_conninfo: conninfo, primary_slot_name: name };
+    const standby = await PostgresCluster.inNewDir("fp-faults-standby-", { ...options, settings });
+    await runAsPostgres(path.join(standby.bin, "pg_basebackup"), [
+      ...["-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres", "-D", standby.dataDir],
+      ...["--wal-method=stream", "--create-slot", "--slot", name, "--checkpoint=fast", "--no-sync"],
+    ]);
+    standby.writeDataFile("standby.signal", "");
+    await standby.start();
+    return standby;
+  }
+
+  /**
+   * A cluster whose data directory `fill` writes (a base backup restored by a backup tool), started in
+   * targeted recovery: `recovery.signal` plus the `restore_command` and `recovery_target_*` of `options.settings`.
+   * Resolves once it accepts read-only connections; `waitUntilPrimary` waits for the end of recovery.
+   */
+  static async recover(fill: (dataDir: string) => Promise<void>, options: ClusterOptions): Promise<PostgresCluster> {
+    const cluster = await PostgresCluster.inNewDir("fp-faults-recovered-", options);
+    await fill(cluster.dataDir);
+    fs.chmodSync(cluster.dataDir, 0o700); // what the server insists on, whatever the tool left
+    cluster.writeDataFile("recovery.signal", "");
     await cluster.start();
     return cluster;
   }
 
   private get dataDir(): string {
     return path.join(this.dir, "data");
+  }
+
+  private writeDataFile(name: string, content: string): void {
+    const file = path.join(this.dataDir, name);
+    fs.writeFileSync(file, content);
+    const ids = postgresUserIds();
+    if (ids !== undefined) fs.chownSync(file, ids.uid, ids.gid);
   }
 
   get isRunning(): boolean {
@@ -96,16 +174,47 @@ export class PostgresCluster implements RunResource {
 
   /** Starts the server and waits until it accepts connections. */
   async start(): Promise<void> {
-    const options = [
-      "-c listen_addresses=127.0.0.1",
-      `-p ${this.port}`,
-      `-k ${this.dir}`,
-      "-c max_connections=60",
-      "-c log_min_messages=warning",
-    ].join(" ");
-    const [command, args] = this.pgCtl(["-w", "-t", "60", "-l", path.join(this.dir, "server.log"), "-o", options, "start"]);
-    await run(command, args, { timeoutMs: COMMAND_TIMEOUT_MS });
+    const settings = {
+      listen_addresses: "127.0.0.1",
+      port: this.port,
+      unix_socket_directories: this.dir,
+      max_connections: 60,
+      log_min_messages: "warning",
+      ...this.options.settings,
+    };
+    // pg_ctl hands its -o options to the shell.
+    const options = Object.entries(settings)
+      .map(([name, value]) => `-c ${shellWord(`${name}=${value}`)}`)
+      .join(" ");
+    const [command, args] = this.pgCtl(["-w", "-t", "60", "-l", this.logFile, "-o", options, "start"]);
+    await run(command, args, { timeoutMs: COMMAND_TIMEOUT_MS, env: { ...process.env, ...this.options.env } });
     this.running = true;
+  }
+
+  get logFile(): string {
+    return path.join(this.dir, "server.log");
+  }
+
+  /** `pg_ctl promote`: a standby (or a paused recovery) ends recovery and takes writes; waits until it does. */
+  async promote(): Promise<void> {
+    const [command, args] = this.pgCtl(["-w", "-t", "60", "promote"]);
+    await run(command, args, { timeoutMs: COMMAND_TIMEOUT_MS });
+  }
+
+  /** Waits until recovery has ended (a recovery target reached and promoted); fails if the server stops. */
+  async waitUntilPrimary(timeoutMs = COMMAND_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [{ recovering }] = await this.query<{ recovering: boolean }>("postgres", "SELECT pg_is_in_recovery() AS recovering");
+      if (!recovering) return;
+      if (Date.now() > deadline) throw new Error(`still in recovery after ${timeoutMs} ms:\n${this.logTail()}`);
+      await sleep(100);
+    }
+  }
+
+  /** The end of the server log, for failure messages. */
+  logTail(chars = 3000): string {
+    return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, "utf8").slice(-chars) : "(no server log)";
   }
 
   /**
@@ -178,4 +287,24 @@ export async function freshDatabase(cluster: PostgresCluster): Promise<{ name: s
   const name = `fp_faults_${databaseCount}`;
   await cluster.query("postgres", `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
   return { name, url: cluster.url(name) };
+}
+
+/**
+ * A copy of the seeded template in a new database `name` on a cluster of a drill's own (pg_dump into pg_restore,
+ * a second or two against several for migrating, seeding and fitting again); returns its URL.
+ */
+export async function copyTemplateTo(target: PostgresCluster, name: string): Promise<string> {
+  const source = await sharedCluster();
+  await source.ensureRunning();
+  const scratch = new TempDir("fp-faults-dump-");
+  try {
+    const dump = path.join(scratch.path, "template.dump");
+    const bin = postgresBinDir();
+    await run(path.join(bin, "pg_dump"), ["--format=custom", "--file", dump, source.url(TEMPLATE_DATABASE)]);
+    await target.query("postgres", `CREATE DATABASE ${name}`);
+    await run(path.join(bin, "pg_restore"), ["--no-owner", "--exit-on-error", "--dbname", target.url(name), dump]);
+  } finally {
+    scratch.remove();
+  }
+  return target.url(name);
 }

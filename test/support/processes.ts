@@ -69,3 +69,8 @@ export function which(command: string): string | undefined {
   const found = spawnSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" });
   return found.status === 0 ? found.stdout.trim() : undefined;
 }
+
+/** `value` as one word of a POSIX shell command line, quoted only when it has to be. */
+export function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}

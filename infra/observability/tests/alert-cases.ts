@@ -140,6 +140,7 @@ function serviceCases(s: ObservabilitySettings): Record<string, AlertCase> {
     },
     ServiceTargetDown: zeroMeansDown("up", workerLabels, { pod: "worker-a", component: "worker" }, 5),
     ServiceReadinessFailing: zeroMeansDown("service_ready", svcLabels, { pod: "api-a" }, 5),
+    ServiceDatabaseUnreachable: zeroMeansDown("database_up", workerLabels, { pod: "worker-a", component: "worker" }, 2),
     HighErrorRatio: {
       fires: [fire("twice the threshold", errorShare(t.errorRatio * 2), "4m", "10m")],
       quiet: [

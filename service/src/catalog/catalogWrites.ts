@@ -1,8 +1,8 @@
 import type { Knex } from "knex";
 import { type Cache, PREDICTIONS_BUCKET, READS_BUCKET } from "../cache/cache";
-import { conflict, invalid, notFound } from "../errors";
+import { conflict, invalid, notFound, unavailable } from "../errors";
 import type { SignalBus } from "../predictions/signals";
-import type { Database } from "../storage/db";
+import { type Database, UnconfirmedCommitError, durableTransaction } from "../storage/db";
 import { insertAuditEntry } from "../storage/repositories/audit";
 import { findOrCreateSeason, listLeagueCodes } from "../storage/repositories/leagues";
 import { type Match, findMatch, findMatchForUpdate, insertFixture, setResult } from "../storage/repositories/matches";
@@ -39,8 +39,9 @@ type Audit = (
 
 /**
  * The writes. Each runs in one transaction together with its audit rows (and refit request), so a write
- * interrupted by a database failure leaves either all of it or none. Caches are dropped and the worker
- * nudged only after the commit.
+ * interrupted by a database failure leaves either all of it or none, and is acknowledged only once its commit is
+ * durable (with synchronous replication, on the standby too). Caches are dropped and the worker nudged only
+ * after the commit.
  */
 export class CatalogWrites {
   constructor(
@@ -119,7 +120,7 @@ export class CatalogWrites {
 
   private async audited<T>(actor: Actor, work: (trx: Knex.Transaction, audit: Audit) => Promise<T>): Promise<T> {
     try {
-      return await this.db.transaction((trx) =>
+      return await durableTransaction(this.db, (trx) =>
         work(trx, (action, entityType, entityId, before, after) =>
           insertAuditEntry(trx, {
             actor: actor.subject,
@@ -136,6 +137,12 @@ export class CatalogWrites {
     } catch (error) {
       if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) {
         throw conflict("a concurrent request wrote the same record; retry");
+      }
+      if (error instanceof UnconfirmedCommitError) {
+        throw unavailable(
+          "commit_unconfirmed",
+          "the write was committed but its replication was not confirmed, so a failover may undo it: read it back before retrying",
+        );
       }
       throw error;
     }

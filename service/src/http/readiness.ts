@@ -7,26 +7,41 @@ import { listLeagueCodes } from "../storage/repositories/leagues";
 
 export type Dependency = "database" | "migrations" | "model";
 
+/** The checks that decide readiness; the database is reported but decides nothing (see Readiness). */
+export type Gate = "migrations" | "model";
+
 export interface ReadinessReport {
   ready: boolean;
-  /** The first failing dependency in check order, or "shutdown" while draining. */
-  failing: Dependency | "shutdown" | undefined;
+  /** The first failing gate in check order, or "shutdown" while draining. */
+  failing: Gate | "shutdown" | undefined;
+  /** Dependencies that are down while the process stays ready, answering what it can without them. */
+  degraded: Dependency[];
   checks: Record<Dependency, string>;
 }
 
 const PROBE_INTERVAL_MS = 1_000;
+const GATES: readonly Gate[] = ["migrations", "model"];
 
 /**
- * Checks the dependencies in the background once a second, so `/ready` answers from memory (fast and never
- * piling probes onto a struggling database) and still turns 503 within about two seconds of a database stop.
- * With a registry, every league must have a model in it; the worker, which makes the models, passes none.
+ * Readiness means "this process can serve": it has started, the database schema it was built for has been seen
+ * applied, and (with a registry) every league has a model. Only this process can fix those, so they take it out
+ * of its Service. The database being away does not: every replica loses it at the same moment (a failover, a
+ * restart, a network cut), and failing readiness then would empty the Service during exactly the seconds a
+ * failover needs, turning cached reads into connection errors and uncached ones' fast 503 with Retry-After into
+ * timeouts at the ingress. The outage is reported instead: in the body (`degraded`, `checks.database`), by the
+ * `database_up` gauge, and by the alerts built on it.
+ *
+ * The checks run in the background once a second, so `/ready` answers from memory (fast, and never piling probes
+ * onto a struggling database). The migrations check needs the database: it keeps its last result while the
+ * database is away, and a process that has never reached it is not ready.
  */
 export class Readiness {
   private checks: Record<Dependency, string> = {
     database: "not checked",
-    migrations: "not checked",
+    migrations: "not checked: the database has not answered yet",
     model: "not checked",
   };
+  private databaseUp = false;
   private leagues: string[] = [];
   private shuttingDown = false;
   private timer: NodeJS.Timeout | undefined;
@@ -57,10 +72,8 @@ export class Readiness {
 
   report(): ReadinessReport {
     const checks = { ...this.checks, model: this.modelCheck() };
-    const failing = this.shuttingDown
-      ? "shutdown"
-      : (["database", "migrations", "model"] as const).find((dependency) => checks[dependency] !== "ok");
-    return { ready: failing === undefined, failing, checks };
+    const failing = this.shuttingDown ? "shutdown" : GATES.find((gate) => checks[gate] !== "ok");
+    return { ready: failing === undefined, failing, degraded: this.databaseUp ? [] : ["database"], checks };
   }
 
   private modelCheck(): string {
@@ -82,18 +95,33 @@ export class Readiness {
     const before = this.report().ready;
     try {
       await this.db.raw("SELECT 1");
-      this.checks.database = "ok";
       const pending = await pendingMigrations(this.db);
       this.checks.migrations = pending.length === 0 ? "ok" : `${pending.length} pending: ${pending.join(", ")}`;
       if (pending.length === 0) this.leagues = await listLeagueCodes(this.db);
+      this.databaseReached();
     } catch (error) {
-      this.checks.database = `unavailable: ${(error as Error).message}`;
-      this.checks.migrations = "unknown";
+      this.databaseLost(error as Error);
     }
     const after = this.report();
     this.metrics.serviceReady.set(after.ready ? 1 : 0);
     if (before !== after.ready) {
       this.logger.info({ ready: after.ready, failing: after.failing, checks: after.checks }, "readiness changed");
     }
+  }
+
+  private databaseReached(): void {
+    if (!this.databaseUp && this.checks.database !== "not checked") this.logger.info("database reachable again");
+    this.databaseUp = true;
+    this.checks.database = "ok";
+    this.metrics.databaseUp.set(1);
+  }
+
+  private databaseLost(error: Error): void {
+    if (this.databaseUp || this.checks.database === "not checked") {
+      this.logger.warn({ err: error }, "database unreachable: serving what needs no database, 503 for the rest");
+      this.checks.database = `unavailable since ${new Date().toISOString()}: ${error.message}`;
+    }
+    this.databaseUp = false;
+    this.metrics.databaseUp.set(0);
   }
 }

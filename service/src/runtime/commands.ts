@@ -2,8 +2,8 @@ import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { MAX_TOKEN_TTL_SECONDS, SUBJECT_PATTERN, SUBJECT_SHAPE, WRITE_SCOPE, mintToken } from "../auth/tokens";
 import type { Config } from "../config";
 import type { Logger } from "../logger";
-import { COMMAND_DATABASE_TIMEOUTS } from "../storage/db";
-import { migrateDown, migrateToLatest } from "../storage/migrator";
+import { API_DATABASE_TIMEOUTS, COMMAND_DATABASE_TIMEOUTS } from "../storage/db";
+import { migrateDown, migrateToLatest, setDefaultStatementTimeout } from "../storage/migrator";
 import { seedHistoricalResults } from "../storage/seed";
 import { openDatabase } from "./database";
 
@@ -12,7 +12,10 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** `migrate` applies every pending migration; `migrate --rollback` reverts the last batch. */
+/**
+ * `migrate` applies every pending migration and makes the API's statement bound the database's default (for
+ * sessions behind a transaction pooler, which cannot send their own); `migrate --rollback` reverts the last batch.
+ */
 export async function runMigrate(config: Config, logger: Logger, argv: string[]): Promise<void> {
   const { values } = parseCommandArgs(argv, { rollback: { type: "boolean", default: false } });
   const database = await openDatabase(config, logger, COMMAND_DATABASE_TIMEOUTS);
@@ -21,6 +24,11 @@ export async function runMigrate(config: Config, logger: Logger, argv: string[])
       logger.info({ reverted: await migrateDown(database.db, "last-batch") }, "migrations rolled back");
     } else {
       logger.info({ applied: await migrateToLatest(database.db) }, "migrations up to date");
+      // The embedded database has no pooler in front of it, and its one session sets its own.
+      if (database.kind === "postgres") {
+        await setDefaultStatementTimeout(database.db, API_DATABASE_TIMEOUTS.statementTimeoutMs);
+        logger.info({ statementTimeoutMs: API_DATABASE_TIMEOUTS.statementTimeoutMs }, "default statement_timeout set");
+      }
     }
   } finally {
     await database.close();

@@ -1,5 +1,5 @@
 import knex, { type Knex } from "knex";
-import { types } from "pg";
+import { type Client as PgClient, types } from "pg";
 import type { Logger } from "../logger";
 import type { PoolStats } from "../metrics";
 
@@ -48,6 +48,40 @@ export function createDatabase(options: DatabaseOptions): Database {
         options.logger.warn({ method, alternative }, "knex deprecation"),
     },
   });
+}
+
+/** PostgreSQL's warning when a commit stops waiting for its synchronous standby (server messages in English). */
+const SYNC_WAIT_CANCELLED = /wait for synchronous replication/;
+
+/**
+ * A commit PostgreSQL made on the primary without seeing the synchronous standby confirm it: the statement_timeout
+ * ran out while COMMIT waited for the standby, and PostgreSQL then reports success with only a warning. Such a
+ * commit is not acknowledged: a failover before the standby catches up loses it, as it loses a commit whose
+ * answer went down with a crash.
+ */
+export class UnconfirmedCommitError extends Error {
+  override name = "UnconfirmedCommitError";
+}
+
+/**
+ * `db.transaction`, resolving only for a commit as durable as the server promises: with synchronous replication,
+ * confirmed by the standby. Throws UnconfirmedCommitError when PostgreSQL gave up waiting for it.
+ */
+export async function durableTransaction<T>(db: Database, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  const connection = (await db.client.acquireConnection()) as PgClient;
+  let warning: string | undefined;
+  const onNotice = (notice: { message?: string }) => {
+    if (SYNC_WAIT_CANCELLED.test(notice.message ?? "")) warning = notice.message;
+  };
+  connection.on("notice", onNotice);
+  try {
+    const result = await db.transaction(work, { connection });
+    if (warning !== undefined) throw new UnconfirmedCommitError(warning);
+    return result;
+  } finally {
+    connection.off("notice", onNotice);
+    await db.client.releaseConnection(connection);
+  }
 }
 
 interface TarnPool {

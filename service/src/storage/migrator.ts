@@ -40,3 +40,15 @@ export async function pendingMigrations(db: Database): Promise<string[]> {
   }
   return MIGRATIONS.map(([name]) => name).filter((name) => !applied.has(name));
 }
+
+/**
+ * Makes `ms` the database's default statement_timeout (ALTER DATABASE, which its owner may run): the bound of every
+ * session that does not set its own. The service's processes send theirs as a startup parameter, which a
+ * transaction pooler cannot carry (PgBouncer is told to ignore it, see docs/service-interface.md), so behind one
+ * this default is their bound; sessions opened directly keep their own. Applies to sessions opened afterwards.
+ */
+export async function setDefaultStatementTimeout(db: Database, ms: number): Promise<void> {
+  if (!Number.isInteger(ms) || ms < 0) throw new RangeError(`statement timeout must be a whole number of ms, not ${ms}`);
+  const [{ name }] = (await db.raw("SELECT current_database() AS name")).rows as Array<{ name: string }>;
+  await db.raw(`ALTER DATABASE ?? SET statement_timeout = ${ms}`, [name]);
+}

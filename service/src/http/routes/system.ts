@@ -37,15 +37,14 @@ export function systemRoutes(readiness: Readiness, metrics: Metrics): Router<App
   // GET and HEAD never get here (liveness() answers them); registered so other methods get the router's 405.
   router.get(HEALTH_PATH, answerHealthy);
 
+  // 200 while this process can serve, degraded dependencies included (named in `degraded`); see Readiness.
   router.get("/ready", (ctx) => {
-    const report = readiness.report();
-    if (!report.ready) {
-      throw serviceUnavailable("not_ready", `not ready: ${report.failing}`, {
-        failing: report.failing,
-        checks: report.checks,
-      });
+    const { ready, failing, degraded, checks } = readiness.report();
+    if (!ready) {
+      const reason = failing === "shutdown" || failing === undefined ? "shutting down" : `${failing}: ${checks[failing]}`;
+      throw serviceUnavailable("not_ready", `not ready: ${reason}`, { failing, degraded, checks });
     }
-    ctx.body = { status: "ready", checks: report.checks };
+    ctx.body = { status: "ready", degraded, checks };
   });
 
   router.get("/metrics", async (ctx) => {
