@@ -14,6 +14,7 @@ const TABLES = [
   "predictions",
   "refit_requests",
   "seasons",
+  "team_aliases",
   "teams",
 ];
 
@@ -56,7 +57,7 @@ describe("storage", () => {
     it("enforce the constraints the data relies on", async () => {
       await db("leagues").insert({ code: "T1", name: "Test", country: "Nowhere" });
       const [season] = await db("seasons").insert({ league_code: "T1", name: "2020-2021" }).returning("id");
-      const [a, b] = await db("teams").insert([{ name: "Alpha" }, { name: "Beta" }]).returning("id");
+      const [a, b] = await db("teams").insert([{ name: "Alpha", name_key: "alpha" }, { name: "Beta", name_key: "beta" }]).returning("id");
       const match = {
         league_code: "T1",
         season_id: season.id,

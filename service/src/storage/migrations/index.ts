@@ -4,6 +4,7 @@ import * as matches from "./20261123000002_matches";
 import * as modelVersionsPredictions from "./20261123000003_model_versions_predictions";
 import * as auditLogRefitRequests from "./20261123000004_audit_log_refit_requests";
 import * as matchSchedule from "./20261206000001_match_schedule";
+import * as teamIdentity from "./20261207000001_team_identity";
 
 /**
  * Every migration, in order. A fixed import list (rather than a directory scan) works the same from ts-node
@@ -15,4 +16,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ["20261123000003_model_versions_predictions", modelVersionsPredictions],
   ["20261123000004_audit_log_refit_requests", auditLogRefitRequests],
   ["20261206000001_match_schedule", matchSchedule],
+  ["20261207000001_team_identity", teamIdentity],
 ];
