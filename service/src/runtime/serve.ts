@@ -20,6 +20,7 @@ import { type RefitScheduler, configuredRefitScheduler } from "../predictions/re
 import { API_DATABASE_TIMEOUTS, poolStats } from "../storage/db";
 import { SERVICE_VERSION } from "../version";
 import { openDatabase } from "./database";
+import { configuredImportSchedule } from "./importing";
 import { closeGracefully, listen, portOf } from "./httpServer";
 import { type SharedState, openSharedState } from "./sharedState";
 
@@ -104,6 +105,9 @@ export async function startService(
   const scheduler = withWorker
     ? configuredRefitScheduler(config, { db, registry, signals: shared.signals, metrics, logger })
     : undefined;
+  const imports = withWorker
+    ? configuredImportSchedule(config, { db, cache, signals: shared.signals, metrics, logger })
+    : undefined;
 
   let draining = false;
   const app = await createApp({
@@ -139,6 +143,7 @@ export async function startService(
   }
   logger.info({ port: portOf(server), worker: scheduler !== undefined, storage: database.kind }, "serving");
   void scheduler?.start().catch((error: Error) => logger.error({ err: error }, "worker failed to start"));
+  imports?.start();
 
   const drainDelayMs = options.drainDelayMs ?? defaultDrainDelayMs(config);
   return {
@@ -152,7 +157,7 @@ export async function startService(
       logger.info({ drainDelayMs }, "shutting down: readiness is 503");
       await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       await closeGracefully(server, Math.max(0, config.shutdownGraceMs - drainDelayMs));
-      await Promise.all([scheduler?.stop(), pickup.stop(), readiness.stop()]);
+      await Promise.all([scheduler?.stop(), imports?.stop(), pickup.stop(), readiness.stop()]);
       await apiCache.close();
       await shared.close();
       await database.close();

@@ -5,6 +5,7 @@ import * as modelVersionsPredictions from "./20261123000003_model_versions_predi
 import * as auditLogRefitRequests from "./20261123000004_audit_log_refit_requests";
 import * as matchSchedule from "./20261206000001_match_schedule";
 import * as teamIdentity from "./20261207000001_team_identity";
+import * as imports from "./20261207000002_imports";
 
 /**
  * Every migration, in order. A fixed import list (rather than a directory scan) works the same from ts-node
@@ -17,4 +18,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ["20261123000004_audit_log_refit_requests", auditLogRefitRequests],
   ["20261206000001_match_schedule", matchSchedule],
   ["20261207000001_team_identity", teamIdentity],
+  ["20261207000002_imports", imports],
 ];

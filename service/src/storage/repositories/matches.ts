@@ -157,7 +157,7 @@ export async function setResult(db: Knex, id: number, score: { home: number; awa
     .update({ status: "played", home_goals: score.home, away_goals: score.away, updated_at: db.fn.now() });
 }
 
-/** The league's played matches in date order, as the model fits them. */
+/** The league's played matches in date order, as the model fits them (results awarded by the league left out). */
 export async function playedResults(db: Knex, league: string): Promise<MatchResult[]> {
   const rows: Array<{ date: string; home: string; away: string; home_goals: number; away_goals: number }> = await db(
     "matches as m",
@@ -165,7 +165,8 @@ export async function playedResults(db: Knex, league: string): Promise<MatchResu
     .join("teams as ht", "ht.id", "m.home_team_id")
     .join("teams as at", "at.id", "m.away_team_id")
     .select("m.match_date as date", "ht.name as home", "at.name as away", "m.home_goals", "m.away_goals")
-    .where({ "m.league_code": league, "m.status": "played" })
+    // An awarded result stands in the table but says nothing about how the teams play.
+    .where({ "m.league_code": league, "m.status": "played", "m.awarded": false })
     .orderBy([{ column: "m.match_date" }, { column: "m.id" }]);
   return rows.map((row) => ({
     date: row.date,
