@@ -62,7 +62,7 @@ export const NOW = new Date("2026-12-06T12:00:00Z");
 // ---------------------------------------------------------------------------------------------------------------
 // The source server
 
-type Handler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+export type Handler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
 export interface SeenRequest {
   path: string;

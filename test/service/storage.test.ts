@@ -8,6 +8,8 @@ import { commandDatabase, freshDatabaseUrl } from "../support/databases";
 
 const TABLES = [
   "audit_log",
+  "import_quarantine",
+  "import_runs",
   "leagues",
   "matches",
   "model_versions",

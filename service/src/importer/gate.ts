@@ -30,8 +30,8 @@ export interface GateResult {
  * The data-quality gate every fetched batch passes before anything is written. Per record: a date inside the
  * season, names that resolve to teams (a new name is quarantined until an operator accepts it as an alias or a new
  * team, never guessed), two different teams, no result dated after now. Across the batch: no ordered pairing twice
- * (so each pairing at most twice, home and away), no team playing twice on one day, and no more teams than the
- * league has. Scores were checked as whole numbers from 0 to 99 when the source was parsed.
+ * (so each pairing at most twice, home and away), no team playing twice on one day, and no more known teams than
+ * the league has (a batch mixing two leagues or seasons). Scores were checked as whole numbers from 0 to 99 when the source was parsed.
  */
 export function checkBatch(rows: readonly SourceRow[], context: GateContext): GateResult {
   const problems: RecordProblem[] = [];
@@ -90,11 +90,12 @@ export function checkBatch(rows: readonly SourceRow[], context: GateContext): Ga
   }
   problems.push(...flagged.values());
 
+  // Unknown names are quarantined one by one above: a typo must not make a 21st team of a 20-team league.
   const teams = new Set(
-    rows.flatMap((row) => [row.homeName, row.awayName]).map((name) => {
-      const key = teamNameKey(name);
-      return context.known.get(key)?.id ?? key;
-    }),
+    rows
+      .flatMap((row) => [row.homeName, row.awayName])
+      .map((name) => context.known.get(teamNameKey(name))?.id)
+      .filter((id) => id !== undefined),
   );
   const shapeProblem =
     teams.size > context.teams ? `${teams.size} teams in a season of a ${context.teams}-team league` : undefined;
