@@ -114,6 +114,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "allow-worker",
       "allow-migration",
       "allow-backup",
+      "allow-importer",
       "allow-postgres",
       "allow-redis",
       ...(e.replica ? ["allow-postgres-replica"] : []),
@@ -142,6 +143,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "redis",
       "football-prediction",
       "backup",
+      "importer",
       ...(e.monitoring
         ? ["prometheus", "alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter", "kube-state-metrics"]
         : []),
@@ -182,7 +184,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
     ...inNs("HorizontalPodAutoscaler", ["api-blue", "api-green"]),
     ...inNs("PodDisruptionBudget", ["api-blue", "api-green", ...(e.replica ? ["postgres"] : [])]),
     ...inNs("Job", ["migrate-0-1-0", "restore-verify-0-1-0"]),
-    ...inNs("CronJob", ["backup", "backup-prune", "backup-verify"]),
+    ...inNs("CronJob", ["backup", "backup-prune", "backup-verify", "import"]),
     ...inNs("PersistentVolumeClaim", ["backups", ...(e.monitoring ? ["pushgateway"] : [])]),
     ...inNs("Certificate", ["api-tls", ...(e.monitoring ? ["grafana-tls"] : [])]),
     ...inNs("Ingress", ["api", ...(e.monitoring ? ["grafana"] : [])]),
