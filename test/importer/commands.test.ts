@@ -138,9 +138,11 @@ describe("importer: the commands and the schedule", function () {
       await eventually(async () => ((await db("import_runs").where({ triggered_by: "worker" })).length > 0 ? true : undefined), 30_000);
       const metrics = await eventually(async () => {
         const text = await (await api.get("/metrics")).text();
-        return /^import_last_success_timestamp_seconds\{league="E0"\} [1-9]/m.test(text) ? text : undefined;
+        return /^import_runs_total\{league="E0",source="openfootball",status="succeeded"\} 1$/m.test(text) ? text : undefined;
       }, 10_000);
-      assert.match(metrics, /^import_runs_total\{league="E0",source="openfootball",status="succeeded"\} 1$/m);
+      const [{ at }] = await db("import_runs").where({ league_code: "E0", status: "succeeded" }).max("finished_at as at");
+      const seconds = Number(/^import_last_success_timestamp_seconds\{league="E0"\} (\S+)$/m.exec(metrics)?.[1]);
+      assert.equal(seconds, at.getTime() / 1000, "the gauge reads the newest successful run from the database");
       assert.equal(played(await e0()).length, 40);
     } finally {
       await api.stop();

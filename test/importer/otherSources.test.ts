@@ -142,7 +142,7 @@ describe("importer: football-data.org v4 and football-data.co.uk", function () {
       server.on(PL, body('{"errorCode": 400, "message": "Wrong filter"}'));
       const [outcome] = await wired.importer.run({ triggeredBy: "test", leagues: ["E0"] });
       assert.equal(outcome.status, "failed");
-      assert.match(outcome.error ?? "", /no "matches" array/);
+      assert.match(outcome.error ?? "", /not a football-data.org match list: no "matches" list/);
     });
   });
 

@@ -6,7 +6,7 @@ import type { ImportState, Metrics } from "../metrics";
 import type { Database } from "../storage/db";
 import { insertAuditEntry } from "../storage/repositories/audit";
 import {
-  type ImportRunStatus,
+  type ImportCounts,
   insertImportRun,
   lastSuccessfulImports,
   openQuarantineCounts,
@@ -24,17 +24,8 @@ import { parseOpenfootball } from "./sources/openfootball";
 import { type Clock, type Feed, FeedError, type ParsedFeed, type RecordProblem } from "./types";
 import { type WriteMode, applyRows } from "./writer";
 
-export interface ImportOutcome {
-  league: string;
-  season: string;
-  source: string;
+export interface ImportOutcome extends ImportCounts {
   url: string;
-  status: ImportRunStatus;
-  fetched: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  quarantined: number;
   /** The league's fixtures whose date has passed without a result, after this import. */
   overdue: number;
   error?: string;
@@ -288,21 +279,8 @@ const pick = (written: { inserted: number; updated: number; unchanged: number })
 });
 
 function runFields(feed: Feed, outcome: ImportOutcome, options: ImportOptions, startedAt: Date, finishedAt: Date) {
-  return {
-    league: feed.league,
-    season: feed.season,
-    source: feed.source,
-    triggeredBy: options.triggeredBy,
-    startedAt,
-    finishedAt,
-    status: outcome.status,
-    fetched: outcome.fetched,
-    inserted: outcome.inserted,
-    updated: outcome.updated,
-    unchanged: outcome.unchanged,
-    quarantined: outcome.quarantined,
-    error: outcome.error ?? null,
-  };
+  const { url: _url, overdue: _overdue, error, ...counts } = outcome;
+  return { ...counts, league: feed.league, triggeredBy: options.triggeredBy, startedAt, finishedAt, error: error ?? null };
 }
 
 function addDays(date: string, days: number): string {

@@ -1,6 +1,7 @@
 import type { MatchStatus } from "../../storage/repositories/matches";
 import { localDate, seasonStartYear } from "../seasons";
-import { type Feed, FeedError, type ParsedFeed, type RecordProblem, type SourceRow } from "../types";
+import type { Feed, ParsedFeed, RecordProblem, SourceRow } from "../types";
+import { jsonMatchList, readRecords } from "./matchList";
 
 /**
  * football-data.org's v4 API: `GET /competitions/{code}/matches?season={start year}` with the `X-Auth-Token`
@@ -39,22 +40,9 @@ interface ApiMatch {
 }
 
 export function parseFootballDataApi(text: string, feed: Feed): ParsedFeed {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new FeedError(`not JSON: ${(error as Error).message}`);
-  }
-  const matches = (document as { matches?: unknown } | null)?.matches;
-  if (!Array.isArray(matches)) throw new FeedError('not a football-data.org match list: no "matches" array');
-  const rows: SourceRow[] = [];
-  const problems: RecordProblem[] = [];
-  matches.forEach((raw: unknown, index) => {
-    const row = toRow((raw ?? {}) as ApiMatch, raw, index, feed);
-    if ("code" in row) problems.push(row);
-    else rows.push(row);
-  });
-  return { rows, problems };
+  return readRecords(jsonMatchList(text, "a football-data.org match list"), (raw, index) =>
+    toRow((raw ?? {}) as ApiMatch, raw, index, feed),
+  );
 }
 
 const isName = (value: unknown): value is string => typeof value === "string" && value.trim() !== "";

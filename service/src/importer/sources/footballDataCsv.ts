@@ -2,6 +2,7 @@ import { parse } from "csv-parse/sync";
 import { teamNameKey } from "../../domain/teamNames";
 import { isCalendarDate, localKickoff } from "../seasons";
 import { type Feed, FeedError, type ParsedFeed, type RecordProblem, type SourceRow } from "../types";
+import { readRecords } from "./matchList";
 
 /**
  * football-data.co.uk's season files (`/mmz4281/2627/E0.csv`): one row per match with `Div`, `Date`, optional `Time`
@@ -28,16 +29,9 @@ export function parseFootballDataCsv(text: string, feed: Feed): ParsedFeed {
   if (records.length > 0 && missing.length > 0) {
     throw new FeedError(`not a football-data.co.uk season file: no ${missing.join(", ")} column`);
   }
-  const rows: SourceRow[] = [];
-  const problems: RecordProblem[] = [];
-  for (const { record, line } of records) {
-    // The pandas-processed files end with a row of empty fields.
-    if (Object.values(record).every((value) => value === "")) continue;
-    const row = toRow(record, line, feed);
-    if ("code" in row) problems.push(row);
-    else rows.push(row);
-  }
-  return { rows, problems };
+  // The pandas-processed files end with a row of empty fields.
+  const filled = records.filter(({ record }) => Object.values(record).some((value) => value !== ""));
+  return readRecords(filled, ({ record, line }) => toRow(record, line, feed));
 }
 
 const CSV_TIME_ZONE = "Europe/London";

@@ -1,6 +1,7 @@
 import { teamNameKey } from "../../domain/teamNames";
 import { isCalendarDate, localKickoff } from "../seasons";
-import { type Feed, FeedError, type ParsedFeed, type RecordProblem, type SourceRow } from "../types";
+import type { Feed, ParsedFeed, RecordProblem, SourceRow } from "../types";
+import { jsonMatchList, readRecords } from "./matchList";
 
 /**
  * openfootball's football.json (public domain): `{ name, matches: [{ round, date, time?, team1, team2, score?,
@@ -17,22 +18,7 @@ import { type Feed, FeedError, type ParsedFeed, type RecordProblem, type SourceR
  * - rounds out of order: the round is stored as the match day, the order of the list does not matter.
  */
 export function parseOpenfootball(text: string, feed: Feed): ParsedFeed {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new FeedError(`not JSON: ${(error as Error).message}`);
-  }
-  const matches = (document as { matches?: unknown } | null)?.matches;
-  if (!Array.isArray(matches)) throw new FeedError('not an openfootball file: no "matches" list');
-  const rows: SourceRow[] = [];
-  const problems: RecordProblem[] = [];
-  matches.forEach((raw: unknown, index) => {
-    const row = toRow(raw, index, feed);
-    if ("code" in row) problems.push(row);
-    else rows.push(row);
-  });
-  return { rows, problems };
+  return readRecords(jsonMatchList(text, "an openfootball file"), (raw, index) => toRow(raw, index, feed));
 }
 
 interface OpenfootballMatch {

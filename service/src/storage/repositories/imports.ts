@@ -120,19 +120,23 @@ export async function updateImportedMatch(trx: Knex.Transaction, id: number, mat
 
 export type ImportRunStatus = "succeeded" | "rejected" | "failed";
 
-export interface ImportRun {
+/** What one import of a league did with the records it fetched. */
+export interface ImportCounts {
   league: string;
   season: string;
   source: string;
-  triggeredBy: string;
-  startedAt: Date;
-  finishedAt: Date;
   status: ImportRunStatus;
   fetched: number;
   inserted: number;
   updated: number;
   unchanged: number;
   quarantined: number;
+}
+
+export interface ImportRun extends ImportCounts {
+  triggeredBy: string;
+  startedAt: Date;
+  finishedAt: Date;
   error: string | null;
   details: unknown;
 }
