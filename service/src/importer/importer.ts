@@ -136,11 +136,14 @@ export class Importer {
             : `${problems.length} of ${outcome.fetched} records fail the gate, more than IMPORT_MAX_FAILURE_RATIO ` +
               `(${this.config.maxFailureRatio}) allows; nothing written`;
       } else {
-        await this.commit(feed, gate.clean, problems, outcome, options);
+        await this.commit(feed, gate.clean, problems, outcome, options, startedAt);
       }
     } catch (error) {
-      if (!(error instanceof FetchError || error instanceof FeedError)) throw error;
-      outcome.error = error.message;
+      // Anything else (the database refusing a write) fails this league's run, not the others'.
+      if (!(error instanceof FetchError || error instanceof FeedError)) logger.error({ err: error, league: feed.league }, "import error");
+      // A transaction that failed wrote nothing, whatever it had counted.
+      Object.assign(outcome, { status: "failed", inserted: 0, updated: 0, unchanged: 0, quarantined: 0 });
+      outcome.error = (error as Error).message;
     }
     outcome.overdue = (await overdueCounts(db, localDate(clock(), timeZone))).get(feed.league) ?? 0;
     if (outcome.status !== "succeeded") await this.recordFailure(feed, outcome, problems, startedAt, options);
@@ -155,11 +158,11 @@ export class Importer {
     problems: RecordProblem[],
     outcome: ImportOutcome,
     options: ImportOptions,
+    startedAt: Date,
   ): Promise<void> {
     const { db, clock } = this.deps;
     const actor = `importer:${feed.source}`;
     const requestId = `import-${randomUUID()}`;
-    const startedAt = clock();
     const summary = await db.transaction(async (trx) => {
       const written = await applyRows(trx, clean, { feed, mode: options.mode ?? "authoritative", actor, requestId });
       const quarantined = [...problems, ...written.withdrawn].map((problem) => ({
