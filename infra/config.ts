@@ -66,6 +66,7 @@ const monitoringThresholds = z.strictObject({
   predictionFailureRatio: z.number().positive().max(1),
   cpuLimitRatio: z.number().positive().max(1),
   memoryLimitRatio: z.number().positive().max(1),
+  importMaxAgeSeconds: positiveInt,
 });
 
 export const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.0.0.0/8");
@@ -88,6 +89,49 @@ const backupS3 = z.strictObject({
   /** Where the endpoint's addresses are: the backup jobs' egress is opened to these on the endpoint's port. */
   cidrs: z.array(cidr).min(1),
 });
+
+/** The secret config key holding football-data.org's API token, kept out of `importer` so it can be encrypted. */
+export const FOOTBALL_DATA_API_KEY_CONFIG = "footballDataApiKey";
+
+/** The sources of the `import` command (service/src/config.ts IMPORT_SOURCES). */
+const importSource = z.enum(["openfootball", "football-data-api", "football-data-csv"]);
+
+/**
+ * The `import` CronJob: when it runs, which leagues it keeps current from which source, and where those sources are.
+ * Its egress is opened to `egressCidrs` on 443 only (and to DNS), so each source's addresses must be listed.
+ */
+const importer = z
+  .strictObject({
+    schedule: cron,
+    leagues: z
+      .array(
+        z.strictObject({
+          league: z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/, "must be a league code such as E0"),
+          source: importSource,
+          /** The source's name for the league: `en.1` (openfootball), `PL` (football-data.org), `E0` (football-data.co.uk). */
+          code: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, "must be the source's league code, such as en.1 or PL"),
+        }),
+      )
+      .min(1, "must name at least one league"),
+    /** Share of a league's records that may fail the data-quality gate before nothing of it is written. */
+    maxFailureRatio: z.number().min(0).max(1),
+    /** Longest a run may take before Kubernetes stops it. */
+    deadlineSeconds: z.number().int().min(60).max(3600),
+    egressCidrs: z.array(cidr).min(1, "must list the sources' addresses"),
+    /** Base URL overrides (a mirror, a proxy); unset, the service's defaults (docs/service-interface.md). */
+    baseUrls: z
+      .strictObject({
+        openfootball: z.url({ protocol: /^https$/ }).optional(),
+        footballDataApi: z.url({ protocol: /^https$/ }).optional(),
+        footballDataCsv: z.url({ protocol: /^https$/ }).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((value, ctx) => {
+    const leagues = value.leagues.map((entry) => entry.league);
+    const repeated = leagues.find((league, index) => leagues.indexOf(league) !== index);
+    if (repeated !== undefined) ctx.addIssue({ code: "custom", path: ["leagues"], message: `names league ${repeated} twice` });
+  });
 
 /** The generated passwords `secrets.rotation` may rotate, one per @pulumi/random RandomPassword. */
 export const ROTATABLE_SECRETS = [
@@ -234,6 +278,7 @@ const schema = z
       /** Unset: backups stay on the stack's volume only. */
       s3: backupS3.optional(),
     }),
+    importer,
     quota: z.strictObject({
       requestsCpu: quantity,
       requestsMemory: quantity,
@@ -288,6 +333,7 @@ export type Resources = z.infer<typeof resources>;
 export type MonitoringSettings = Extract<Settings["monitoring"], { enabled: true }>;
 export type LogShippingSettings = Extract<Settings["logShipping"], { enabled: true }>;
 export type SecretRotation = z.infer<typeof secretRotation>;
+export type ImporterSettings = Settings["importer"];
 export type AlertThresholdOverrides = MonitoringSettings["thresholds"];
 
 /** Thrown for any invalid stack config; the message names the stack and each offending key. */
@@ -363,6 +409,8 @@ export interface SecretSettings {
   chatWebhookUrl: pulumi.Output<string>;
   /** Static credentials of the backup jobs' S3 bucket; present exactly when `backups.s3` is set. */
   backupS3Credentials?: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
+  /** football-data.org's API token; present exactly when an importer league uses the football-data-api source. */
+  footballDataApiKey?: pulumi.Output<string>;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -397,6 +445,23 @@ function loadBackupS3Credentials(stack: string, config: pulumi.Config, settings:
   };
 }
 
+/**
+ * The API token, required once a league imports from football-data.org: the CronJob would otherwise fail every run
+ * with 403. The error names the key, never a value.
+ */
+function loadFootballDataApiKey(stack: string, config: pulumi.Config, settings: Settings): pulumi.Output<string> | undefined {
+  if (!settings.importer.leagues.some((league) => league.source === "football-data-api")) {
+    return undefined;
+  }
+  if (nonEmpty(config.get(FOOTBALL_DATA_API_KEY_CONFIG)) === undefined) {
+    throw new StackConfigError(
+      `stack "${stack}": config key "${PROJECT}:${FOOTBALL_DATA_API_KEY_CONFIG}" is required when importer.leagues uses football-data-api: ` +
+        `pulumi config set --secret ${FOOTBALL_DATA_API_KEY_CONFIG} <token>`,
+    );
+  }
+  return config.requireSecret(FOOTBALL_DATA_API_KEY_CONFIG);
+}
+
 export function loadSecretSettings(settings: Settings): SecretSettings {
   const config = new pulumi.Config(PROJECT);
   return {
@@ -405,5 +470,6 @@ export function loadSecretSettings(settings: Settings): SecretSettings {
     pagerRoutingKey: pulumi.secret(config.getSecret("pagerRoutingKey") ?? ""),
     chatWebhookUrl: pulumi.secret(config.getSecret("chatWebhookUrl") ?? ""),
     backupS3Credentials: loadBackupS3Credentials(pulumi.getStack(), config, settings),
+    footballDataApiKey: loadFootballDataApiKey(pulumi.getStack(), config, settings),
   };
 }

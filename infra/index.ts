@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { App } from "./components/app";
 import { Backups } from "./components/backups";
+import { Importer } from "./components/importer";
 import { LogShipping } from "./components/logShipping";
 import { Monitoring, PUSHGATEWAY_URL } from "./components/monitoring";
 import { NamespaceBaseline } from "./components/namespaceBaseline";
@@ -54,6 +55,19 @@ export = async () => {
     {
       ...context,
       secrets,
+      pushgatewayUrl: monitoring === undefined ? undefined : PUSHGATEWAY_URL,
+      dependsOn: [app.migrationJobs[settings.blueGreen.active]],
+    },
+    workloadOpts,
+  );
+
+  new Importer(
+    "importer",
+    {
+      ...context,
+      secrets,
+      secretSettings,
+      serviceConfigMap: app.configMapName,
       pushgatewayUrl: monitoring === undefined ? undefined : PUSHGATEWAY_URL,
       dependsOn: [app.migrationJobs[settings.blueGreen.active]],
     },

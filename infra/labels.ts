@@ -16,6 +16,7 @@ export const workloads = {
   worker: { name: "football-prediction", component: "worker" },
   migration: { name: "football-prediction", component: "migration" },
   backup: { name: "football-prediction", component: "backup" },
+  importer: { name: "football-prediction", component: "importer" },
   postgres: { name: "postgresql", component: "database" },
   postgresReplica: { name: "postgresql", component: "database-replica" },
   redis: { name: "redis", component: "cache" },

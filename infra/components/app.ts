@@ -176,6 +176,8 @@ export class App extends pulumi.ComponentResource {
   public readonly issuerName: pulumi.Output<string>;
   /** Per colour, the Job that must complete before that colour's Deployment rolls out. */
   public readonly migrationJobs: Record<Colour, k8s.batch.v1.Job>;
+  /** The service's shared settings (docs/service-interface.md), for other pods of the image (the import CronJob). */
+  public readonly configMapName: pulumi.Output<string>;
 
   private readonly settings: Settings;
   private readonly namespace: pulumi.Output<string>;
@@ -201,6 +203,7 @@ export class App extends pulumi.ComponentResource {
       this.child,
     );
     const pods = new ServicePods(settings, secrets, sa.metadata.name, config.metadata.name, environment);
+    this.configMapName = config.metadata.name;
 
     this.migrationJobs = this.migrations(pods);
     for (const colour of COLOURS) {

@@ -60,13 +60,15 @@ export function allowedFlows(settings: Settings, instance: string): Flow[] {
   const ingressController: NamespacePeer = { namespace: settings.cluster.ingressControllerNamespace };
   const flows: Flow[] = [
     { from: ingressController, to: w("api"), ports: [ports.app] },
-    ...(["api", "worker", "migration", "backup"] as const).map((client) => ({
+    ...(["api", "worker", "migration", "backup", "importer"] as const).map((client) => ({
       from: w(client),
       to: w("postgres"),
       ports: [ports.postgres],
     })),
-    ...(["api", "worker"] as const).map((client) => ({ from: w(client), to: w("redis"), ports: [ports.redis] })),
+    ...(["api", "worker", "importer"] as const).map((client) => ({ from: w(client), to: w("redis"), ports: [ports.redis] })),
     { from: w("api"), to: w("rateLimitRedis"), ports: [ports.redis] },
+    // The import CronJob fetches fixtures and results from its sources over HTTPS, and nowhere else.
+    { from: w("importer"), to: { cidrs: settings.importer.egressCidrs }, ports: [443] },
   ];
   if (settings.database.replica) {
     flows.push({ from: w("postgresReplica"), to: w("postgres"), ports: [ports.postgres] });
@@ -102,6 +104,7 @@ export function allowedFlows(settings: Settings, instance: string): Flow[] {
       { from: ingressController, to: w("grafana"), ports: [ports.grafana] },
       { from: w("alertmanager"), to: { cidrs: settings.cluster.alertReceiverCidrs }, ports: [443] },
       { from: w("backup"), to: w("pushgateway"), ports: [ports.pushgateway] },
+      { from: w("importer"), to: w("pushgateway"), ports: [ports.pushgateway] },
       { from: w("postgresExporter"), to: w("postgres"), ports: [ports.postgres] },
       { from: w("redisExporter"), to: w("redis"), ports: [ports.redis] },
     );

@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import { dashboardJson, q, stat, timeseries, type DashboardSpec } from "./panels";
 import { cpuOfLimit, memoryOfLimit, volumeUsage } from "./queries";
-import { api, apiTraffic, backup, kubeState, pg, redis, svc } from "./selectors";
+import { api, apiTraffic, backup, importer, kubeState, pg, redis, svc } from "./selectors";
 import {
   mountPaths,
   PROMETHEUS_DATASOURCE_UID,
@@ -160,7 +160,33 @@ function serviceDashboard(s: ObservabilitySettings): DashboardSpec {
           timeseries("Resident memory", "bytes", [q(`sum by (pod) (process_resident_memory_bytes{${svc}})`, "{{pod}}")]),
         ],
       },
+      importSection(s),
       kubernetesSection(s),
+    ],
+  };
+}
+
+/** What the import CronJob pushes after every run (job `import`): ages and counts read from the database. */
+function importSection(s: ObservabilitySettings): DashboardSpec["sections"][number] {
+  const age = `time() - max by (league) (import_last_success_timestamp_seconds{${importer}})`;
+  return {
+    title: "Imports",
+    panels: [
+      stat("Oldest last import", "s", `max(${age})`, { alertAbove: s.thresholds.importMaxAgeSeconds }),
+      stat("Quarantined records", "short", `sum(import_quarantined_records{${importer}})`, { alertAbove: 1 }),
+      stat("Overdue fixtures", "short", `sum(import_overdue_fixtures{${importer}})`),
+      stat("Leagues in season", "short", `sum(import_season_active{${importer}})`),
+      timeseries("Age of the last successful import", "s", [q(age, "{{league}}")], { alertAbove: s.thresholds.importMaxAgeSeconds }),
+      timeseries("Records of the last run by outcome", "short", [
+        q(`sum by (league, outcome) (import_rows_total{${importer}})`, "{{league}} {{outcome}}"),
+      ]),
+      timeseries("Quarantined and overdue by league", "short", [
+        q(`max by (league) (import_quarantined_records{${importer}})`, "quarantined {{league}}"),
+        q(`max by (league) (import_overdue_fixtures{${importer}})`, "overdue {{league}}"),
+      ]),
+      timeseries("Source request errors of the last run", "short", [
+        q(`sum by (source, reason) (import_request_errors_total{${importer}})`, "{{source}} {{reason}}"),
+      ]),
     ],
   };
 }

@@ -1,13 +1,13 @@
 import { stringify } from "yaml";
 import { cpuOfLimit, memoryOfLimit, volumeUsage } from "./queries";
-import { api, apiTraffic, backup, kubeState, pg, redis, svc } from "./selectors";
+import { api, apiTraffic, backup, importer, kubeState, pg, redis, svc } from "./selectors";
 import { jobs, RUNBOOK_BASE_URL, type AlertThresholds, type ObservabilitySettings } from "./settings";
 
 /** critical pages someone; warning goes to the team's chat. */
 export type Severity = "critical" | "warning";
 
 /** Alertmanager inhibits a subsystem's warnings while one of its critical alerts fires. */
-export type Subsystem = "api" | "kubernetes" | "postgres" | "redis" | "backup";
+export type Subsystem = "api" | "kubernetes" | "postgres" | "redis" | "backup" | "import";
 
 export interface AlertRule {
   alert: string;
@@ -370,6 +370,37 @@ function backupRules(t: AlertThresholds): AlertRule[] {
   ];
 }
 
+/** The import CronJob pushes its state to the Pushgateway (job `import`), read back from the database on every run. */
+function importRules(t: AlertThresholds): AlertRule[] {
+  return [
+    {
+      alert: "ImportStale",
+      // A league out of season imports nothing new and is allowed to; one never imported reads 0, so is stale.
+      expr:
+        `(time() - max by (league) (import_last_success_timestamp_seconds{${importer}})) > ${t.importMaxAgeSeconds}` +
+        ` and on (league) max by (league) (import_season_active{${importer}}) == 1`,
+      for: "15m",
+      severity: "warning",
+      subsystem: "import",
+      summary: "Fixtures and results of {{ $labels.league }} are stale",
+      description:
+        `{{ $labels.league }} has not imported successfully for more than ${humanSeconds(t.importMaxAgeSeconds)} during ` +
+        "its season: new results and re-dated fixtures are missing, and the model refits on old data.",
+    },
+    {
+      alert: "ImportRowsQuarantined",
+      expr: `max by (league) (import_quarantined_records{${importer}}) > 0`,
+      for: "30m",
+      severity: "warning",
+      subsystem: "import",
+      summary: "Records of {{ $labels.league }} wait in the import quarantine",
+      description:
+        "Records of {{ $labels.league }} failed the import's data-quality gate and were not written; " +
+        "an operator has to accept or discard them (`quarantine list`).",
+    },
+  ];
+}
+
 export function alertGroups(s: ObservabilitySettings): AlertGroup[] {
   const t = s.thresholds;
   return [
@@ -378,6 +409,7 @@ export function alertGroups(s: ObservabilitySettings): AlertGroup[] {
     { name: "football-prediction.postgres", rules: postgresRules(s) },
     { name: "football-prediction.redis", rules: redisRules(t) },
     { name: "football-prediction.backup", rules: backupRules(t) },
+    { name: "football-prediction.import", rules: importRules(t) },
   ];
 }
 

@@ -12,6 +12,7 @@ export const apiTraffic = `${api},route!~"/health|/ready|/metrics"`;
 export const pg = `job="${jobs.postgresExporter}"`;
 export const redis = `job="${jobs.redisExporter}"`;
 export const backup = `job="${jobs.backup}"`;
+export const importer = `job="${jobs.importer}"`;
 export const prometheus = `job="${jobs.prometheus}"`;
 export const kubeState = `job="${jobs.kubeStateMetrics}"`;
 /** Pods whose own process reports its CPU and memory (prom-client, and the exporters' Go client defaults). */

@@ -20,6 +20,8 @@ export interface AlertThresholds {
   predictionFailureRatio: number;
   cpuLimitRatio: number;
   memoryLimitRatio: number;
+  /** Longest a league may go without a successful import while its season runs: a few missed CronJob runs. */
+  importMaxAgeSeconds: number;
 }
 
 export interface ObservabilitySettings {
@@ -71,6 +73,8 @@ export const defaultThresholds: AlertThresholds = {
   predictionFailureRatio: 0.05,
   cpuLimitRatio: 0.9,
   memoryLimitRatio: 0.9,
+  // The import runs every 15 to 30 minutes; three hours is six missed runs, or a source down all evening.
+  importMaxAgeSeconds: 3 * 3600,
 };
 
 /** Scrape job names; rules and dashboards select on them, so they are defined once. */
@@ -84,6 +88,8 @@ export const jobs = {
   prometheus: "prometheus",
   /** Not a scrape job: the job label the backup commands push under, kept by the Pushgateway's honor_labels. */
   backup: "backup",
+  /** Likewise for the import CronJob's `import_*` metrics. */
+  importer: "import",
 } as const;
 
 /**

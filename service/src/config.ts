@@ -53,6 +53,44 @@ const addressRanges = z
     }
     return ranges as string[];
   });
+/** Where fixtures and results come from (docs/service-interface.md, "Importing"). */
+export const IMPORT_SOURCES = ["openfootball", "football-data-api", "football-data-csv"] as const;
+export type ImportSource = (typeof IMPORT_SOURCES)[number];
+
+/** One league the importer keeps current: its code here, the source, and the source's name for it. */
+export interface ImportLeague {
+  league: string;
+  source: ImportSource;
+  /** openfootball's file name (`en.1`), football-data.org's competition code (`PL`), football-data.co.uk's division (`E0`). */
+  code: string;
+}
+
+/**
+ * `IMPORT_LEAGUES`: entries `<league>:<source>:<code>` separated by commas or spaces, e.g.
+ * `E0:openfootball:en.1,D1:football-data-api:BL1,SP1:football-data-csv:SP1`.
+ */
+const importLeagues = z.string().transform((text, ctx): ImportLeague[] => {
+  const entries = text.split(/[\s,]+/).filter((entry) => entry !== "");
+  const leagues: ImportLeague[] = [];
+  for (const entry of entries) {
+    const match = /^([A-Z][A-Z0-9]{0,9}):([a-z-]+):([A-Za-z0-9._-]{1,32})$/.exec(entry);
+    const source = match?.[2] as ImportSource | undefined;
+    if (match === null || source === undefined || !IMPORT_SOURCES.includes(source)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${entry}" is not <league>:<source>:<code> with a source among ${IMPORT_SOURCES.join(", ")}`,
+      });
+      continue;
+    }
+    if (leagues.some((league) => league.league === match[1])) {
+      ctx.addIssue({ code: "custom", message: `names league ${match[1]} twice` });
+    }
+    leagues.push({ league: match[1], source, code: match[3] });
+  }
+  return leagues;
+});
+
+const sourceUrl = (defaultValue: string) => urlWithScheme(["https:", "http:", "file:"]).default(defaultValue);
 
 const schema = z
   .object({
@@ -75,10 +113,29 @@ const schema = z
     MODEL_POLL_INTERVAL_SECONDS: seconds(60, 0.1, 3_600),
     SHUTDOWN_GRACE_SECONDS: seconds(20, 0, 600),
     EMBEDDED_DATA_DIR: z.string().min(1).default(DEFAULT_EMBEDDED_DATA_DIR),
+    IMPORT_LEAGUES: importLeagues.default([]),
+    IMPORT_SEASON: z
+      .string()
+      .regex(/^\d{4}-\d{4}$/, "must be a season like 2026-2027")
+      .refine((value) => Number(value.slice(5)) === Number(value.slice(0, 4)) + 1, "must span two consecutive years")
+      .optional(),
+    IMPORT_INTERVAL_MINUTES: seconds(0, 0, 10_080),
+    IMPORT_MAX_FAILURE_RATIO: z.coerce.number().min(0).max(1).default(0.2),
+    IMPORT_TIMEOUT_SECONDS: seconds(30, 1, 600),
+    IMPORT_RETRIES: integer(4, 0, 10),
+    OPENFOOTBALL_BASE_URL: sourceUrl("https://raw.githubusercontent.com/openfootball/football.json/master"),
+    FOOTBALL_DATA_API_BASE_URL: sourceUrl("https://api.football-data.org/v4"),
+    FOOTBALL_DATA_API_KEY: z.string().regex(/^[A-Za-z0-9]{8,128}$/, "must be the API token football-data.org issued").optional(),
+    FOOTBALL_DATA_CSV_BASE_URL: sourceUrl("https://www.football-data.co.uk/mmz4281"),
+    PUSHGATEWAY_URL: urlWithScheme(["http:", "https:"]),
   })
   .superRefine((env, ctx) => {
-    if (env.APP_ENV !== "local" && env.JWT_SECRET === undefined) {
-      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: `is required when APP_ENV is ${env.APP_ENV}` });
+    if (env.IMPORT_LEAGUES.some((league) => league.source === "football-data-api") && !env.FOOTBALL_DATA_API_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["FOOTBALL_DATA_API_KEY"],
+        message: "is required when IMPORT_LEAGUES names the football-data-api source",
+      });
     }
     if (env.OPS_PORT === env.PORT) {
       ctx.addIssue({ code: "custom", path: ["OPS_PORT"], message: "must differ from PORT" });
@@ -117,6 +174,25 @@ export interface Config {
   model: { refitIntervalMs: number; refitDebounceMs: number; pollIntervalMs: number };
   shutdownGraceMs: number;
   embeddedDataDir: string;
+  importer: ImporterConfig;
+}
+
+export interface ImporterConfig {
+  leagues: ImportLeague[];
+  /** The season to import; unset, the current one by the clock. */
+  season: string | undefined;
+  /** How often the worker imports; 0 leaves it to the `import` command (the stacks' CronJob). */
+  intervalMs: number;
+  /** Share of a league's fetched records that may fail the gate before the whole batch is refused. */
+  maxFailureRatio: number;
+  /** Per request, including a slow body. */
+  timeoutMs: number;
+  /** Further attempts after a 5xx, a timeout or a dropped connection. */
+  retries: number;
+  baseUrls: Record<"openfootball" | "footballDataApi" | "footballDataCsv", string>;
+  footballDataApiKey: string | undefined;
+  /** Where the `import` command pushes its metrics; unset, it pushes nothing. */
+  pushgatewayUrl: string | undefined;
 }
 
 /** Thrown for any bad or missing variable; the message names each offending variable. */
@@ -131,10 +207,22 @@ function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
   );
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export interface LoadOptions {
+  /**
+   * Whether the command signs or verifies tokens (serve, token, and by default every command). The importer and
+   * the other one-off commands do not, so their pods never need to hold JWT_SECRET.
+   */
+  needsJwtSecret?: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
   const parsed = schema.safeParse(withoutBlanks(env));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  const appEnv = parsed.success ? parsed.data.APP_ENV : withoutBlanks(env).APP_ENV;
+  if ((options.needsJwtSecret ?? true) && appEnv !== undefined && appEnv !== "local" && !withoutBlanks(env).JWT_SECRET) {
+    problems.push(`JWT_SECRET: is required when APP_ENV is ${appEnv}`);
+  }
+  if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
   }
   const e = parsed.data;
@@ -158,5 +246,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     embeddedDataDir: path.resolve(e.EMBEDDED_DATA_DIR),
+    importer: {
+      leagues: e.IMPORT_LEAGUES,
+      season: e.IMPORT_SEASON,
+      intervalMs: e.IMPORT_INTERVAL_MINUTES * 60_000,
+      maxFailureRatio: e.IMPORT_MAX_FAILURE_RATIO,
+      timeoutMs: e.IMPORT_TIMEOUT_SECONDS * 1000,
+      retries: e.IMPORT_RETRIES,
+      baseUrls: {
+        openfootball: e.OPENFOOTBALL_BASE_URL,
+        footballDataApi: e.FOOTBALL_DATA_API_BASE_URL,
+        footballDataCsv: e.FOOTBALL_DATA_CSV_BASE_URL,
+      },
+      footballDataApiKey: e.FOOTBALL_DATA_API_KEY,
+      pushgatewayUrl: e.PUSHGATEWAY_URL,
+    },
   };
 }

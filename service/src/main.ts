@@ -3,6 +3,7 @@ import { type BackupCommand, runBackupCommand } from "./backup";
 import { ConfigError, type Config, loadConfig } from "./config";
 import { type Logger, createLogger } from "./logger";
 import { UsageError, runMigrate, runSeed, runToken } from "./runtime/commands";
+import { runImport, runQuarantine } from "./runtime/importCommands";
 import { startService } from "./runtime/serve";
 import { startWorker } from "./runtime/worker";
 
@@ -12,6 +13,10 @@ Commands:
   worker                                refits models after results change and on a schedule
   migrate [--rollback]                  applies pending migrations (or reverts the last batch)
   seed                                  loads the shipped historical results idempotently
+  import [--league E0] [--season 2026-2027]
+                                        fetches fixtures and results of IMPORT_LEAGUES once
+  quarantine list|accept|discard|overdue
+                                        records the import's data-quality gate held back
   token --subject <who> [--scope write] [--ttl 1h]
                                         prints an operator JWT
   backtest [options]                    walk-forward backtest of the model
@@ -19,6 +24,9 @@ Commands:
 Configuration comes from environment variables: see docs/service-interface.md.`;
 
 const BACKUP_COMMANDS: ReadonlySet<string> = new Set<BackupCommand>(["backup", "prune", "verify", "restore"]);
+
+/** Commands that never sign or verify a token, so their pods need no JWT_SECRET. */
+const WITHOUT_TOKENS: ReadonlySet<string> = new Set(["import", "quarantine", "migrate", "seed"]);
 
 type LongRunning = { shutdown(): Promise<void> };
 
@@ -63,6 +71,10 @@ async function runConfigured(
     case "seed":
       await runSeed(config, logger, args);
       return 0;
+    case "import":
+      return runImport(config, logger, args);
+    case "quarantine":
+      return runQuarantine(config, logger, args);
     case "token":
       process.stdout.write(`${await runToken(config, logger, args)}\n`);
       return 0;
@@ -83,7 +95,7 @@ async function main(argv: string[]): Promise<number | undefined> {
 
   let config: Config;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, { needsJwtSecret: !WITHOUT_TOKENS.has(command) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);

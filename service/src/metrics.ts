@@ -16,6 +16,30 @@ export interface ModelInUse {
 
 export type CacheKind = "predictions" | "reads";
 
+/** One imported league's state, for the `import_*` gauges; refreshed from the database after every import. */
+export interface ImportState {
+  league: string;
+  /** Null when the league has never imported successfully (the gauge then reads 0, which is always stale). */
+  lastSuccessAt: Date | null;
+  lastRunAt: Date | null;
+  quarantined: number;
+  overdue: number;
+  /** True between a week before the season's first fixture and the day after its last. */
+  inSeason: boolean;
+}
+
+const IMPORT_METRICS = [
+  "import_rows_fetched_total",
+  "import_rows_total",
+  "import_runs_total",
+  "import_request_errors_total",
+  "import_last_success_timestamp_seconds",
+  "import_last_run_timestamp_seconds",
+  "import_quarantined_records",
+  "import_overdue_fixtures",
+  "import_season_active",
+];
+
 /**
  * The service's one metrics registry; names and labels follow docs/service-interface.md. Gauges that describe
  * other components read them through sources attached at start-up, so scraping costs the hot path nothing.
@@ -105,11 +129,41 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly importRowsFetched = new Counter({
+    name: "import_rows_fetched_total",
+    help: "Records fetched from a source",
+    labelNames: ["league", "source"] as const,
+    registers: [this.registry],
+  });
+
+  readonly importRows = new Counter({
+    name: "import_rows_total",
+    help: "Fetched records by what the import did with them (inserted, updated, unchanged, quarantined)",
+    labelNames: ["league", "source", "outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly importRuns = new Counter({
+    name: "import_runs_total",
+    help: "Imports of a league by outcome (succeeded, rejected by the gate, failed to fetch or parse)",
+    labelNames: ["league", "source", "status"] as const,
+    registers: [this.registry],
+  });
+
+  readonly importRequestErrors = new Counter({
+    name: "import_request_errors_total",
+    help: "Failed requests to a source, retried or not",
+    labelNames: ["source", "reason"] as const,
+    registers: [this.registry],
+  });
+
   private poolStats: () => PoolStats | undefined = () => undefined;
+  private importStates: () => ImportState[] = () => [];
   private modelsInUse: () => ModelInUse[] = () => [];
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    this.importGauges();
     const readPool = () => this.poolStats();
     new Gauge({
       name: "db_pool_connections",
@@ -157,11 +211,46 @@ export class Metrics {
     });
   }
 
+  attachImports(source: () => ImportState[]): void {
+    this.importStates = source;
+  }
+
+  /** The `import_*` series as Prometheus text, for the `import` command to push. */
+  async importMetricsText(): Promise<string> {
+    const texts = await Promise.all(IMPORT_METRICS.map((name) => this.registry.getSingleMetricAsString(name)));
+    return `${texts.filter((text) => text !== "").join("\n")}\n`;
+  }
+
   attachPool(source: () => PoolStats | undefined): void {
     this.poolStats = source;
   }
 
   attachModels(source: () => ModelInUse[]): void {
     this.modelsInUse = source;
+  }
+
+  private importGauges(): void {
+    const readImports = () => this.importStates();
+    const gauge = (name: string, help: string, value: (state: ImportState) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ["league"] as const,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const state of readImports()) this.set({ league: state.league }, value(state));
+        },
+      });
+    const seconds = (at: Date | null) => (at === null ? 0 : at.getTime() / 1000);
+    gauge("import_last_success_timestamp_seconds", "When the league last imported successfully (0: never)", (s) =>
+      seconds(s.lastSuccessAt),
+    );
+    gauge("import_last_run_timestamp_seconds", "When the league's last import finished, whatever its outcome", (s) =>
+      seconds(s.lastRunAt),
+    );
+    gauge("import_quarantined_records", "Records waiting in the quarantine for an operator", (s) => s.quarantined);
+    gauge("import_overdue_fixtures", "Fixtures whose date has passed without a result", (s) => s.overdue);
+    gauge("import_season_active", "1 while the league's season runs, when imports are expected", (s) => (s.inSeason ? 1 : 0));
   }
 }

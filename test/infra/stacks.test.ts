@@ -114,6 +114,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "allow-worker",
       "allow-migration",
       "allow-backup",
+      "allow-importer",
       "allow-postgres",
       "allow-redis",
       "allow-rate-limit-redis",
@@ -144,6 +145,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "redis-rate-limits",
       "football-prediction",
       "backup",
+      "importer",
       ...(e.monitoring
         ? ["prometheus", "alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter", "kube-state-metrics"]
         : []),
@@ -187,7 +189,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
     ...inNs("HorizontalPodAutoscaler", ["api-blue", "api-green"]),
     ...inNs("PodDisruptionBudget", ["api-blue", "api-green", ...(e.replica ? ["postgres"] : [])]),
     ...inNs("Job", ["migrate-0-1-0", "restore-verify-0-1-0"]),
-    ...inNs("CronJob", ["backup", "backup-prune", "backup-verify"]),
+    ...inNs("CronJob", ["backup", "backup-prune", "backup-verify", "import"]),
     ...inNs("PersistentVolumeClaim", ["backups", ...(e.monitoring ? ["pushgateway"] : [])]),
     ...inNs("Certificate", ["api-tls", ...(e.monitoring ? ["grafana-tls"] : [])]),
     ...inNs("Ingress", ["api", ...(e.monitoring ? ["grafana"] : [])]),

@@ -48,6 +48,7 @@ export const sampleSettings: Record<string, ObservabilitySettings> = {
       postgresConnectionSaturation: 0.9,
       replicationLagSeconds: 300,
       longTransactionSeconds: 900,
+      importMaxAgeSeconds: 6 * 3600,
       redisMemoryRatio: 0.95,
       cacheHitRatioMin: 0.2,
       predictionFailureRatio: 0.1,

@@ -72,6 +72,15 @@ describe("service lifecycle", () => {
       assert.ok(Math.abs(homeWin + draw + awayWin - 1) < 1e-9);
       assert.ok(homeWin > awayWin, "Arsenal at home are favourites against Chelsea");
 
+      // Seeded through the importer from the shipped openfootball files: the current season of every league.
+      const leagues = (await (await fetch(`${base}/api/v1/leagues`)).json()) as { data: Array<{ code: string; seasons: string[] }> };
+      const latest = Object.fromEntries(leagues.data.map((league) => [league.code, league.seasons.slice(-3)]));
+      assert.deepEqual(latest, {
+        D1: ["2024-2025", "2025-2026", "2026-2027"],
+        E0: ["2024-2025", "2025-2026", "2026-2027"],
+        SP1: ["2024-2025", "2025-2026", "2026-2027"],
+      });
+
       const created = await fetch(`${base}/api/v1/matches`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },

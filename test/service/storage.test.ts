@@ -14,12 +14,15 @@ const SHOT_COLUMNS = ["home_shots", "away_shots", "home_shots_on_target", "away_
 
 const TABLES = [
   "audit_log",
+  "import_quarantine",
+  "import_runs",
   "leagues",
   "matches",
   "model_versions",
   "predictions",
   "refit_requests",
   "seasons",
+  "team_aliases",
   "teams",
 ];
 
@@ -62,7 +65,7 @@ describe("storage", () => {
     it("enforce the constraints the data relies on", async () => {
       await db("leagues").insert({ code: "T1", name: "Test", country: "Nowhere" });
       const [season] = await db("seasons").insert({ league_code: "T1", name: "2020-2021" }).returning("id");
-      const [a, b] = await db("teams").insert([{ name: "Alpha" }, { name: "Beta" }]).returning("id");
+      const [a, b] = await db("teams").insert([{ name: "Alpha", name_key: "alpha" }, { name: "Beta", name_key: "beta" }]).returning("id");
       const match = {
         league_code: "T1",
         season_id: season.id,

@@ -9,7 +9,7 @@ import path from "node:path";
 import ts from "typescript";
 import { type RunResource, removeAtExit, track, untrack } from "./cleanup";
 import { freePort, sleep } from "./net";
-import { REPO_ROOT, SERVICE_DIR, terminate } from "./processes";
+import { REPO_ROOT, type RunResult, SERVICE_DIR, runUnchecked, terminate } from "./processes";
 import { TEST_JWT_SECRET } from "./service";
 import { makeTempDir } from "./tempDir";
 
@@ -47,6 +47,26 @@ export function builtService(): Promise<string> {
     return path.join(outDir, "main.js");
   })();
   return build;
+}
+
+/** The compiled service finds the checkout's dependencies through NODE_PATH, as the image finds /app/node_modules. */
+function builtServiceNodePath(): string {
+  return [path.join(SERVICE_DIR, "node_modules"), path.join(REPO_ROOT, "node_modules")]
+    .filter((dir) => fs.existsSync(dir))
+    .join(path.delimiter);
+}
+
+/**
+ * A one-off command of the compiled service (`node dist/main.js import ...`), as a CronJob's container runs it: only
+ * `env` (and PATH), nothing of the test's own environment. Resolves with its exit code and output.
+ */
+export async function runBuiltCommand(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<RunResult> {
+  const main = await builtService();
+  return runUnchecked(process.execPath, [main, ...args], {
+    cwd: path.dirname(path.dirname(main)),
+    env: { PATH: process.env.PATH, NODE_PATH: builtServiceNodePath(), ...env },
+    timeoutMs,
+  });
 }
 
 export interface ServiceEnv {
@@ -88,14 +108,11 @@ export class ServiceProcess implements RunResource {
   static async start(env: ServiceEnv): Promise<ServiceProcess> {
     const main = await builtService();
     const [port, opsPort] = [await freePort(), await freePort()];
-    const nodePath = [path.join(SERVICE_DIR, "node_modules"), path.join(REPO_ROOT, "node_modules")]
-      .filter((dir) => fs.existsSync(dir))
-      .join(path.delimiter);
     const child = spawn(process.execPath, [main, "serve"], {
       cwd: path.dirname(path.dirname(main)),
       env: {
         PATH: process.env.PATH,
-        NODE_PATH: nodePath,
+        NODE_PATH: builtServiceNodePath(),
         APP_ENV: "test",
         LOG_LEVEL: "warn",
         JWT_SECRET: TEST_JWT_SECRET,

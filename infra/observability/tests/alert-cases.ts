@@ -374,8 +374,31 @@ function backupCases(s: ObservabilitySettings): Record<string, AlertCase> {
   };
 }
 
+function importCases(s: ObservabilitySettings): Record<string, AlertCase> {
+  const maxAge = s.thresholds.importMaxAgeSeconds;
+  const league = { job: jobs.importer, league: "E0" };
+  // Success timestamps before the epoch put the last import far enough in the past from the first minute.
+  const lastSuccess = (secondsAgoAtStart: number) => series("import_last_success_timestamp_seconds", league, flat(-secondsAgoAtStart));
+  const inSeason = (value: number) => series("import_season_active", league, flat(value));
+  const quarantined = (value: number) => [series("import_quarantined_records", league, flat(value))];
+  return {
+    ImportStale: {
+      fires: [fire("no success for longer than allowed, in season", [lastSuccess(maxAge + 600), inSeason(1)], "14m", "20m", { league: "E0" })],
+      quiet: [
+        // At 30m the last success is 10 minutes younger than the limit.
+        quiet("imported just within the limit", [lastSuccess(maxAge - 2400), inSeason(1)], "30m"),
+        quiet("stale but out of season", [lastSuccess(maxAge * 10), inSeason(0)], "30m"),
+      ],
+    },
+    ImportRowsQuarantined: {
+      fires: [fire("records held back", quarantined(3), "29m", "35m", { league: "E0" })],
+      quiet: [quiet("nothing held back", quarantined(0), "60m")],
+    },
+  };
+}
+
 export function alertCases(s: ObservabilitySettings): Record<string, AlertCase> {
-  return { ...serviceCases(s), ...kubernetesCases(s), ...postgresCases(s), ...redisCases(s), ...backupCases(s) };
+  return { ...serviceCases(s), ...kubernetesCases(s), ...postgresCases(s), ...redisCases(s), ...backupCases(s), ...importCases(s) };
 }
 
 /** Fills in `{{ $labels.x }}` the way Prometheus will, so expected annotations are exact. */

@@ -1,5 +1,6 @@
 import { type Cache, READS_BUCKET, cacheAside, canonicalKey } from "../cache/cache";
 import { encodeCursor } from "./cursor";
+import { teamNameKey } from "../domain/teamNames";
 import { notFound } from "../errors";
 import type { Metrics } from "../metrics";
 import type { Database } from "../storage/db";
@@ -20,7 +21,7 @@ function toPage<T>(rows: T[], limit: number, cursorOf: (last: T) => unknown): Pa
 }
 
 export interface MatchQuery extends Omit<MatchFilter, "teamId"> {
-  /** A team name, matched case-insensitively. */
+  /** A team name or alias, matched by its name key. */
   team?: string;
 }
 
@@ -91,7 +92,7 @@ export class CatalogReads {
   }
 
   private async teamIdByName(name: string): Promise<number> {
-    const team = (await findTeamsByName(this.db, [name])).get(name.toLowerCase());
+    const team = (await findTeamsByName(this.db, [name])).get(teamNameKey(name));
     if (team === undefined) throw notFound(`team '${name}' does not exist`);
     return team.id;
   }

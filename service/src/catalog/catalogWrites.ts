@@ -7,7 +7,8 @@ import { insertAuditEntry } from "../storage/repositories/audit";
 import { findOrCreateSeason, listLeagueCodes } from "../storage/repositories/leagues";
 import { type Match, findMatch, findMatchForUpdate, insertFixture, setResult } from "../storage/repositories/matches";
 import { type RefitRequest, insertRefitRequest } from "../storage/repositories/refitRequests";
-import { type Team, findTeamsByName, insertTeam } from "../storage/repositories/teams";
+import { type Team, findOrCreateTeam } from "../storage/repositories/teams";
+import { requireTeamName, teamNameKey } from "../domain/teamNames";
 
 /** Who asked for a write, for the audit log. */
 export interface Actor {
@@ -53,6 +54,9 @@ export class CatalogWrites {
   async createFixture(input: NewFixtureInput, actor: Actor): Promise<Match> {
     const match = await this.audited(actor, async (trx, audit) => {
       await requireLeague(trx, input.league);
+      if (teamNameKey(input.homeTeam) === teamNameKey(input.awayTeam)) {
+        throw invalid("invalid_body", "homeTeam and awayTeam must be different teams");
+      }
       const [home, away] = await resolveTeams(trx, [input.homeTeam, input.awayTeam], audit);
       if (home.id === away.id) {
         throw invalid("invalid_body", "homeTeam and awayTeam must be different teams");
@@ -154,17 +158,15 @@ async function requireLeague(db: Knex, code: string): Promise<string> {
   return code;
 }
 
-/** Existing teams are matched case-insensitively; names not known yet (a promoted side) become new teams. */
+/**
+ * Names resolve through their key (a team's own name or any alias); names not known yet (a promoted side) become
+ * new teams. Names are checked first: a look-alike or invisible character never becomes a team.
+ */
 async function resolveTeams(trx: Knex.Transaction, names: readonly string[], audit: Audit): Promise<Team[]> {
-  const known = await findTeamsByName(trx, names);
   const teams: Team[] = [];
   for (const name of names) {
-    let team = known.get(name.toLowerCase());
-    if (team === undefined) {
-      team = await insertTeam(trx, name);
-      known.set(name.toLowerCase(), team);
-      await audit("team.create", "team", team.id, null, team);
-    }
+    const { team, created } = await findOrCreateTeam(trx, requireTeamName(name));
+    if (created) await audit("team.create", "team", team.id, null, team);
     teams.push(team);
   }
   return teams;

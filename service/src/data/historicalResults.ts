@@ -15,12 +15,16 @@ export interface LeagueInfo {
   code: string;
   name: string;
   country: string;
+  /** Clubs in a season: the importer's season-shape check. */
+  teams: number;
+  /** Where kick-off times without a zone (openfootball, football-data.co.uk) are local, and dates are reckoned. */
+  timeZone: string;
 }
 
 export const SHIPPED_LEAGUES: readonly LeagueInfo[] = Object.freeze([
-  { code: "E0", name: "Premier League", country: "England" },
-  { code: "D1", name: "Bundesliga", country: "Germany" },
-  { code: "SP1", name: "La Liga", country: "Spain" },
+  { code: "E0", name: "Premier League", country: "England", teams: 20, timeZone: "Europe/London" },
+  { code: "D1", name: "Bundesliga", country: "Germany", teams: 18, timeZone: "Europe/Berlin" },
+  { code: "SP1", name: "La Liga", country: "Spain", teams: 20, timeZone: "Europe/Madrid" },
 ]);
 
 /** Resolved from this module so it holds both under ts-node (src/data) and after tsc (dist/data). */

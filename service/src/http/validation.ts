@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../catalog/cursor";
+import { cleanTeamName, teamNameProblem } from "../domain/teamNames";
 import { HttpError } from "./errors";
 
 export type InputPart = "path" | "query" | "body";
@@ -48,13 +49,14 @@ export const seasonName = z
   .regex(/^\d{4}-\d{4}$/, "must be a season like 2024-2025")
   .refine((value) => Number(value.slice(5)) === Number(value.slice(0, 4)) + 1, "must span two consecutive years");
 
+/** The domain's rules for team names (service/src/domain/teamNames.ts), so every write and lookup meets the same. */
 export const teamName = z
   .string()
-  .trim()
-  .min(1, "must not be empty")
-  .max(64, "must be at most 64 characters")
-  // eslint-disable-next-line no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+  .superRefine((value, ctx) => {
+    const problem = teamNameProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .transform(cleanTeamName);
 
 /**
  * A whole number in a query string: plain decimal digits only. `Number()` would also take `1e2`, `0x10`, ` 5` and

@@ -1,5 +1,6 @@
 import { type Cache, PREDICTIONS_BUCKET, cacheAside } from "../cache/cache";
 import { DIXON_COLES, predictMatch } from "../domain/dixonColes";
+import { teamNameKey } from "../domain/teamNames";
 import type { MatchPrediction } from "../domain/types";
 import { AppError, invalid, notFound, unavailable } from "../errors";
 import type { Metrics } from "../metrics";
@@ -81,7 +82,7 @@ export class PredictionService {
   async forPairing(league: string, home: string, away: string): Promise<PredictionAnswer> {
     return this.observed(league, async () => {
       const model = await this.modelFor(league);
-      const key = JSON.stringify(["pairing", league, model.version, home.toLowerCase(), away.toLowerCase()]);
+      const key = JSON.stringify(["pairing", league, model.version, teamNameKey(home), teamNameKey(away)]);
       const { value, hit } = await cacheAside(this.cache, this.metrics, "predictions", PREDICTIONS_BUCKET, key, () =>
         this.predictPairing(model, home, away),
       );
@@ -128,7 +129,7 @@ export class PredictionService {
   }
 
   private async predictPairing(model: ModelVersion, home: string, away: string): Promise<string> {
-    if (home.toLowerCase() === away.toLowerCase()) {
+    if (teamNameKey(home) === teamNameKey(away)) {
       throw invalid("invalid_query", "home and away must be different teams");
     }
     const teams = await findTeamsInLeague(this.db, model.league, [home, away]);
@@ -159,7 +160,7 @@ export class PredictionService {
 }
 
 function requireTeam(teams: Map<string, Team>, name: string, league: string): Team {
-  const team = teams.get(name.toLowerCase());
+  const team = teams.get(teamNameKey(name));
   if (team === undefined) throw notFound(`team '${name}' has no matches in league ${league}`);
   return team;
 }

@@ -4,8 +4,8 @@ import type { Config } from "../config";
 import type { Logger } from "../logger";
 import { API_DATABASE_TIMEOUTS, COMMAND_DATABASE_TIMEOUTS } from "../storage/db";
 import { migrateDown, migrateToLatest, setDefaultStatementTimeout } from "../storage/migrator";
-import { seedHistoricalResults } from "../storage/seed";
 import { openDatabase } from "./database";
+import { seedShippedData } from "./shippedData";
 
 /** Thrown for bad command-line arguments; main.ts prints the message and exits 2. */
 export class UsageError extends Error {
@@ -39,9 +39,7 @@ export async function runSeed(config: Config, logger: Logger, argv: string[]): P
   parseCommandArgs(argv, {});
   const database = await openDatabase(config, logger, COMMAND_DATABASE_TIMEOUTS);
   try {
-    const started = Date.now();
-    const summary = await seedHistoricalResults(database.db);
-    logger.info({ ...summary, ms: Date.now() - started }, "seed complete");
+    await seedShippedData(database.db, logger);
   } finally {
     await database.close();
   }
@@ -78,7 +76,7 @@ export async function runToken(config: Config, logger: Logger, argv: string[]): 
   return mintToken(config.jwtSecret, { subject, scopes, ttlSeconds });
 }
 
-function parseCommandArgs<const T extends ParseArgsOptionsConfig>(argv: string[], options: T) {
+export function parseCommandArgs<const T extends ParseArgsOptionsConfig>(argv: string[], options: T) {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   } catch (error) {

@@ -3,7 +3,7 @@ import { type Logger, redactUrl } from "../logger";
 import { COMMAND_DATABASE_TIMEOUTS, type Database, type DatabaseOptions, createDatabase } from "../storage/db";
 import { EMBEDDED_POOL, type EmbeddedPostgres, startEmbeddedPostgres } from "../storage/embedded";
 import { migrateToLatest } from "../storage/migrator";
-import { seedHistoricalResults } from "../storage/seed";
+import { seedShippedData } from "./shippedData";
 
 export interface OpenDatabase {
   db: Database;
@@ -53,11 +53,7 @@ async function prepareEmbedded(embedded: EmbeddedPostgres, logger: Logger): Prom
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ applied }, "embedded database migrated");
     const [{ count }] = await db("matches").count<Array<{ count: string }>>("* as count");
-    if (Number(count) === 0) {
-      const started = Date.now();
-      const summary = await seedHistoricalResults(db);
-      logger.info({ ...summary, ms: Date.now() - started }, "embedded database seeded");
-    }
+    if (Number(count) === 0) await seedShippedData(db, logger);
   } finally {
     await db.destroy();
   }

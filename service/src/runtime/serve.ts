@@ -20,6 +20,7 @@ import { type RefitScheduler, configuredRefitScheduler } from "../predictions/re
 import { API_DATABASE_TIMEOUTS, poolStats } from "../storage/db";
 import { SERVICE_VERSION } from "../version";
 import { openDatabase } from "./database";
+import { configuredImportSchedule } from "./importing";
 import { closeGracefully, listen, portOf } from "./httpServer";
 import { type SharedState, openSharedState } from "./sharedState";
 
@@ -125,6 +126,9 @@ export async function startService(
   const scheduler = withWorker
     ? configuredRefitScheduler(config, { db, registry, signals: shared.signals, metrics, logger })
     : undefined;
+  const imports = withWorker
+    ? configuredImportSchedule(config, { db, cache, signals: shared.signals, metrics, logger })
+    : undefined;
 
   let draining = false;
   const app = await createApp({
@@ -170,6 +174,7 @@ export async function startService(
     "serving",
   );
   void scheduler?.start().catch((error: Error) => logger.error({ err: error }, "worker failed to start"));
+  imports?.start();
 
   const drainDelayMs = options.drainDelayMs ?? defaultDrainDelayMs(config);
   return {
@@ -186,7 +191,7 @@ export async function startService(
       await closeGracefully(server, Math.max(0, config.shutdownGraceMs - drainDelayMs));
       // Probes and the scrape keep their port until the API has drained.
       await closeGracefully(opsServer, 0);
-      await Promise.all([scheduler?.stop(), pickup.stop(), readiness.stop()]);
+      await Promise.all([scheduler?.stop(), imports?.stop(), pickup.stop(), readiness.stop()]);
       await closeDependencies();
       logger.info("shut down");
     },

@@ -8,6 +8,7 @@ import { configuredRefitScheduler } from "../predictions/refitScheduler";
 import { poolStats } from "../storage/db";
 import { openDatabase } from "./database";
 import { closeGracefully, listen, portOf } from "./httpServer";
+import { configuredImportSchedule } from "./importing";
 import { openSharedState } from "./sharedState";
 
 /** Fits read a whole league's history; they may take longer than any API statement. */
@@ -18,7 +19,10 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-/** The `worker` command: the refit loop, with /health, /ready and /metrics on OPS_PORT (it serves no API). */
+/**
+ * The `worker` command: the refit loop (and the import schedule, if configured), with /health, /ready and /metrics
+ * on OPS_PORT (it serves no API).
+ */
 export async function startWorker(config: Config, logger: Logger): Promise<RunningWorker> {
   const metrics = new Metrics();
   const database = await openDatabase(config, logger, WORKER_DATABASE_TIMEOUTS);
@@ -34,11 +38,13 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   const server = await listen(await createOpsApp({ logger, metrics, readiness }), config.opsPort);
   logger.info({ opsPort: portOf(server), storage: database.kind }, "worker running");
   await scheduler.start();
+  const imports = configuredImportSchedule(config, { db, cache: shared.cache, signals: shared.signals, metrics, logger });
+  imports?.start();
   return {
     opsPort: portOf(server),
     async shutdown() {
       readiness.beginShutdown();
-      await scheduler.stop();
+      await Promise.all([scheduler.stop(), imports?.stop()]);
       await closeGracefully(server, config.shutdownGraceMs);
       await readiness.stop();
       await shared.close();

@@ -129,6 +129,9 @@ function isUnavailableSqlState(code: string): boolean {
 const UNAVAILABLE_MESSAGES = [
   "Connection terminated",
   "timeout exceeded when trying to connect",
+  // pg's own connectionTimeoutMillis, when the server accepts the socket but does not finish the handshake in time
+  // (a server starting up or shutting down).
+  "timeout expired",
   "Client has encountered a connection error",
   "Knex: Timeout acquiring a connection",
   "connect ECONNREFUSED",

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { teamNameKey } from "../domain/teamNames";
 import {
   type HistoricalMatch,
   type LeagueInfo,
@@ -31,8 +32,8 @@ function asColumns(matches: readonly HistoricalMatch[]) {
     matches.map((m) => m.league),
     matches.map((m) => m.season),
     matches.map((m) => m.date),
-    matches.map((m) => m.homeTeam),
-    matches.map((m) => m.awayTeam),
+    matches.map((m) => teamNameKey(m.homeTeam)),
+    matches.map((m) => teamNameKey(m.awayTeam)),
     matches.map((m) => m.homeGoals),
     matches.map((m) => m.awayGoals),
     nullableInts(matches.map((m) => m.shots?.home ?? null)),
@@ -44,11 +45,13 @@ function asColumns(matches: readonly HistoricalMatch[]) {
 
 const SHIPPED_ROWS = `unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::int[], ?::int[],
     ?::int[], ?::int[], ?::int[], ?::int[])
-  AS v(league, season, match_date, home, away, home_goals, away_goals,
+  AS v(league, season, match_date, home_key, away_key, home_goals, away_goals,
     home_shots, away_shots, home_shots_on_target, away_shots_on_target)
   JOIN seasons s ON s.league_code = v.league AND s.name = v.season
-  JOIN teams ht ON ht.name = v.home
-  JOIN teams at ON at.name = v.away`;
+  JOIN team_aliases ha ON ha.name_key = v.home_key
+  JOIN teams ht ON ht.id = ha.team_id
+  JOIN team_aliases aa ON aa.name_key = v.away_key
+  JOIN teams at ON at.id = aa.team_id`;
 
 async function addLeagues(trx: Knex.Transaction, leagues: readonly LeagueInfo[]): Promise<number> {
   const added = await trx("leagues")
@@ -72,14 +75,19 @@ async function addSeasons(trx: Knex.Transaction, matches: readonly HistoricalMat
   return result.rowCount ?? 0;
 }
 
+/** Names resolve through their key, as everywhere; only names no team or alias has yet become teams. */
 async function addTeams(trx: Knex.Transaction, matches: readonly HistoricalMatch[]): Promise<number> {
   const names = [...new Set(matches.flatMap((m) => [m.homeTeam, m.awayTeam]))];
   const result = await trx.raw(
-    `INSERT INTO teams (name)
-     SELECT v.name FROM unnest(?::text[]) AS v(name)
-     WHERE NOT EXISTS (SELECT 1 FROM teams t WHERE t.name = v.name)
-     ON CONFLICT DO NOTHING`,
-    [names],
+    `WITH added AS (
+       INSERT INTO teams (name, name_key)
+       SELECT v.name, v.name_key FROM unnest(?::text[], ?::text[]) AS v(name, name_key)
+       WHERE NOT EXISTS (SELECT 1 FROM team_aliases a WHERE a.name_key = v.name_key)
+       ON CONFLICT DO NOTHING
+       RETURNING id, name, name_key)
+     INSERT INTO team_aliases (name_key, team_id, name, created_by)
+     SELECT name_key, id, name, 'team' FROM added`,
+    [names, names.map(teamNameKey)],
   );
   return result.rowCount ?? 0;
 }

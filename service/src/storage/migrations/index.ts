@@ -6,6 +6,8 @@ import * as auditLogRefitRequests from "./20261123000004_audit_log_refit_request
 import * as matchSchedule from "./20261206000001_match_schedule";
 import * as matchShots from "./20261206000015_match_shots";
 import * as auditClientRequestId from "./20261206000016_audit_client_request_id";
+import * as teamIdentity from "./20261206000017_team_identity";
+import * as imports from "./20261206000018_imports";
 
 /**
  * Every migration, in order. A fixed import list (rather than a directory scan) works the same from ts-node
@@ -19,4 +21,6 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ["20261206000001_match_schedule", matchSchedule],
   ["20261206000015_match_shots", matchShots],
   ["20261206000016_audit_client_request_id", auditClientRequestId],
+  ["20261206000017_team_identity", teamIdentity],
+  ["20261206000018_imports", imports],
 ];

@@ -173,7 +173,10 @@ export async function setResult(db: Knex, id: number, score: { home: number; awa
     .update({ status: "played", home_goals: score.home, away_goals: score.away, updated_at: db.fn.now() });
 }
 
-/** The league's played matches in date order, with their shots where known, as the model fits them. */
+/**
+ * The league's played matches in date order, with their shots where known, as the model fits them (results
+ * awarded by the league left out).
+ */
 export async function playedResults(db: Knex, league: string): Promise<MatchResult[]> {
   const rows: Array<
     { date: string; home: string; away: string; home_goals: number; away_goals: number } & Pick<
@@ -191,7 +194,8 @@ export async function playedResults(db: Knex, league: string): Promise<MatchResu
       "m.away_goals",
       ...SHOT_COLUMNS.map((column) => `m.${column}`),
     )
-    .where({ "m.league_code": league, "m.status": "played" })
+    // An awarded result stands in the table but says nothing about how the teams play.
+    .where({ "m.league_code": league, "m.status": "played", "m.awarded": false })
     .orderBy([{ column: "m.match_date" }, { column: "m.id" }]);
   return rows.map((row) => ({
     date: row.date,

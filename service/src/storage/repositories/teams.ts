@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { teamNameKey } from "../../domain/teamNames";
 
 export interface Team {
   id: number;
@@ -33,23 +34,30 @@ export async function findTeamById(db: Knex, id: number): Promise<Team | undefin
   return db("teams").select("id", "name").where({ id }).first();
 }
 
-/** Team names are matched case-insensitively: `arsenal` finds `Arsenal` rather than becoming a second team. */
+/**
+ * The teams the names resolve to, keyed by each name's `teamNameKey`: through `team_aliases`, which holds every
+ * team's own name and every other spelling a source uses. Names nothing resolves are missing from the map.
+ */
 export async function findTeamsByName(db: Knex, names: readonly string[]): Promise<Map<string, Team>> {
-  const lowered = [...new Set(names.map((name) => name.toLowerCase()))];
-  const rows: Team[] = await db("teams").select("id", "name").whereRaw("lower(name) = ANY(?)", [lowered]);
-  return new Map(rows.map((row) => [row.name.toLowerCase(), row]));
+  const keys = [...new Set(names.map(teamNameKey))];
+  const rows: Array<Team & { name_key: string }> = await db("team_aliases as a")
+    .join("teams as t", "t.id", "a.team_id")
+    .select("a.name_key", "t.id", "t.name")
+    .whereIn("a.name_key", keys);
+  return new Map(rows.map((row) => [row.name_key, { id: row.id, name: row.name }]));
 }
 
-/** The named teams that have at least one match (played or scheduled) in the league, keyed by lower-case name. */
+/** The named teams that have at least one match (played or scheduled) in the league, keyed by name key. */
 export async function findTeamsInLeague(
   db: Knex,
   league: string,
   names: readonly string[],
 ): Promise<Map<string, Team>> {
-  const lowered = [...new Set(names.map((name) => name.toLowerCase()))];
-  const rows: Team[] = await db("teams as t")
-    .select("t.id", "t.name")
-    .whereRaw("lower(t.name) = ANY(?)", [lowered])
+  const known = await findTeamsByName(db, names);
+  const ids = [...new Set([...known.values()].map((team) => team.id))];
+  const rows: Array<{ id: number }> = await db("teams as t")
+    .select("t.id")
+    .whereIn("t.id", ids)
     .whereExists((sub) =>
       sub
         .select(db.raw("1"))
@@ -57,7 +65,8 @@ export async function findTeamsInLeague(
         .where("m.league_code", league)
         .where((side) => side.whereRaw("m.home_team_id = t.id").orWhereRaw("m.away_team_id = t.id")),
     );
-  return new Map(rows.map((row) => [row.name.toLowerCase(), row]));
+  const inLeague = new Set(rows.map((row) => row.id));
+  return new Map([...known].filter(([, team]) => inLeague.has(team.id)));
 }
 
 /** League codes the team has matches in. */
@@ -70,7 +79,36 @@ export async function leaguesOfTeam(db: Knex, teamId: number): Promise<string[]>
   return rows.map((row) => row.league_code);
 }
 
-export async function insertTeam(db: Knex, name: string): Promise<Team> {
-  const [row]: Team[] = await db("teams").insert({ name }).returning(["id", "name"]);
-  return row;
+/**
+ * Returns the team the name resolves to, creating it (and its own alias) when no team or alias has the name's key.
+ * Concurrent creates of `RacerN` and `RACERN` meet on the unique key: one inserts, the other finds its row.
+ */
+export async function findOrCreateTeam(db: Knex, name: string, createdBy = "team"): Promise<{ team: Team; created: boolean }> {
+  const key = teamNameKey(name);
+  const found = (await findTeamsByName(db, [name])).get(key);
+  if (found !== undefined) return { team: found, created: false };
+  const inserted: Team[] = await db("teams")
+    .insert({ name, name_key: key })
+    .onConflict("name_key")
+    .ignore()
+    .returning(["id", "name"]);
+  if (inserted.length === 0) {
+    const [existing]: Team[] = await db("teams").select("id", "name").where({ name_key: key });
+    return { team: existing, created: false };
+  }
+  await addTeamAlias(db, { name, teamId: inserted[0].id, createdBy });
+  return { team: inserted[0], created: true };
+}
+
+/**
+ * Records that `name` means the team. Throws a unique violation (23505) if the key already names a team: one key,
+ * one team, enforced by the primary key.
+ */
+export async function addTeamAlias(db: Knex, alias: { name: string; teamId: number; createdBy: string }): Promise<void> {
+  await db("team_aliases").insert({
+    name_key: teamNameKey(alias.name),
+    team_id: alias.teamId,
+    name: alias.name,
+    created_by: alias.createdBy,
+  });
 }

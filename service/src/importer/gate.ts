@@ -1,0 +1,109 @@
+import { teamNameKey } from "../domain/teamNames";
+import type { Team } from "../storage/repositories/teams";
+import { localDate, seasonWindow } from "./seasons";
+import type { RecordProblem, SourceRow } from "./types";
+
+/** A row whose names resolved to teams, ready to be written. */
+export interface CleanRow extends SourceRow {
+  homeTeam: Team;
+  awayTeam: Team;
+}
+
+export interface GateContext {
+  season: string;
+  /** Clubs in one of the league's seasons. */
+  teams: number;
+  timeZone: string;
+  now: Date;
+  /** Teams by name key, as `findTeamsByName` answers (own names and aliases). */
+  known: ReadonlyMap<string, Team>;
+}
+
+export interface GateResult {
+  clean: CleanRow[];
+  problems: RecordProblem[];
+  /** Set when the batch as a whole is not a season of the league: nothing of it may be written. */
+  shapeProblem?: string;
+}
+
+/**
+ * The data-quality gate every fetched batch passes before anything is written. Per record: a date inside the
+ * season, names that resolve to teams (a new name is quarantined until an operator accepts it as an alias or a new
+ * team, never guessed), two different teams, no result dated after now. Across the batch: no ordered pairing twice
+ * (so each pairing at most twice, home and away), no team playing twice on one day, and no more known teams than
+ * the league has (a batch mixing two leagues or seasons). Scores were checked as whole numbers from 0 to 99 when the source was parsed.
+ */
+export function checkBatch(rows: readonly SourceRow[], context: GateContext): GateResult {
+  const problems: RecordProblem[] = [];
+  const candidates: CleanRow[] = [];
+  const window = seasonWindow(context.season);
+  const today = localDate(context.now, context.timeZone);
+  for (const row of rows) {
+    const reject = (code: RecordProblem["code"], reason: string, unknownNames?: string[]) =>
+      problems.push({ recordKey: row.recordKey, code, reason, raw: row.raw, ...(unknownNames ? { unknownNames } : {}) });
+    if (row.date < window.from || row.date > window.to) {
+      reject("invalid_date", `${row.date} is outside season ${context.season} (${window.from} to ${window.to})`);
+      continue;
+    }
+    const homeTeam = context.known.get(teamNameKey(row.homeName));
+    const awayTeam = context.known.get(teamNameKey(row.awayName));
+    const unknown = [homeTeam === undefined ? row.homeName : undefined, awayTeam === undefined ? row.awayName : undefined]
+      .filter((name): name is string => name !== undefined);
+    if (homeTeam === undefined || awayTeam === undefined) {
+      const list = unknown.map((name) => `"${name}"`).join(" and ");
+      reject("unknown_team", `${list} ${unknown.length === 1 ? "is" : "are"} neither a team nor an alias of one`, unknown);
+      continue;
+    }
+    if (homeTeam.id === awayTeam.id) {
+      reject("same_team", `"${row.homeName}" and "${row.awayName}" are both ${homeTeam.name}`);
+      continue;
+    }
+    const inFuture = row.kickoff === null ? row.date > today : row.kickoff.getTime() > context.now.getTime();
+    if (row.status === "played" && inFuture) {
+      reject("future_result", `a result for ${row.date}, which is after now (${context.now.toISOString()})`);
+      continue;
+    }
+    candidates.push({ ...row, homeTeam, awayTeam });
+  }
+
+  const flagged = new Map<CleanRow, RecordProblem>();
+  const flag = (group: CleanRow[], code: RecordProblem["code"], reason: string) => {
+    if (group.length < 2) return;
+    for (const row of group) {
+      if (!flagged.has(row)) flagged.set(row, { recordKey: row.recordKey, code, reason, raw: row.raw });
+    }
+  };
+  for (const group of groupBy(candidates, (row) => `${row.homeTeam.id}:${row.awayTeam.id}`).values()) {
+    flag(group, "duplicate_pairing", `${group[0].homeTeam.name} v ${group[0].awayTeam.name} appears ${group.length} times`);
+  }
+  const onTheDay = candidates.filter((row) => row.status === "scheduled" || row.status === "played");
+  const byTeamAndDay = groupBy(
+    onTheDay.flatMap((row) => [
+      { key: `${row.date}:${row.homeTeam.id}`, row },
+      { key: `${row.date}:${row.awayTeam.id}`, row },
+    ]),
+    (entry) => entry.key,
+  );
+  for (const [key, entries] of byTeamAndDay) {
+    const team = entries[0].row.homeTeam.id === Number(key.split(":")[1]) ? entries[0].row.homeTeam : entries[0].row.awayTeam;
+    flag(entries.map((entry) => entry.row), "team_twice_a_day", `${team.name} plays ${entries.length} matches on ${key.split(":")[0]}`);
+  }
+  problems.push(...flagged.values());
+
+  // Unknown names are quarantined one by one above: a typo must not make a 21st team of a 20-team league.
+  const teams = new Set(
+    rows
+      .flatMap((row) => [row.homeName, row.awayName])
+      .map((name) => context.known.get(teamNameKey(name))?.id)
+      .filter((id) => id !== undefined),
+  );
+  const shapeProblem =
+    teams.size > context.teams ? `${teams.size} teams in a season of a ${context.teams}-team league` : undefined;
+  return { clean: candidates.filter((row) => !flagged.has(row)), problems, ...(shapeProblem ? { shapeProblem } : {}) };
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]);
+  return groups;
+}

@@ -1,0 +1,86 @@
+import { parse } from "csv-parse/sync";
+import { teamNameKey } from "../../domain/teamNames";
+import { isCalendarDate, localKickoff } from "../seasons";
+import { type Feed, FeedError, type ParsedFeed, type RecordProblem, type SourceRow } from "../types";
+import { readRecords } from "./matchList";
+
+/**
+ * football-data.co.uk's season files (`/mmz4281/2627/E0.csv`): one row per match with `Div`, `Date`, optional `Time`
+ * (UK time, whatever the league's country), `HomeTeam`, `AwayTeam`, `FTHG`, `FTAG` and dozens of statistics and odds columns that are ignored.
+ * Dates are day-first, `dd/mm/yy` or `dd/mm/yyyy` depending on the season; recent files are CRLF with a byte-order
+ * mark; goals may be written as `2.0`. A row without goals is a fixture without a result.
+ */
+export function parseFootballDataCsv(text: string, feed: Feed): ParsedFeed {
+  let records: Array<{ record: Record<string, string>; line: number }>;
+  try {
+    records = parse<{ record: Record<string, string>; line: number }, Record<string, string>>(text, {
+      bom: true,
+      columns: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+      on_record: (record, context) => ({ record, line: context.lines }),
+    });
+  } catch (error) {
+    throw new FeedError(`not a CSV file: ${(error as Error).message}`);
+  }
+  const columns = Object.keys(records[0]?.record ?? {});
+  const missing = ["Date", "HomeTeam", "AwayTeam", "FTHG", "FTAG"].filter((column) => !columns.includes(column));
+  if (records.length > 0 && missing.length > 0) {
+    throw new FeedError(`not a football-data.co.uk season file: no ${missing.join(", ")} column`);
+  }
+  // The pandas-processed files end with a row of empty fields.
+  const filled = records.filter(({ record }) => Object.values(record).some((value) => value !== ""));
+  return readRecords(filled, ({ record, line }) => toRow(record, line, feed));
+}
+
+const CSV_TIME_ZONE = "Europe/London";
+
+/** `dd/mm/yy` (20xx) or `dd/mm/yyyy`, as yyyy-mm-dd; undefined when it is neither. */
+function isoDate(text: string): string | undefined {
+  const match = /^(\d{2})\/(\d{2})\/(\d{2}|\d{4})$/.exec(text);
+  if (match === null) return undefined;
+  const year = match[3].length === 2 ? `20${match[3]}` : match[3];
+  const date = `${year}-${match[2]}-${match[1]}`;
+  return isCalendarDate(date) ? date : undefined;
+}
+
+/** Goals as whole numbers; `2.0` is how pandas wrote them in some seasons. */
+function goals(text: string): number | undefined {
+  return /^\d{1,2}(\.0+)?$/.test(text) ? Number(text) : undefined;
+}
+
+function toRow(record: Record<string, string>, line: number, feed: Feed): SourceRow | RecordProblem {
+  const home = record.HomeTeam ?? "";
+  const away = record.AwayTeam ?? "";
+  const recordKey = home && away ? `${feed.season}:${teamNameKey(home)}:${teamNameKey(away)}` : `${feed.season}:line ${line}`;
+  const problem = (code: RecordProblem["code"], reason: string): RecordProblem => ({
+    recordKey,
+    code,
+    reason: `line ${line}: ${reason}`,
+    raw: record,
+  });
+  if (home === "" || away === "") return problem("schema", "HomeTeam and AwayTeam must be names");
+  const date = isoDate(record.Date ?? "");
+  if (date === undefined) return problem("invalid_date", `Date "${record.Date}" is not dd/mm/yy or dd/mm/yyyy`);
+  const time = record.Time ?? "";
+  if (time !== "" && !/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) return problem("schema", `Time "${time}" is not hh:mm`);
+  const base = {
+    recordKey,
+    sourceId: null,
+    date,
+    kickoff: time === "" ? null : localKickoff(date, time, CSV_TIME_ZONE),
+    matchday: null,
+    homeName: home,
+    awayName: away,
+    awarded: false,
+    raw: record,
+  };
+  if ((record.FTHG ?? "") === "" && (record.FTAG ?? "") === "") return { ...base, status: "scheduled", score: null };
+  const homeGoals = goals(record.FTHG ?? "");
+  const awayGoals = goals(record.FTAG ?? "");
+  if (homeGoals === undefined || awayGoals === undefined) {
+    return problem("invalid_score", `FTHG "${record.FTHG}" and FTAG "${record.FTAG}" are not whole numbers of goals`);
+  }
+  return { ...base, status: "played", score: { home: homeGoals, away: awayGoals } };
+}
