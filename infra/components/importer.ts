@@ -29,8 +29,6 @@ export interface ImporterArgs extends StackContext {
 }
 
 const UID = imageUsers.service;
-/** A finished run's Job and pod stay a day for `kubectl logs`, then go; the history limits bound them as well. */
-const FINISHED_JOB_TTL_SECONDS = 86_400;
 
 /** The `import` command's settings (docs/service-interface.md) from the stack's `importer` config. */
 function importEnvironment(settings: Settings): Record<string, string> {
@@ -95,7 +93,6 @@ export class Importer extends pulumi.ComponentResource {
               // The command retries its own requests; a failed run is an alert, and the next slot tries again.
               backoffLimit: 0,
               activeDeadlineSeconds: settings.importer.deadlineSeconds,
-              ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS,
               template: {
                 metadata: { labels, annotations: credentialsRotationAnnotations(settings) },
                 spec: {

@@ -137,7 +137,7 @@ describe("importer: the commands and the schedule", function () {
     try {
       await eventually(async () => ((await db("import_runs").where({ triggered_by: "worker" })).length > 0 ? true : undefined), 30_000);
       const metrics = await eventually(async () => {
-        const text = await (await api.get("/metrics")).text();
+        const text = await (await api.ops("/metrics")).text();
         return /^import_runs_total\{league="E0",source="openfootball",status="succeeded"\} 1$/m.test(text) ? text : undefined;
       }, 10_000);
       const [{ at }] = await db("import_runs").where({ league_code: "E0", status: "succeeded" }).max("finished_at as at");

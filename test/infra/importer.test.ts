@@ -42,7 +42,10 @@ describe("infrastructure: the import CronJob", function () {
         assert.ok(cronJob.spec.startingDeadlineSeconds > 0);
         const job = cronJob.spec.jobTemplate.spec;
         assert.equal(job.activeDeadlineSeconds, 600);
-        assert.equal(job.ttlSecondsAfterFinished, 86_400);
+        // The history limits keep the last runs for `kubectl logs`; a TTL would delete them behind those limits.
+        assert.equal(job.ttlSecondsAfterFinished, undefined);
+        assert.equal(cronJob.spec.successfulJobsHistoryLimit, 3);
+        assert.equal(cronJob.spec.failedJobsHistoryLimit, 5);
         assert.equal(job.backoffLimit, 0);
         const container = importContainer(r);
         assert.deepEqual(container.args, ["import", "--trigger", "cron"]);
