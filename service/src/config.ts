@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { resolveFromInvocation } from "./paths";
 
 /** Signs local tokens only: any other APP_ENV must set JWT_SECRET, so this value never guards a deployment. */
 export const LOCAL_JWT_SECRET = "local-development-only-secret-do-not-deploy";
@@ -9,6 +10,12 @@ const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"
 
 /** Resolved from this module so the default holds both under ts-node (src/) and after tsc (dist/). */
 const DEFAULT_EMBEDDED_DATA_DIR = path.join(__dirname, "..", ".data", "pglite");
+
+/**
+ * PORT unless set. The worker's differs so `npm run worker` can run beside `npm run service` on one machine; in a
+ * pod PORT is always set (the platform's ConfigMap), so both listen on the port the probes and scrapes use.
+ */
+export const DEFAULT_PORTS = { serve: 8000, worker: 8001 } as const;
 
 const integer = (defaultValue: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(defaultValue);
@@ -26,7 +33,7 @@ const urlWithScheme = (schemes: readonly string[]) =>
 
 const schema = z
   .object({
-    PORT: integer(8000, 1, 65535),
+    PORT: z.coerce.number().int().min(1).max(65535).optional(),
     APP_ENV: z.enum(APP_ENVS).default("local"),
     LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
     DATABASE_URL: urlWithScheme(["postgres:", "postgresql:"]),
@@ -83,7 +90,8 @@ function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
   );
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** `command` picks the default PORT (DEFAULT_PORTS); every other setting is the same for all commands. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, command = "serve"): Config {
   const parsed = schema.safeParse(withoutBlanks(env));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
@@ -91,7 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   return {
-    port: e.PORT,
+    port: e.PORT ?? (command === "worker" ? DEFAULT_PORTS.worker : DEFAULT_PORTS.serve),
     appEnv: e.APP_ENV,
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
@@ -107,6 +115,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: e.MODEL_POLL_INTERVAL_SECONDS * 1000,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
-    embeddedDataDir: path.resolve(e.EMBEDDED_DATA_DIR),
+    embeddedDataDir: resolveFromInvocation(e.EMBEDDED_DATA_DIR, env),
   };
 }

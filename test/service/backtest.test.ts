@@ -146,6 +146,21 @@ describe("walk-forward backtest", () => {
       assert.match(readFileSync(svgPath, "utf8"), /^<svg /);
     });
 
+    it("reads and prints a relative --svg relative to where npm was started, not service/", async () => {
+      const initCwd = process.env.INIT_CWD;
+      process.env.INIT_CWD = directory;
+      try {
+        const output = capture();
+        const argv = ["--from=2023-2024", "--to=2023-2024", "--json", "--svg", "plots/relative.svg"];
+        assert.equal(await runBacktestCli(argv, output), 0, output.stderr.join("\n"));
+        assert.equal(JSON.parse(output.stdout.join("\n")).calibrationSvg, path.join("plots", "relative.svg"));
+        assert.match(readFileSync(path.join(directory, "plots", "relative.svg"), "utf8"), /^<svg /);
+      } finally {
+        if (initCwd === undefined) delete process.env.INIT_CWD;
+        else process.env.INIT_CWD = initCwd;
+      }
+    });
+
     it("prints a table by default", async () => {
       const output = capture();
       const argv = ["--from=2023-2024", "--to=2023-2024", "--svg", path.join(directory, "table.svg")];

@@ -46,6 +46,17 @@ describe("configuration", () => {
     assert.equal(config.embeddedDataDir, "/tmp/pglite");
   });
 
+  it("gives the worker a default port of its own, so it runs beside the service; PORT wins for both", () => {
+    assert.equal(loadConfig({}, "serve").port, 8000);
+    assert.equal(loadConfig({}, "worker").port, 8001);
+    assert.equal(loadConfig({ PORT: "8000" }, "worker").port, 8000);
+  });
+
+  it("reads a relative EMBEDDED_DATA_DIR from where the user ran npm (INIT_CWD), not from service/", () => {
+    assert.equal(loadConfig({ EMBEDDED_DATA_DIR: "data/pg", INIT_CWD: "/home/me/football" }).embeddedDataDir, "/home/me/football/data/pg");
+    assert.equal(loadConfig({ EMBEDDED_DATA_DIR: "/var/pg", INIT_CWD: "/home/me/football" }).embeddedDataDir, "/var/pg");
+  });
+
   it("treats blank variables as unset", () => {
     assert.equal(loadConfig({ PORT: "", REDIS_URL: " " }).port, 8000);
   });

@@ -3,6 +3,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadHistoricalResults, type HistoricalMatch } from "../data/historicalResults";
 import type { DixonColesTuning } from "../domain/dixonColes";
+import { displayPath, resolveFromInvocation } from "../paths";
 import { calibrationSvg } from "./calibration";
 import { formatReport, runBacktest } from "./report";
 import type { WalkForwardOptions } from "./walkForward";
@@ -20,8 +21,12 @@ const consoleOutput: CliOutput = {
 export const USAGE = `Usage: backtest [--league E0] [--from 2014-2015] [--to 2024-2025] [--json] [--svg <path>]
          [--xi <per day>] [--league-xi <per day>] [--prior-strength <matches>]
          [--arrival-prior-strength <matches>] [--newcomer-attack=<log rate>] [--newcomer-defence=<log rate>]
-Defaults: league E0, from the league's second season to its last, svg out/backtest/calibration-<league>.svg,
-and the tuned model defaults. Negative values need the --option=value form.`;
+Defaults: league E0, from the league's second season to its last, svg service/out/backtest/calibration-<league>.svg,
+and the tuned model defaults. A relative --svg is relative to where you run the command. Negative values need the
+--option=value form.`;
+
+/** service/out/backtest, from src/backtest under ts-node and from dist/backtest after tsc alike. */
+const DEFAULT_SVG_DIR = path.join(__dirname, "..", "..", "out", "backtest");
 
 /** A command-line mistake: reported with the usage and exit code 2. */
 class UsageError extends Error {}
@@ -30,6 +35,7 @@ interface BacktestCommand {
   help: boolean;
   options: WalkForwardOptions;
   json: boolean;
+  /** Absolute; printed relative to where the command ran. */
   svgPath: string;
 }
 
@@ -59,8 +65,9 @@ export async function runBacktestCli(argv: string[], output: CliOutput = console
     const title = `${league} ${fromSeason} to ${toSeason}: calibration of ${report.pooled.model.matches} forecasts`;
     mkdirSync(path.dirname(command.svgPath), { recursive: true });
     writeFileSync(command.svgPath, calibrationSvg(report.calibration, title));
-    if (command.json) output.out(JSON.stringify({ ...report, calibrationSvg: command.svgPath }, null, 2));
-    else output.out(`${formatReport(report)}\n\nCalibration plot: ${command.svgPath}`);
+    const svg = displayPath(command.svgPath);
+    if (command.json) output.out(JSON.stringify({ ...report, calibrationSvg: svg }, null, 2));
+    else output.out(`${formatReport(report)}\n\nCalibration plot: ${svg}`);
     return 0;
   } catch (error) {
     output.err(`backtest: ${(error as Error).stack ?? String(error)}`);
@@ -124,7 +131,7 @@ function parseCommand(argv: string[], matches: readonly HistoricalMatch[]): Back
     help: values.help ?? false,
     options: { league, fromSeason, toSeason, tuning },
     json: values.json ?? false,
-    svgPath: values.svg ?? path.join("out", "backtest", `calibration-${league}.svg`),
+    svgPath: values.svg === undefined ? path.join(DEFAULT_SVG_DIR, `calibration-${league}.svg`) : resolveFromInvocation(values.svg),
   };
 }
 
