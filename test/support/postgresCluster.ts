@@ -53,14 +53,15 @@ export class PostgresCluster implements RunResource {
     private readonly bin: string,
   ) {}
 
-  static async create(): Promise<PostgresCluster> {
+  /** `port`: a free one unless given (the README test runs its own on 5432, in a network namespace of its own). */
+  static async create(port?: number): Promise<PostgresCluster> {
     const bin = postgresBinDir();
     const dir = makeTempDir("fp-faults-pg-");
     if (isRoot) {
       const { uid, gid } = postgresIds();
       fs.chownSync(dir, uid, gid);
     }
-    const cluster = new PostgresCluster(dir, await freePort(), bin);
+    const cluster = new PostgresCluster(dir, port ?? (await freePort()), bin);
     track(cluster);
     const [command, args] = asPostgresUser(path.join(bin, "initdb"), [
       "-D",
