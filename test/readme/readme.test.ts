@@ -52,14 +52,15 @@ describe("readme test: the machinery, on fixtures", () => {
       "broken.md:31: `node -e 'process.exit(3)'`: exited (status 3) before http://127.0.0.1:PORT/health answered 200",
       "broken.md:35: has a <placeholder>: give it a value that works here, or mark it `needs`/`skip:`",
       "broken.md:36: needs cluster; its marker says nothing (see test/readme/README.md)",
-      'broken.md:43: config key path "backups.nope" has no field "backups.nope" in project football-prediction',
-      'broken.md:44: config key "blueGreen.active": the value "purple" is refused (Invalid option: expected one of "blue"|"green")',
-      'broken.md:45: "policy/config/qa.json" does not exist',
-      'broken.md:45: stack "qa" has no config file stacks/Pulumi.qa.yaml',
-      'broken.md:46: npm script "no-such-script" does not exist in package.json',
-      'broken.md:47: "deploy/*.yaml" matches no file',
-      'broken.md:50: marked "needs docker", but its commands need nothing this machine lacks: run them',
-      "broken.md:55: readme-test marker not directly followed by a shell block (```sh)",
+      "broken.md:43: `node test/readme/fixtures/server.mjs --unclean-exit` exited with status 1 after SIGTERM",
+      'broken.md:50: config key path "backups.nope" has no field "backups.nope" in project football-prediction',
+      'broken.md:51: config key "blueGreen.active": the value "purple" is refused (Invalid option: expected one of "blue"|"green")',
+      'broken.md:52: "policy/config/qa.json" does not exist',
+      'broken.md:52: stack "qa" has no config file stacks/Pulumi.qa.yaml',
+      'broken.md:53: npm script "no-such-script" does not exist in package.json',
+      'broken.md:54: "deploy/*.yaml" matches no file',
+      'broken.md:57: marked "needs docker", but its commands need nothing this machine lacks: run them',
+      "broken.md:62: readme-test marker not directly followed by a shell block (```sh)",
     ]);
   });
 });

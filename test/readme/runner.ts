@@ -186,9 +186,8 @@ export class BlockRunner {
   private async stopServing(job: Job, command: string, report: (message: string) => void): Promise<void> {
     const stopped = await this.session.stop(job, this.options.stopGraceMs);
     this.log(`    stopped \`${command}\`: exit ${stopped.code}${stopped.killed ? " (killed)" : ""}`);
-    // 143: a shell around the command ended by the SIGTERM itself; the command's own status was 0 or it says so.
     if (stopped.killed) report(`did not exit within ${this.options.stopGraceMs / 1000} s of SIGTERM${outputTail(stopped)}`);
-    else if (stopped.code !== 0 && stopped.code !== 143) report(`exited with status ${stopped.code} after SIGTERM${outputTail(stopped)}`);
+    else if (stopped.code !== 0) report(`exited with status ${stopped.code} after SIGTERM${outputTail(stopped)}`);
   }
 
   /** Runs (or checks) one block; resolves with its problems. */

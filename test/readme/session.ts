@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
@@ -27,6 +27,29 @@ export interface Job {
 }
 
 const HTTP_STATUS = /^readme-test: http (\d{3})$/gm;
+
+/** pid → [parent pid, process group] of every process, from /proc. */
+function processTable(): Map<number, [number, number]> {
+  const table = new Map<number, [number, number]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [, ppid, pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      table.set(Number(entry), [Number(ppid), Number(pgrp)]);
+    } catch {
+      // ended while we looked
+    }
+  }
+  return table;
+}
+
+/** The processes of a process group that have no child in it: the programs a chain of wrappers ends in. */
+function leavesOf(group: number): number[] {
+  const members = [...processTable()].filter(([, [, pgrp]]) => pgrp === group);
+  const parents = new Set(members.map(([, [ppid]]) => ppid));
+  return members.map(([pid]) => pid).filter((pid) => !parents.has(pid));
+}
 
 /** Single quotes for bash: the only character needing care inside them is the quote itself. */
 function quote(text: string): string {
@@ -146,22 +169,32 @@ export class ShellSession {
     }
   }
 
-  /** SIGTERM to the job's process group, SIGKILL after `graceMs`; resolves with its exit status and output. */
+  /**
+   * Stops a background job the way its documentation promises: SIGTERM to the program at the end of the chain
+   * (npm → sh → node: the service itself, whose exit status npm passes back), the whole process group if that
+   * has not ended it within `graceMs`, SIGKILL after as long again. Resolves with the job's exit status.
+   */
   async stop(job: Job, graceMs: number): Promise<Outcome & { killed: boolean }> {
-    const signal = (name: NodeJS.Signals) => {
-      try {
-        process.kill(-job.pid, name);
-      } catch {
-        // the group is gone already
+    const signal = (pids: number[], name: NodeJS.Signals) => {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, name);
+        } catch {
+          // gone already
+        }
       }
     };
-    signal("SIGTERM");
     let killed = false;
-    const deadline = Date.now() + graceMs;
-    while (this.running(job) && Date.now() < deadline) await sleep(100);
-    if (this.running(job)) {
-      killed = true;
-      signal("SIGKILL");
+    for (const [targets, name] of [
+      [leavesOf(job.pid), "SIGTERM"],
+      [[-job.pid], "SIGTERM"],
+      [[-job.pid], "SIGKILL"],
+    ] as const) {
+      if (!this.running(job)) break;
+      killed = targets[0] === -job.pid;
+      signal([...targets], name);
+      const deadline = Date.now() + graceMs;
+      while (this.running(job) && Date.now() < deadline) await sleep(100);
     }
     this.send(`wait ${job.pid}; printf 'stopped ${job.id} %s\\n' "$?" >&3`);
     const [, , code] = await this.reply();
