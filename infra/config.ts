@@ -343,6 +343,9 @@ export class StackConfigError extends Error {
 
 export const configKeys: readonly string[] = Object.keys(schema.shape);
 
+/** The schema itself, for tools that check a key path or value on its own (the README test's config keys). */
+export { schema as settingsSchema };
+
 export function keyPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
     (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc === "" ? String(part) : `${acc}.${String(part)}`),

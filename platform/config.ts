@@ -67,6 +67,9 @@ export class PlatformConfigError extends Error {
 
 export const platformConfigKeys: readonly string[] = Object.keys(schema.shape);
 
+/** The schema itself, for tools that check a key path or value on its own (the README test's config keys). */
+export { schema as platformSettingsSchema };
+
 /**
  * Validates one platform stack's config. `read` returns a key's raw config text (what `pulumi.Config.get` returns;
  * structured values arrive as JSON), so the program and the offline tools share this validation.

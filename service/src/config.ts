@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
+import { resolveFromInvocation } from "./paths";
 
 /** Signs local tokens only: any other APP_ENV must set JWT_SECRET, so this value never guards a deployment. */
 export const LOCAL_JWT_SECRET = "local-development-only-secret-do-not-deploy";
@@ -10,6 +11,16 @@ const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"
 
 /** Resolved from this module so the default holds both under ts-node (src/) and after tsc (dist/). */
 const DEFAULT_EMBEDDED_DATA_DIR = path.join(__dirname, "..", ".data", "pglite");
+
+/**
+ * PORT unless set. The worker's differs so `npm run worker` can run beside `npm run service` on one machine; in a
+ * pod PORT is always set (the platform's ConfigMap), so both listen on the port the probes and scrapes use.
+ */
+/**
+ * Default ports per command, chosen so that a worker started beside `npm run service` does not collide with it:
+ * the service takes PORT 8000 (the API) and OPS_PORT 8001; the worker serves only its ops port, on 8002.
+ */
+export const DEFAULT_PORTS = { serve: { port: 8000, ops: 8001 }, worker: { port: 8000, ops: 8002 } } as const;
 
 const integer = (defaultValue: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(defaultValue);
@@ -94,8 +105,8 @@ const sourceUrl = (defaultValue: string) => urlWithScheme(["https:", "http:", "f
 
 const schema = z
   .object({
-    PORT: integer(8000, 1, 65535),
-    OPS_PORT: integer(8001, 1, 65535),
+    PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    OPS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     APP_ENV: z.enum(APP_ENVS).default("local"),
     LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
     DATABASE_URL: urlWithScheme(["postgres:", "postgresql:"]),
@@ -136,9 +147,6 @@ const schema = z
         path: ["FOOTBALL_DATA_API_KEY"],
         message: "is required when IMPORT_LEAGUES names the football-data-api source",
       });
-    }
-    if (env.OPS_PORT === env.PORT) {
-      ctx.addIssue({ code: "custom", path: ["OPS_PORT"], message: "must differ from PORT" });
     }
     if (env.DB_POOL_MIN > env.DB_POOL_MAX) {
       ctx.addIssue({ code: "custom", path: ["DB_POOL_MIN"], message: "must not exceed DB_POOL_MAX" });
@@ -208,6 +216,8 @@ function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 export interface LoadOptions {
+  /** The command being configured: it picks the default ports (DEFAULT_PORTS); every other setting is shared. */
+  command?: string;
   /**
    * Whether the command signs or verifies tokens (serve, token, and by default every command). The importer and
    * the other one-off commands do not, so their pods never need to hold JWT_SECRET.
@@ -222,13 +232,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   if ((options.needsJwtSecret ?? true) && appEnv !== undefined && appEnv !== "local" && !withoutBlanks(env).JWT_SECRET) {
     problems.push(`JWT_SECRET: is required when APP_ENV is ${appEnv}`);
   }
+  const defaults = options.command === "worker" ? DEFAULT_PORTS.worker : DEFAULT_PORTS.serve;
+  const port = (parsed.success ? parsed.data.PORT : undefined) ?? defaults.port;
+  // An ops port left to its default steps aside when PORT was moved onto it; one set to PORT is a mistake.
+  const opsPort = (parsed.success ? parsed.data.OPS_PORT : undefined) ?? (port === defaults.ops ? defaults.port : defaults.ops);
+  if (parsed.success && opsPort === port) problems.push("OPS_PORT: must differ from PORT");
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
   }
   const e = parsed.data;
   return {
-    port: e.PORT,
-    opsPort: e.OPS_PORT,
+    port,
+    opsPort,
     appEnv: e.APP_ENV,
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
@@ -245,7 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
       pollIntervalMs: e.MODEL_POLL_INTERVAL_SECONDS * 1000,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
-    embeddedDataDir: path.resolve(e.EMBEDDED_DATA_DIR),
+    embeddedDataDir: resolveFromInvocation(e.EMBEDDED_DATA_DIR, env),
     importer: {
       leagues: e.IMPORT_LEAGUES,
       season: e.IMPORT_SEASON,

@@ -2,16 +2,20 @@ import { runBacktestCli } from "./backtest";
 import { type BackupCommand, runBackupCommand } from "./backup";
 import { ConfigError, type Config, loadConfig } from "./config";
 import { type Logger, createLogger } from "./logger";
-import { UsageError, runMigrate, runSeed, runToken } from "./runtime/commands";
+import { ConfirmationRequired, UsageError, runMigrate, runSeed, runToken } from "./runtime/commands";
+import { embeddedInUseMessage } from "./runtime/database";
 import { runImport, runQuarantine } from "./runtime/importCommands";
 import { startService } from "./runtime/serve";
 import { startWorker } from "./runtime/worker";
+import { EmbeddedDatabaseInUseError } from "./storage/embedded";
 
 const USAGE = `Usage: node dist/main.js [command] [options]
 Commands:
-  serve (default)                       the HTTP API on PORT (locally also the refit worker)
-  worker                                refits models after results change and on a schedule
-  migrate [--rollback]                  applies pending migrations (or reverts the last batch)
+  serve (default)                       the HTTP API on PORT, default 8000 (locally also the refit worker)
+  worker                                refits models after results change and on a schedule; /health, /ready
+                                        and /metrics on PORT, default 8001
+  migrate [--rollback [--yes]]          applies pending migrations (--rollback: reverts the last batch, which
+                                        it lists and refuses to touch without --yes)
   seed                                  loads the shipped historical results idempotently
   import [--league E0] [--season 2026-2027]
                                         fetches fixtures and results of IMPORT_LEAGUES once
@@ -95,7 +99,7 @@ async function main(argv: string[]): Promise<number | undefined> {
 
   let config: Config;
   try {
-    config = loadConfig(process.env, { needsJwtSecret: !WITHOUT_TOKENS.has(command) });
+    config = loadConfig(process.env, { command, needsJwtSecret: !WITHOUT_TOKENS.has(command) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
@@ -114,6 +118,15 @@ async function main(argv: string[]): Promise<number | undefined> {
       logger.error(error.message);
       console.error(USAGE);
       return 2;
+    }
+    // Refusals the user acts on: plain sentences on stderr, no stack trace.
+    if (error instanceof ConfirmationRequired) {
+      console.error(error.message);
+      return 2;
+    }
+    if (error instanceof EmbeddedDatabaseInUseError) {
+      console.error(embeddedInUseMessage(command, error));
+      return 1;
     }
     logger.fatal({ err: error, command }, "command failed");
     return 1;

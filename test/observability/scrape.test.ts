@@ -9,7 +9,7 @@ import { cpuOfLimit, memoryOfLimit } from "../../infra/observability/queries";
 import { createDatabase, databaseUrl, dropDatabases } from "../support/databases";
 import { freePort, sleep } from "../support/net";
 import { run, SERVICE_DIR } from "../support/processes";
-import { deleteKeys } from "../support/redisKeys";
+import { REDIS_URL, deleteKeys, uniqueRedisPrefix } from "../support/redisKeys";
 import { TempDir } from "../support/tempDir";
 import { expressions, parseDashboards } from "./dashboards";
 import { documentedMetrics } from "./metric-catalogue";
@@ -19,11 +19,10 @@ import { requireTool, sampleSettings } from "./support";
 
 /**
  * The real thing: the service, started from source against a fresh database on the local PostgreSQL and a
- * private Redis key prefix, scraped by the Debian `prometheus` binary through the rendered scrape job (pod
- * discovery replayed from a file), then queried over the HTTP API with the labels the rules and dashboards use.
+ * private key prefix on the test Redis (TEST_REDIS_URL), scraped by the Debian `prometheus` binary through the
+ * rendered scrape job (pod discovery replayed from a file), then queried over the HTTP API with the labels the
+ * rules and dashboards use.
  */
-
-const REDIS_URL = "redis://127.0.0.1:6379";
 
 const API_POD = "football-prediction-api-blue-0";
 
@@ -53,7 +52,8 @@ describe("observability: a real scrape of the service", function () {
   const settings = sampleSettings["prod (defaults, replica)"];
   const suffix = randomBytes(4).toString("hex");
   const database = `fp_observability_${suffix}`;
-  const cachePrefix = `fp-observability-${suffix}:`;
+  // The test Redis (TEST_REDIS_URL, else the local one) under a prefix the end-of-run hook also removes.
+  const cachePrefix = uniqueRedisPrefix();
   let dir: TempDir;
   let service: ChildProcess | undefined;
   let serviceLog = "";

@@ -193,6 +193,24 @@ describe("walk-forward backtest", () => {
       }
     });
 
+    it("reads and prints a relative --svg-dir relative to where npm was started, not service/", async () => {
+      const initCwd = process.env.INIT_CWD;
+      process.env.INIT_CWD = directory;
+      try {
+        const output = capture();
+        const argv = ["--from=2023-2024", "--to=2023-2024", "--json", "--svg-dir", "plots"];
+        assert.equal(await runBacktestCli(argv, output), 0, output.stderr.join("\n"));
+        assert.deepEqual(JSON.parse(output.stdout.join("\n")).calibrationSvg, {
+          goals: path.join("plots", "calibration-E0-goals.svg"),
+          shots: path.join("plots", "calibration-E0-shots.svg"),
+        });
+        assert.match(readFileSync(path.join(directory, "plots", "calibration-E0-goals.svg"), "utf8"), /^<svg /);
+      } finally {
+        if (initCwd === undefined) delete process.env.INIT_CWD;
+        else process.env.INIT_CWD = initCwd;
+      }
+    });
+
     it("prints a table side by side by default, with the paired comparison", async () => {
       const output = capture();
       const argv = ["--from=2023-2024", "--to=2023-2024", "--svg-dir", path.join(directory, "table")];

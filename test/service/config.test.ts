@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { ConfigError, LOCAL_JWT_SECRET, loadConfig } from "../../service/src/config";
 
+const pick = ({ port, opsPort }: { port: number; opsPort: number }) => ({ port, opsPort });
+
 describe("configuration", () => {
   it("has the documented defaults", () => {
     const config = loadConfig({});
@@ -52,6 +54,20 @@ describe("configuration", () => {
     assert.equal(config.jwtSecretIsLocalDefault, false);
     assert.deepEqual(config.model, { refitIntervalMs: 3_600_000, refitDebounceMs: 5_000, pollIntervalMs: 10_000 });
     assert.equal(config.embeddedDataDir, "/tmp/pglite");
+  });
+
+  it("gives the worker a default ops port of its own, so it runs beside the service; PORT and OPS_PORT win", () => {
+    assert.deepEqual(pick(loadConfig({}, { command: "serve" })), { port: 8000, opsPort: 8001 });
+    // The worker serves only its ops port, which must not collide with the service's beside it.
+    assert.equal(loadConfig({}, { command: "worker" }).opsPort, 8002);
+    assert.equal(loadConfig({ OPS_PORT: "9002" }, { command: "worker" }).opsPort, 9002);
+    // PORT moved onto the default ops port: the ops port steps aside rather than colliding.
+    assert.deepEqual(pick(loadConfig({ PORT: "8001" })), { port: 8001, opsPort: 8000 });
+  });
+
+  it("reads a relative EMBEDDED_DATA_DIR from where the user ran npm (INIT_CWD), not from service/", () => {
+    assert.equal(loadConfig({ EMBEDDED_DATA_DIR: "data/pg", INIT_CWD: "/home/me/football" }).embeddedDataDir, "/home/me/football/data/pg");
+    assert.equal(loadConfig({ EMBEDDED_DATA_DIR: "/var/pg", INIT_CWD: "/home/me/football" }).embeddedDataDir, "/var/pg");
   });
 
   it("treats blank variables as unset", () => {

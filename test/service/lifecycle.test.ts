@@ -3,10 +3,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { seededDatabaseUrl } from "../support/databases";
+import { ConfirmationRequired, UsageError, runMigrate } from "../../service/src/runtime/commands";
+import { MIGRATIONS } from "../../service/src/storage/migrations";
+import { pendingMigrations } from "../../service/src/storage/migrator";
+import { commandDatabase, seededDatabaseUrl } from "../support/databases";
 import { eventually, freePort } from "../support/net";
 import { SERVICE_DIR, exited } from "../support/processes";
-import { type ErrorBody, startTestService, testConfig } from "../support/service";
+import { type ErrorBody, silentLogger, startTestService, testConfig } from "../support/service";
 import { makeTempDir } from "../support/tempDir";
 
 /** Runs `ts-node src/main.ts <args>` from service/, as `npm run service` does, with only the given variables. */
@@ -66,6 +69,13 @@ describe("service lifecycle", () => {
       );
       assert.ok(readdirSync(pglite).includes("PG_VERSION"), "PGlite files live in EMBEDDED_DATA_DIR");
 
+      // A second process on the same directory says what holds it and what to do instead, without a stack trace.
+      const migrate = runMain(["migrate"], { EMBEDDED_DATA_DIR: pglite, LOG_LEVEL: "silent" });
+      assert.equal((await exited(migrate)).code, 1);
+      assert.match(migrate.output(), new RegExp(`migrate: the embedded database in ${pglite} is in use by process ${server.pid}`));
+      assert.match(migrate.output(), /npm run service. migrates and seeds its embedded database by itself.*set DATABASE_URL/s);
+      assert.doesNotMatch(migrate.output(), /\n\s+at /, "no stack trace");
+
       const answer = await fetch(`${base}/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea`);
       const prediction = (await answer.json()) as { prediction: { homeWin: number; draw: number; awayWin: number } };
       const { homeWin, draw, awayWin } = prediction.prediction;
@@ -97,6 +107,31 @@ describe("service lifecycle", () => {
       server.kill("SIGTERM");
       assert.equal((await exited(server)).code, 0);
       assert.match(server.output(), /"msg":"shut down"/);
+    });
+  });
+
+  describe("migrate --rollback", () => {
+    it("lists the last batch and changes nothing without --yes; reverts it with --yes", async () => {
+      const config = testConfig({ DATABASE_URL: await seededDatabaseUrl() });
+      const database = commandDatabase(config.databaseUrl as string);
+      try {
+        const matches = await database("matches").count<Array<{ n: string }>>("* as n");
+        await assert.rejects(runMigrate(config, silentLogger, ["--rollback"]), (error: Error) => {
+          assert.ok(error instanceof ConfirmationRequired);
+          for (const [name] of MIGRATIONS) assert.ok(error.message.includes(`  ${name}`), name);
+          assert.match(error.message, /every migration: every table is dropped with all its data/);
+          assert.match(error.message, /Nothing was changed. Run it again with --yes/);
+          return true;
+        });
+        assert.deepEqual(await database("matches").count("* as n"), matches, "nothing reverted");
+        await assert.rejects(runMigrate(config, silentLogger, ["--yes"]), UsageError);
+
+        await runMigrate(config, silentLogger, ["--rollback", "--yes"]);
+        assert.deepEqual(await pendingMigrations(database), MIGRATIONS.map(([name]) => name));
+        await runMigrate(config, silentLogger, ["--rollback"]); // nothing applied: nothing to confirm
+      } finally {
+        await database.destroy();
+      }
     });
   });
 

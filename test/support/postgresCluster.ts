@@ -71,6 +71,8 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** initdb --wal-segsize, in MB: smaller segments are archived and replayed sooner. */
   walSegmentMb?: number;
+  /** A free port unless given (the README test runs its own on 5432, in a network namespace of its own). */
+  port?: number;
 }
 
 /**
@@ -89,7 +91,8 @@ export class PostgresCluster implements RunResource {
   ) {}
 
   private static async inNewDir(prefix: string, options: ClusterOptions): Promise<PostgresCluster> {
-    const cluster = new PostgresCluster(makePostgresDir(prefix), await freePort(), postgresBinDir(), options);
+    const port = options.port ?? (await freePort());
+    const cluster = new PostgresCluster(makePostgresDir(prefix), port, postgresBinDir(), options);
     track(cluster);
     return cluster;
   }

@@ -12,11 +12,12 @@ export class RedisServer implements RunResource {
 
   private constructor(readonly port: number) {}
 
-  static async start(): Promise<RedisServer> {
+  /** `port`: a free one unless given. */
+  static async start(port?: number): Promise<RedisServer> {
     if (which("redis-server") === undefined) {
       throw new Error("redis-server is not on PATH: the fault drills run their own (Debian/Ubuntu: apt-get install redis-server)");
     }
-    const server = new RedisServer(await freePort());
+    const server = new RedisServer(port ?? (await freePort()));
     track(server);
     await server.start();
     return server;

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { loadHistoricalResults, type HistoricalMatch } from "../data/historicalResults";
 import type { DixonColesTuning } from "../domain/dixonColes";
 import type { RatingsTuning } from "../domain/ratings";
+import { displayPath, resolveFromInvocation } from "../paths";
 import { calibrationSvg } from "./calibration";
 import { formatReport, runBacktest } from "./report";
 import { MODELS, type ModelKey, type WalkForwardOptions } from "./walkForward";
@@ -24,7 +25,11 @@ export const USAGE = `Usage: backtest [--league E0] [--from 2014-2015] [--to 202
          [--shots-xi <per day>] [--shots-prior-strength <matches>]
 Compares Dixon-Coles on goals with the model that blends in shots. Defaults: league E0, from the league's
 second season to its last, calibration plots calibration-<league>-goals.svg and calibration-<league>-shots.svg
-in out/backtest, and the tuned model defaults. Negative values need the --option=value form.`;
+in service/out/backtest, and the tuned model defaults. A relative --svg-dir is relative to where you run the
+command. Negative values need the --option=value form.`;
+
+/** service/out/backtest, from src/backtest under ts-node and from dist/backtest after tsc alike. */
+const DEFAULT_SVG_DIR = path.join(__dirname, "..", "..", "out", "backtest");
 
 /** A command-line mistake: reported with the usage and exit code 2. */
 class UsageError extends Error {}
@@ -33,6 +38,7 @@ interface BacktestCommand {
   help: boolean;
   options: WalkForwardOptions;
   json: boolean;
+  /** Absolute; the plots are printed relative to where the command ran. */
   svgDir: string;
 }
 
@@ -62,11 +68,12 @@ export async function runBacktestCli(argv: string[], output: CliOutput = console
     mkdirSync(command.svgDir, { recursive: true });
     const plots = {} as Record<ModelKey, string>;
     for (const model of MODELS) {
-      plots[model] = path.join(command.svgDir, `calibration-${league}-${model}.svg`);
+      const file = path.join(command.svgDir, `calibration-${league}-${model}.svg`);
       const title =
         `${report.models[model]}, ${league} ${fromSeason} to ${toSeason}: ` +
         `calibration of ${report.pooled[model].matches} forecasts`;
-      writeFileSync(plots[model], calibrationSvg(report.calibration[model], title));
+      writeFileSync(file, calibrationSvg(report.calibration[model], title));
+      plots[model] = displayPath(file);
     }
     if (command.json) output.out(JSON.stringify({ ...report, calibrationSvg: plots }, null, 2));
     else output.out(`${formatReport(report)}\n\nCalibration plots: ${plots.goals}, ${plots.shots}`);
@@ -139,7 +146,7 @@ function parseCommand(argv: string[], matches: readonly HistoricalMatch[]): Back
     help: values.help ?? false,
     options: { league, fromSeason, toSeason, tuning, shotsTuning },
     json: values.json ?? false,
-    svgDir: values["svg-dir"] ?? path.join("out", "backtest"),
+    svgDir: values["svg-dir"] === undefined ? DEFAULT_SVG_DIR : resolveFromInvocation(values["svg-dir"]),
   };
 }
 

@@ -3,7 +3,8 @@ import { MAX_TOKEN_TTL_SECONDS, SUBJECT_PATTERN, SUBJECT_SHAPE, WRITE_SCOPE, min
 import type { Config } from "../config";
 import type { Logger } from "../logger";
 import { API_DATABASE_TIMEOUTS, COMMAND_DATABASE_TIMEOUTS } from "../storage/db";
-import { migrateDown, migrateToLatest, setDefaultStatementTimeout } from "../storage/migrator";
+import { MIGRATIONS } from "../storage/migrations";
+import { lastBatch, migrateDown, migrateToLatest, setDefaultStatementTimeout } from "../storage/migrator";
 import { openDatabase } from "./database";
 import { seedShippedData } from "./shippedData";
 
@@ -12,16 +13,35 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/** A destructive command run without its confirmation flag; main.ts prints the message and exits 2. */
+export class ConfirmationRequired extends Error {
+  override name = "ConfirmationRequired";
+}
+
 /**
  * `migrate` applies every pending migration and makes the API's statement bound the database's default (for
- * sessions behind a transaction pooler, which cannot send their own); `migrate --rollback` reverts the last batch.
+ * sessions behind a transaction pooler, which cannot send their own); `migrate --rollback --yes` reverts the last
+ * batch. Without `--yes` a rollback only says what it would revert: on a database migrated in one go (a fresh one,
+ * the embedded one) the last batch is every migration, and reverting it drops every table with the seeded and
+ * written data.
  */
 export async function runMigrate(config: Config, logger: Logger, argv: string[]): Promise<void> {
-  const { values } = parseCommandArgs(argv, { rollback: { type: "boolean", default: false } });
+  const { values } = parseCommandArgs(argv, {
+    rollback: { type: "boolean", default: false },
+    yes: { type: "boolean", default: false },
+  });
+  if (values.yes && !values.rollback) throw new UsageError("--yes confirms --rollback; migrate alone needs none");
   const database = await openDatabase(config, logger, COMMAND_DATABASE_TIMEOUTS);
   try {
     if (values.rollback) {
-      logger.info({ reverted: await migrateDown(database.db, "last-batch") }, "migrations rolled back");
+      const batch = await lastBatch(database.db);
+      if (batch === undefined) {
+        logger.info("no migrations applied: nothing to roll back");
+      } else if (!values.yes) {
+        throw new ConfirmationRequired(rollbackWarning(batch));
+      } else {
+        logger.info({ reverted: await migrateDown(database.db, "last-batch") }, "migrations rolled back");
+      }
     } else {
       logger.info({ applied: await migrateToLatest(database.db) }, "migrations up to date");
       // The embedded database has no pooler in front of it, and its one session sets its own.
@@ -33,6 +53,20 @@ export async function runMigrate(config: Config, logger: Logger, argv: string[])
   } finally {
     await database.close();
   }
+}
+
+function rollbackWarning({ batch, names }: { batch: number; names: string[] }): string {
+  // The first migration is only ever in the first batch: reverting it leaves no table behind.
+  const everything = names.includes(MIGRATIONS[0][0]);
+  return [
+    `migrate --rollback would revert batch ${batch}, ${names.length} migration(s), newest first:`,
+    ...names.map((name) => `  ${name}`),
+    everything
+      ? "That is every migration: every table is dropped with all its data (the seeded results, written fixtures " +
+        "and results, models, the audit log)."
+      : "The tables and columns they added are dropped with their data.",
+    "Nothing was changed. Run it again with --yes to revert them.",
+  ].join("\n");
 }
 
 export async function runSeed(config: Config, logger: Logger, argv: string[]): Promise<void> {

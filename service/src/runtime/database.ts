@@ -1,7 +1,12 @@
 import type { Config } from "../config";
 import { type Logger, redactUrl } from "../logger";
 import { COMMAND_DATABASE_TIMEOUTS, type Database, type DatabaseOptions, createDatabase } from "../storage/db";
-import { EMBEDDED_POOL, type EmbeddedPostgres, startEmbeddedPostgres } from "../storage/embedded";
+import {
+  EMBEDDED_POOL,
+  type EmbeddedDatabaseInUseError,
+  type EmbeddedPostgres,
+  startEmbeddedPostgres,
+} from "../storage/embedded";
 import { migrateToLatest } from "../storage/migrator";
 import { seedShippedData } from "./shippedData";
 
@@ -57,4 +62,31 @@ async function prepareEmbedded(embedded: EmbeddedPostgres, logger: Logger): Prom
   } finally {
     await db.destroy();
   }
+}
+
+/** What to do instead, per command, when another process holds the embedded database. */
+const EMBEDDED_IN_USE_ADVICE: Readonly<Record<string, string>> = {
+  serve:
+    "Is `npm run service` already running? Stop it first, or give this one its own EMBEDDED_DATA_DIR and PORT.",
+  migrate:
+    "`npm run service` migrates and seeds its embedded database by itself, so nothing needs running beside it. " +
+    "To run migrate on its own, stop the service first, or set DATABASE_URL to a PostgreSQL server.",
+  seed:
+    "`npm run service` migrates and seeds its embedded database by itself, so nothing needs running beside it. " +
+    "To run seed on its own, stop the service first, or set DATABASE_URL to a PostgreSQL server.",
+  worker:
+    "Locally (APP_ENV=local) `npm run service` runs the refit worker in-process, so nothing needs running beside " +
+    "it. To run the worker on its own, stop the service first, or set DATABASE_URL for both.",
+};
+
+/**
+ * The error a command prints when the embedded database is taken, usually by `npm run service`: PGlite is a
+ * single-process database, so a second command cannot open it while the service runs.
+ */
+export function embeddedInUseMessage(command: string, error: EmbeddedDatabaseInUseError): string {
+  const advice = EMBEDDED_IN_USE_ADVICE[command] ?? "Stop that process first, or set DATABASE_URL to a PostgreSQL server.";
+  return (
+    `${command}: the embedded database in ${error.dataDir} is in use by process ${error.owner}, and only one ` +
+    `process can open it (DATABASE_URL is not set).\n${advice}`
+  );
 }

@@ -19,6 +19,18 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
+/** Another live process holds the embedded database directory; `owner` is its pid. */
+export class EmbeddedDatabaseInUseError extends Error {
+  override name = "EmbeddedDatabaseInUseError";
+
+  constructor(
+    readonly dataDir: string,
+    readonly owner: number,
+  ) {
+    super(`the embedded database in ${dataDir} is in use by process ${owner}`);
+  }
+}
+
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -45,7 +57,7 @@ function claimDataDir(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = Number(readFileSync(lockPath, "utf8"));
       if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
-        throw new Error(`the embedded database in ${dataDir} is in use by process ${owner}`, { cause: error });
+        throw new EmbeddedDatabaseInUseError(dataDir, owner);
       }
       rmSync(lockPath, { force: true });
     }

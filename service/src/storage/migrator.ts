@@ -25,6 +25,21 @@ export async function migrateDown(db: Database, scope: "last-batch" | "all"): Pr
   return reverted;
 }
 
+/** The most recent batch of applied migrations, newest first (what `migrateDown(db, "last-batch")` reverts). */
+export async function lastBatch(db: Database): Promise<{ batch: number; names: string[] } | undefined> {
+  let rows: Array<{ name: string; batch: number }>;
+  try {
+    rows = await db(MIGRATIONS_TABLE)
+      .select("name", "batch")
+      .where("batch", db(MIGRATIONS_TABLE).max("batch"))
+      .orderBy("id", "desc");
+  } catch (error) {
+    if ((error as { code?: string }).code === UNDEFINED_TABLE) return undefined;
+    throw error;
+  }
+  return rows.length === 0 ? undefined : { batch: rows[0].batch, names: rows.map((row) => row.name) };
+}
+
 /**
  * Names of migrations this build knows but the database has not applied. Read-only (knex's own listing
  * creates its tables), so readiness probes can call it against a database the migration Job has not touched.
