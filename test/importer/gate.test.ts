@@ -4,8 +4,9 @@ import path from "node:path";
 import { teamNameKey } from "../../service/src/domain/teamNames";
 import { checkBatch } from "../../service/src/importer/gate";
 import { SHIPPED_OPENFOOTBALL_DIR, importShippedData } from "../../service/src/importer/shipped";
+import { parseFootballDataCsv } from "../../service/src/importer/sources/footballDataCsv";
 import { parseOpenfootball } from "../../service/src/importer/sources/openfootball";
-import type { Feed, SourceRow } from "../../service/src/importer/types";
+import { type Feed, FeedError, type SourceRow } from "../../service/src/importer/types";
 import { runQuarantine } from "../../service/src/runtime/importCommands";
 import type { Database } from "../../service/src/storage/db";
 import { listLeagues } from "../../service/src/storage/repositories/leagues";
@@ -93,6 +94,61 @@ describe("importer: the oddities of the real files and the data-quality gate", (
     });
   });
 
+  describe("reading football-data.co.uk's shot columns", () => {
+    const csv = (header: string, ...lines: string[]) => [header, ...lines].join("\n");
+    const read = (text: string) => parseFootballDataCsv(text, { ...feed("E0", "2014-2015", "Europe/London"), source: "football-data-csv" });
+
+    it("reads HS, AS, HST, AST as integers or as pandas' 12.0; empty cells, or a file without the columns, are no shots", () => {
+      const header = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,FTR,HS,AS,HST,AST";
+      const { rows, problems } = read(
+        csv(
+          header,
+          "E0,16/08/14,Arsenal,Crystal Palace,2.0,1.0,H,14.0,4.0,6.0,2.0",
+          "E0,16/08/14,Leicester,Everton,2,2,D,11,13,,",
+          "E0,16/08/14,Man United,Swansea,1,2,A,,,,",
+        ),
+      );
+      assert.deepEqual(problems, []);
+      assert.deepEqual(
+        rows.map((row) => [row.shots, row.shotsOnTarget]),
+        [
+          [{ home: 14, away: 4 }, { home: 6, away: 2 }],
+          [{ home: 11, away: 13 }, null],
+          [null, null],
+        ],
+      );
+      const older = read(csv("Div,Date,HomeTeam,AwayTeam,FTHG,FTAG", "E0,16/08/14,Arsenal,Crystal Palace,2,1"));
+      assert.deepEqual([older.rows[0].shots, older.rows[0].shotsOnTarget], [null, null]);
+    });
+
+    it("a half-filled pair or a count that is not whole is a problem naming the line and column; half a pair of columns is not the format", () => {
+      const header = "Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,HS,AS,HST,AST";
+      const { rows, problems } = read(
+        csv(
+          header,
+          "E0,16/08/14,Arsenal,Crystal Palace,2,1,14,,6,2",
+          "E0,16/08/14,Leicester,Everton,2,2,11,13,4.5,3",
+          "E0,16/08/14,Man United,Swansea,1,2,9,x,3,3",
+          "E0,16/08/14,QPR,Hull,0,1,100,9,,",
+        ),
+      );
+      assert.deepEqual(rows, []);
+      assert.deepEqual(
+        problems.map((problem) => [problem.code, problem.reason]),
+        [
+          ["invalid_shots", 'line 2: HS "14" but AS is empty: a pair is given for both sides or neither'],
+          ["invalid_shots", 'line 3: HST "4.5" is not a whole number from 0 to 99'],
+          ["invalid_shots", 'line 4: AS "x" is not a whole number from 0 to 99'],
+          ["invalid_shots", 'line 5: HS "100" is not a whole number from 0 to 99'],
+        ],
+      );
+      assert.throws(
+        () => read(csv("Div,Date,HomeTeam,AwayTeam,FTHG,FTAG,HS,AS,HST", "E0,16/08/14,Arsenal,Crystal Palace,2,1,14,4,6")),
+        (error: Error) => error instanceof FeedError && /a HST column but no AST column/.test(error.message),
+      );
+    });
+  });
+
   describe("the gate", () => {
     const context = (rows: SourceRow[], now = NOW, teams = 20) => ({
       season: "2026-2027",
@@ -161,6 +217,34 @@ describe("importer: the oddities of the real files and the data-quality gate", (
       const result = checkBatch(rows, context(rows));
       assert.deepEqual(codes(result.problems), ["invalid_date"]);
       assert.match(result.problems[0].reason, /2025-08-01 is outside season 2026-2027/);
+    });
+
+    it("refuses shots that are not whole numbers from 0 to 99, or that come without a played result, whatever the source", () => {
+      const { rows } = parse(snapshot("40b3e1b"));
+      assert.ok(rows.every((row) => row.shots === null && row.shotsOnTarget === null), "openfootball carries no shots");
+      const [good, negative, fractional, tooMany] = rows.filter((row) => row.status === "played");
+      const fixture = rows.find((row) => row.status === "scheduled");
+      assert.ok(fixture);
+      good.shots = { home: 14, away: 0 };
+      good.shotsOnTarget = { home: 99, away: 3 };
+      negative.shots = { home: -1, away: 4 };
+      fractional.shotsOnTarget = { home: 2.5, away: 1 };
+      tooMany.shots = { home: 100, away: 9 };
+      fixture.shotsOnTarget = { home: 3, away: 2 };
+      const result = checkBatch(rows, context(rows));
+      const byKey = (a: string[], b: string[]) => a[0].localeCompare(b[0]);
+      assert.deepEqual(
+        result.problems.map((problem) => [problem.recordKey, problem.code, problem.reason]).sort(byKey),
+        [
+          [negative.recordKey, "invalid_shots", 'shots {"home":-1,"away":4} are not two whole numbers from 0 to 99'],
+          [fractional.recordKey, "invalid_shots", 'shots on target {"home":2.5,"away":1} are not two whole numbers from 0 to 99'],
+          [tooMany.recordKey, "invalid_shots", 'shots {"home":100,"away":9} are not two whole numbers from 0 to 99'],
+          [fixture.recordKey, "invalid_shots", "shots on target 3-2 for a match without a result (scheduled)"],
+        ].sort(byKey),
+      );
+      const passed = result.clean.find((row) => row.recordKey === good.recordKey);
+      assert.deepEqual([passed?.shots, passed?.shotsOnTarget], [{ home: 14, away: 0 }, { home: 99, away: 3 }]);
+      assert.equal(result.clean.length, 380 - 4);
     });
 
     it("refuses a batch that is not the shape of the league's season", () => {

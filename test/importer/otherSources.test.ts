@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import type { Database } from "../../service/src/storage/db";
+import { teamNameKey } from "../../service/src/domain/teamNames";
+import { SHOT_COLUMNS } from "../../service/src/storage/repositories/matches";
+import { findTeamsByName } from "../../service/src/storage/repositories/teams";
 import {
+  type CsvCell,
   type Handler,
+  type MatchRow,
+  type OpenfootballFile,
+  type OpenfootballMatch,
   SourceServer,
   type WiredImporter,
   apiMatchId,
@@ -13,15 +20,19 @@ import {
   json,
   metricValue,
   played,
+  resultOf,
   seasonMatches,
   shippedFile,
+  shotCells,
+  shotsOf,
   snapshot,
   wireImporter,
 } from "./support";
 
 /**
  * The two other sources, served by a real HTTP server from real openfootball data: football-data.org's v4 API (its
- * documented match shape, statuses, `X-Auth-Token`, and rate-limit headers) and a football-data.co.uk season CSV.
+ * documented match shape, statuses, `X-Auth-Token`, and rate-limit headers) and football-data.co.uk season CSVs, with
+ * and without their shot columns (openfootball has no shots: `shotsOf` makes them up, the same every run).
  */
 describe("importer: football-data.org v4 and football-data.co.uk", function () {
   this.timeout(120_000);
@@ -147,22 +158,57 @@ describe("importer: football-data.org v4 and football-data.co.uk", function () {
   });
 
   describe("a football-data.co.uk season file", () => {
-    it("reads the CSV layout (BOM, CRLF, dd/mm/yy, UK times, 2.0 goals) and takes the API's matches over", async () => {
-      const names = new Map<string, string>([
-        ["FC Bayern München", "Bayern Munich"],
-        ["Borussia Dortmund", "Dortmund"],
-      ]);
-      const csv = footballDataCsv(shippedFile("2026-27/de.1.json"), "D1", (name) => names.get(name) ?? name);
-      server.on("/mmz4281/2627/D1.csv", body(csv, 200, { "content-type": "text/csv" }));
-      const wired = wireImporter(db, {
+    const D1 = "/mmz4281/2627/D1.csv";
+    const names = new Map<string, string>([
+      ["FC Bayern München", "Bayern Munich"],
+      ["Borussia Dortmund", "Dortmund"],
+    ]);
+    const bundesliga = shippedFile("2026-27/de.1.json");
+    const played1 = bundesliga.matches.filter((match) => resultOf(match) !== undefined);
+    const d1Csv = (cells?: (match: OpenfootballMatch) => Partial<Record<CsvCell, string>>) =>
+      footballDataCsv(bundesliga, "D1", (name) => names.get(name) ?? name, cells);
+    const serve = (path: string, csv: string) => server.on(path, body(csv, 200, { "content-type": "text/csv" }));
+    const d1 = () => seasonMatches(db, "D1", "2026-2027");
+    const auditOf = (action: string): Promise<AuditRow[]> =>
+      db("audit_log").where({ actor: "importer:football-data-csv", action }).orderBy("id");
+    const pendingRefits = async () =>
+      (await db("refit_requests").where({ requested_by: "importer:football-data-csv" }).whereNull("completed_at").orderBy("id")).map(
+        (request: { league_code: string; reason: string }) => [request.league_code, request.reason],
+      );
+    const serveRefits = () => db("refit_requests").whereNull("completed_at").update({ completed_at: db.fn.now() });
+    let wired: WiredImporter;
+
+    /** The stored row of each match of an openfootball file, found through the alias table as the importer finds it. */
+    async function storedRows(league: string, file: OpenfootballFile): Promise<(match: OpenfootballMatch) => MatchRow> {
+      const rows = await seasonMatches(db, league, "2026-2027");
+      const teams = await findTeamsByName(db, file.matches.flatMap((match) => [match.team1, match.team2]));
+      const team = (name: string) => teams.get(teamNameKey(name))?.name;
+      return (match) => {
+        const row = rows.find((r) => r.home === team(match.team1) && r.away === team(match.team2));
+        assert.ok(row, `${match.team1} v ${match.team2} is stored`);
+        return row;
+      };
+    }
+
+    before(() => {
+      wired = wireImporter(db, {
         DATABASE_URL: url,
-        IMPORT_LEAGUES: "D1:football-data-csv:D1",
+        IMPORT_LEAGUES: "D1:football-data-csv:D1,SP1:football-data-csv:SP1",
         FOOTBALL_DATA_CSV_BASE_URL: `${server.baseUrl}/mmz4281`,
       });
-      const before = await seasonMatches(db, "D1", "2026-2027");
-      const [outcome] = await wired.importer.run({ triggeredBy: "test" });
+    });
+
+    const importCsv = async (league: string, mode?: "fill-only") => {
+      const [outcome] = await wired.importer.run({ triggeredBy: "test", leagues: [league], ...(mode ? { mode } : {}) });
+      return [outcome.status, outcome.inserted, outcome.updated, outcome.unchanged, outcome.quarantined];
+    };
+
+    it("reads the CSV layout (BOM, CRLF, dd/mm/yy, UK times, 2.0 goals) and takes the API's matches over", async () => {
+      serve(D1, d1Csv());
+      const before = await d1();
+      const [outcome] = await wired.importer.run({ triggeredBy: "test", leagues: ["D1"] });
       assert.deepEqual([outcome.status, outcome.season, outcome.fetched, outcome.inserted, outcome.quarantined], ["succeeded", "2026-2027", 306, 0, 0]);
-      const after = await seasonMatches(db, "D1", "2026-2027");
+      const after = await d1();
       assert.equal(after.length, 306);
       assert.deepEqual(
         after.map((row) => [row.id, row.status, row.home_goals, row.away_goals]),
@@ -171,6 +217,165 @@ describe("importer: football-data.org v4 and football-data.co.uk", function () {
       );
       assert.equal(played(after).length, 27, "25 full-time scores and two bare 0-0 lists");
       assert.ok(after.every((row) => row.source === "football-data-csv"));
+      assert.ok(after.every((row) => shotsIn(row).shots === null && shotsIn(row).shotsOnTarget === null), "empty shot cells are no shots");
+    });
+
+    it("stores the shots a file has (HS, AS, HST, AST, written as 12.0) with each new match", async () => {
+      const laLiga = shippedFile("2026-27/es.1.json");
+      const withoutShots = laLiga.matches.find((match) => resultOf(match) !== undefined);
+      assert.ok(withoutShots);
+      const csv = footballDataCsv(laLiga, "SP1", (name) => name, (match) => (match === withoutShots ? {} : shotCells(match)));
+      serve("/mmz4281/2627/SP1.csv", csv);
+      assert.deepEqual(await importCsv("SP1"), ["succeeded", 380, 0, 0, 0]);
+      const rowOf = await storedRows("SP1", laLiga);
+      assert.equal(laLiga.matches.filter((match) => resultOf(match) !== undefined).length, 59, "55 full-time scores, four bare 0-0 lists");
+      for (const match of laLiga.matches) {
+        const expected: ReturnType<typeof shotsIn> = resultOf(match) === undefined || match === withoutShots ? { shots: null, shotsOnTarget: null } : shotsOf(match);
+        assert.deepEqual(shotsIn(rowOf(match)), expected, `${match.team1} v ${match.team2}`);
+      }
+      assert.deepEqual(await pendingRefits(), [["SP1", "result"]]);
+      await serveRefits();
+    });
+
+    it("shots that arrive later for stored results are filled in, audited as match.stats, and refit as stats, not results", async () => {
+      const results = (await auditOf("match.result")).length;
+      wired.signalled.length = 0;
+      serve(D1, d1Csv(shotCells));
+      assert.deepEqual(await importCsv("D1"), ["succeeded", 0, 27, 279, 0]);
+      const rowOf = await storedRows("D1", bundesliga);
+      const stats = new Map((await auditOf("match.stats")).map((entry) => [Number(entry.entity_id), entry]));
+      assert.equal(stats.size, 27);
+      for (const match of played1) {
+        const row = rowOf(match);
+        assert.deepEqual(shotsIn(row), shotsOf(match), `${match.team1} v ${match.team2}`);
+        const entry = stats.get(row.id);
+        assert.ok(entry, `${match.team1} v ${match.team2} is audited`);
+        assert.deepEqual([entry.before.shots, entry.before.shotsOnTarget], [null, null]);
+        assert.deepEqual({ shots: entry.after.shots, shotsOnTarget: entry.after.shotsOnTarget }, shotsOf(match));
+        assert.deepEqual(entry.after.score, entry.before.score);
+      }
+      assert.ok((await d1()).filter((row) => row.status !== "played").every((row) => shotsIn(row).shots === null));
+      assert.equal((await auditOf("match.result")).length, results, "no result change is reported");
+      const [apply] = await db("audit_log")
+        .where({ actor: "importer:football-data-csv", action: "import.apply", entity_id: "D1/2026-2027" })
+        .orderBy("id", "desc")
+        .limit(1);
+      assert.deepEqual([apply.after.updated, apply.after.resultsChanged, apply.after.statsChanged, apply.after.refitRequested], [27, false, true, true]);
+      const [run] = await db("import_runs").where({ league_code: "D1" }).orderBy("id", "desc").limit(1);
+      assert.deepEqual([run.details.resultsChanged, run.details.statsChanged], [false, true]);
+      assert.deepEqual(await pendingRefits(), [["D1", "stats"]]);
+      assert.deepEqual(wired.signalled, ["D1"], "the worker is nudged to refit");
+      await serveRefits();
+    });
+
+    it("a later correction of one match's shots updates that match alone; a file that leaves them empty erases none", async () => {
+      const corrected = played1[3];
+      serve(D1, d1Csv((match) => (match === corrected ? { ...shotCells(match), HST: "11", AST: "0" } : shotCells(match))));
+      assert.deepEqual(await importCsv("D1"), ["succeeded", 0, 1, 305, 0]);
+      const row = (await storedRows("D1", bundesliga))(corrected);
+      const original = shotsOf(corrected);
+      assert.deepEqual(shotsIn(row), { shots: original.shots, shotsOnTarget: { home: 11, away: 0 } });
+      const entry = (await auditOf("match.stats")).at(-1);
+      assert.equal(entry?.entity_id, String(row.id));
+      assert.deepEqual([entry?.before.shotsOnTarget, entry?.after.shotsOnTarget], [original.shotsOnTarget, { home: 11, away: 0 }]);
+      assert.deepEqual(await pendingRefits(), [["D1", "stats"]]);
+      await serveRefits();
+
+      const stored = (await d1()).map(shotsIn);
+      serve(D1, d1Csv());
+      assert.deepEqual(await importCsv("D1"), ["succeeded", 0, 0, 306, 0]);
+      assert.deepEqual((await d1()).map(shotsIn), stored, "a record without shots says nothing about them");
+      assert.deepEqual(await pendingRefits(), []);
+    });
+
+    it("fill-only (how the shipped files load) fills the shots a played match lacks and overwrites none", async () => {
+      const [emptied, kept] = played1.map(await storedRows("D1", bundesliga));
+      await db("matches").where({ id: emptied.id }).update(Object.fromEntries(SHOT_COLUMNS.map((column) => [column, null])));
+      // The file disagrees with every stored count: one shot more each.
+      const more = (match: OpenfootballMatch): Partial<Record<CsvCell, string>> => {
+        if (resultOf(match) === undefined) return {};
+        const { shots, shotsOnTarget } = shotsOf(match);
+        return { HS: `${shots.home + 1}`, AS: `${shots.away + 1}`, HST: `${shotsOnTarget.home + 1}`, AST: `${shotsOnTarget.away + 1}` };
+      };
+      serve(D1, d1Csv(more));
+      assert.deepEqual(await importCsv("D1", "fill-only"), ["succeeded", 0, 1, 305, 0]);
+      const rowOf = await storedRows("D1", bundesliga);
+      const [home, away] = [shotsOf(played1[0]), shotsOf(played1[1])];
+      assert.deepEqual(shotsIn(rowOf(played1[0])), {
+        shots: { home: home.shots.home + 1, away: home.shots.away + 1 },
+        shotsOnTarget: { home: home.shotsOnTarget.home + 1, away: home.shotsOnTarget.away + 1 },
+      });
+      assert.deepEqual(shotsIn(rowOf(played1[1])), away, "stored shots are never overwritten");
+      assert.equal(rowOf(played1[1]).id, kept.id);
+      assert.equal((await auditOf("match.stats")).at(-1)?.entity_id, String(emptied.id));
+      assert.deepEqual(await pendingRefits(), [["D1", "stats"]]);
+      await serveRefits();
+    });
+
+    it("a broken shots column is quarantined, naming the line and the column; the rest of the file imports", async () => {
+      const [, , halfFilled, fractional] = played1;
+      const fixture = bundesliga.matches.find((match) => resultOf(match) === undefined);
+      assert.ok(fixture);
+      const lineOf = (match: OpenfootballMatch) => bundesliga.matches.indexOf(match) + 2;
+      const stored = (await d1()).map(shotsIn);
+      serve(
+        D1,
+        d1Csv((match) => {
+          if (match === halfFilled) return { ...shotCells(match), AS: "" };
+          if (match === fractional) return { ...shotCells(match), HST: "4.5" };
+          if (match === fixture) return { HS: "9", AS: "7" };
+          return {};
+        }),
+      );
+      assert.deepEqual(await importCsv("D1"), ["succeeded", 0, 0, 303, 3]);
+      const open = await db("import_quarantine").where({ league_code: "D1", source: "football-data-csv", status: "open" }).orderBy("id");
+      assert.deepEqual(open.map((row) => row.reason_code), ["invalid_shots", "invalid_shots", "invalid_shots"]);
+      assert.deepEqual(open.map((row) => row.reason).sort(), [
+        `line ${lineOf(halfFilled)}: HS "${shotsOf(halfFilled).shots.home}.0" but AS is empty: a pair is given for both sides or neither`,
+        `line ${lineOf(fractional)}: HST "4.5" is not a whole number from 0 to 99`,
+        "shots 9-7 for a match without a result (scheduled)",
+      ]);
+      assert.deepEqual(open.find((row) => row.reason.includes("4.5"))?.raw.HST, "4.5", "the raw record is kept");
+      assert.deepEqual((await d1()).map(shotsIn), stored, "nothing of the broken records is written");
+    });
+
+    it("a played match with shots that the source turns postponed or cancelled keeps both; the import does not fail", async () => {
+      const api = footballDataApiResponse(bundesliga, "BL1", "Europe/Berlin", 2026) as { matches: Array<Record<string, unknown>> };
+      const [postponed, cancelled] = api.matches.filter((match) => match.status === "FINISHED");
+      Object.assign(postponed, { status: "POSTPONED", score: { fullTime: { home: null, away: null } } });
+      Object.assign(cancelled, { status: "CANCELLED", score: { fullTime: { home: null, away: null } } });
+      server.on("/v4/competitions/BL1/matches", json(api));
+      const fromApi = wireImporter(db, {
+        DATABASE_URL: url,
+        IMPORT_LEAGUES: "D1:football-data-api:BL1",
+        FOOTBALL_DATA_API_BASE_URL: `${server.baseUrl}/v4`,
+        FOOTBALL_DATA_API_KEY: KEY,
+      });
+      const before = played(await d1());
+      assert.ok(before.every((row) => shotsIn(row).shots !== null));
+      const [outcome] = await fromApi.importer.run({ triggeredBy: "test" });
+      assert.deepEqual([outcome.status, outcome.quarantined], ["succeeded", 2]);
+      const after = played(await d1());
+      const kept = (rows: MatchRow[]) => rows.map((row) => [row.id, row.status, row.home_goals, row.away_goals, shotsIn(row)]);
+      assert.deepEqual(kept(after), kept(before), "every result and its shots stay");
+      const takenOver = after.filter((row) => row.source === "football-data-api");
+      assert.equal(takenOver.length, 25, "taken over by a source without shots, and their shots kept (the two withdrawn stay as they were)");
+      const withdrawn = await db("import_quarantine").where({ league_code: "D1", source: "football-data-api", status: "open" });
+      assert.deepEqual(withdrawn.map((row) => row.reason_code), ["result_withdrawn", "result_withdrawn"]);
     });
   });
 });
+
+const shotsIn = (row: MatchRow) => ({
+  shots: row.home_shots === null || row.away_shots === null ? null : { home: row.home_shots, away: row.away_shots },
+  shotsOnTarget:
+    row.home_shots_on_target === null || row.away_shots_on_target === null
+      ? null
+      : { home: row.home_shots_on_target, away: row.away_shots_on_target },
+});
+
+interface AuditRow {
+  entity_id: string;
+  before: { score: unknown; shots: unknown; shotsOnTarget: unknown };
+  after: { score: unknown; shots: unknown; shotsOnTarget: unknown };
+}

@@ -17,8 +17,10 @@ import { Metrics } from "../../service/src/metrics";
 import { LocalSignalBus } from "../../service/src/predictions/signals";
 import { configuredImporter } from "../../service/src/runtime/importing";
 import type { Database } from "../../service/src/storage/db";
+import { SHOT_COLUMNS } from "../../service/src/storage/repositories/matches";
 import { seedTeamAliases } from "../../service/src/storage/seedAliases";
 import { commandDatabase, seededDatabaseUrl } from "../support/databases";
+import { prng } from "../support/load";
 import { listen, sleep } from "../support/net";
 import { silentLogger, testConfig } from "../support/service";
 
@@ -37,6 +39,9 @@ export interface OpenfootballMatch {
   score?: { ht?: number[]; ft?: number[] } | number[];
   status?: string;
 }
+
+/** The full-time score of an openfootball match (a bare list or `ft`), if it has one. */
+export const resultOf = (match: OpenfootballMatch) => (Array.isArray(match.score) ? match.score : match.score?.ft);
 
 export interface OpenfootballFile {
   name: string;
@@ -141,7 +146,7 @@ export function apiMatchId(match: Pick<OpenfootballMatch, "team1" | "team2">): n
 /** A `GET /v4/competitions/{code}/matches?season=` answer in the documented v4 shape, from an openfootball file. */
 export function footballDataApiResponse(file: OpenfootballFile, code: string, timeZone: string, season: number): unknown {
   const matches = file.matches.map((match) => {
-    const ft = Array.isArray(match.score) ? match.score : match.score?.ft;
+    const ft = resultOf(match);
     const ht = Array.isArray(match.score) ? undefined : match.score?.ht;
     const kickoff = match.time === undefined ? `${match.date}T00:00:00Z` : zonedInstant(match.date, match.time, timeZone);
     const status = match.status !== undefined ? API_STATUS[match.status] : ft !== undefined ? "FINISHED" : match.time === undefined ? "SCHEDULED" : "TIMED";
@@ -184,17 +189,55 @@ function zonedInstant(date: string, time: string, timeZone: string): string {
   return new Date(new TZDate(year, month - 1, day, hours, minutes, timeZone).getTime()).toISOString().replace(".000Z", "Z");
 }
 
-/** A football-data.co.uk season file (BOM, CRLF, day-first two-digit years, `2.0` goals) from an openfootball file. */
-export function footballDataCsv(file: OpenfootballFile, division: string, names: (name: string) => string): string {
-  const header = "Div,Date,Time,HomeTeam,AwayTeam,FTHG,FTAG,FTR,HTHG,HTAG,HTR,Referee,HS,AS";
+/** The statistics columns of a football-data.co.uk file that the importer reads, and the result's. */
+export type CsvCell = "FTHG" | "FTAG" | "HS" | "AS" | "HST" | "AST";
+
+/**
+ * A football-data.co.uk season file (BOM, CRLF, day-first two-digit years, `2.0` goals) from an openfootball file.
+ * `cells` fills or overrides a match's result and shot cells (openfootball has no shots; the shot columns are
+ * empty without it).
+ */
+export function footballDataCsv(
+  file: OpenfootballFile,
+  division: string,
+  names: (name: string) => string,
+  cells: (match: OpenfootballMatch) => Partial<Record<CsvCell, string>> = () => ({}),
+): string {
+  const header = "Div,Date,Time,HomeTeam,AwayTeam,FTHG,FTAG,FTR,HTHG,HTAG,HTR,Referee,HS,AS,HST,AST,HF,AF";
   const lines = file.matches.map((match) => {
-    const ft = Array.isArray(match.score) ? match.score : match.score?.ft;
+    const ft = resultOf(match);
     const [year, month, day] = match.date.split("-");
     const result = ft === undefined ? "" : ft[0] > ft[1] ? "H" : ft[0] < ft[1] ? "A" : "D";
-    const goals = (n: number | undefined) => (n === undefined ? "" : `${n}.0`);
-    return [division, `${day}/${month}/${year.slice(2)}`, match.time ?? "", names(match.team1), names(match.team2), goals(ft?.[0]), goals(ft?.[1]), result, "", "", "", "", "", ""].join(",");
+    const cell = { FTHG: pandas(ft?.[0]), FTAG: pandas(ft?.[1]), HS: "", AS: "", HST: "", AST: "", ...cells(match) };
+    return [division, `${day}/${month}/${year.slice(2)}`, match.time ?? "", names(match.team1), names(match.team2), cell.FTHG, cell.FTAG, result, "", "", "", "", cell.HS, cell.AS, cell.HST, cell.AST, "", ""].join(",");
   });
   return `\uFEFF${[header, ...lines].join("\r\n")}\r\n`;
+}
+
+/** A count as the pandas-processed files write it (`12.0`); empty for none. */
+const pandas = (n: number | undefined) => (n === undefined ? "" : `${n}.0`);
+
+export interface MatchShots {
+  shots: { home: number; away: number };
+  shotsOnTarget: { home: number; away: number };
+}
+
+/** Made-up but plausible shots of a played match, the same every time (openfootball carries none to build them from). */
+export function shotsOf(match: Pick<OpenfootballMatch, "team1" | "team2">): MatchShots {
+  const random = prng(apiMatchId(match));
+  const side = () => {
+    const shots = 5 + Math.floor(random() * 18);
+    return { shots, onTarget: Math.floor(shots * (0.2 + random() * 0.25)) };
+  };
+  const [home, away] = [side(), side()];
+  return { shots: { home: home.shots, away: away.shots }, shotsOnTarget: { home: home.onTarget, away: away.onTarget } };
+}
+
+/** The shot cells of a played match as football-data.co.uk's pandas-era files write them, from `shotsOf`. */
+export function shotCells(match: OpenfootballMatch): Partial<Record<CsvCell, string>> {
+  if (resultOf(match) === undefined) return {};
+  const { shots, shotsOnTarget } = shotsOf(match);
+  return { HS: pandas(shots.home), AS: pandas(shots.away), HST: pandas(shotsOnTarget.home), AST: pandas(shotsOnTarget.away) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -261,6 +304,10 @@ export interface MatchRow {
   source: string | null;
   source_id: string | null;
   awarded: boolean;
+  home_shots: number | null;
+  away_shots: number | null;
+  home_shots_on_target: number | null;
+  away_shots_on_target: number | null;
 }
 
 /** The league's matches of a season with their team names, by date and pairing. */
@@ -284,6 +331,7 @@ export async function seasonMatches(db: Knex, league: string, season: string): P
       "m.source",
       "m.source_id",
       "m.awarded",
+      ...SHOT_COLUMNS.map((column) => `m.${column}`),
     );
 }
 

@@ -92,6 +92,9 @@ describe("storage", () => {
         /foreign key/,
         "a match cannot sit in another league's season",
       );
+      const refit = (reason: string) => db("refit_requests").insert({ league_code: "T1", reason, requested_by: "test" });
+      for (const reason of ["result", "stats", "manual"]) await refit(reason);
+      await assert.rejects(refit("whim"), /refit_requests_reason/);
     });
 
     it("go down completely and up again", async () => {
@@ -165,7 +168,7 @@ describe("storage", () => {
       assert.deepEqual(await snapshot(db), before);
     });
 
-    it("adds shots to played matches stored without them, keeps stored shots, and requests a refit", async () => {
+    it("adds shots to played matches stored without them, keeps stored shots, and requests a refit for stats", async () => {
       const rows: Array<{ id: number }> = await db("matches").where({ league_code: "D1" }).orderBy("id").limit(3);
       const [missing, alsoMissing, kept] = rows.map((row) => row.id);
       const noShots = Object.fromEntries(SHOT_COLUMNS.map((column) => [column, null]));
@@ -176,7 +179,9 @@ describe("storage", () => {
       const summary = await seedHistoricalResults(db);
       assert.equal(summary.shotsFilled, 2);
       assert.deepEqual(summary.leaguesChanged, ["D1"]);
-      assert.equal((await db("refit_requests").whereNull("completed_at")).length, pending + 1);
+      const requests = await db("refit_requests").whereNull("completed_at").orderBy("id");
+      assert.equal(requests.length, pending + 1);
+      assert.deepEqual([requests.at(-1).league_code, requests.at(-1).reason], ["D1", "stats"], "shots changed, not results");
       const filled = await db("matches").where({ id: missing }).first(...SHOT_COLUMNS);
       assert.ok(SHOT_COLUMNS.every((column) => Number.isInteger(filled[column])), JSON.stringify(filled));
       const untouched = await db("matches").where({ id: kept }).first("home_shots", "away_shots");

@@ -31,7 +31,10 @@ export interface GateResult {
  * season, names that resolve to teams (a new name is quarantined until an operator accepts it as an alias or a new
  * team, never guessed), two different teams, no result dated after now. Across the batch: no ordered pairing twice
  * (so each pairing at most twice, home and away), no team playing twice on one day, and no more known teams than
- * the league has (a batch mixing two leagues or seasons). Scores were checked as whole numbers from 0 to 99 when the source was parsed.
+ * the league has (a batch mixing two leagues or seasons). Scores were checked as whole numbers from 0 to 99 when the
+ * source was parsed; shots are checked here whatever the source: whole numbers from 0 to 99, and only on a played
+ * result (the `matches_shots_*` constraints would otherwise fail the whole transaction). Both sides or neither is the
+ * shape of a pair; a source reading a half-filled one reports it as a problem while parsing.
  */
 export function checkBatch(rows: readonly SourceRow[], context: GateContext): GateResult {
   const problems: RecordProblem[] = [];
@@ -61,6 +64,11 @@ export function checkBatch(rows: readonly SourceRow[], context: GateContext): Ga
     const inFuture = row.kickoff === null ? row.date > today : row.kickoff.getTime() > context.now.getTime();
     if (row.status === "played" && inFuture) {
       reject("future_result", `a result for ${row.date}, which is after now (${context.now.toISOString()})`);
+      continue;
+    }
+    const shotsProblem = checkShots(row);
+    if (shotsProblem !== undefined) {
+      reject("invalid_shots", shotsProblem);
       continue;
     }
     candidates.push({ ...row, homeTeam, awayTeam });
@@ -100,6 +108,24 @@ export function checkBatch(rows: readonly SourceRow[], context: GateContext): Ga
   const shapeProblem =
     teams.size > context.teams ? `${teams.size} teams in a season of a ${context.teams}-team league` : undefined;
   return { clean: candidates.filter((row) => !flagged.has(row)), problems, ...(shapeProblem ? { shapeProblem } : {}) };
+}
+
+const isCount = (n: number) => Number.isInteger(n) && n >= 0 && n <= 99;
+
+/** Why the row's shots cannot be stored, if they cannot. */
+function checkShots(row: SourceRow): string | undefined {
+  const pairs = [
+    ["shots", row.shots],
+    ["shots on target", row.shotsOnTarget],
+  ] as const;
+  for (const [name, pair] of pairs) {
+    if (pair === null) continue;
+    if (!isCount(pair.home) || !isCount(pair.away)) {
+      return `${name} ${JSON.stringify(pair)} are not two whole numbers from 0 to 99`;
+    }
+    if (row.status !== "played") return `${name} ${pair.home}-${pair.away} for a match without a result (${row.status})`;
+  }
+  return undefined;
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {

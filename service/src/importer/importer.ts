@@ -22,7 +22,7 @@ import { footballDataApiPath, parseFootballDataApi } from "./sources/footballDat
 import { parseFootballDataCsv } from "./sources/footballDataCsv";
 import { parseOpenfootball } from "./sources/openfootball";
 import { type Clock, type Feed, FeedError, type ParsedFeed, type RecordProblem } from "./types";
-import { type WriteMode, applyRows } from "./writer";
+import { type WriteMode, applyRows, refitNeeded } from "./writer";
 
 export interface ImportOutcome extends ImportCounts {
   url: string;
@@ -47,8 +47,8 @@ export interface ImporterDeps {
   logger: Logger;
   clock: Clock;
   fetcher: Fetcher;
-  /** After a commit that wrote matches: drop cached reads and predictions, and nudge the worker when results changed. */
-  afterCommit?: (league: string, resultsChanged: boolean) => Promise<void>;
+  /** After a commit that wrote matches: drop cached reads and predictions, and nudge the worker when it queued a refit. */
+  afterCommit?: (league: string, refitRequested: boolean) => Promise<void>;
 }
 
 const PARSERS: Record<Feed["source"], (text: string, feed: Feed) => ParsedFeed> = {
@@ -186,17 +186,24 @@ export class Importer {
           entityType: "dataset",
           entityId: `${feed.league}/${feed.season}`,
           before: null,
-          after: { url: outcome.url, ...pick(written), quarantined: open, refitRequested: written.resultsChanged },
+          after: {
+            url: outcome.url,
+            ...pick(written),
+            quarantined: open,
+            resultsChanged: written.resultsChanged,
+            statsChanged: written.statsChanged,
+            refitRequested: refitNeeded(written),
+          },
           requestId,
         });
       }
       await insertImportRun(trx, {
         ...runFields(feed, outcome, options, startedAt, clock()),
-        details: { requestId, resultsChanged: written.resultsChanged },
+        details: { requestId, resultsChanged: written.resultsChanged, statsChanged: written.statsChanged },
       });
       return written;
     });
-    if (summary.inserted + summary.updated > 0) await this.deps.afterCommit?.(feed.league, summary.resultsChanged);
+    if (summary.inserted + summary.updated > 0) await this.deps.afterCommit?.(feed.league, refitNeeded(summary));
   }
 
   private async recordFailure(

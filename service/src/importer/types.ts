@@ -1,4 +1,5 @@
 import type { ImportSource } from "../config";
+import type { SideCounts } from "../domain/types";
 import type { MatchStatus } from "../storage/repositories/matches";
 
 export type { ImportSource } from "../config";
@@ -36,6 +37,12 @@ export interface SourceRow {
   score: { home: number; away: number } | null;
   /** The league awarded the result (a forfeit); it stands in the table but was not played out. */
   awarded: boolean;
+  /**
+   * Shots and shots on target per side, where the source carries them (football-data.co.uk's `HS`/`AS`,
+   * `HST`/`AST`); null where it does not (openfootball, football-data.org's free tier) or left them empty.
+   */
+  shots: SideCounts | null;
+  shotsOnTarget: SideCounts | null;
   /** The record as fetched, for the quarantine. */
   raw: unknown;
 }
@@ -54,6 +61,7 @@ export type RejectionCode =
   | "schema"
   | "invalid_date"
   | "invalid_score"
+  | "invalid_shots"
   | "future_result"
   | "duplicate_pairing"
   | "team_twice_a_day"

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import type { SideCounts } from "../domain/types";
 import { insertAuditEntry } from "../storage/repositories/audit";
 import {
   type ImportedMatch,
@@ -14,8 +15,12 @@ import type { Feed, RecordProblem } from "./types";
 
 /**
  * `authoritative`: the source is the truth for its league (the scheduled import): matches move, change status and
- * get corrected results. `fill-only`: the shipped files a release seeds from: they add what is missing and fill in
- * results of scheduled matches, but never undo what a newer import (or an operator) recorded since.
+ * get corrected results and shots. `fill-only`: the shipped files a release seeds from: they add what is missing,
+ * fill in results of scheduled matches and shots of played ones that have none, but never undo what a newer import
+ * (or an operator) recorded since.
+ *
+ * In both modes a record without shots leaves stored shots alone: a source that carries none (openfootball taking a
+ * match over from a football-data.co.uk file) or has not filled them in yet says nothing about them.
  */
 export type WriteMode = "authoritative" | "fill-only";
 
@@ -25,9 +30,14 @@ export interface WriteSummary {
   unchanged: number;
   /** Played results the source no longer reports: kept, and quarantined for an operator to look at. */
   withdrawn: RecordProblem[];
-  /** Whether any played result was added or changed: the league needs a refit. */
+  /** Whether any played result was added or changed. */
   resultsChanged: boolean;
+  /** Whether shots of a played match arrived or changed while its result stayed (`match.stats`). */
+  statsChanged: boolean;
 }
+
+/** Shots are part of what the model fits, so a change of them alone needs a refit as a changed result does. */
+export const refitNeeded = (summary: WriteSummary) => summary.resultsChanged || summary.statsChanged;
 
 export interface WriteContext {
   feed: Feed;
@@ -38,22 +48,57 @@ export interface WriteContext {
   requestId: string;
 }
 
+type Action = "match.result" | "match.stats" | "match.status" | "match.reschedule" | "match.matchday";
+
 const sameInstant = (a: Date | null, b: Date | null) => (a === null ? b === null : b !== null && a.getTime() === b.getTime());
-const sameScore = (a: StoredMatch["score"], b: StoredMatch["score"]) =>
+const samePair = (a: SideCounts | null, b: SideCounts | null) =>
   a === null ? b === null : b !== null && a.home === b.home && a.away === b.away;
 
-/** What an authoritative source would change about a stored match; the audit action for it. */
-function changesTo(stored: StoredMatch, incoming: ImportedMatch): { action: string } | undefined {
+/**
+ * What an authoritative source would change about a stored match, as the audit action for it: the most telling one
+ * when several change at once (a corrected score, then its shots, then status, date and match day).
+ */
+function changesTo(stored: StoredMatch, incoming: ImportedMatch): Action | undefined {
   if (stored.status === "played" && incoming.status === "played") {
-    if (!sameScore(stored.score, incoming.score) || stored.awarded !== incoming.awarded) return { action: "match.result" };
+    if (!samePair(stored.score, incoming.score) || stored.awarded !== incoming.awarded) return "match.result";
+    if (!samePair(stored.shots, incoming.shots) || !samePair(stored.shotsOnTarget, incoming.shotsOnTarget)) return "match.stats";
   } else if (incoming.status === "played") {
-    return { action: "match.result" };
+    return "match.result";
   } else if (stored.status !== incoming.status) {
-    return { action: "match.status" };
+    return "match.status";
   }
-  if (stored.date !== incoming.date || !sameInstant(stored.kickoff, incoming.kickoff)) return { action: "match.reschedule" };
-  if (stored.matchday !== incoming.matchday) return { action: "match.matchday" };
+  if (stored.date !== incoming.date || !sameInstant(stored.kickoff, incoming.kickoff)) return "match.reschedule";
+  if (stored.matchday !== incoming.matchday) return "match.matchday";
   return undefined;
+}
+
+/** What an authoritative source writes over a stored match, if that changes anything: its record, with shots only where it has them. */
+function overwrites(stored: StoredMatch, incoming: ImportedMatch): { action: Action; next: ImportedMatch } | undefined {
+  const next = {
+    ...incoming,
+    shots: incoming.shots ?? stored.shots,
+    shotsOnTarget: incoming.shotsOnTarget ?? stored.shotsOnTarget,
+  };
+  const action = changesTo(stored, next);
+  return action === undefined ? undefined : { action, next };
+}
+
+/**
+ * What a fill-only source may write to a stored match: the result of a scheduled one (and its shots), or the shots a
+ * played one lacks; nothing else of the stored match changes.
+ */
+function fillsIn(stored: StoredMatch, incoming: ImportedMatch): { action: Action; next: ImportedMatch } | undefined {
+  const source = stored.source ?? incoming.source;
+  const sourceId = stored.sourceId ?? incoming.sourceId;
+  if (stored.status === "scheduled" && incoming.status === "played") {
+    const { date, kickoff, matchday } = stored;
+    return { action: "match.result", next: { ...incoming, date, kickoff, matchday, source, sourceId } };
+  }
+  if (stored.status !== "played" || incoming.status !== "played") return undefined;
+  const shots = stored.shots ?? incoming.shots;
+  const shotsOnTarget = stored.shotsOnTarget ?? incoming.shotsOnTarget;
+  if (samePair(shots, stored.shots) && samePair(shotsOnTarget, stored.shotsOnTarget)) return undefined;
+  return { action: "match.stats", next: { ...stored, shots, shotsOnTarget, source, sourceId } };
 }
 
 const describe = (match: StoredMatch | ImportedMatch) => ({
@@ -63,6 +108,8 @@ const describe = (match: StoredMatch | ImportedMatch) => ({
   status: match.status,
   score: match.score,
   awarded: match.awarded,
+  shots: match.shots,
+  shotsOnTarget: match.shotsOnTarget,
 });
 
 /**
@@ -70,8 +117,9 @@ const describe = (match: StoredMatch | ImportedMatch) => ({
  * the source's id, else by its pairing (each ordered pairing is played once a season), so a re-dated match moves
  * instead of duplicating, and a match first loaded from another source is taken over rather than repeated. Changes
  * to existing matches are audited one by one (`match.result` for a recorded or corrected result, as an operator's
- * write is); a played result is never removed by a source that stops reporting it. A changed result queues a refit
- * in the same transaction.
+ * write is; `match.stats` for shots that arrive or change under an unchanged result); a played result is never
+ * removed by a source that stops reporting it, and keeps its shots. A changed result queues a refit in the same
+ * transaction (reason `result`), and so do changed shots alone (reason `stats`): the model fits them too.
  */
 export async function applyRows(trx: Knex.Transaction, rows: readonly CleanRow[], context: WriteContext): Promise<WriteSummary> {
   const { feed, mode } = context;
@@ -79,7 +127,7 @@ export async function applyRows(trx: Knex.Transaction, rows: readonly CleanRow[]
   const stored = await lockSeasonMatches(trx, feed.league, season.id);
   const bySourceId = new Map(stored.filter((m) => m.source === feed.source).map((m) => [m.sourceId, m]));
   const byPairing = new Map(stored.map((m) => [`${m.homeTeamId}:${m.awayTeamId}`, m]));
-  const summary: WriteSummary = { inserted: 0, updated: 0, unchanged: 0, withdrawn: [], resultsChanged: false };
+  const summary: WriteSummary = { inserted: 0, updated: 0, unchanged: 0, withdrawn: [], resultsChanged: false, statsChanged: false };
   const audit = (action: string, entityId: number, before: unknown, after: unknown) =>
     insertAuditEntry(trx, {
       actor: context.actor,
@@ -100,6 +148,8 @@ export async function applyRows(trx: Knex.Transaction, rows: readonly CleanRow[]
       status: row.status,
       score: row.score,
       awarded: row.awarded,
+      shots: row.shots,
+      shotsOnTarget: row.shotsOnTarget,
       source: feed.source,
       sourceId: row.sourceId ?? `${feed.season}:${pairing}`,
     };
@@ -117,6 +167,8 @@ export async function applyRows(trx: Knex.Transaction, rows: readonly CleanRow[]
       continue;
     }
     if (current.status === "played" && incoming.status !== "played") {
+      // The result stays, and with it its shots (the schema allows shots on played matches only, so the status
+      // must stay too): an operator looks at the quarantined record.
       if (mode === "authoritative") {
         summary.withdrawn.push({
           recordKey: row.recordKey,
@@ -128,37 +180,24 @@ export async function applyRows(trx: Knex.Transaction, rows: readonly CleanRow[]
       summary.unchanged += 1;
       continue;
     }
-    const change = changesTo(current, incoming);
-    const fills = current.status === "scheduled" && incoming.status === "played";
-    if (change === undefined || (mode === "fill-only" && !fills)) {
+    const update = mode === "fill-only" ? fillsIn(current, incoming) : overwrites(current, incoming);
+    if (update === undefined) {
       if (mode === "authoritative" && (current.source !== incoming.source || current.sourceId !== incoming.sourceId)) {
         // Taken over from another source (or an operator's fixture): from now on this source's id finds it.
-        await updateImportedMatch(trx, current.id, incoming);
+        await updateImportedMatch(trx, current.id, { ...current, source: incoming.source, sourceId: incoming.sourceId });
       }
       summary.unchanged += 1;
       continue;
     }
-    const next: ImportedMatch =
-      mode === "fill-only"
-        ? {
-            ...incoming,
-            ...describeStored(current),
-            source: current.source ?? incoming.source,
-            sourceId: current.sourceId ?? incoming.sourceId,
-          }
-        : incoming;
-    await updateImportedMatch(trx, current.id, next);
-    await audit(change.action, current.id, describe(current), describe(next));
+    await updateImportedMatch(trx, current.id, update.next);
+    await audit(update.action, current.id, describe(current), describe(update.next));
     summary.updated += 1;
-    summary.resultsChanged ||= change.action === "match.result";
+    summary.resultsChanged ||= update.action === "match.result";
+    summary.statsChanged ||= update.action === "match.stats";
   }
-  if (summary.resultsChanged) {
-    await insertRefitRequest(trx, { league: feed.league, reason: "result", requestedBy: context.actor });
+  if (refitNeeded(summary)) {
+    const reason = summary.resultsChanged ? "result" : "stats";
+    await insertRefitRequest(trx, { league: feed.league, reason, requestedBy: context.actor });
   }
   return summary;
-}
-
-/** A stored match's schedule, for fill-only writes, which add a result and change nothing else. */
-function describeStored(match: StoredMatch): Pick<ImportedMatch, "date" | "kickoff" | "matchday"> {
-  return { date: match.date, kickoff: match.kickoff, matchday: match.matchday };
 }

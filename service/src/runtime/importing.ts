@@ -20,7 +20,7 @@ export interface ImporterWiring {
 /**
  * The importer as configured by the IMPORT_* variables: requests under IMPORT_TIMEOUT_SECONDS and IMPORT_RETRIES,
  * request failures counted in `import_request_errors_total`, and after each commit the cached reads and predictions
- * dropped and, when results changed, the worker nudged (the refit request itself is already in the database).
+ * dropped and, when results or shots changed, the worker nudged (the refit request itself is already in the database).
  */
 export function configuredImporter(config: Config, wiring: ImporterWiring): Importer {
   const { metrics, logger, cache, signals } = wiring;
@@ -34,9 +34,9 @@ export function configuredImporter(config: Config, wiring: ImporterWiring): Impo
     logger,
     clock: wiring.clock ?? systemClock,
     fetcher,
-    async afterCommit(league, resultsChanged) {
+    async afterCommit(league, refitRequested) {
       await cache.invalidate([READS_BUCKET, PREDICTIONS_BUCKET]);
-      if (resultsChanged) await signals.publish("refit-requested", league);
+      if (refitRequested) await signals.publish("refit-requested", league);
     },
   });
 }

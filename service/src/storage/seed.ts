@@ -19,7 +19,7 @@ export interface SeedSummary {
   resultsFilled: number;
   /** Played matches stored without shots (e.g. seeded before shots were shipped) that now have them. */
   shotsFilled: number;
-  /** Leagues whose played matches changed, for which a refit was requested. */
+  /** Leagues whose played matches changed, for which a refit was requested (reason `stats` when only shots were filled). */
   leaguesChanged: string[];
 }
 
@@ -172,7 +172,8 @@ export async function seedHistoricalResults(
       leaguesChanged,
     };
     for (const league of leaguesChanged) {
-      await insertRefitRequest(trx, { league, reason: "result", requestedBy: "seed" });
+      const reason = added.includes(league) || filled.includes(league) ? "result" : "stats";
+      await insertRefitRequest(trx, { league, reason, requestedBy: "seed" });
     }
     if (leaguesAdded + seasonsAdded + teamsAdded + added.length + filled.length + shotsFilled.length > 0) {
       await insertAuditEntry(trx, {

@@ -1,14 +1,17 @@
 import { parse } from "csv-parse/sync";
 import { teamNameKey } from "../../domain/teamNames";
+import type { SideCounts } from "../../domain/types";
 import { isCalendarDate, localKickoff } from "../seasons";
 import { type Feed, FeedError, type ParsedFeed, type RecordProblem, type SourceRow } from "../types";
 import { readRecords } from "./matchList";
 
 /**
  * football-data.co.uk's season files (`/mmz4281/2627/E0.csv`): one row per match with `Div`, `Date`, optional `Time`
- * (UK time, whatever the league's country), `HomeTeam`, `AwayTeam`, `FTHG`, `FTAG` and dozens of statistics and odds columns that are ignored.
+ * (UK time, whatever the league's country), `HomeTeam`, `AwayTeam`, `FTHG`, `FTAG`, the shots `HS`/`AS` and shots on
+ * target `HST`/`AST` where the file has them, and dozens of other statistics and odds columns that are ignored.
  * Dates are day-first, `dd/mm/yy` or `dd/mm/yyyy` depending on the season; recent files are CRLF with a byte-order
- * mark; goals may be written as `2.0`. A row without goals is a fixture without a result.
+ * mark; counts may be written as `2.0` (the pandas-processed files). A row without goals is a fixture without a
+ * result; a pair of shot columns left empty is a match whose shots are not known (yet).
  */
 export function parseFootballDataCsv(text: string, feed: Feed): ParsedFeed {
   let records: Array<{ record: Record<string, string>; line: number }>;
@@ -29,6 +32,12 @@ export function parseFootballDataCsv(text: string, feed: Feed): ParsedFeed {
   if (records.length > 0 && missing.length > 0) {
     throw new FeedError(`not a football-data.co.uk season file: no ${missing.join(", ")} column`);
   }
+  for (const [home, away] of Object.values(STAT_COLUMNS)) {
+    if (columns.includes(home) !== columns.includes(away)) {
+      const [has, lacks] = columns.includes(home) ? [home, away] : [away, home];
+      throw new FeedError(`not a football-data.co.uk season file: a ${has} column but no ${lacks} column`);
+    }
+  }
   // The pandas-processed files end with a row of empty fields.
   const filled = records.filter(({ record }) => Object.values(record).some((value) => value !== ""));
   return readRecords(filled, ({ record, line }) => toRow(record, line, feed));
@@ -45,9 +54,27 @@ function isoDate(text: string): string | undefined {
   return isCalendarDate(date) ? date : undefined;
 }
 
-/** Goals as whole numbers; `2.0` is how pandas wrote them in some seasons. */
-function goals(text: string): number | undefined {
+/** Goals and shots as whole numbers from 0 to 99; `2.0` is how pandas wrote them in some seasons. */
+function count(text: string): number | undefined {
   return /^\d{1,2}(\.0+)?$/.test(text) ? Number(text) : undefined;
+}
+
+/** The home and away columns of each statistic the importer stores. */
+const STAT_COLUMNS = { shots: ["HS", "AS"], shotsOnTarget: ["HST", "AST"] } as const;
+
+/** A statistic's pair: null when both cells are empty or the file has no such columns, else both counts or what is wrong. */
+function sidePair(record: Record<string, string>, [home, away]: readonly [string, string]): SideCounts | null | string {
+  const [homeText, awayText] = [record[home] ?? "", record[away] ?? ""];
+  if (homeText === "" && awayText === "") return null;
+  if (homeText === "" || awayText === "") {
+    const [filled, empty] = homeText === "" ? [away, home] : [home, away];
+    return `${filled} "${record[filled]}" but ${empty} is empty: a pair is given for both sides or neither`;
+  }
+  const homeCount = count(homeText);
+  const awayCount = count(awayText);
+  if (homeCount === undefined) return `${home} "${homeText}" is not a whole number from 0 to 99`;
+  if (awayCount === undefined) return `${away} "${awayText}" is not a whole number from 0 to 99`;
+  return { home: homeCount, away: awayCount };
 }
 
 function toRow(record: Record<string, string>, line: number, feed: Feed): SourceRow | RecordProblem {
@@ -65,6 +92,10 @@ function toRow(record: Record<string, string>, line: number, feed: Feed): Source
   if (date === undefined) return problem("invalid_date", `Date "${record.Date}" is not dd/mm/yy or dd/mm/yyyy`);
   const time = record.Time ?? "";
   if (time !== "" && !/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) return problem("schema", `Time "${time}" is not hh:mm`);
+  const shots = sidePair(record, STAT_COLUMNS.shots);
+  if (typeof shots === "string") return problem("invalid_shots", shots);
+  const shotsOnTarget = sidePair(record, STAT_COLUMNS.shotsOnTarget);
+  if (typeof shotsOnTarget === "string") return problem("invalid_shots", shotsOnTarget);
   const base = {
     recordKey,
     sourceId: null,
@@ -74,11 +105,13 @@ function toRow(record: Record<string, string>, line: number, feed: Feed): Source
     homeName: home,
     awayName: away,
     awarded: false,
+    shots,
+    shotsOnTarget,
     raw: record,
   };
   if ((record.FTHG ?? "") === "" && (record.FTAG ?? "") === "") return { ...base, status: "scheduled", score: null };
-  const homeGoals = goals(record.FTHG ?? "");
-  const awayGoals = goals(record.FTAG ?? "");
+  const homeGoals = count(record.FTHG ?? "");
+  const awayGoals = count(record.FTAG ?? "");
   if (homeGoals === undefined || awayGoals === undefined) {
     return problem("invalid_score", `FTHG "${record.FTHG}" and FTAG "${record.FTAG}" are not whole numbers of goals`);
   }

@@ -63,6 +63,9 @@ function toRow(raw: unknown, index: number, feed: Feed): SourceRow | RecordProbl
     matchday: matchday === undefined ? null : Number(matchday),
     homeName: record.team1.trim(),
     awayName: record.team2.trim(),
+    // football.json carries results only.
+    shots: null,
+    shotsOnTarget: null,
     raw,
   };
   if (status === "postponed" || status === "cancelled" || status === "canceled") {

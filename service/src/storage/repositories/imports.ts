@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Knex } from "knex";
-import type { MatchStatus } from "./matches";
+import type { SideCounts } from "../../domain/types";
+import { type MatchStatus, SHOT_COLUMNS, sidePair } from "./matches";
 
 /** A match of one league's season as the importer compares it with a source's record. */
 export interface StoredMatch {
@@ -13,6 +14,8 @@ export interface StoredMatch {
   status: MatchStatus;
   score: { home: number; away: number } | null;
   awarded: boolean;
+  shots: SideCounts | null;
+  shotsOnTarget: SideCounts | null;
   source: string | null;
   sourceId: string | null;
 }
@@ -28,6 +31,10 @@ interface StoredMatchRow {
   home_goals: number | null;
   away_goals: number | null;
   awarded: boolean;
+  home_shots: number | null;
+  away_shots: number | null;
+  home_shots_on_target: number | null;
+  away_shots_on_target: number | null;
   source: string | null;
   source_id: string | null;
 }
@@ -40,8 +47,10 @@ const toStoredMatch = (row: StoredMatchRow): StoredMatch => ({
   homeTeamId: row.home_team_id,
   awayTeamId: row.away_team_id,
   status: row.status,
-  score: row.home_goals === null || row.away_goals === null ? null : { home: row.home_goals, away: row.away_goals },
+  score: sidePair(row.home_goals, row.away_goals),
   awarded: row.awarded,
+  shots: sidePair(row.home_shots, row.away_shots),
+  shotsOnTarget: sidePair(row.home_shots_on_target, row.away_shots_on_target),
   source: row.source,
   sourceId: row.source_id,
 });
@@ -60,6 +69,7 @@ export async function lockSeasonMatches(trx: Knex.Transaction, league: string, s
       "home_goals",
       "away_goals",
       "awarded",
+      ...SHOT_COLUMNS,
       "source",
       "source_id",
     )
@@ -77,6 +87,8 @@ export interface ImportedMatch {
   status: MatchStatus;
   score: { home: number; away: number } | null;
   awarded: boolean;
+  shots: SideCounts | null;
+  shotsOnTarget: SideCounts | null;
   source: string;
   sourceId: string;
 }
@@ -89,6 +101,10 @@ const matchColumns = (match: ImportedMatch) => ({
   home_goals: match.score?.home ?? null,
   away_goals: match.score?.away ?? null,
   awarded: match.awarded,
+  home_shots: match.shots?.home ?? null,
+  away_shots: match.shots?.away ?? null,
+  home_shots_on_target: match.shotsOnTarget?.home ?? null,
+  away_shots_on_target: match.shotsOnTarget?.away ?? null,
   source: match.source,
   source_id: match.sourceId,
 });

@@ -61,10 +61,10 @@ interface MatchRow {
   away_shots_on_target: number | null;
 }
 
-const SHOT_COLUMNS = ["home_shots", "away_shots", "home_shots_on_target", "away_shots_on_target"] as const;
+export const SHOT_COLUMNS = ["home_shots", "away_shots", "home_shots_on_target", "away_shots_on_target"] as const;
 
 /** A per-side pair of nullable columns (the schema keeps both null or both set). */
-const sidePair = (home: number | null, away: number | null): SideCounts | null =>
+export const sidePair = (home: number | null, away: number | null): SideCounts | null =>
   home === null || away === null ? null : { home, away };
 
 function matchesWithNames(db: Knex) {

@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 
-export type RefitReason = "result" | "manual";
+/** `result` and `stats` (shots changed under an unchanged result) are debounced; `manual` refits at once. */
+export type RefitReason = "result" | "stats" | "manual";
 
 export interface RefitRequest {
   id: number;
