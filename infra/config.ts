@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { PLATFORM_PROJECT } from "../platform/outputs";
 
 export const PROJECT = "football-prediction";
 
@@ -60,6 +61,7 @@ const monitoringThresholds = z.strictObject({
   pvcUsageRatio: z.number().positive().max(1),
   postgresConnectionSaturation: z.number().positive().max(1),
   replicationLagSeconds: z.number().positive(),
+  baseBackupMaxAgeSeconds: positiveInt,
   longTransactionSeconds: z.number().positive(),
   redisMemoryRatio: z.number().positive().max(1),
   cacheHitRatioMin: z.number().min(0).max(1),
@@ -86,8 +88,15 @@ const backupS3 = z.strictObject({
   bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3-63 lower-case letters, digits, . and -)"),
   /** The region requests are signed for; S3-compatible servers mostly ignore it. */
   region: z.string().regex(/^[a-z0-9-]+$/, "must be a region name such as eu-central-1").optional(),
-  /** Where the endpoint's addresses are: the backup jobs' egress is opened to these on the endpoint's port. */
+  /** Where the endpoint's addresses are: the backup jobs' and the database's egress is opened to these on the endpoint's port. */
   cidrs: z.array(cidr).min(1),
+  /** Server-side encryption at rest of everything written to the bucket (S3's `x-amz-server-side-encryption`). */
+  encryption: z.enum(["AES256", "aws:kms"]),
+  /**
+   * When CloudNativePG takes a base backup into the bucket (WAL is archived continuously in between). Five fields
+   * like every schedule here; the ScheduledBackup's six-field form (seconds first) is derived.
+   */
+  baseBackupSchedule: cron,
 });
 
 /** The secret config key holding football-data.org's API token, kept out of `importer` so it can be encrypted. */
@@ -135,9 +144,8 @@ const importer = z
 
 /** The generated passwords `secrets.rotation` may rotate, one per @pulumi/random RandomPassword. */
 export const ROTATABLE_SECRETS = [
-  "postgresSuperuserPassword",
   "postgresAppPassword",
-  "postgresReplicationPassword",
+  "postgresMigrationPassword",
   "postgresMonitorPassword",
   "postgresBackupPassword",
   "redisPassword",
@@ -199,14 +207,59 @@ const schema = z
       refitIntervalMinutes: positiveInt,
       refitDebounceSeconds: z.number().int().min(0),
     }),
+    /** The platform stack of the cluster this stack runs on (`<org>/football-prediction-platform/<cluster>`). */
+    platform: z.strictObject({
+      stack: z
+        .string()
+        .regex(
+          new RegExp(`^[A-Za-z0-9_.-]+/${PLATFORM_PROJECT}/[a-z0-9-]+$`),
+          `must be a platform stack's fully qualified name, <org>/${PLATFORM_PROJECT}/<stack>`,
+        ),
+    }),
     database: z.strictObject({
       name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier"),
+      /** Each knex pool's bounds (API pods, the worker, the importer, the migration Job). */
       poolMin: z.number().int().min(0),
       poolMax: positiveInt,
+      /** CloudNativePG instances: one primary, the rest streaming replicas the operator promotes on failover. */
+      instances: z.number().int().min(1).max(9),
       storageSize,
-      replica: z.boolean(),
-      maxConnections: positiveInt,
+      /** Unset: WAL stays on the data volume. Set: a volume of its own (`walStorage`), so WAL bursts cannot fill the data. */
+      walStorageSize: storageSize.optional(),
+      /** Unset: asynchronous replication. Set: commits wait for `number` standbys (PostgreSQL's quorum or priority). */
+      synchronous: z
+        .strictObject({
+          method: z.enum(["any", "first"]),
+          number: positiveInt,
+          /** `required`: writes stop while too few standbys answer; `preferred`: they carry on without them. */
+          dataDurability: z.enum(["required", "preferred"]),
+        })
+        .optional(),
+      /** After the replicas are updated, the operator restarts the primary by itself (unsupervised) or waits for a person. */
+      primaryUpdateStrategy: z.enum(["unsupervised", "supervised"]),
+      /** The operator's PodMonitor: needs the Prometheus Operator's CRDs on the cluster (kube-prometheus-stack). */
+      podMonitor: z.boolean(),
+      /** PgBouncer in transaction mode in front of the primary, for the API. */
+      pooler: z.strictObject({
+        instances: positiveInt,
+        /** Server connections per database and user (PgBouncer's default_pool_size), per pooler instance. */
+        defaultPoolSize: positiveInt,
+        /** Client connections per pooler instance (max_client_conn). */
+        maxClientConnections: positiveInt,
+      }),
       resources,
+      /**
+       * Point-in-time recovery: renders a second Cluster beside the serving one, bootstrapped from the object store's
+       * base backup and WAL up to `targetTime` (docs/runbooks.md, "Point-in-time restore"). Needs `backups.s3`.
+       */
+      recovery: z
+        .strictObject({
+          /** RFC 3339 with an offset, e.g. 2026-12-06T11:04:05Z: the last moment whose commits the recovery keeps. */
+          targetTime: z.iso.datetime({ offset: true }),
+          /** The serverName in the object store whose backups and WAL are restored (a Cluster's name, old or current). */
+          sourceCluster: dnsLabel,
+        })
+        .optional(),
     }),
     redis: z.strictObject({
       maxmemory: z.string().regex(/^\d+(kb|mb|gb)$/, "must be a Redis size such as 256mb"),
@@ -226,14 +279,8 @@ const schema = z
     ingress: z.strictObject({
       host: hostName,
       className: dnsLabel,
-      tls: z.discriminatedUnion("issuer", [
-        z.strictObject({ issuer: z.literal("self-signed") }),
-        z.strictObject({
-          issuer: z.literal("acme"),
-          server: z.url({ protocol: /^https$/ }),
-          email: z.email(),
-        }),
-      ]),
+      /** Which of the platform's ClusterIssuers signs the stack's certificates; the ACME ones must exist there. */
+      tls: z.strictObject({ issuer: z.enum(["self-signed", "acme-staging", "acme-production"]) }),
       rateLimit: z.strictObject({ rps: positiveInt, burstMultiplier: positiveInt, connections: positiveInt }),
       /**
        * Where the ingress controller's pods get their addresses (the cluster's pod CIDR, or the nodes' range for a
@@ -251,20 +298,6 @@ const schema = z
         retention: duration,
         storageSize,
         thresholds: monitoringThresholds.partial(),
-      }),
-    ]),
-    logShipping: z.discriminatedUnion("enabled", [
-      z.strictObject({ enabled: z.literal(false) }),
-      z.strictObject({
-        enabled: z.literal(true),
-        namespace: dnsLabel,
-        elasticsearch: z.strictObject({
-          host: hostName,
-          port,
-          tls: z.boolean(),
-          indexPrefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be a lower-case Elasticsearch index prefix"),
-          cidrs: z.array(cidr).min(1),
-        }),
       }),
     ]),
     backups: z.strictObject({
@@ -290,14 +323,9 @@ const schema = z
     }),
     /** Unset: no password has been rotated since the stack was created. */
     secrets: z.strictObject({ rotation: secretRotation.optional() }).optional(),
+    /** What the platform stack does not (yet) export: storage classes, DNS and the API server come from its outputs. */
     cluster: z.strictObject({
-      /** Unset: the cluster's default StorageClass. */
-      storageClass: dnsLabel.optional(),
       ingressControllerNamespace: dnsLabel,
-      dnsNamespace: dnsLabel,
-      dnsPodLabels: z.record(z.string(), z.string()),
-      apiServerCidrs: z.array(cidr).min(1),
-      apiServerPorts: z.array(port).min(1),
       alertReceiverCidrs: z.array(cidr).min(1),
     }),
   })
@@ -308,21 +336,29 @@ const schema = z
     if (s.database.poolMin > s.database.poolMax) {
       ctx.addIssue({ code: "custom", path: ["database", "poolMin"], message: "must not exceed database.poolMax" });
     }
-    // The active colour at its HPA ceiling, the idle colour at its floor, the worker and the migration Job each hold
-    // a pool; the exporter, backups and the replica need a few connections of their own.
-    const needed = s.database.poolMax * (s.api.maxReplicas + s.api.minReplicas + 2) + 5;
-    if (needed > s.database.maxConnections) {
+    const db = s.database;
+    // Knex pools reach the pooler from both API colours (the active one at its HPA ceiling, the idle one at its
+    // floor); a pooler instance must take them all, since its Service may hand it every client.
+    const clients = db.poolMax * (s.api.maxReplicas + s.api.minReplicas);
+    if (clients > db.pooler.maxClientConnections) {
       ctx.addIssue({
         code: "custom",
-        path: ["database", "maxConnections"],
-        message: `must be at least ${needed}: poolMax × (api.maxReplicas + api.minReplicas + 2) + 5`,
+        path: ["database", "pooler", "maxClientConnections"],
+        message: `must be at least ${clients}: poolMax × (api.maxReplicas + api.minReplicas)`,
       });
     }
-    if (s.logShipping.enabled && s.logShipping.namespace === s.namespace) {
+    if (db.synchronous !== undefined && db.synchronous.number >= db.instances) {
       ctx.addIssue({
         code: "custom",
-        path: ["logShipping", "namespace"],
-        message: "must differ from namespace: the log shipper needs host paths the restricted namespace forbids",
+        path: ["database", "synchronous", "number"],
+        message: "must be below database.instances: synchronous standbys are the instances besides the primary",
+      });
+    }
+    if (db.recovery !== undefined && s.backups.s3 === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["database", "recovery"],
+        message: "needs backups.s3: a point-in-time recovery restores from the object store",
       });
     }
   });
@@ -331,7 +367,8 @@ export type Settings = z.infer<typeof schema>;
 export type Colour = z.infer<typeof colour>;
 export type Resources = z.infer<typeof resources>;
 export type MonitoringSettings = Extract<Settings["monitoring"], { enabled: true }>;
-export type LogShippingSettings = Extract<Settings["logShipping"], { enabled: true }>;
+export type DatabaseSettings = Settings["database"];
+export type BackupS3Settings = NonNullable<Settings["backups"]["s3"]>;
 export type SecretRotation = z.infer<typeof secretRotation>;
 export type ImporterSettings = Settings["importer"];
 export type AlertThresholdOverrides = MonitoringSettings["thresholds"];

@@ -3,7 +3,8 @@
  * comes from stack config (`image.repository` and `image.tag`).
  */
 export const images = {
-  postgres: { repository: "postgres", tag: "17.6-alpine3.22" },
+  /** CloudNativePG's operand image (PostgreSQL and nothing else; backups run in the Barman Cloud plugin's sidecar). */
+  cnpgPostgres: { repository: "ghcr.io/cloudnative-pg/postgresql", tag: "17.6-standard-trixie" },
   redis: { repository: "redis", tag: "7.4.5-alpine3.21" },
   prometheus: { repository: "quay.io/prometheus/prometheus", tag: "v3.5.0" },
   alertmanager: { repository: "quay.io/prometheus/alertmanager", tag: "v0.28.1" },
@@ -11,7 +12,6 @@ export const images = {
   grafana: { repository: "docker.io/grafana/grafana", tag: "12.1.1" },
   postgresExporter: { repository: "quay.io/prometheuscommunity/postgres-exporter", tag: "v0.17.1" },
   redisExporter: { repository: "docker.io/oliver006/redis_exporter", tag: "v1.75.0" },
-  fluentBit: { repository: "cr.fluentbit.io/fluent/fluent-bit", tag: "4.0.7" },
   kubeStateMetrics: { repository: "registry.k8s.io/kube-state-metrics/kube-state-metrics", tag: "v2.17.0" },
 } as const;
 
@@ -32,12 +32,11 @@ export function thirdPartyImage(image: { repository: string; tag: string }) {
 
 /**
  * The numeric users the images run as. The service's comes from `USER 10001:10001` in service/Dockerfile; the
- * others are the users their images create (postgres and redis alpine images: 70 and 999; nobody elsewhere), so
+ * others are the users their images create (redis alpine: 999; nobody elsewhere), so
  * files on their volumes stay readable after `fsGroup` applies.
  */
 export const imageUsers = {
   service: 10001,
-  postgres: 70,
   redis: 999,
   prometheus: 65534,
   alertmanager: 65534,

@@ -6,20 +6,23 @@
 import * as k8s from "@pulumi/kubernetes";
 import { App } from "./components/app";
 import { Backups } from "./components/backups";
+import { Database } from "./components/database";
 import { Importer } from "./components/importer";
-import { LogShipping } from "./components/logShipping";
 import { Monitoring, PUSHGATEWAY_URL } from "./components/monitoring";
 import { NamespaceBaseline } from "./components/namespaceBaseline";
 import { NetworkPolicies } from "./components/networkPolicies";
-import { Postgres } from "./components/postgres";
 import { Rbac } from "./components/rbac";
 import { Redis } from "./components/redis";
 import { Secrets } from "./components/secrets";
 import { loadSecretSettings, loadSettings } from "./config";
+import { issuerName, loadPlatform } from "./platform";
 
 export = async () => {
   const settings = loadSettings();
   const secretSettings = loadSecretSettings(settings);
+  // The cluster's facts, from its platform stack (platform/outputs.ts): read before anything registers.
+  const platform = await loadPlatform(settings);
+  const issuer = issuerName(settings, platform);
 
   // Unset kubeconfig and context mean the ambient kubeconfig, so `pulumi up` targets whatever cluster kubectl does.
   const provider = new k8s.Provider("kubernetes", {
@@ -29,23 +32,23 @@ export = async () => {
   const opts = { providers: [provider] };
 
   const instance = settings.namespace;
-  const baseline = new NamespaceBaseline("namespace-baseline", { settings, instance }, opts);
-  const context = { settings, namespace: baseline.namespace, instance };
+  const baseline = new NamespaceBaseline("namespace-baseline", { settings, platform, instance }, opts);
+  const context = { settings, platform, namespace: baseline.namespace, instance };
 
   // Traffic rules exist before any workload, so nothing starts behind the default deny with its flows still closed.
   const networkPolicies = new NetworkPolicies("network-policies", context, opts);
   const secrets = new Secrets("secrets", { ...context, secretSettings }, opts);
   const workloadOpts = { ...opts, dependsOn: [networkPolicies] };
 
-  const postgres = new Postgres("postgres", { ...context, secrets }, workloadOpts);
+  const database = new Database("database", { ...context, secrets }, workloadOpts);
   const redis = new Redis("redis", { ...context, secrets }, workloadOpts);
-  // The migration Jobs need a database that is up, not merely created.
-  const app = new App("app", { ...context, secrets }, { ...opts, dependsOn: [networkPolicies, postgres, redis] });
+  // The migration Jobs need a database that is up, not merely created (the Cluster's await waits for it Ready).
+  const app = new App("app", { ...context, secrets, issuerName: issuer }, { ...opts, dependsOn: [networkPolicies, database, redis] });
 
   const monitoring = settings.monitoring.enabled
     ? new Monitoring(
         "monitoring",
-        { ...context, monitoring: settings.monitoring, secrets, issuerName: app.issuerName },
+        { ...context, monitoring: settings.monitoring, secrets, issuerName: issuer },
         workloadOpts,
       )
     : undefined;
@@ -74,14 +77,6 @@ export = async () => {
     workloadOpts,
   );
 
-  const logShipping = settings.logShipping.enabled
-    ? new LogShipping(
-        "log-shipping",
-        { settings, shipping: settings.logShipping, instance, sourceNamespace: baseline.namespace },
-        opts,
-      )
-    : undefined;
-
   new Rbac(
     "rbac",
     {
@@ -94,10 +89,6 @@ export = async () => {
         monitoring === undefined
           ? undefined
           : { serviceAccount: monitoring.kubeStateMetricsServiceAccount, namespace: baseline.namespace },
-      fluentBit:
-        logShipping === undefined
-          ? undefined
-          : { serviceAccount: logShipping.serviceAccountName, namespace: logShipping.namespace },
     },
     opts,
   );

@@ -17,8 +17,10 @@ export const workloads = {
   migration: { name: "football-prediction", component: "migration" },
   backup: { name: "football-prediction", component: "backup" },
   importer: { name: "football-prediction", component: "importer" },
+  /** CloudNativePG's instances (and the operator's Jobs for them): the Cluster's `inheritedMetadata`. */
   postgres: { name: "postgresql", component: "database" },
-  postgresReplica: { name: "postgresql", component: "database-replica" },
+  /** The Cluster's PgBouncer Pooler. */
+  pooler: { name: "pgbouncer", component: "database-pooler" },
   redis: { name: "redis", component: "cache" },
   rateLimitRedis: { name: "redis", component: "rate-limits" },
   prometheus: { name: "prometheus", component: "monitoring" },
@@ -28,7 +30,6 @@ export const workloads = {
   postgresExporter: { name: "postgres-exporter", component: "metrics-exporter" },
   redisExporter: { name: "redis-exporter", component: "metrics-exporter" },
   kubeStateMetrics: { name: "kube-state-metrics", component: "metrics-exporter" },
-  fluentBit: { name: "fluent-bit", component: "log-shipping" },
 } as const satisfies Record<string, Workload>;
 
 export type WorkloadKey = keyof typeof workloads;

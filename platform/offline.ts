@@ -4,13 +4,9 @@
  *
  *   npm run preview -- platform:<stack>     (local, nonprod, staging, prod)
  */
-import path from "node:path";
 import { checkPolicies, policyResources } from "../infra/offline/policy";
-import { renderProject, type OfflineProject, type RenderedStack } from "../infra/offline/render";
-import { REPO_ROOT, type ProjectFiles } from "../infra/offline/stackConfig";
+import { PLATFORM_FILES, renderPlatformStack, type RenderedStack } from "../infra/offline/render";
 import type { PolicyReport } from "../policy/runner";
-import program from "./index";
-import { PLATFORM_PROJECT } from "./outputs";
 
 export const PLATFORM_STACKS = ["local", "nonprod", "staging", "prod"] as const;
 export type PlatformStack = (typeof PLATFORM_STACKS)[number];
@@ -18,17 +14,7 @@ export type PlatformStack = (typeof PLATFORM_STACKS)[number];
 /** How `npm run preview` names a platform stack, apart from the environment stacks of the same name. */
 export const PLATFORM_PREFIX = "platform:";
 
-export const PLATFORM_FILES: ProjectFiles = {
-  name: PLATFORM_PROJECT,
-  dir: path.join(REPO_ROOT, "platform"),
-  stackConfigDir: "stacks",
-};
-
-const PLATFORM: OfflineProject = { files: PLATFORM_FILES, program };
-
-export function renderPlatformStack(stack: string, overrides: Record<string, unknown> = {}): Promise<RenderedStack> {
-  return renderProject(PLATFORM, stack, overrides);
-}
+export { PLATFORM_FILES, renderPlatformStack };
 
 /** The policy config a platform stack is checked with: policy/config/platform-<stack>.json. */
 export function platformPolicyConfig(stack: string): string {

@@ -19,15 +19,21 @@ import {
   servingPriority,
   tlsIngressSpec,
   type Container,
+  type EnvVar,
   type PodSpec,
 } from "../k8s";
-import { instanceLabels, labelValue, objectLabels, selectorLabels, workloads, type Labels } from "../labels";
+import { labelValue, objectLabels, selectorLabels, workloads, type Labels } from "../labels";
 import { TYPE_PREFIX, type StackContext } from "./context";
 import { credentialsRotationAnnotations, type Secrets } from "./secrets";
 
 export interface AppArgs extends StackContext {
   secrets: Secrets;
+  /** The platform's ClusterIssuer that signs the stack's certificates (`ingress.tls.issuer`). */
+  issuerName: string;
 }
+
+/** Which Service a pod reaches PostgreSQL through (components/database/names.ts). */
+type DatabaseRoute = "pooler" | "direct" | "migration";
 
 /** The API: the only port the Services carry and the Ingress routes to. */
 export const APP_PORT = 8000;
@@ -120,7 +126,23 @@ class ServicePods {
     return { "checksum/config": this.configChecksum, ...this.rotationAnnotations };
   }
 
-  container(name: string, command: string, tag: string, resources = this.settings.worker.resources): Container {
+  /**
+   * The API goes through the Pooler (transaction pooling); the worker's refits and the commands outlast the pooled
+   * sessions' statement bound, so they use the primary's `-rw` Service; migrations log in as their own role.
+   */
+  private databaseUrl(route: DatabaseRoute): EnvVar {
+    const { api, migrationDatabaseUrl } = this.secrets;
+    const ref = route === "pooler" ? api.databaseUrl : route === "direct" ? api.directDatabaseUrl : migrationDatabaseUrl;
+    return secretEnv("DATABASE_URL", ref.name, ref.key);
+  }
+
+  container(
+    name: string,
+    command: string,
+    tag: string,
+    resources = this.settings.worker.resources,
+    route: DatabaseRoute = "direct",
+  ): Container {
     const { api } = this.secrets;
     return {
       name,
@@ -129,7 +151,7 @@ class ServicePods {
       args: [command],
       envFrom: [{ configMapRef: { name: this.configMapName } }],
       env: [
-        secretEnv("DATABASE_URL", api.databaseUrl.name, api.databaseUrl.key),
+        this.databaseUrl(route),
         secretEnv("REDIS_URL", api.redisUrl.name, api.redisUrl.key),
         secretEnv("RATE_LIMIT_REDIS_URL", api.rateLimitRedisUrl.name, api.rateLimitRedisUrl.key),
         secretEnv("JWT_SECRET", api.jwtSecret.name, api.jwtSecret.key),
@@ -144,7 +166,7 @@ class ServicePods {
   servingContainer(name: string, command: string, tag: string, resources = this.settings.worker.resources): Container {
     const ops = { name: "ops", containerPort: OPS_PORT, protocol: "TCP" };
     return {
-      ...this.container(name, command, tag, resources),
+      ...this.container(name, command, tag, resources, command === "serve" ? "pooler" : "direct"),
       ports: command === "serve" ? [{ name: "http", containerPort: APP_PORT, protocol: "TCP" }, ops] : [ops],
       // Start-up fits the model before /ready answers; the startup probe keeps liveness from killing it meanwhile.
       startupProbe: httpProbe("/health", "ops", 5, 60),
@@ -167,13 +189,13 @@ class ServicePods {
 /**
  * The prediction service: blue and green API Deployments (each rolled out only after its release's migration Job
  * completed, autoscaled and disruption-budgeted), the Service that selects the active colour, a preview Service on
- * the idle one, the Ingress with its cert-manager Certificate and ClusterIssuer, and the model-refit worker.
+ * the idle one, the Ingress with its cert-manager Certificate (from the platform's ClusterIssuer), and the model-refit worker.
  */
 export class App extends pulumi.ComponentResource {
   public readonly serviceUrl: string;
   public readonly activeColour: Colour;
-  /** ClusterIssuer that signs this stack's certificates (the Grafana one too). */
-  public readonly issuerName: pulumi.Output<string>;
+  /** ClusterIssuer that signs this stack's certificates (the Grafana one too): the platform stack's. */
+  public readonly issuerName: string;
   /** Per colour, the Job that must complete before that colour's Deployment rolls out. */
   public readonly migrationJobs: Record<Colour, k8s.batch.v1.Job>;
   /** The service's shared settings (docs/service-interface.md), for other pods of the image (the import CronJob). */
@@ -192,7 +214,7 @@ export class App extends pulumi.ComponentResource {
     const active = settings.blueGreen.active;
     this.activeColour = active;
     this.serviceUrl = `https://${settings.ingress.host}`;
-    this.issuerName = this.clusterIssuer();
+    this.issuerName = args.issuerName;
 
     const labels = objectLabels(instance, workloads.api);
     const sa = serviceAccount("football-prediction", namespace, labels, this.child);
@@ -255,8 +277,8 @@ export class App extends pulumi.ComponentResource {
               restartPolicy: "Never",
               // migrate, then load the shipped results: seeding needs the schema, and an init container orders the
               // two without needing a shell in the image.
-              initContainers: [pods.container("migrate", "migrate", tag)],
-              containers: [pods.container("seed", "seed", tag)],
+              initContainers: [pods.container("migrate", "migrate", tag, undefined, "migration")],
+              containers: [pods.container("seed", "seed", tag, undefined, "migration")],
             }),
           },
         },
@@ -363,38 +385,6 @@ export class App extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.migrationJobs[active]] },
     );
-  }
-
-  /**
-   * The only cluster-scoped object of the stack: cert-manager issuers are cluster-wide. Named after the namespace
-   * so stacks sharing a cluster never fight over one.
-   */
-  private clusterIssuer(): pulumi.Output<string> {
-    const { settings } = this;
-    const tls = settings.ingress.tls;
-    const issuerName = `${settings.namespace}-${tls.issuer}`;
-    const spec =
-      tls.issuer === "acme"
-        ? {
-            acme: {
-              server: tls.server,
-              email: tls.email,
-              privateKeySecretRef: { name: `${issuerName}-account-key` },
-              solvers: [{ http01: { ingress: { ingressClassName: settings.ingress.className } } }],
-            },
-          }
-        : { selfSigned: {} };
-    const issuer = new k8s.apiextensions.CustomResource(
-      "cluster-issuer",
-      {
-        apiVersion: "cert-manager.io/v1",
-        kind: "ClusterIssuer",
-        metadata: { name: issuerName, labels: instanceLabels(this.instance, "tls") },
-        spec,
-      },
-      this.child,
-    );
-    return issuer.metadata.name;
   }
 
   /** HTTPS only, /api only, a cert-manager Certificate, ingress-nginx rate limits and security headers. */

@@ -18,6 +18,7 @@ import {
 import { labelValue, objectLabels, workloads } from "../labels";
 import { colourTag, nameWithTag } from "./app";
 import { TYPE_PREFIX, type StackContext } from "./context";
+import { CLUSTER_NAME } from "./database/names";
 import { credentialsRotationAnnotations, type Secrets } from "./secrets";
 
 export interface BackupsArgs extends StackContext {
@@ -85,7 +86,7 @@ export class Backups extends pulumi.ComponentResource {
       BACKUP_CLAIM,
       {
         metadata: meta(BACKUP_CLAIM, namespace, labels),
-        spec: volumeClaimSpec(backups.storageSize, settings.cluster.storageClass),
+        spec: volumeClaimSpec(backups.storageSize, args.platform.storageClasses.default),
       },
       child,
     );
@@ -139,8 +140,8 @@ export class Backups extends pulumi.ComponentResource {
       { command: "prune", schedule: backups.pruneSchedule, deadlineSeconds: 600 },
       { command: "verify", schedule: backups.verifySchedule, deadlineSeconds: 3600 },
     ];
-    // Names the StatefulSets whose data the dumps hold (the standby's is the primary's), for the policy pack.
-    const targets = ["postgres", ...(settings.database.replica ? ["postgres-replica"] : [])].join(",");
+    // Names what the dumps hold, for the policy pack: the CloudNativePG Cluster (its instances are the operator's pods).
+    const targets = CLUSTER_NAME;
     for (const { command, schedule, deadlineSeconds } of schedules) {
       const cronName = command === "backup" ? "backup" : `backup-${command}`;
       new k8s.batch.v1.CronJob(

@@ -1,9 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../config";
+import type { Platform } from "../platform";
 
 /** What every component receives: the validated settings and the namespace (an output, so children wait for it). */
 export interface StackContext {
   readonly settings: Settings;
+  /** The platform stack's outputs: the cluster's storage classes, issuers, network facts and operators. */
+  readonly platform: Platform;
   /** The Namespace object's name: using it orders every namespaced object after the namespace exists. */
   readonly namespace: pulumi.Output<string>;
   /** `app.kubernetes.io/instance` of every object: one per stack. */

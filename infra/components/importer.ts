@@ -106,7 +106,8 @@ export class Importer extends pulumi.ComponentResource {
                       args: ["import", "--trigger", "cron"],
                       envFrom: [{ configMapRef: { name: args.serviceConfigMap } }],
                       env: [
-                        secretEnv("DATABASE_URL", secrets.api.databaseUrl.name, secrets.api.databaseUrl.key),
+                        // The primary directly: an import's statements outlast the pooled sessions' bound.
+                        secretEnv("DATABASE_URL", secrets.api.directDatabaseUrl.name, secrets.api.directDatabaseUrl.key),
                         secretEnv("REDIS_URL", secrets.api.redisUrl.name, secrets.api.redisUrl.key),
                         ...apiKey,
                         ...plainEnv({

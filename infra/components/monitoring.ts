@@ -36,14 +36,8 @@ import {
 import { BACKUP_CLAIM } from "./backups";
 import { TYPE_PREFIX, type StackContext } from "./context";
 import { ports } from "./networkPolicies";
-import {
-  credentialsRotationAnnotations,
-  DATABASE_HOST,
-  DATABASE_REPLICA_HOST,
-  databaseRoles,
-  REDIS_HOST,
-  type Secrets,
-} from "./secrets";
+import { CLUSTER_NAME, databaseRoles, databaseServices } from "./database/names";
+import { credentialsRotationAnnotations, REDIS_HOST, type Secrets } from "./secrets";
 
 export interface MonitoringArgs extends StackContext {
   monitoring: MonitoringSettings;
@@ -67,6 +61,12 @@ const sizes = {
   grafana: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
 };
 
+/**
+ * CloudNativePG names each instance's data claim `<cluster>-<serial>` (its WAL claim `<cluster>-<serial>-wal`), and
+ * serials grow as instances are replaced: a pattern, not a list.
+ */
+const POSTGRES_DATA_CLAIMS = `${CLUSTER_NAME}-[0-9]+`;
+
 /** The claim a one-pod StatefulSet's `data` volumeClaimTemplate makes: `<template>-<StatefulSet>-<ordinal>`. */
 function dataClaim(statefulSet: string): string {
   return `data-${statefulSet}-0`;
@@ -83,10 +83,12 @@ export function observabilitySettings(settings: Settings, monitoring: Monitoring
     evaluationInterval: monitoring.evaluationInterval,
     alertmanagerUrl: ALERTMANAGER_URL,
     pushgatewayUrl: PUSHGATEWAY_URL,
-    postgresReplica: settings.database.replica,
+    postgresCluster: CLUSTER_NAME,
+    postgresInstances: settings.database.instances,
+    continuousBackups: settings.backups.s3 !== undefined,
     hpaMaxReplicas: settings.api.maxReplicas,
     volumeClaims: {
-      postgres: [dataClaim("postgres"), ...(settings.database.replica ? [dataClaim("postgres-replica")] : [])],
+      postgres: [POSTGRES_DATA_CLAIMS],
       redis: dataClaim("redis"),
       backups: BACKUP_CLAIM,
       prometheus: dataClaim("prometheus"),
@@ -142,6 +144,7 @@ export class Monitoring extends pulumi.ComponentResource {
   private readonly namespace: pulumi.Output<string>;
   private readonly instance: string;
   private readonly settings: Settings;
+  private readonly storageClass: string;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}:Monitoring`, name, {}, opts);
@@ -149,6 +152,7 @@ export class Monitoring extends pulumi.ComponentResource {
     this.namespace = namespace;
     this.settings = settings;
     this.instance = instance;
+    this.storageClass = args.platform.storageClasses.default;
     this.grafanaUrl = `https://${monitoring.grafanaHost}`;
     const receivers = secrets.monitoring;
     if (receivers === undefined) {
@@ -156,9 +160,9 @@ export class Monitoring extends pulumi.ComponentResource {
     }
     const observability = observabilitySettings(settings, monitoring);
 
-    this.prometheusServiceAccount = this.prometheus(settings, monitoring, observability);
+    this.prometheusServiceAccount = this.prometheus(monitoring, observability);
     this.alertmanager(observability, receivers.alertReceivers);
-    this.pushgateway(settings);
+    this.pushgateway();
     this.grafana(settings, monitoring, observability, receivers, args.issuerName);
     this.exporters(settings, secrets);
     this.kubeStateMetricsServiceAccount = this.kubeStateMetrics(settings);
@@ -228,11 +232,7 @@ export class Monitoring extends pulumi.ComponentResource {
     return sa.metadata.name;
   }
 
-  private prometheus(
-    settings: Settings,
-    monitoring: MonitoringSettings,
-    observability: ObservabilitySettings,
-  ): pulumi.Output<string> {
+  private prometheus(monitoring: MonitoringSettings, observability: ObservabilitySettings): pulumi.Output<string> {
     const labels = this.labels("prometheus");
     const configData = { "prometheus.yml": renderPrometheusConfig(observability) };
     const rulesData = { "alerts.yml": renderAlertRules(observability) };
@@ -288,7 +288,7 @@ export class Monitoring extends pulumi.ComponentResource {
           volumeClaimTemplates: [
             {
               metadata: { name: "data", labels },
-              spec: volumeClaimSpec(monitoring.storageSize, settings.cluster.storageClass),
+              spec: volumeClaimSpec(monitoring.storageSize, this.storageClass),
             },
           ],
         },
@@ -358,12 +358,12 @@ export class Monitoring extends pulumi.ComponentResource {
     this.service("alertmanager", "alertmanager", { name: "http", port: ports.alertmanager });
   }
 
-  private pushgateway(settings: Settings): void {
+  private pushgateway(): void {
     const labels = this.labels("pushgateway");
     // Backup metrics are pushed once a day: they must survive a restart, or the backup-age alert fires falsely.
     const claim = new k8s.core.v1.PersistentVolumeClaim(
       "pushgateway",
-      { metadata: meta("pushgateway", this.namespace, labels), spec: volumeClaimSpec("1Gi", settings.cluster.storageClass) },
+      { metadata: meta("pushgateway", this.namespace, labels), spec: volumeClaimSpec("1Gi", this.storageClass) },
       this.child,
     );
     const uid = imageUsers.pushgateway;
@@ -499,10 +499,9 @@ export class Monitoring extends pulumi.ComponentResource {
   }
 
   private exporters(settings: Settings, secrets: Secrets): void {
-    const postgresTargets = [
-      { id: "postgres-exporter", host: DATABASE_HOST, role: "primary" },
-      ...(settings.database.replica ? [{ id: "postgres-exporter-replica", host: DATABASE_REPLICA_HOST, role: "replica" }] : []),
-    ];
+    // One exporter, on the primary (whichever instance that is): connections, transactions and database sizes.
+    // Replication, archiving and backups come from the instances' own exporters (the `cloudnative-pg` job).
+    const postgresTargets = [{ id: "postgres-exporter", host: databaseServices.readWrite, role: "primary" }];
     const pgUid = imageUsers.postgresExporter;
     for (const target of postgresTargets) {
       const extraLabels = { "football-prediction/database-role": target.role };
@@ -517,10 +516,11 @@ export class Monitoring extends pulumi.ComponentResource {
             args: [`--web.listen-address=:${ports.postgresExporter}`],
             env: [
               ...plainEnv({
-                DATA_SOURCE_URI: `${target.host}:5432/${settings.database.name}?sslmode=disable`,
+                // The operator's server certificate is signed by its own CA: encrypted, not verified.
+                DATA_SOURCE_URI: `${target.host}:5432/${settings.database.name}?sslmode=require`,
                 DATA_SOURCE_USER: databaseRoles.monitor,
               }),
-              secretEnv("DATA_SOURCE_PASS", secrets.postgres.monitorPassword.name, secrets.postgres.monitorPassword.key),
+              secretEnv("DATA_SOURCE_PASS", secrets.monitorPassword.name, secrets.monitorPassword.key),
             ],
             ports: [{ name: "metrics", containerPort: ports.postgresExporter, protocol: "TCP" }],
             resources: sizes.small,

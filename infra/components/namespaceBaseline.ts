@@ -2,11 +2,22 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../config";
 import { instanceLabels } from "../labels";
+import type { Platform } from "../platform";
 import { TYPE_PREFIX } from "./context";
 
 export interface NamespaceBaselineArgs {
   settings: Settings;
+  platform: Platform;
   instance: string;
+}
+
+/**
+ * Taking part in the platform's log shipping is two namespace labels (platform/README.md): ship every container
+ * log, to an index named after the namespace. A cluster without a log pipeline gets no labels.
+ */
+export function logShippingLabels(settings: Settings, platform: Platform): Record<string, string> {
+  const pipeline = platform.logPipeline;
+  return pipeline.enabled ? { [pipeline.shipLabel]: "true", [pipeline.indexLabel]: settings.namespace } : {};
 }
 
 /** Pod Security Admission at `restricted` for all three modes, pinned to no version so it tightens with the cluster. */
@@ -29,7 +40,7 @@ export class NamespaceBaseline extends pulumi.ComponentResource {
 
   constructor(name: string, args: NamespaceBaselineArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}:NamespaceBaseline`, name, {}, opts);
-    const { settings, instance } = args;
+    const { settings, platform, instance } = args;
     const labels = (component: string) => instanceLabels(instance, component);
 
     const ns = new k8s.core.v1.Namespace(
@@ -37,7 +48,7 @@ export class NamespaceBaseline extends pulumi.ComponentResource {
       {
         metadata: {
           name: settings.namespace,
-          labels: { ...labels("namespace"), ...podSecurityLabels("restricted") },
+          labels: { ...labels("namespace"), ...podSecurityLabels("restricted"), ...logShippingLabels(settings, platform) },
         },
       },
       { parent: this },

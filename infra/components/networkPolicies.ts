@@ -3,15 +3,17 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../config";
 import { instanceLabels, selectorLabels, workloads, type Labels, type WorkloadKey } from "../labels";
 import { metricsPorts } from "../observability";
+import type { Platform } from "../platform";
 import { APP_PORT } from "./app";
 import { TYPE_PREFIX, type StackContext } from "./context";
+import { databasePorts } from "./database/names";
 
 /** A peer inside the stack's namespace, chosen by pod labels. */
 interface LocalPeer {
   local: string;
   selector: Labels;
 }
-/** Every pod of another namespace (the ingress controller's). */
+/** Every pod of another namespace (the ingress controller's, the CloudNativePG operator's). */
 interface NamespacePeer {
   namespace: string;
 }
@@ -30,7 +32,7 @@ export interface Flow {
 const ACME_SOLVER_PORT = 8089;
 export const ports = {
   app: APP_PORT,
-  postgres: 5432,
+  postgres: databasePorts.postgres,
   redis: 6379,
   prometheus: 9090,
   alertmanager: 9093,
@@ -55,29 +57,42 @@ function isLocal(peer: Peer): peer is LocalPeer {
  * Every connection the stack allows, as one reviewable table; everything else meets the baseline's default deny.
  * Each flow opens both ends: egress on the client, ingress on the server.
  */
-export function allowedFlows(settings: Settings, instance: string): Flow[] {
+export function allowedFlows(settings: Settings, platform: Platform, instance: string): Flow[] {
   const w = (key: WorkloadKey): LocalPeer => ({ local: key, selector: selectorLabels(instance, workloads[key]) });
   const ingressController: NamespacePeer = { namespace: settings.cluster.ingressControllerNamespace };
+  const apiServer: CidrPeer = { cidrs: platform.clusterNetwork.apiServerCidrs };
+  const apiServerPorts = platform.clusterNetwork.apiServerPorts;
   const flows: Flow[] = [
     { from: ingressController, to: w("api"), ports: [ports.app] },
-    ...(["api", "worker", "migration", "backup", "importer"] as const).map((client) => ({
+    // The API through PgBouncer; the clients whose statements outlast the pooled bound go to the primary directly.
+    { from: w("api"), to: w("pooler"), ports: [ports.postgres] },
+    ...(["pooler", "worker", "migration", "backup", "importer"] as const).map((client) => ({
       from: w(client),
       to: w("postgres"),
       ports: [ports.postgres],
     })),
+    // CloudNativePG: the operator reaches each instance's status endpoint and PostgreSQL; instances stream WAL from
+    // the primary (and pg_rewind a former one); instance managers and PgBouncer's watch their objects in the API.
+    {
+      from: { namespace: platform.operators.cloudnativePg.namespace },
+      to: w("postgres"),
+      ports: [databasePorts.instanceStatus, databasePorts.postgres],
+    },
+    { from: w("postgres"), to: w("postgres"), ports: [databasePorts.instanceStatus, databasePorts.postgres] },
+    { from: w("postgres"), to: apiServer, ports: apiServerPorts },
+    { from: w("pooler"), to: apiServer, ports: apiServerPorts },
     ...(["api", "worker", "importer"] as const).map((client) => ({ from: w(client), to: w("redis"), ports: [ports.redis] })),
     { from: w("api"), to: w("rateLimitRedis"), ports: [ports.redis] },
     // The import CronJob fetches fixtures and results from its sources over HTTPS, and nowhere else.
     { from: w("importer"), to: { cidrs: settings.importer.egressCidrs }, ports: [443] },
   ];
-  if (settings.database.replica) {
-    flows.push({ from: w("postgresReplica"), to: w("postgres"), ports: [ports.postgres] });
-  }
   const s3 = settings.backups.s3;
   if (s3 !== undefined) {
+    // The dumps, and the Barman Cloud sidecar in each instance (WAL archive, base backups, recovery).
     flows.push({ from: w("backup"), to: { cidrs: s3.cidrs }, ports: [urlPort(s3.endpoint)] });
+    flows.push({ from: w("postgres"), to: { cidrs: s3.cidrs }, ports: [urlPort(s3.endpoint)] });
   }
-  if (settings.ingress.tls.issuer === "acme") {
+  if (settings.ingress.tls.issuer !== "self-signed") {
     // cert-manager's HTTP-01 solver pods answer the ACME challenge through the ingress controller.
     const solver = { local: "acme-http01-solver", selector: { "acme.cert-manager.io/http01-solver": "true" } };
     flows.push({ from: ingressController, to: solver, ports: [ACME_SOLVER_PORT] });
@@ -85,7 +100,6 @@ export function allowedFlows(settings: Settings, instance: string): Flow[] {
   if (settings.monitoring.enabled) {
     // The scrape jobs of infra/observability/prometheus.ts, on the ports it scrapes.
     const scrape = (target: WorkloadKey, port: number): Flow => ({ from: w("prometheus"), to: w(target), ports: [port] });
-    const apiServer: CidrPeer = { cidrs: settings.cluster.apiServerCidrs };
     flows.push(
       scrape("api", metricsPorts.service),
       scrape("worker", metricsPorts.service),
@@ -97,8 +111,11 @@ export function allowedFlows(settings: Settings, instance: string): Flow[] {
       // Alert delivery, not scraping.
       { from: w("prometheus"), to: w("alertmanager"), ports: [ports.alertmanager] },
       // kubernetes_sd discovery, and kube-state-metrics' watches.
-      { from: w("prometheus"), to: apiServer, ports: settings.cluster.apiServerPorts },
-      { from: w("kubeStateMetrics"), to: apiServer, ports: settings.cluster.apiServerPorts },
+      { from: w("prometheus"), to: apiServer, ports: apiServerPorts },
+      { from: w("kubeStateMetrics"), to: apiServer, ports: apiServerPorts },
+      // CloudNativePG's exporters: the instance manager's (cnpg_*) and PgBouncer's.
+      scrape("postgres", databasePorts.instanceMetrics),
+      scrape("pooler", databasePorts.poolerMetrics),
       { from: w("grafana"), to: w("prometheus"), ports: [ports.prometheus] },
       { from: w("grafana"), to: w("alertmanager"), ports: [ports.alertmanager] },
       { from: ingressController, to: w("grafana"), ports: [ports.grafana] },
@@ -108,9 +125,6 @@ export function allowedFlows(settings: Settings, instance: string): Flow[] {
       { from: w("postgresExporter"), to: w("postgres"), ports: [ports.postgres] },
       { from: w("redisExporter"), to: w("redis"), ports: [ports.redis] },
     );
-    if (settings.database.replica) {
-      flows.push({ from: w("postgresExporter"), to: w("postgresReplica"), ports: [ports.postgres] });
-    }
   }
   return flows;
 }
@@ -136,7 +150,7 @@ function portSpec(flow: Flow) {
 export class NetworkPolicies extends pulumi.ComponentResource {
   constructor(name: string, args: StackContext, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}:NetworkPolicies`, name, {}, opts);
-    const { settings, namespace, instance } = args;
+    const { settings, platform, namespace, instance } = args;
     const child = { parent: this };
     const labels = instanceLabels(instance, "network-policy");
 
@@ -148,14 +162,14 @@ export class NetworkPolicies extends pulumi.ComponentResource {
           podSelector: {},
           policyTypes: ["Egress"],
           egress: [
-            dnsEgressRule(settings.cluster),
+            dnsEgressRule(platform.clusterNetwork),
           ],
         },
       },
       child,
     );
 
-    const flows = allowedFlows(settings, instance);
+    const flows = allowedFlows(settings, platform, instance);
     const locals = new Map<string, LocalPeer>();
     for (const flow of flows) {
       for (const peer of [flow.from, flow.to]) {

@@ -17,8 +17,6 @@ export interface RbacArgs extends StackContext {
   prometheus?: ApiClient;
   /** kube-state-metrics, when monitoring is on: watches the objects of this namespace it reports on. */
   kubeStateMetrics?: ApiClient;
-  /** Fluent Bit, when log shipping is on: reads the metadata of this namespace's pods to label their logs. */
-  fluentBit?: ApiClient;
 }
 
 /** What an informer does: list once, then watch. */
@@ -37,12 +35,9 @@ export const kubeStateMetricsRules: PolicyRule[] = Object.entries(kubeStateMetri
   verbs: listWatch,
 }));
 
-/** Fluent Bit's kubernetes filter fetches each pod it has a log line from, by name. */
-export const fluentBitMetadataRules: PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }];
-
 /**
  * Every API permission of the stack: namespaced Roles with explicit resources and verbs, bound to the one
- * ServiceAccount that needs each. No ClusterRole: the only cluster-scoped object is the cert-manager issuer.
+ * ServiceAccount that needs each. No ClusterRole and no cluster-scoped object at all: the ClusterIssuers are the platform stack's.
  * Every other ServiceAccount has no binding and no mounted token. Roles outside the stack's namespace (the
  * ingress controller's) only let Prometheus find the pods it scrapes there.
  */
@@ -82,9 +77,6 @@ export class Rbac extends pulumi.ComponentResource {
     }
     if (args.kubeStateMetrics !== undefined) {
       grant("kube-state-metrics", kubeStateMetricsRules, args.kubeStateMetrics);
-    }
-    if (args.fluentBit !== undefined) {
-      grant("fluent-bit-pod-metadata", fluentBitMetadataRules, args.fluentBit);
     }
 
     this.registerOutputs({});

@@ -148,7 +148,7 @@ export class Redis extends pulumi.ComponentResource {
                 volumeClaimTemplates: [
                   {
                     metadata: { name: "data", labels },
-                    spec: volumeClaimSpec(redis.storageSize, settings.cluster.storageClass),
+                    spec: volumeClaimSpec(redis.storageSize, args.platform.storageClasses.default),
                   },
                 ],
               }),

@@ -6,6 +6,7 @@ import type { RotatableSecret, SecretRotation, SecretSettings, Settings } from "
 import { instanceLabels } from "../labels";
 import { meta } from "../k8s";
 import { TYPE_PREFIX, type StackContext } from "./context";
+import { databasePorts, databaseRoles, databaseServices, RELOAD_LABEL, type DatabaseRole } from "./database/names";
 
 /** A key inside a Kubernetes Secret, as a pod's `secretKeyRef` names it. */
 export interface SecretKeyRef {
@@ -13,18 +14,6 @@ export interface SecretKeyRef {
   key: string;
 }
 
-/** PostgreSQL roles the init script creates; their passwords are generated below. */
-export const databaseRoles = {
-  superuser: "postgres",
-  app: "app",
-  replication: "replicator",
-  monitor: "monitor",
-  backup: "backup",
-};
-
-export const DATABASE_HOST = "postgres";
-/** The hot standby's read-only Service, where `database.replica` is on. */
-export const DATABASE_REPLICA_HOST = "postgres-replica";
 export const REDIS_HOST = "redis";
 /** The rate limiter's own Redis: no cache entry can push its counters out (see components/redis.ts). */
 export const RATE_LIMIT_REDIS_HOST = "redis-rate-limits";
@@ -65,21 +54,23 @@ export interface SecretsArgs extends StackContext {
  * is ever a literal in a pod spec.
  */
 export class Secrets extends pulumi.ComponentResource {
-  public readonly postgres: {
-    superuserPassword: SecretKeyRef;
-    appPassword: SecretKeyRef;
-    replicationPassword: SecretKeyRef;
-    monitorPassword: SecretKeyRef;
-    backupPassword: SecretKeyRef;
-  };
+  /** Each managed PostgreSQL role's Secret (`kubernetes.io/basic-auth`), which the CloudNativePG Cluster reads. */
+  public readonly databaseRoles: Record<DatabaseRole, pulumi.Output<string>>;
+  /** The monitoring role's password, for the PostgreSQL exporter. */
+  public readonly monitorPassword: SecretKeyRef;
   public readonly redisPassword: SecretKeyRef;
   public readonly api: {
+    /** Through the Pooler: the API's. */
     databaseUrl: SecretKeyRef;
+    /** To the primary's `-rw` Service: the worker's and the importer's, whose statements outlast the pooled bound. */
+    directDatabaseUrl: SecretKeyRef;
     redisUrl: SecretKeyRef;
     rateLimitRedisUrl: SecretKeyRef;
     jwtSecret: SecretKeyRef;
   };
   public readonly backupDatabaseUrl: SecretKeyRef;
+  /** The migration Job's: its own role, straight to the primary (migrations hold one session for minutes). */
+  public readonly migrationDatabaseUrl: SecretKeyRef;
   /** Present when backups go to S3 too: the bucket's credentials, for the backup jobs only. */
   public readonly backupS3?: { accessKeyId: SecretKeyRef; secretAccessKey: SecretKeyRef };
   /** Present when monitoring is on: Grafana's admin login and the Alertmanager receivers' credentials. */
@@ -101,61 +92,63 @@ export class Secrets extends pulumi.ComponentResource {
       pulumi.secret(
         new random.RandomPassword(
           id,
-          // Alphanumeric only: the values go into URLs, and into the SQL that syncs PostgreSQL's roles, unescaped.
+          // Alphanumeric only: the values go into connection URLs unescaped.
           { length, special: false, ...rotationKeepers(rotation, secret) },
           child,
         ).result,
       );
 
-    const pg = {
-      superuser: password("postgres-superuser-password", "postgresSuperuserPassword"),
+    const pg: Record<DatabaseRole, pulumi.Output<string>> = {
       app: password("postgres-app-password", "postgresAppPassword"),
-      replication: password("postgres-replication-password", "postgresReplicationPassword"),
+      migration: password("postgres-migration-password", "postgresMigrationPassword"),
       monitor: password("postgres-monitor-password", "postgresMonitorPassword"),
       backup: password("postgres-backup-password", "postgresBackupPassword"),
     };
     const redis = password("redis-password", "redisPassword");
     const jwt = password("jwt-signing-secret", "jwtSecret", 64);
 
-    const secret = (id: string, component: string, data: Record<string, pulumi.Input<string>>) =>
+    const secret = (id: string, component: string, data: Record<string, pulumi.Input<string>>, type = "Opaque", extraLabels = {}) =>
       new k8s.core.v1.Secret(
         id,
         {
-          metadata: meta(id, namespace, instanceLabels(instance, component)),
-          type: "Opaque",
+          metadata: meta(id, namespace, { ...instanceLabels(instance, component), ...extraLabels }),
+          type,
           stringData: data,
         },
         child,
       ).metadata.name;
 
-    const postgresSecret = secret("postgres-credentials", "database", {
-      "superuser-password": pg.superuser,
-      "app-password": pg.app,
-      "replication-password": pg.replication,
-      "monitor-password": pg.monitor,
-      "backup-password": pg.backup,
-    });
-    this.postgres = {
-      superuserPassword: { name: postgresSecret, key: "superuser-password" },
-      appPassword: { name: postgresSecret, key: "app-password" },
-      replicationPassword: { name: postgresSecret, key: "replication-password" },
-      monitorPassword: { name: postgresSecret, key: "monitor-password" },
-      backupPassword: { name: postgresSecret, key: "backup-password" },
-    };
+    // The operator sets each role's password from its Secret and, with the reload label, does so as soon as the
+    // Secret changes: a rotation is a new value here, then the consumers roll (their pod templates' annotation).
+    this.databaseRoles = Object.fromEntries(
+      (Object.keys(databaseRoles) as DatabaseRole[]).map((role) => [
+        role,
+        secret(
+          `postgres-role-${role}`,
+          "database",
+          { username: databaseRoles[role], password: pg[role] },
+          "kubernetes.io/basic-auth",
+          { [RELOAD_LABEL]: "true" },
+        ),
+      ]),
+    ) as Record<DatabaseRole, pulumi.Output<string>>;
+    this.monitorPassword = { name: this.databaseRoles.monitor, key: "password" };
 
     const redisSecret = secret("redis-credentials", "cache", { password: redis });
     this.redisPassword = { name: redisSecret, key: "password" };
 
-    const databaseUrl = (role: string, rolePassword: pulumi.Output<string>) =>
-      pulumi.interpolate`postgres://${role}:${rolePassword}@${DATABASE_HOST}:5432/${settings.database.name}`;
+    const databaseUrl = (role: DatabaseRole, host: string, query: string) =>
+      pulumi.interpolate`postgres://${databaseRoles[role]}:${pg[role]}@${host}:${databasePorts.postgres}/${settings.database.name}?${query}`;
     const apiSecret = secret("api-credentials", "api", {
-      DATABASE_URL: databaseUrl(databaseRoles.app, pg.app),
+      DATABASE_URL: databaseUrl("app", databaseServices.pooler, "application_name=football-prediction-api"),
+      DIRECT_DATABASE_URL: databaseUrl("app", databaseServices.readWrite, "application_name=football-prediction"),
       REDIS_URL: pulumi.interpolate`redis://:${redis}@${REDIS_HOST}:6379/0`,
       RATE_LIMIT_REDIS_URL: pulumi.interpolate`redis://:${redis}@${RATE_LIMIT_REDIS_HOST}:6379/0`,
       JWT_SECRET: jwt,
     });
     this.api = {
       databaseUrl: { name: apiSecret, key: "DATABASE_URL" },
+      directDatabaseUrl: { name: apiSecret, key: "DIRECT_DATABASE_URL" },
       redisUrl: { name: apiSecret, key: "REDIS_URL" },
       rateLimitRedisUrl: { name: apiSecret, key: "RATE_LIMIT_REDIS_URL" },
       jwtSecret: { name: apiSecret, key: "JWT_SECRET" },
@@ -163,12 +156,27 @@ export class Secrets extends pulumi.ComponentResource {
 
     // Backups connect as their own role (read everything, create the scratch database verify restores into) and
     // get nothing else: a CronJob pod has no business holding the JWT or Redis secrets.
+    // Dumps come from the primary: `verify` creates its scratch database there, and a long pg_dump on a standby
+    // would be cancelled by replay conflicts.
     const backupSecret = secret("backup-credentials", "backup", {
-      DATABASE_URL: databaseUrl(databaseRoles.backup, pg.backup),
+      DATABASE_URL: databaseUrl("backup", databaseServices.readWrite, "application_name=football-prediction-backup"),
     });
     this.backupDatabaseUrl = { name: backupSecret, key: "DATABASE_URL" };
 
-    this.secretNames = { postgres: postgresSecret, redis: redisSecret, api: apiSecret, backup: backupSecret };
+    // `options=-c role=app`: the session acts as the owner, so the tables migrations create belong to the
+    // application role (PgBouncer would drop the option: this URL goes to the primary directly).
+    const migrationSecret = secret("migration-credentials", "migration", {
+      DATABASE_URL: databaseUrl("migration", databaseServices.readWrite, `application_name=football-prediction-migrate&options=${encodeURIComponent(`-c role=${databaseRoles.app}`)}`),
+    });
+    this.migrationDatabaseUrl = { name: migrationSecret, key: "DATABASE_URL" };
+
+    this.secretNames = {
+      ...Object.fromEntries(Object.entries(this.databaseRoles).map(([role, name]) => [`postgresRole${role[0].toUpperCase()}${role.slice(1)}`, name])),
+      redis: redisSecret,
+      api: apiSecret,
+      backup: backupSecret,
+      migration: migrationSecret,
+    };
 
     const s3 = secretSettings.backupS3Credentials;
     if (s3 !== undefined) {

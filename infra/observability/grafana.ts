@@ -1,7 +1,8 @@
 import { stringify } from "yaml";
 import { dashboardJson, q, stat, timeseries, type DashboardSpec } from "./panels";
+import { LAST_BACKUP_METRIC } from "./cnpgRules";
 import { cpuOfLimit, memoryOfLimit, volumeUsage } from "./queries";
-import { api, apiTraffic, backup, importer, kubeState, pg, redis, svc } from "./selectors";
+import { api, apiTraffic, backup, cnpg, importer, kubeState, pg, redis, svc } from "./selectors";
 import {
   mountPaths,
   PROMETHEUS_DATASOURCE_UID,
@@ -191,15 +192,39 @@ function importSection(s: ObservabilitySettings): DashboardSpec["sections"][numb
   };
 }
 
-function datastoresDashboard(s: ObservabilitySettings): DashboardSpec {
+/** The CloudNativePG Cluster as its alerts (cnpgRules.ts) see it: instances, primary, replication, archive, backups. */
+function cloudnativePgSection(s: ObservabilitySettings): DashboardSpec["sections"][number] {
   const t = s.thresholds;
-  const replication = s.postgresReplica
+  const replication =
+    s.postgresInstances > 1
+      ? [
+          timeseries("Replication lag", "s", [q(`max by (pod) (cnpg_pg_replication_lag{${cnpg}})`, "{{pod}}")], {
+            alertAbove: t.replicationLagSeconds,
+          }),
+          timeseries("Primary (0) and replicas (1)", "short", [q(`max by (pod) (cnpg_pg_replication_in_recovery{${cnpg}})`, "{{pod}}")]),
+        ]
+      : [];
+  const backups = s.continuousBackups
     ? [
-        timeseries("Replication lag", "s", [q(`max by (pod) (pg_replication_lag_seconds{${pg}})`, "{{pod}}")], {
-          alertAbove: t.replicationLagSeconds,
-        }),
+        stat("Newest base backup age", "s", `time() - max(${LAST_BACKUP_METRIC}{${cnpg}})`, { alertAbove: t.baseBackupMaxAgeSeconds }),
+        timeseries("WAL archived and failed / s", "ops", [
+          q(`sum by (pod) (rate(cnpg_pg_stat_archiver_archived_count{${cnpg}}[5m]))`, "archived {{pod}}"),
+          q(`sum by (pod) (rate(cnpg_pg_stat_archiver_failed_count{${cnpg}}[5m]))`, "failed {{pod}}"),
+        ]),
       ]
     : [];
+  return {
+    title: `CloudNativePG cluster ${s.postgresCluster}`,
+    panels: [
+      stat("Instances up", "short", `count(cnpg_collector_up{${cnpg}} == 1) or vector(0)`, { alertBelow: s.postgresInstances }),
+      ...backups,
+      ...replication,
+    ],
+  };
+}
+
+function datastoresDashboard(s: ObservabilitySettings): DashboardSpec {
+  const t = s.thresholds;
   const keyspace = (metric: string) => `sum(rate(${metric}{${redis}}[5m]))`;
   return {
     uid: "fp-datastores",
@@ -232,9 +257,9 @@ function datastoresDashboard(s: ObservabilitySettings): DashboardSpec {
             q(`sum by (datname) (rate(pg_stat_database_xact_rollback{${pg}}[5m]))`, "rollback {{datname}}"),
           ]),
           timeseries("Deadlocks / s", "ops", [q(`sum by (datname) (rate(pg_stat_database_deadlocks{${pg}}[5m]))`, "{{datname}}")]),
-          ...replication,
         ],
       },
+      cloudnativePgSection(s),
       {
         title: "Redis",
         panels: [

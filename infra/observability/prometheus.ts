@@ -103,6 +103,16 @@ function scrapeConfigs(s: ObservabilitySettings): Record<string, unknown>[] {
       port: metricsPorts.postgresExporter,
       podLabels: true,
     }),
+    // CloudNativePG's instances and the Pooler's PgBouncers, by the labels the Cluster and Pooler give their pods.
+    podScrapeJob({
+      job: jobs.cloudnativePg,
+      namespace: ns,
+      name: "postgresql",
+      component: "database",
+      port: metricsPorts.cloudnativePg,
+      podLabels: true,
+    }),
+    podScrapeJob({ job: jobs.pgbouncer, namespace: ns, name: "pgbouncer", component: "database-pooler", port: metricsPorts.pgbouncer, podLabels: true }),
     podScrapeJob({ job: jobs.redisExporter, namespace: ns, name: "redis-exporter", port: metricsPorts.redisExporter, podLabels: true }),
     {
       ...podScrapeJob({

@@ -1,51 +1,12 @@
 import { stringify } from "yaml";
+import { humanSeconds, percent, promDuration, runbookUrl, type AlertGroup, type AlertRule, type Subsystem } from "./alertFormat";
+import { cloudnativePgRules } from "./cnpgRules";
 import { cpuOfLimit, memoryOfLimit, volumeUsage } from "./queries";
 import { api, apiTraffic, backup, importer, kubeState, pg, redis, svc } from "./selectors";
-import { jobs, RUNBOOK_BASE_URL, type AlertThresholds, type ObservabilitySettings } from "./settings";
+import { jobs, type AlertThresholds, type ObservabilitySettings } from "./settings";
 
-/** critical pages someone; warning goes to the team's chat. */
-export type Severity = "critical" | "warning";
-
-/** Alertmanager inhibits a subsystem's warnings while one of its critical alerts fires. */
-export type Subsystem = "api" | "kubernetes" | "postgres" | "redis" | "backup" | "import";
-
-export interface AlertRule {
-  alert: string;
-  expr: string;
-  /** How long the condition must hold; every rule has one so a single bad scrape never notifies. */
-  for: string;
-  severity: Severity;
-  subsystem: Subsystem;
-  /** Templates may use only `{{ $labels.<name> }}`, which keeps the promtool tests' expected text exact. */
-  summary: string;
-  description: string;
-}
-
-export interface AlertGroup {
-  name: string;
-  rules: AlertRule[];
-}
-
-/** Prometheus duration for a number of seconds, in the largest unit that divides it. */
-function promDuration(seconds: number): string {
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
-}
-
-function percent(ratio: number): string {
-  return `${Number((ratio * 100).toPrecision(4))}%`;
-}
-
-function humanSeconds(seconds: number): string {
-  if (seconds >= 3600) return `${Number((seconds / 3600).toPrecision(4))} hours`;
-  if (seconds >= 60) return `${Number((seconds / 60).toPrecision(4))} minutes`;
-  return `${seconds} seconds`;
-}
-
-export function runbookUrl(alert: string): string {
-  return `${RUNBOOK_BASE_URL}#${alert.toLowerCase()}`;
-}
+export type { AlertGroup, AlertRule, Severity, Subsystem } from "./alertFormat";
+export { runbookUrl } from "./alertFormat";
 
 function serviceRules(t: AlertThresholds): AlertRule[] {
   return [
@@ -245,21 +206,6 @@ function exporterDownRule(alert: string, job: string, subsystem: Subsystem, what
 
 function postgresRules(s: ObservabilitySettings): AlertRule[] {
   const t = s.thresholds;
-  const replication: AlertRule[] = s.postgresReplica
-    ? [
-        {
-          alert: "PostgresReplicationLag",
-          expr: `max by (pod) (pg_replication_lag_seconds{${pg}}) > ${t.replicationLagSeconds}`,
-          for: "5m",
-          severity: "warning",
-          subsystem: "postgres",
-          summary: "PostgreSQL replica {{ $labels.pod }} lags behind the primary",
-          description:
-            `Replica {{ $labels.pod }} has been more than ${humanSeconds(t.replicationLagSeconds)} behind the ` +
-            "primary for 5 minutes; reads from it are stale and a failover would lose data.",
-        },
-      ]
-    : [];
   return [
     exporterDownRule("PostgresExporterDown", jobs.postgresExporter, "postgres", "PostgreSQL"),
     {
@@ -284,7 +230,6 @@ function postgresRules(s: ObservabilitySettings): AlertRule[] {
         `More than ${percent(t.postgresConnectionSaturation)} of max_connections of {{ $labels.pod }} ` +
         "have been in use for 5 minutes.",
     },
-    ...replication,
     {
       alert: "PostgresLongTransaction",
       expr: `max by (pod, datname) (pg_stat_activity_max_tx_duration{${pg}}) > ${t.longTransactionSeconds}`,
@@ -406,7 +351,7 @@ export function alertGroups(s: ObservabilitySettings): AlertGroup[] {
   return [
     { name: "football-prediction.service", rules: [...serviceRules(t), ...cacheRules(t)] },
     { name: "football-prediction.kubernetes", rules: kubernetesRules(s) },
-    { name: "football-prediction.postgres", rules: postgresRules(s) },
+    { name: "football-prediction.postgres", rules: [...postgresRules(s), ...cloudnativePgRules(s)] },
     { name: "football-prediction.redis", rules: redisRules(t) },
     { name: "football-prediction.backup", rules: backupRules(t) },
     { name: "football-prediction.import", rules: importRules(t) },

@@ -17,3 +17,5 @@ export const prometheus = `job="${jobs.prometheus}"`;
 export const kubeState = `job="${jobs.kubeStateMetrics}"`;
 /** Pods whose own process reports its CPU and memory (prom-client, and the exporters' Go client defaults). */
 export const processes = `job=~"${[jobs.service, jobs.postgresExporter, jobs.redisExporter].join("|")}"`;
+/** CloudNativePG's instances (one target per instance pod). */
+export const cnpg = `job="${jobs.cloudnativePg}"`;

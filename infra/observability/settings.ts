@@ -11,6 +11,8 @@ export interface AlertThresholds {
   /** PostgreSQL connections over max_connections. */
   postgresConnectionSaturation: number;
   replicationLagSeconds: number;
+  /** Newest base backup in the object store, at most (with continuous backups). */
+  baseBackupMaxAgeSeconds: number;
   longTransactionSeconds: number;
   /** Redis used memory over maxmemory. */
   redisMemoryRatio: number;
@@ -37,8 +39,12 @@ export interface ObservabilitySettings {
   alertmanagerUrl: string;
   /** Base URL of the Pushgateway the backup jobs push to, e.g. `http://pushgateway:9091`. */
   pushgatewayUrl: string;
-  /** Whether a streaming replica runs, so that replication lag is worth alerting on. */
-  postgresReplica: boolean;
+  /** The CloudNativePG Cluster's name (its instances' pods are `<cluster>-<serial>`). */
+  postgresCluster: string;
+  /** How many instances it runs: replication alerts need more than one, the health alert counts them. */
+  postgresInstances: number;
+  /** Whether WAL is archived and base backups taken to object storage (`backups.s3`). */
+  continuousBackups: boolean;
   hpaMaxReplicas: number;
   /**
    * The PersistentVolumeClaims whose filling is estimated from what their workload reports storing, against the
@@ -67,6 +73,8 @@ export const defaultThresholds: AlertThresholds = {
   pvcUsageRatio: 0.85,
   postgresConnectionSaturation: 0.8,
   replicationLagSeconds: 60,
+  // A daily base backup plus two hours for a slow or retried one.
+  baseBackupMaxAgeSeconds: 26 * 3600,
   longTransactionSeconds: 300,
   redisMemoryRatio: 0.9,
   cacheHitRatioMin: 0.5,
@@ -81,6 +89,10 @@ export const defaultThresholds: AlertThresholds = {
 export const jobs = {
   service: "football-prediction",
   postgresExporter: "postgres-exporter",
+  /** CloudNativePG's instance managers: the `cnpg_*` metrics and the Barman Cloud plugin's. */
+  cloudnativePg: "cloudnative-pg",
+  /** The Pooler's PgBouncer exporters. */
+  pgbouncer: "pgbouncer",
   redisExporter: "redis-exporter",
   ingressNginx: "ingress-nginx",
   pushgateway: "pushgateway",
@@ -100,6 +112,10 @@ export const metricsPorts = {
   /** The service's ops port (OPS_PORT), apart from the API's: nothing outside the cluster routes to it. */
   service: 8001,
   postgresExporter: 9187,
+  /** The CloudNativePG instance manager's exporter, in every instance pod. */
+  cloudnativePg: 9187,
+  /** PgBouncer's exporter, in every Pooler pod. */
+  pgbouncer: 9127,
   redisExporter: 9121,
   kubeStateMetrics: 8080,
   ingressController: 10254,

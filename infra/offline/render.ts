@@ -22,6 +22,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import platformProgram from "../../platform/index";
+import { PLATFORM_PROJECT } from "../../platform/outputs";
+import { PROJECT } from "../config";
 import program from "../index";
 import { ENVIRONMENT_PROJECT, loadStackConfig, REPO_ROOT, stackFile, type ProjectFiles } from "./stackConfig";
 
@@ -127,11 +130,33 @@ export interface OfflineProject {
 
 const ENVIRONMENT: OfflineProject = { files: ENVIRONMENT_PROJECT, program };
 
-async function runProgram(project: OfflineProject, stack: string, overrides: Record<string, unknown>): Promise<RenderedStack> {
+/** The platform project's files (platform/offline.ts renders it for `npm run preview -- platform:<stack>`). */
+export const PLATFORM_FILES: ProjectFiles = { name: PLATFORM_PROJECT, dir: path.join(REPO_ROOT, "platform"), stackConfigDir: "stacks" };
+const PLATFORM: OfflineProject = { files: PLATFORM_FILES, program: platformProgram };
+
+/** Outputs of the stacks a program reads through StackReferences, by fully qualified stack name. */
+type StackReferences = Record<string, Record<string, unknown>>;
+
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+
+async function runProgram(
+  project: OfflineProject,
+  stack: string,
+  overrides: Record<string, unknown>,
+  references: StackReferences = {},
+): Promise<RenderedStack> {
   const generatedSecrets: string[] = [];
   const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
       const state: Record<string, unknown> = { ...args.inputs };
+      if (args.type === STACK_REFERENCE) {
+        const name = String(args.inputs.name);
+        const outputs = references[name];
+        if (outputs === undefined) {
+          throw new Error(`offline: no stack "${name}" to reference (platform stacks: ${PLATFORM_FILES.stackConfigDir}/Pulumi.<stack>.yaml)`);
+        }
+        return { id: name, state: { name, outputs, secretOutputNames: [] } };
+      }
       if (args.type === "random:index/randomPassword:RandomPassword") {
         const result = generatePassword(Number(args.inputs.length));
         generatedSecrets.push(result);
@@ -229,12 +254,59 @@ async function withPlainStackTraces<T>(run: () => Promise<T>): Promise<T> {
 
 let queue: Promise<unknown> = Promise.resolve();
 
-export function renderProject(project: OfflineProject, stack: string, overrides: Record<string, unknown> = {}): Promise<RenderedStack> {
-  const run = queue.then(() => withPlainStackTraces(() => runProgram(project, stack, overrides)));
+export function renderProject(
+  project: OfflineProject,
+  stack: string,
+  overrides: Record<string, unknown> = {},
+  references: StackReferences = {},
+): Promise<RenderedStack> {
+  const run = queue.then(() => withPlainStackTraces(() => runProgram(project, stack, overrides, references)));
   queue = run.catch(() => undefined);
   return run;
 }
 
-export function renderStack(stack: string, overrides: Record<string, unknown> = {}): Promise<RenderedStack> {
-  return renderProject(ENVIRONMENT, stack, overrides);
+/**
+ * The platform stack an environment's `platform.stack` names (`<org>/football-prediction-platform/<stack>`), when
+ * it is one of this repository's platform stack files; otherwise none, and the program reports the config error.
+ */
+function referencedPlatformStack(values: Record<string, string>): { name: string; stack: string } | undefined {
+  try {
+    const name = (JSON.parse(values[`${PROJECT}:platform`] ?? "{}") as { stack?: unknown }).stack;
+    const match = typeof name === "string" ? new RegExp(`^[^/]+/${PLATFORM_PROJECT}/([a-z0-9-]+)$`).exec(name) : null;
+    return match === null ? undefined : { name: name as string, stack: match[1] };
+  } catch {
+    return undefined;
+  }
+}
+
+const platformRenders = new Map<string, Promise<RenderedStack>>();
+
+/** A platform stack's render, once per process: its outputs depend only on its own stack file. */
+export function renderPlatformStack(stack: string, overrides: Record<string, unknown> = {}): Promise<RenderedStack> {
+  if (Object.keys(overrides).length > 0) return renderProject(PLATFORM, stack, overrides);
+  let render = platformRenders.get(stack);
+  if (render === undefined) {
+    render = renderProject(PLATFORM, stack);
+    platformRenders.set(stack, render);
+    render.catch(() => platformRenders.delete(stack));
+  }
+  return render;
+}
+
+/**
+ * An environment stack, with the outputs of the platform stack it references computed offline from
+ * platform/stacks/Pulumi.<stack>.yaml by the platform program itself, so the two cannot drift apart.
+ */
+export async function renderStack(stack: string, overrides: Record<string, unknown> = {}): Promise<RenderedStack> {
+  const platform = referencedPlatformStack(loadStackConfig(stack, overrides).values);
+  const references: StackReferences = {};
+  if (platform !== undefined) {
+    try {
+      references[platform.name] = (await renderPlatformStack(platform.stack)).outputs;
+    } catch (error) {
+      // A platform stack that does not exist here is reported by the program's StackReference instead.
+      if (!(error instanceof Error && /ENOENT/.test(error.message))) throw error;
+    }
+  }
+  return renderProject(ENVIRONMENT, stack, overrides, references);
 }

@@ -67,6 +67,19 @@ export function projectDefaults(files: ProjectFiles = ENVIRONMENT_PROJECT): Reco
   return defaults;
 }
 
+/**
+ * Keys Pulumi.yaml declares `secret: true`: values an operator sets with `pulumi config set --secret` and never
+ * commits (the backups' S3 keys). Offline, where nobody sets them, each stands in as its `offlineSecretValue`, so a
+ * stack file that needs one still renders; a stack file or override that sets the key wins.
+ */
+export function declaredSecretKeys(files: ProjectFiles = ENVIRONMENT_PROJECT): string[] {
+  const project = readYaml(path.join(files.dir, "Pulumi.yaml"));
+  const declarations = (project.config ?? {}) as Record<string, unknown>;
+  return Object.entries(declarations)
+    .filter(([, d]) => d !== null && typeof d === "object" && (d as Record<string, unknown>).secret === true)
+    .map(([key]) => fullKey(key, files.name));
+}
+
 export function stackFile(stack: string, files: ProjectFiles = ENVIRONMENT_PROJECT): string {
   return path.join(files.dir, files.stackConfigDir, `Pulumi.${stack}.yaml`);
 }
@@ -119,7 +132,8 @@ export function loadStackConfig(
   overrides: Record<string, unknown> = {},
   files: ProjectFiles = ENVIRONMENT_PROJECT,
 ): StackConfigValues {
-  const merged: Record<string, YamlValue> = { ...projectDefaults(files), ...stackValues(stack, files) };
+  const standIns = Object.fromEntries(declaredSecretKeys(files).map((key) => [key, { secure: "offline" }]));
+  const merged: Record<string, YamlValue> = { ...projectDefaults(files), ...standIns, ...stackValues(stack, files) };
   applyOverrides(merged, overrides, files.name);
   const values: Record<string, string> = {};
   const secretKeys: string[] = [];

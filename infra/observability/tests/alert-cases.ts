@@ -1,6 +1,7 @@
 import { parse, stringify } from "yaml";
 import { alertGroups, renderAlertRules, runbookUrl, type AlertRule } from "../rules";
 import { jobs, type ObservabilitySettings } from "../settings";
+import { cloudnativePgCases } from "./cnpg-cases";
 
 /**
  * Unit tests for every alert rule, in `promtool test rules` form. Each alert has scenarios that must fire and
@@ -47,12 +48,12 @@ function selector(labels: Record<string, string>): string {
   return `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(",")}}`;
 }
 
-function series(metric: string, labels: Record<string, string>, values: string): InputSeries {
+export function series(metric: string, labels: Record<string, string>, values: string): InputSeries {
   return { series: `${metric}${selector(labels)}`, values };
 }
 
 /** A gauge holding one value for `samples` samples (a minute apart unless the case sets stepMinutes). */
-function flat(value: number, samples = 60): string {
+export function flat(value: number, samples = 60): string {
   return `${value}+0x${samples}`;
 }
 
@@ -64,11 +65,11 @@ function counter(perMinute: number, samples = 60): string {
 type Labels = Record<string, string>;
 
 /** An alert that must be pending (not firing) at `pendingAt` and firing with `labels` at `evalAt`. */
-function fire(name: string, input: InputSeries[], pendingAt: string, evalAt: string, labels: Labels = {}): FiringScenario {
+export function fire(name: string, input: InputSeries[], pendingAt: string, evalAt: string, labels: Labels = {}): FiringScenario {
   return { name, series: input, pendingAt, evalAt, labels };
 }
 
-function quiet(name: string, input: InputSeries[], evalAt: string): QuietScenario {
+export function quiet(name: string, input: InputSeries[], evalAt: string): QuietScenario {
   return { name, series: input, evalAt };
 }
 
@@ -207,7 +208,8 @@ function kubernetesCases(s: ObservabilitySettings): Record<string, AlertCase> {
   const claimSize = 10 * 1024 ** 3;
   const claim = (name: string) =>
     ksm("kube_persistentvolumeclaim_resource_requests_storage_bytes", { namespace: ns, persistentvolumeclaim: name }, flat(claimSize));
-  const postgresData = s.volumeClaims.postgres[0];
+  // The claims are a pattern (`<cluster>-[0-9]+`): the first instance's data claim matches it.
+  const postgresData = `${s.postgresCluster}-1`;
   // Two databases on the server; each reports its own size.
   const databases = (ratio: number) =>
     ["football_prediction", "postgres"].map((datname, i) =>
@@ -286,19 +288,9 @@ function postgresCases(s: ObservabilitySettings): Record<string, AlertCase> {
     activity("idle", total / 2),
     series("pg_settings_max_connections", pgLabels, flat(maxConnections)),
   ];
-  const replica = "postgresql-replica-0";
-  const lag = (seconds: number) => [series("pg_replication_lag_seconds", { ...pgLabels, pod: replica }, flat(seconds))];
   const transaction = (values: string) => [
     series("pg_stat_activity_max_tx_duration", { ...pgLabels, datname: database, state: "idle in transaction" }, values),
   ];
-  const replication: Record<string, AlertCase> = s.postgresReplica
-    ? {
-        PostgresReplicationLag: {
-          fires: [fire("twice the limit", lag(t.replicationLagSeconds * 2), "4m", "10m", { pod: replica })],
-          quiet: [quiet("just under the limit", lag(t.replicationLagSeconds - 1), "20m")],
-        },
-      }
-    : {};
   const saturated = connections(maxConnections * above(t.postgresConnectionSaturation));
   return {
     PostgresExporterDown: exporterDown(jobs.postgresExporter, "postgres-exporter-a"),
@@ -307,7 +299,6 @@ function postgresCases(s: ObservabilitySettings): Record<string, AlertCase> {
       fires: [fire("above", saturated, "4m", "10m", { pod: "postgresql-0" })],
       quiet: [quiet("one connection under", connections(maxConnections * t.postgresConnectionSaturation - 1), "20m")],
     },
-    ...replication,
     PostgresLongTransaction: {
       fires: [
         fire("transaction keeps running", transaction(`${t.longTransactionSeconds + 60}+60x30`), "0m", "5m", {
@@ -398,7 +389,15 @@ function importCases(s: ObservabilitySettings): Record<string, AlertCase> {
 }
 
 export function alertCases(s: ObservabilitySettings): Record<string, AlertCase> {
-  return { ...serviceCases(s), ...kubernetesCases(s), ...postgresCases(s), ...redisCases(s), ...backupCases(s), ...importCases(s) };
+  return {
+    ...serviceCases(s),
+    ...kubernetesCases(s),
+    ...postgresCases(s),
+    ...cloudnativePgCases(s),
+    ...redisCases(s),
+    ...backupCases(s),
+    ...importCases(s),
+  };
 }
 
 /** Fills in `{{ $labels.x }}` the way Prometheus will, so expected annotations are exact. */
