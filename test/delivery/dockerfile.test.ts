@@ -99,7 +99,7 @@ describe("service/Dockerfile", () => {
     const major = instructionsOf(runtime, "ARG")
       .map((arg) => keyValues(arg.args).POSTGRES_MAJOR)
       .find((value) => value !== undefined);
-    assert.equal(major, /^(\d+)/.exec(images.postgres.tag)?.[1], "pg_dump must be at least as new as the server");
+    assert.equal(major, /^(\d+)/.exec(images.cnpgPostgres.tag)?.[1], "pg_dump must be at least as new as the server");
     assert.ok(
       runCommands(runtime).some((command) => /apt-get install\b.*"?postgresql-client-\$\{POSTGRES_MAJOR\}/.test(command)),
     );

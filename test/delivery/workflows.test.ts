@@ -398,7 +398,7 @@ describe("GitHub workflows", () => {
   });
 
   it("test against the PostgreSQL major version the stacks run", () => {
-    const serverMajor = /^(\d+)/.exec(images.postgres.tag)?.[1];
+    const serverMajor = /^(\d+)/.exec(images.cnpgPostgres.tag)?.[1];
     const checks = workflow("pull-request.yml").jobs.checks;
     assert.match(checks.services?.postgres?.image ?? "", new RegExp(`^postgres:${serverMajor}\\.`));
     const runs = (checks.steps ?? []).map((step) => step.run ?? "").join("\n");

@@ -90,7 +90,7 @@ describe("observability: Alertmanager configuration", () => {
 
   describe("inhibition, run by a real Alertmanager", function () {
     this.timeout(30_000);
-    const environment = sampleSettings["prod (defaults, replica)"].environment;
+    const environment = sampleSettings["prod (defaults, three instances, continuous backups)"].environment;
     let dir: TempDir;
     let alertmanager: ChildProcess;
     let url: string;
@@ -99,7 +99,7 @@ describe("observability: Alertmanager configuration", () => {
       requireTool("prometheus-alertmanager");
       dir = new TempDir("fp-observability-");
       const settings = {
-        ...sampleSettings["prod (defaults, replica)"],
+        ...sampleSettings["prod (defaults, three instances, continuous backups)"],
         receivers: { pagerUrlFile: dir.write("pager-key", "test-routing-key"), chatUrlFile: dir.write("chat-url", "http://127.0.0.1:9/hook") },
       };
       const port = await freePort();

@@ -64,7 +64,11 @@ describe("observability: Grafana provisioning", () => {
         has("fp-backups", ["backup_last_success_timestamp_seconds", "backup_verify_success", "backup_size_bytes"]);
         const percentiles = expressions(byUid["fp-service"]).filter((e) => e.startsWith("histogram_quantile"));
         for (const q of ["0.5", "0.95", "0.99"]) assert.ok(percentiles.some((e) => e.startsWith(`histogram_quantile(${q},`)), `p${q}`);
-        assert.equal(metricsOf(byUid["fp-datastores"]).has("pg_replication_lag_seconds"), settings.postgresReplica);
+        assert.equal(metricsOf(byUid["fp-datastores"]).has("cnpg_pg_replication_lag"), settings.postgresInstances > 1);
+        assert.equal(
+          metricsOf(byUid["fp-datastores"]).has("barman_cloud_cloudnative_pg_io_last_available_backup_timestamp"),
+          settings.continuousBackups,
+        );
       });
 
       it("gives every panel a unique id, a place of its own on the grid and the provisioned datasource", () => {

@@ -20,11 +20,25 @@ export const exporterMetrics: Record<string, readonly string[]> = {
     "pg_stat_activity_count",
     "pg_stat_activity_max_tx_duration",
     "pg_settings_max_connections",
-    "pg_replication_lag_seconds",
     "pg_database_size_bytes",
     "pg_stat_database_xact_commit",
     "pg_stat_database_xact_rollback",
     "pg_stat_database_deadlocks",
+  ],
+  // cloudnative-pg/cloudnative-pg: cnpg_collector_up from the instance manager's collector
+  // (pkg/management/postgres/webserver/metricserver), the rest from the operator's default queries
+  // (config/manager/default-monitoring.yaml: pg_replication, pg_stat_archiver), named cnpg_<query>_<column>; the
+  // Barman Cloud plugin's backup timestamp, which the plugin adds to the instance's exporter (its docs,
+  // "Observability").
+  "cloudnative-pg": [
+    "cnpg_collector_up",
+    "cnpg_pg_replication_lag",
+    "cnpg_pg_replication_in_recovery",
+    "cnpg_pg_stat_archiver_archived_count",
+    "cnpg_pg_stat_archiver_failed_count",
+    "cnpg_pg_stat_archiver_last_archived_time",
+    "cnpg_pg_stat_archiver_last_failed_time",
+    "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp",
   ],
   // oliver006/redis_exporter: INFO fields mapped in exporter/exporter.go, plus redis_up and redis_db_keys; the
   // process metrics of the Go client's default registry (exported unless --redis-only-metrics).

@@ -59,6 +59,8 @@ describe("observability: Prometheus configuration", () => {
           jobs.ingressNginx,
           jobs.kubeStateMetrics,
           jobs.postgresExporter,
+          jobs.cloudnativePg,
+          jobs.pgbouncer,
           jobs.redisExporter,
         ].sort());
         for (const scrape of discovered) {
@@ -109,7 +111,7 @@ describe("observability: Prometheus configuration", () => {
 
   describe("relabeling, run by a real Prometheus against simulated pods", function () {
     this.timeout(60_000);
-    const settings = sampleSettings["prod (defaults, replica)"];
+    const settings = sampleSettings["prod (defaults, three instances, continuous backups)"];
     const ns = settings.namespace;
     let dir: TempDir;
     let exporter: Server;

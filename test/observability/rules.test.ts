@@ -100,10 +100,16 @@ describe("observability: alert rules", () => {
     });
   }
 
-  it("alerts on replication lag only when the stack runs a replica", () => {
+  it("alerts on replication and failovers only with replicas, on archiving and base backups only with an object store", () => {
     for (const settings of Object.values(sampleSettings)) {
       const alerts = alertGroups(settings).flatMap((g) => g.rules.map((r) => r.alert));
-      assert.equal(alerts.includes("PostgresReplicationLag"), settings.postgresReplica, settings.environment);
+      const replicas = settings.postgresInstances > 1;
+      assert.equal(alerts.includes("CnpgReplicationLag"), replicas, settings.environment);
+      assert.equal(alerts.includes("CnpgFailover"), replicas, settings.environment);
+      assert.equal(alerts.includes("CnpgWalArchivingFailing"), settings.continuousBackups, settings.environment);
+      assert.equal(alerts.includes("CnpgBaseBackupTooOld"), settings.continuousBackups, settings.environment);
+      assert.ok(alerts.includes("CnpgClusterNotHealthy"), settings.environment);
+      assert.ok(!alerts.includes("PostgresReplicationLag"), "the hand-rolled replica's alert is gone");
     }
   });
 });

@@ -49,7 +49,7 @@ async function runServiceCommand(command: string, env: NodeJS.ProcessEnv): Promi
 
 describe("observability: a real scrape of the service", function () {
   this.timeout(180_000);
-  const settings = sampleSettings["prod (defaults, replica)"];
+  const settings = sampleSettings["prod (defaults, three instances, continuous backups)"];
   const suffix = randomBytes(4).toString("hex");
   const database = `fp_observability_${suffix}`;
   // The test Redis (TEST_REDIS_URL, else the local one) under a prefix the end-of-run hook also removes.

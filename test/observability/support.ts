@@ -10,9 +10,12 @@ import {
 } from "../../infra/observability";
 import { which } from "../support/processes";
 
-/** Two stacks that differ where it matters: a replica or not, every threshold moved, other namespaces and claims. */
+/**
+ * Two stacks that differ where it matters: three CloudNativePG instances with continuous backups or one without,
+ * every threshold moved, other namespaces and claims.
+ */
 export const sampleSettings: Record<string, ObservabilitySettings> = {
-  "prod (defaults, replica)": {
+  "prod (defaults, three instances, continuous backups)": {
     environment: "prod",
     namespace: "football-prediction-prod",
     ingressControllerNamespace: "ingress-nginx",
@@ -20,14 +23,16 @@ export const sampleSettings: Record<string, ObservabilitySettings> = {
     evaluationInterval: "30s",
     alertmanagerUrl: "http://alertmanager:9093",
     pushgatewayUrl: "http://pushgateway:9091",
-    postgresReplica: true,
+    postgresCluster: "postgres",
+    postgresInstances: 3,
+    continuousBackups: true,
     hpaMaxReplicas: 6,
-    volumeClaims: { postgres: ["data-postgres-0", "data-postgres-replica-0"], redis: "data-redis-0", backups: "backups", prometheus: "data-prometheus-0" },
+    volumeClaims: { postgres: ["postgres-[0-9]+"], redis: "data-redis-0", backups: "backups", prometheus: "data-prometheus-0" },
     backupsOnVolume: 35,
     thresholds: defaultThresholds,
     receivers: { pagerUrlFile: "/etc/alertmanager/secrets/pager-key", chatUrlFile: "/etc/alertmanager/secrets/chat-url" },
   },
-  "staging (no replica, other thresholds)": {
+  "staging (one instance, no object store, other thresholds)": {
     environment: "staging",
     namespace: "football-prediction-staging",
     ingressControllerNamespace: "edge-ingress",
@@ -35,9 +40,11 @@ export const sampleSettings: Record<string, ObservabilitySettings> = {
     evaluationInterval: "1m",
     alertmanagerUrl: "http://alertmanager.monitoring.svc:9093/alertmanager/",
     pushgatewayUrl: "https://pushgateway.example.org/push",
-    postgresReplica: false,
+    postgresCluster: "pg",
+    postgresInstances: 1,
+    continuousBackups: false,
     hpaMaxReplicas: 3,
-    volumeClaims: { postgres: ["pg-data-0"], redis: "cache-data-0", backups: "dumps", prometheus: "tsdb-0" },
+    volumeClaims: { postgres: ["pg-[0-9]+"], redis: "cache-data-0", backups: "dumps", prometheus: "tsdb-0" },
     backupsOnVolume: 12,
     thresholds: {
       errorRatio: 0.05,
@@ -47,6 +54,7 @@ export const sampleSettings: Record<string, ObservabilitySettings> = {
       pvcUsageRatio: 0.9,
       postgresConnectionSaturation: 0.9,
       replicationLagSeconds: 300,
+      baseBackupMaxAgeSeconds: 8 * 24 * 3600,
       longTransactionSeconds: 900,
       importMaxAgeSeconds: 6 * 3600,
       redisMemoryRatio: 0.95,
