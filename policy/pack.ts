@@ -2,6 +2,7 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { apiTypePolicies } from "./policies/apiTypes";
 import { availabilityPolicies } from "./policies/availability";
+import { databasePolicies } from "./policies/database";
 import { imagePolicies } from "./policies/images";
 import { jobPolicies } from "./policies/jobs";
 import { networkExposurePolicies } from "./policies/network";
@@ -27,4 +28,5 @@ export const policies: Policies = [
   ...rbacPolicies,
   ...referencePolicies,
   ...availabilityPolicies,
+  ...databasePolicies,
 ];
