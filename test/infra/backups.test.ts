@@ -10,6 +10,8 @@ const S3 = {
   bucket: "fp-prod-backups",
   region: "eu-central-1",
   cidrs: ["203.0.113.0/24"],
+  encryption: "aws:kms",
+  baseBackupSchedule: "0 0 * * *",
 };
 const ACCESS_KEY_ID = "football-prediction:backupS3AccessKeyId";
 /** Set without --secret by mistake: the program must still treat it as one. */
@@ -31,15 +33,17 @@ function manifestText(r: RenderedStack): string {
 describe("infrastructure: off-site backups to S3", function () {
   this.timeout(120_000);
 
-  describe("unset (every stack file as it is)", () => {
-    it("adds no S3 variables, Secret or egress", async () => {
-      const r = await rendered("prod");
+  describe("unset (dev and test as they are)", () => {
+    it("adds no S3 variables, Secret, egress or WAL archive", async () => {
+      const r = await rendered("test");
       for (const container of backupContainers(r)) {
         for (const name of S3_ENV) assert.equal(envOf(container, name), undefined, name);
       }
       assert.ok(!hasObject(r, "Secret", "backup-s3-credentials"));
       const egress = findObject(r, "NetworkPolicy", "allow-backup").spec.egress;
       assert.ok(egress.every((rule: K8sObject) => rule.to.every((peer: K8sObject) => peer.ipBlock === undefined)));
+      assert.ok(!hasObject(r, "ObjectStore", "postgres-object-store") && !hasObject(r, "ScheduledBackup", "postgres-daily"));
+      assert.equal(findObject(r, "Cluster", "postgres").spec.plugins, undefined);
     });
   });
 
@@ -85,14 +89,52 @@ describe("infrastructure: off-site backups to S3", function () {
       assert.deepEqual(toBucket, [{ to: [{ ipBlock: { cidr: "203.0.113.0/24" } }], ports: [{ protocol: "TCP", port: 9443 }] }]);
     });
 
+    it("archives WAL and takes base backups to the bucket, encrypted at rest, kept for the longest retention span", () => {
+      const store = findObject(r, "ObjectStore", "postgres-object-store").spec;
+      assert.equal(store.configuration.destinationPath, "s3://fp-prod-backups/cloudnative-pg/football-prediction-prod");
+      assert.equal(store.configuration.endpointURL, S3.endpoint);
+      assert.deepEqual(store.configuration.s3Credentials.accessKeyId, { name: "backup-s3-credentials", key: "BACKUP_S3_ACCESS_KEY_ID" });
+      assert.equal(store.configuration.data.encryption, "aws:kms");
+      assert.equal(store.configuration.wal.encryption, "aws:kms");
+      // prod keeps 14 daily, 8 weekly and 12 monthly dumps: the monthly span (12 × 30 days) is the longest.
+      assert.equal(store.retentionPolicy, "360d");
+      const cluster = findObject(r, "Cluster", "postgres").spec;
+      assert.deepEqual(cluster.plugins, [
+        { name: "barman-cloud.cloudnative-pg.io", isWALArchiver: true, parameters: { barmanObjectName: "postgres-object-store", serverName: "postgres" } },
+      ]);
+      const scheduled = findObject(r, "ScheduledBackup", "postgres-daily").spec;
+      assert.equal(scheduled.schedule, "0 0 0 * * *");
+      assert.equal(scheduled.method, "plugin");
+      const egress = findObject(r, "NetworkPolicy", "allow-postgres").spec.egress as K8sObject[];
+      assert.ok(egress.some((rule) => rule.to.some((peer: K8sObject) => peer.ipBlock?.cidr === "203.0.113.0/24") && rule.ports[0].port === 9443));
+    });
+
     it("passes the prod policy pack", async () => {
       const report = await checkPolicies("prod", policyResources(r));
       assert.deepEqual(report.violations, []);
     });
   });
 
+  it("renders a point-in-time recovery Cluster from the object store when database.recovery asks for one", async () => {
+    const r = await renderStack("prod", {
+      "backups.s3": S3,
+      "database.recovery": { targetTime: "2026-12-06T11:04:05Z", sourceCluster: "postgres" },
+    });
+    const recovery = findObject(r, "Cluster", "postgres-pitr").spec;
+    assert.deepEqual(recovery.bootstrap.recovery.recoveryTarget, { targetTime: "2026-12-06T11:04:05Z" });
+    assert.equal(recovery.bootstrap.recovery.source, "origin");
+    assert.deepEqual(recovery.externalClusters, [
+      { name: "origin", plugin: { name: "barman-cloud.cloudnative-pg.io", parameters: { barmanObjectName: "postgres-object-store", serverName: "postgres" } } },
+    ]);
+    // Its own WAL goes to its own folder: the source's archive is never written to.
+    assert.equal(recovery.plugins[0].parameters.serverName, "postgres-pitr");
+    assert.equal(recovery.instances, 1);
+    assert.equal(findObject(r, "Cluster", "postgres").spec.bootstrap.initdb.database, "football_prediction", "the serving Cluster is untouched");
+  });
+
   it("asks for both credentials when backups.s3 is set, naming the keys and not their values", async () => {
-    await assert.rejects(renderStack("staging", { "backups.s3": S3, backupS3AccessKeyId: "AKIAEXAMPLEVALUE" }), (error: Error) => {
+    // "" is unset, as `pulumi config rm` leaves it (offline, an absent key stands in as set: Pulumi.yaml `secret: true`).
+    await assert.rejects(renderStack("staging", { "backups.s3": S3, backupS3AccessKeyId: "AKIAEXAMPLEVALUE", backupS3SecretAccessKey: "" }), (error: Error) => {
       assert.match(error.message, /stack "staging": config key "football-prediction:backupS3SecretAccessKey" is required when backups\.s3 is set/);
       assert.doesNotMatch(error.message, /backupS3AccessKeyId"|AKIAEXAMPLEVALUE/);
       return true;

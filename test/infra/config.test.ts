@@ -29,7 +29,7 @@ describe("infrastructure: stack config validation", function () {
   it("applies Pulumi.yaml defaults that a stack file leaves out", () => {
     const settings = settingsWith("dev", {});
     assert.equal(settings.cluster.ingressControllerNamespace, "ingress-nginx");
-    assert.deepEqual(settings.cluster.apiServerPorts, [443, 6443]);
+    assert.deepEqual(settings.cluster.alertReceiverCidrs, ["0.0.0.0/0"]);
   });
 
   it("names the stack and key of a missing key", () => {
@@ -40,7 +40,7 @@ describe("infrastructure: stack config validation", function () {
 
   it("names the stack and key of a value of the wrong type", () => {
     rejects("staging", { "api.minReplicas": "three" }, /stack "staging": config key "football-prediction:api\.minReplicas" .*expected number, received string/);
-    rejects("dev", { "database.replica": "yes" }, /stack "dev": config key "football-prediction:database\.replica" .*expected boolean/);
+    rejects("dev", { "database.podMonitor": "yes" }, /stack "dev": config key "football-prediction:database\.podMonitor" .*expected boolean/);
     rejects("prod", { logLevel: "loud" }, /stack "prod": config key "football-prediction:logLevel" /);
   });
 
@@ -58,17 +58,35 @@ describe("infrastructure: stack config validation", function () {
     rejects("test", { "api.minReplica": 2 }, /stack "test": config key "football-prediction:api" .*minReplica/);
   });
 
-  it("checks that the database can take every pool", () => {
-    rejects("prod", { "database.maxConnections": 100 }, /config key "football-prediction:database\.maxConnections" must be at least 305/);
+  it("checks that each pooler instance can take every API pool", () => {
+    // prod: poolMax 20 × (api.maxReplicas 10 + api.minReplicas 3)
+    rejects("prod", { "database.pooler.maxClientConnections": 100 }, /config key "football-prediction:database\.pooler\.maxClientConnections" must be at least 260/);
   });
 
-  it("asks for the ACME server and e-mail only with the ACME issuer", () => {
-    rejects("prod", { "ingress.tls": { issuer: "acme" } }, /config key "football-prediction:ingress\.tls\.server" is required/);
+  it("keeps synchronous standbys below the instance count, and recovery to stacks with an object store", () => {
+    rejects("prod", { "database.synchronous.number": 3 }, /config key "football-prediction:database\.synchronous\.number" must be below database\.instances/);
+    rejects(
+      "dev",
+      { "database.recovery": { targetTime: "2026-12-06T11:04:05Z", sourceCluster: "postgres" } },
+      /config key "football-prediction:database\.recovery" needs backups\.s3/,
+    );
+    rejects("prod", { "database.recovery": { targetTime: "yesterday", sourceCluster: "postgres" } }, /config key "football-prediction:database\.recovery\.targetTime" /);
+  });
+
+  it("names one of the platform's issuers, and a platform stack of the platform project", () => {
+    rejects("prod", { "ingress.tls": { issuer: "acme" } }, /config key "football-prediction:ingress\.tls\.issuer" /);
     assert.equal(settingsWith("prod", { "ingress.tls": { issuer: "self-signed" } }).ingress.tls.issuer, "self-signed");
+    rejects("prod", { "platform.stack": "org/other-project/prod" }, /config key "football-prediction:platform\.stack" must be a platform stack's fully qualified name/);
   });
 
   it("checks the S3 bucket of off-site backups, and keeps credentials out of its endpoint", () => {
-    const s3 = { endpoint: "https://objects.example.net", bucket: "fp-backups", cidrs: ["203.0.113.0/24"] };
+    const s3 = {
+      endpoint: "https://objects.example.net",
+      bucket: "fp-backups",
+      cidrs: ["203.0.113.0/24"],
+      encryption: "AES256",
+      baseBackupSchedule: "0 0 * * *",
+    };
     assert.equal(settingsWith("prod", { "backups.s3": s3 }).backups.s3?.bucket, "fp-backups");
     rejects("prod", { "backups.s3": { ...s3, bucket: "FP_Backups" } }, /config key "football-prediction:backups\.s3\.bucket" must be an S3 bucket name/);
     rejects(
@@ -77,6 +95,7 @@ describe("infrastructure: stack config validation", function () {
       /^(?![\s\S]*hunter2)[\s\S]*config key "football-prediction:backups\.s3\.endpoint" must not hold credentials/,
     );
     rejects("prod", { "backups.s3": { ...s3, cidrs: [] } }, /config key "football-prediction:backups\.s3\.cidrs" /);
+    rejects("prod", { "backups.s3": { ...s3, encryption: undefined } }, /config key "football-prediction:backups\.s3\.encryption" /);
   });
 
   it("fails the program itself with the same messages", async () => {

@@ -57,9 +57,9 @@ describe("infrastructure: the import CronJob", function () {
 
       it("reads the database and Redis from the API's Secret, never holds the JWT secret, and pushes metrics only with monitoring", () => {
         const container = importContainer(r);
-        for (const name of ["DATABASE_URL", "REDIS_URL"]) {
-          assert.deepEqual(envOf(container, name)?.valueFrom, { secretKeyRef: { name: "api-credentials", key: name } });
-        }
+        // The primary directly (DIRECT_DATABASE_URL): an import's statements outlast the pooled sessions' bound.
+        assert.deepEqual(envOf(container, "DATABASE_URL")?.valueFrom, { secretKeyRef: { name: "api-credentials", key: "DIRECT_DATABASE_URL" } });
+        assert.deepEqual(envOf(container, "REDIS_URL")?.valueFrom, { secretKeyRef: { name: "api-credentials", key: "REDIS_URL" } });
         assert.equal(envOf(container, "JWT_SECRET"), undefined);
         assert.equal(envOf(container, "FOOTBALL_DATA_API_KEY"), undefined, "no league of the committed stacks uses the API");
         const monitoring = hasObject(r, "Deployment", "pushgateway");
