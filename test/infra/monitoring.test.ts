@@ -35,6 +35,8 @@ function claimNames(stack: RenderedStack, namespace: string): string[] {
   const inNamespace = objects(stack).map((m) => m.object as K8sObject).filter((o) => o.metadata.namespace === namespace);
   return inNamespace.flatMap((o) => {
     if (o.kind === "PersistentVolumeClaim") return [o.metadata.name];
+    // CloudNativePG names each instance's data claim <cluster>-<serial>, serials growing as instances are replaced.
+    if (o.kind === "Cluster") return [`${o.metadata.name}-[0-9]+`];
     if (o.kind !== "StatefulSet") return [];
     const ordinals = [...Array(o.spec.replicas ?? 1).keys()];
     return (o.spec.volumeClaimTemplates ?? []).flatMap((t: K8sObject) => ordinals.map((i) => `${t.metadata.name}-${o.metadata.name}-${i}`));

@@ -42,7 +42,8 @@ describe("infrastructure: offline preview", function () {
     assert.match(report, /^ \+ {3}pulumi:pulumi:Stack +football-prediction-prod$/m);
     assert.match(report, /^ \+ {3}[├└]─ football-prediction:infra:App +app$/m);
     assert.match(report, /^ \+ {3}[│ ] {2}[├└]─ kubernetes:apps\/v1:Deployment +api-blue$/m);
-    assert.match(report, /^ {4}kubernetes:apps\/v1:Deployment +10$/m);
+    assert.match(report, /^ {4}kubernetes:apps\/v1:Deployment +9$/m);
+    assert.match(report, /^ {4}kubernetes:postgresql\.cnpg\.io\/v1:Cluster +1$/m);
     assert.match(report, new RegExp(`^ {4}\\+ ${prod.resources.length} to create$`, "m"));
     assert.match(report, /^ {4}serviceUrl: "https:\/\/api\.fp\.com"$/m);
   });
@@ -57,6 +58,7 @@ describe("infrastructure: offline preview", function () {
     const apiCredentials = documents.find((d) => d.kind === "Secret" && d.metadata.name === "api-credentials");
     assert.deepEqual(apiCredentials.stringData, {
       DATABASE_URL: REDACTED,
+      DIRECT_DATABASE_URL: REDACTED,
       JWT_SECRET: REDACTED,
       RATE_LIMIT_REDIS_URL: REDACTED,
       REDIS_URL: REDACTED,

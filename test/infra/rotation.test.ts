@@ -1,15 +1,23 @@
 import assert from "node:assert/strict";
 import { StackConfigError } from "../../infra/config";
 import { CREDENTIALS_ROTATION_ANNOTATION } from "../../infra/components/secrets";
-import { imageUsers } from "../../infra/images";
-import { restrictedContainerSecurity } from "../../infra/k8s";
 import { checkPolicies, policyResources } from "../../infra/offline/policy";
 import { renderStack, type RenderedStack } from "../../infra/offline/render";
 import { containersOf, envOf, findObject, podTemplates, rendered, type K8sObject, type PodTemplate } from "./helpers";
 
 const ROTATION = { "secrets.rotation.jwtSecret": "2026-11-23" };
 /** The Secrets whose data @pulumi/random generates (the receivers' and the S3 keys come from config). */
-const GENERATED_SECRETS = ["postgres-credentials", "redis-credentials", "api-credentials", "backup-credentials", "grafana-credentials"];
+const GENERATED_SECRETS = [
+  "postgres-role-app",
+  "postgres-role-migration",
+  "postgres-role-monitor",
+  "postgres-role-backup",
+  "redis-credentials",
+  "api-credentials",
+  "backup-credentials",
+  "migration-credentials",
+  "grafana-credentials",
+];
 
 function randomPasswordInputs(stack: RenderedStack, name: string): K8sObject {
   const found = stack.resources.find((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name === name);
@@ -86,38 +94,24 @@ describe("infrastructure: rotating a leaked secret", function () {
     );
   });
 
-  it("syncs every role's password on the primary's existing data before it starts, as restricted as the server", () => {
-    const primary = findObject(rotated, "StatefulSet", "postgres").spec.template.spec;
-    const sync = (primary.initContainers ?? []).find((c: K8sObject) => c.name === "sync-passwords");
-    assert.ok(sync, "the primary has the sync-passwords initContainer");
-    assert.equal(sync.image, primary.containers[0].image);
-    assert.deepEqual(sync.securityContext, restrictedContainerSecurity(imageUsers.postgres));
-    assert.ok(sync.volumeMounts.some((m: K8sObject) => m.name === "data" && m.mountPath === "/var/lib/postgresql/data"));
-
-    const script: string = sync.command.join(" ");
-    assert.match(script, /if \[ ! -s "\$PGDATA\/PG_VERSION" \]; then exit 0; fi/, "a fresh volume is left to the init script");
-    assert.match(script, /postgres --single -D "\$PGDATA"/);
-    assert.match(script, /\*\[!A-Za-z0-9\]\*\) .*exit 1/, "refuses a password that is not alphanumeric");
-    for (const [role, variable] of [
-      ["postgres", "POSTGRES_PASSWORD"],
-      ["app", "APP_PASSWORD"],
-      ["replicator", "REPLICATION_PASSWORD"],
-      ["monitor", "MONITOR_PASSWORD"],
-      ["backup", "BACKUP_PASSWORD"],
-    ]) {
-      assert.ok(script.includes(`ALTER ROLE "${role}" PASSWORD '$${variable}';`), `sets ${role}'s password`);
-      assert.ok(envOf(sync, variable)?.valueFrom?.secretKeyRef, `${variable} comes from the Secret`);
-    }
+  it("lets the operator set each database role's password from its Secret, as soon as the Secret changes", async () => {
+    const appRotated = await renderStack("prod", { "secrets.rotation.postgresAppPassword": "2026-12-06" });
+    assert.deepEqual(randomPasswordInputs(appRotated, "postgres-app-password").keepers, { rotation: "2026-12-06" });
+    const roles = findObject(appRotated, "Cluster", "postgres").spec.managed.roles as K8sObject[];
+    assert.deepEqual(roles.find((role) => role.name === "app")?.passwordSecret, { name: "postgres-role-app" });
+    const secret = findObject(appRotated, "Secret", "postgres-role-app");
+    assert.equal(secret.type, "kubernetes.io/basic-auth");
+    assert.equal(secret.metadata.labels["cnpg.io/reload"], "true", "the operator watches it and applies a new password at once");
+    // The readers of the password roll with it (their pod templates' rotation annotation).
+    const api = (r: RenderedStack) => findObject(r, "Deployment", "api-blue").spec.template.metadata.annotations[CREDENTIALS_ROTATION_ANNOTATION];
+    assert.notEqual(api(appRotated), api(baseline));
   });
 
-  it("lets the standby authenticate with the replication password of its environment", () => {
-    const standby = findObject(rotated, "StatefulSet", "postgres-replica").spec.template.spec.containers[0];
-    assert.deepEqual(envOf(standby, "PGPASSWORD")?.valueFrom?.secretKeyRef, {
-      name: "postgres-credentials",
-      key: "replication-password",
-    });
-    const conninfo = (standby.args as string[]).find((arg) => arg.startsWith("primary_conninfo="));
-    assert.match(conninfo ?? "", /^primary_conninfo=host=postgres port=5432 user=replicator$/);
+  it("gives the superuser no password and replication no password at all: the operator's certificates do", () => {
+    const cluster = findObject(rotated, "Cluster", "postgres").spec;
+    assert.equal(cluster.enableSuperuserAccess, false);
+    const names = (cluster.managed.roles as K8sObject[]).map((role) => role.name);
+    assert.ok(!names.includes("postgres") && !names.includes("streaming_replica"));
   });
 
   it("keeps prod free of mandatory policy violations with a rotation set", async () => {
