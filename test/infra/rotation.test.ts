@@ -3,7 +3,7 @@ import { StackConfigError } from "../../infra/config";
 import { CREDENTIALS_ROTATION_ANNOTATION } from "../../infra/components/secrets";
 import { checkPolicies, policyResources } from "../../infra/offline/policy";
 import { renderStack, type RenderedStack } from "../../infra/offline/render";
-import { containersOf, envOf, findObject, podTemplates, rendered, type K8sObject, type PodTemplate } from "./helpers";
+import { containersOf, findObject, podTemplates, rendered, type K8sObject, type PodTemplate } from "./helpers";
 
 const ROTATION = { "secrets.rotation.jwtSecret": "2026-11-23" };
 /** The Secrets whose data @pulumi/random generates (the receivers' and the S3 keys come from config). */
