@@ -137,11 +137,12 @@ export class Secrets extends pulumi.ComponentResource {
     const redisSecret = secret("redis-credentials", "cache", { password: redis });
     this.redisPassword = { name: redisSecret, key: "password" };
 
-    const databaseUrl = (role: DatabaseRole, host: string, query: string) =>
-      pulumi.interpolate`postgres://${databaseRoles[role]}:${pg[role]}@${host}:${databasePorts.postgres}/${settings.database.name}?${query}`;
+    // The service names its own connections (application_name), so the URLs carry none.
+    const databaseUrl = (role: DatabaseRole, host: string, query = "") =>
+      pulumi.interpolate`postgres://${databaseRoles[role]}:${pg[role]}@${host}:${databasePorts.postgres}/${settings.database.name}${query}`;
     const apiSecret = secret("api-credentials", "api", {
-      DATABASE_URL: databaseUrl("app", databaseServices.pooler, "application_name=football-prediction-api"),
-      DIRECT_DATABASE_URL: databaseUrl("app", databaseServices.readWrite, "application_name=football-prediction"),
+      DATABASE_URL: databaseUrl("app", databaseServices.pooler),
+      DIRECT_DATABASE_URL: databaseUrl("app", databaseServices.readWrite),
       REDIS_URL: pulumi.interpolate`redis://:${redis}@${REDIS_HOST}:6379/0`,
       RATE_LIMIT_REDIS_URL: pulumi.interpolate`redis://:${redis}@${RATE_LIMIT_REDIS_HOST}:6379/0`,
       JWT_SECRET: jwt,
@@ -159,14 +160,14 @@ export class Secrets extends pulumi.ComponentResource {
     // Dumps come from the primary: `verify` creates its scratch database there, and a long pg_dump on a standby
     // would be cancelled by replay conflicts.
     const backupSecret = secret("backup-credentials", "backup", {
-      DATABASE_URL: databaseUrl("backup", databaseServices.readWrite, "application_name=football-prediction-backup"),
+      DATABASE_URL: databaseUrl("backup", databaseServices.readWrite),
     });
     this.backupDatabaseUrl = { name: backupSecret, key: "DATABASE_URL" };
 
     // `options=-c role=app`: the session acts as the owner, so the tables migrations create belong to the
     // application role (PgBouncer would drop the option: this URL goes to the primary directly).
     const migrationSecret = secret("migration-credentials", "migration", {
-      DATABASE_URL: databaseUrl("migration", databaseServices.readWrite, `application_name=football-prediction-migrate&options=${encodeURIComponent(`-c role=${databaseRoles.app}`)}`),
+      DATABASE_URL: databaseUrl("migration", databaseServices.readWrite, `?options=${encodeURIComponent(`-c role=${databaseRoles.app}`)}`),
     });
     this.migrationDatabaseUrl = { name: migrationSecret, key: "DATABASE_URL" };
 
