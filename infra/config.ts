@@ -77,6 +77,13 @@ export const port = z.number().int().min(1).max(65535);
 /** The secret config keys holding the backups' S3 credentials, kept out of `backups.s3` so they can be encrypted. */
 const backupS3CredentialKeys = { accessKeyId: "backupS3AccessKeyId", secretAccessKey: "backupS3SecretAccessKey" } as const;
 
+/**
+ * Secret keys an operator sets with `pulumi config set --secret` and never commits, which committed stack files
+ * need (staging and prod set `backups.s3`). Pulumi.yaml cannot mark them `secret: true`: the CLI then refuses its
+ * plaintext default in every stack that leaves them unset. The offline harness stands them in (infra/offline).
+ */
+export const OPERATOR_SECRET_KEYS: readonly string[] = Object.values(backupS3CredentialKeys);
+
 /** Off-site copies of the backups in an S3-compatible bucket. */
 const backupS3 = z.strictObject({
   /** An S3-compatible server (AWS's regional endpoint, MinIO, Ceph...); its port is the only one the jobs may reach. */

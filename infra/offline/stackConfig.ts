@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import { PROJECT } from "../config";
+import { OPERATOR_SECRET_KEYS, PROJECT } from "../config";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const STACKS = ["dev", "test", "staging", "prod"] as const;
@@ -16,10 +16,20 @@ export interface ProjectFiles {
   name: string;
   dir: string;
   stackConfigDir: string;
+  /**
+   * Secret keys an operator sets with `--secret` and never commits: offline, where nobody sets them, each stands in
+   * as its `offlineSecretValue`, so a stack file that needs one still renders; a stack file or override wins.
+   */
+  operatorSecrets?: readonly string[];
 }
 
 /** This repository's environment project (Pulumi.yaml at the root, stacks/); the default of every function here. */
-export const ENVIRONMENT_PROJECT: ProjectFiles = { name: PROJECT, dir: REPO_ROOT, stackConfigDir: "stacks" };
+export const ENVIRONMENT_PROJECT: ProjectFiles = {
+  name: PROJECT,
+  dir: REPO_ROOT,
+  stackConfigDir: "stacks",
+  operatorSecrets: OPERATOR_SECRET_KEYS,
+};
 
 /** A config value as written in YAML; `{ secure: … }` is an encrypted value. */
 type YamlValue = unknown;
@@ -65,19 +75,6 @@ export function projectDefaults(files: ProjectFiles = ENVIRONMENT_PROJECT): Reco
     }
   }
   return defaults;
-}
-
-/**
- * Keys Pulumi.yaml declares `secret: true`: values an operator sets with `pulumi config set --secret` and never
- * commits (the backups' S3 keys). Offline, where nobody sets them, each stands in as its `offlineSecretValue`, so a
- * stack file that needs one still renders; a stack file or override that sets the key wins.
- */
-export function declaredSecretKeys(files: ProjectFiles = ENVIRONMENT_PROJECT): string[] {
-  const project = readYaml(path.join(files.dir, "Pulumi.yaml"));
-  const declarations = (project.config ?? {}) as Record<string, unknown>;
-  return Object.entries(declarations)
-    .filter(([, d]) => d !== null && typeof d === "object" && (d as Record<string, unknown>).secret === true)
-    .map(([key]) => fullKey(key, files.name));
 }
 
 export function stackFile(stack: string, files: ProjectFiles = ENVIRONMENT_PROJECT): string {
@@ -132,7 +129,7 @@ export function loadStackConfig(
   overrides: Record<string, unknown> = {},
   files: ProjectFiles = ENVIRONMENT_PROJECT,
 ): StackConfigValues {
-  const standIns = Object.fromEntries(declaredSecretKeys(files).map((key) => [key, { secure: "offline" }]));
+  const standIns = Object.fromEntries((files.operatorSecrets ?? []).map((key) => [fullKey(key, files.name), { secure: "offline" }]));
   const merged: Record<string, YamlValue> = { ...projectDefaults(files), ...standIns, ...stackValues(stack, files) };
   applyOverrides(merged, overrides, files.name);
   const values: Record<string, string> = {};

@@ -133,7 +133,7 @@ describe("infrastructure: off-site backups to S3", function () {
   });
 
   it("asks for both credentials when backups.s3 is set, naming the keys and not their values", async () => {
-    // "" is unset, as `pulumi config rm` leaves it (offline, an absent key stands in as set: Pulumi.yaml `secret: true`).
+    // "" is unset (offline, an absent key stands in as set: OPERATOR_SECRET_KEYS in infra/config.ts).
     await assert.rejects(renderStack("staging", { "backups.s3": S3, backupS3AccessKeyId: "AKIAEXAMPLEVALUE", backupS3SecretAccessKey: "" }), (error: Error) => {
       assert.match(error.message, /stack "staging": config key "football-prediction:backupS3SecretAccessKey" is required when backups\.s3 is set/);
       assert.doesNotMatch(error.message, /backupS3AccessKeyId"|AKIAEXAMPLEVALUE/);
