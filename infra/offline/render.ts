@@ -8,7 +8,9 @@
  *     (platform/offline.ts renders the platform project with it)
  *
  * - `stack`: dev | test | staging | prod; its config is Pulumi.yaml's defaults overlaid by
- *   stacks/Pulumi.<stack>.yaml, exactly what the CLI would pass.
+ *   stacks/Pulumi.<stack>.yaml, exactly what the CLI would pass. The platform stack its `platform.stack` names is
+ *   rendered first (platform/stacks/Pulumi.<cluster>.yaml, by the platform program) and its outputs answer the
+ *   environment's StackReference.
  * - `overrides`: config changes applied last, by path relative to the project namespace, like
  *   `pulumi config set --path`: `{ "image.tag": "latest" }`, `{ "api.minReplicas": 0 }`; `undefined` removes a key.
  * - Resolves to a `RenderedStack` once every registration has finished; rejects with the program's error (for a
