@@ -164,7 +164,7 @@ const secretRotation = z.strictObject(
 );
 
 /** Top-level config keys whose value is a plain string; every other key holds structured YAML (JSON in config). */
-const stringKeys = new Set(["environment", "namespace", "logLevel", "priorityClassName"]);
+const stringKeys = new Set(["environment", "namespace", "logLevel", "priorityClassName", "imageRepository"]);
 
 const schema = z
   .strictObject({
@@ -173,11 +173,21 @@ const schema = z
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]),
     /** Unset (empty): serving pods get the cluster's default priority, as on a developer cluster without one. */
     priorityClassName: z.union([z.literal(""), priorityClassName]).transform((name) => name || undefined),
-    image: z.strictObject({
-      repository: z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, "must be an image repository without a tag"),
-      tag: imageTag,
-      pullPolicy: z.enum(["IfNotPresent", "Always"]),
-    }),
+    /** One repository for every stack (a project-wide default in Pulumi.yaml), the one the deploy workflow pushes to. */
+    imageRepository: z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, "must be an image repository without a tag"),
+    image: z.strictObject(
+      {
+        tag: imageTag,
+        pullPolicy: z.enum(["IfNotPresent", "Always"]),
+      },
+      {
+        // Stack files written before the repository became one project-wide setting still carry it.
+        error: (issue) =>
+          issue.code === "unrecognized_keys" && issue.keys.includes("repository")
+            ? "must not set repository: the image repository is the project-wide imageRepository (Pulumi.yaml); remove the key"
+            : undefined,
+      },
+    ),
     blueGreen: z.strictObject({
       active: colour,
       /** A colour's own tag stages a release on it before traffic moves; otherwise it runs `image.tag`. */

@@ -101,7 +101,7 @@ export class Importer extends pulumi.ComponentResource {
                   containers: [
                     {
                       name: "import",
-                      image: `${settings.image.repository}:${tag}`,
+                      image: `${settings.imageRepository}:${tag}`,
                       imagePullPolicy: settings.image.pullPolicy,
                       args: ["import", "--trigger", "cron"],
                       envFrom: [{ configMapRef: { name: args.serviceConfigMap } }],

@@ -67,6 +67,12 @@ describe("infrastructure: stack config validation", function () {
     assert.equal(settingsWith("dev", {}).database.maxConnections, 100);
   });
 
+  it("takes the image repository from the one project-wide setting, refusing it per stack", () => {
+    for (const stack of STACKS) assert.equal(settingsWith(stack, {}).imageRepository, "ghcr.io/football-prediction/service");
+    rejects("prod", { "image.repository": "ghcr.io/fork/service" }, /config key "football-prediction:image" must not set repository: the image repository is the project-wide imageRepository/);
+    rejects("dev", { imageRepository: "ghcr.io/Fork/service" }, /config key "football-prediction:imageRepository" must be an image repository without a tag/);
+  });
+
   it("tells a stack file that still sets maxConnections that it is derived", () => {
     rejects("prod", { "database.maxConnections": 320 }, /config key "football-prediction:database" must not set maxConnections: max_connections is derived/);
   });
