@@ -164,7 +164,7 @@ const secretRotation = z.strictObject(
 );
 
 /** Top-level config keys whose value is a plain string; every other key holds structured YAML (JSON in config). */
-const stringKeys = new Set(["environment", "namespace", "logLevel", "priorityClassName"]);
+const stringKeys = new Set(["environment", "namespace", "logLevel", "priorityClassName", "imageRepository"]);
 
 const schema = z
   .strictObject({
@@ -173,11 +173,21 @@ const schema = z
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]),
     /** Unset (empty): serving pods get the cluster's default priority, as on a developer cluster without one. */
     priorityClassName: z.union([z.literal(""), priorityClassName]).transform((name) => name || undefined),
-    image: z.strictObject({
-      repository: z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, "must be an image repository without a tag"),
-      tag: imageTag,
-      pullPolicy: z.enum(["IfNotPresent", "Always"]),
-    }),
+    /** One repository for every stack (a project-wide default in Pulumi.yaml), the one the deploy workflow pushes to. */
+    imageRepository: z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, "must be an image repository without a tag"),
+    image: z.strictObject(
+      {
+        tag: imageTag,
+        pullPolicy: z.enum(["IfNotPresent", "Always"]),
+      },
+      {
+        // Stack files written before the repository became one project-wide setting still carry it.
+        error: (issue) =>
+          issue.code === "unrecognized_keys" && issue.keys.includes("repository")
+            ? "must not set repository: the image repository is the project-wide imageRepository (Pulumi.yaml); remove the key"
+            : undefined,
+      },
+    ),
     blueGreen: z.strictObject({
       active: colour,
       /** A colour's own tag stages a release on it before traffic moves; otherwise it runs `image.tag`. */
@@ -205,8 +215,13 @@ const schema = z
       poolMax: positiveInt,
       storageSize,
       replica: z.boolean(),
-      maxConnections: positiveInt,
       resources,
+    }, {
+      // Stack files written before the limit was derived still carry it: say why it goes instead of "unknown key".
+      error: (issue) =>
+        issue.code === "unrecognized_keys" && issue.keys.includes("maxConnections")
+          ? "must not set maxConnections: max_connections is derived from the pools (infra/config.ts databaseMaxConnections); remove the key"
+          : undefined,
     }),
     redis: z.strictObject({
       maxmemory: z.string().regex(/^\d+(kb|mb|gb)$/, "must be a Redis size such as 256mb"),
@@ -308,16 +323,6 @@ const schema = z
     if (s.database.poolMin > s.database.poolMax) {
       ctx.addIssue({ code: "custom", path: ["database", "poolMin"], message: "must not exceed database.poolMax" });
     }
-    // The active colour at its HPA ceiling, the idle colour at its floor, the worker and the migration Job each hold
-    // a pool; the exporter, backups and the replica need a few connections of their own.
-    const needed = s.database.poolMax * (s.api.maxReplicas + s.api.minReplicas + 2) + 5;
-    if (needed > s.database.maxConnections) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["database", "maxConnections"],
-        message: `must be at least ${needed}: poolMax × (api.maxReplicas + api.minReplicas + 2) + 5`,
-      });
-    }
     if (s.logShipping.enabled && s.logShipping.namespace === s.namespace) {
       ctx.addIssue({
         code: "custom",
@@ -327,7 +332,15 @@ const schema = z
     }
   });
 
-export type Settings = z.infer<typeof schema>;
+type ConfiguredSettings = z.infer<typeof schema>;
+
+/** The validated stack config plus what follows from it, computed here so no stack file states it twice. */
+export type Settings = ConfiguredSettings & {
+  database: ConfiguredSettings["database"] & {
+    /** PostgreSQL's `max_connections`, from the pools that connect (see `databaseMaxConnections`). */
+    maxConnections: number;
+  };
+};
 export type Colour = z.infer<typeof colour>;
 export type Resources = z.infer<typeof resources>;
 export type MonitoringSettings = Extract<Settings["monitoring"], { enabled: true }>;
@@ -397,7 +410,28 @@ export function parseSettings(stack: string, read: (key: string) => string | und
   if (!parsed.success) {
     throw new StackConfigError(parsed.error.issues.map((issue) => describeIssue(stack, raw, issue)).join("\n"));
   }
-  return parsed.data;
+  const settings = parsed.data;
+  return { ...settings, database: { ...settings.database, maxConnections: databaseMaxConnections(settings) } };
+}
+
+/** Connections the exporter, the backup jobs, the streaming replica and a superuser session hold besides the pools. */
+const CONNECTION_HEADROOM = 5;
+/** PostgreSQL's own default; a small stack keeps it rather than a limit below what an operator expects. */
+const MIN_MAX_CONNECTIONS = 100;
+/**
+ * `max_connections` is a server start parameter: a new value restarts PostgreSQL. Rounding up to this step lets
+ * a pool or HPA change within the step leave the database running.
+ */
+const MAX_CONNECTIONS_STEP = 20;
+
+/**
+ * PostgreSQL's `max_connections`, derived from the pools so raising `api.maxReplicas` or `database.poolMax` never
+ * needs a second edit: the active colour at its HPA ceiling, the idle colour at its floor, the worker and the
+ * migration Job each hold up to `poolMax`, plus the headroom.
+ */
+export function databaseMaxConnections(s: Pick<ConfiguredSettings, "api" | "database">): number {
+  const needed = s.database.poolMax * (s.api.maxReplicas + s.api.minReplicas + 2) + CONNECTION_HEADROOM;
+  return Math.max(MIN_MAX_CONNECTIONS, Math.ceil(needed / MAX_CONNECTIONS_STEP) * MAX_CONNECTIONS_STEP);
 }
 
 /** Secret inputs, read apart from the schema so their values never pass through plain strings or error messages. */

@@ -12,7 +12,8 @@ import { Monitoring, PUSHGATEWAY_URL } from "./components/monitoring";
 import { NamespaceBaseline } from "./components/namespaceBaseline";
 import { NetworkPolicies } from "./components/networkPolicies";
 import { Postgres } from "./components/postgres";
-import { Rbac } from "./components/rbac";
+import { PreviewAccess } from "./components/previewAccess";
+import { ingressControllerDiscoveryRole, Rbac } from "./components/rbac";
 import { Redis } from "./components/redis";
 import { Secrets } from "./components/secrets";
 import { loadSecretSettings, loadSettings } from "./config";
@@ -61,7 +62,7 @@ export = async () => {
     workloadOpts,
   );
 
-  new Importer(
+  const importer = new Importer(
     "importer",
     {
       ...context,
@@ -102,8 +103,23 @@ export = async () => {
     opts,
   );
 
+  // Last, so it follows every object above; a preview identity needs nothing before the first deployment.
+  const previewAccess = new PreviewAccess(
+    "preview-access",
+    {
+      ...context,
+      secretNames: [...Object.values(secrets.secretNames), ...importer.secretNames],
+      issuerName: app.issuerName,
+      logShippingNamespace: logShipping?.namespace,
+      ingressControllerRole: monitoring === undefined ? undefined : ingressControllerDiscoveryRole(settings),
+    },
+    opts,
+  );
+
   return {
     namespace: baseline.namespace,
+    previewServiceAccount: previewAccess.serviceAccountName,
+    previewTokenSecret: previewAccess.tokenSecretName,
     serviceUrl: app.serviceUrl,
     activeColour: app.activeColour,
     ...(monitoring === undefined ? {} : { grafanaUrl: monitoring.grafanaUrl }),

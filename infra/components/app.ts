@@ -124,7 +124,7 @@ class ServicePods {
     const { api } = this.secrets;
     return {
       name,
-      image: `${this.settings.image.repository}:${tag}`,
+      image: `${this.settings.imageRepository}:${tag}`,
       imagePullPolicy: this.settings.image.pullPolicy,
       args: [command],
       envFrom: [{ configMapRef: { name: this.configMapName } }],

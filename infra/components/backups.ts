@@ -93,7 +93,7 @@ export class Backups extends pulumi.ComponentResource {
 
     const container = (command: string, argv: string[] = []): Container => ({
       name: command,
-      image: `${settings.image.repository}:${tag}`,
+      image: `${settings.imageRepository}:${tag}`,
       imagePullPolicy: settings.image.pullPolicy,
       args: [command, ...argv],
       env: [

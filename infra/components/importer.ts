@@ -52,6 +52,8 @@ function importEnvironment(settings: Settings): Record<string, string> {
  */
 export class Importer extends pulumi.ComponentResource {
   public readonly cronJobName: pulumi.Output<string>;
+  /** The Secrets it manages: the API token's, when a league imports from football-data.org. */
+  public readonly secretNames: pulumi.Output<string>[] = [];
 
   constructor(name: string, args: ImporterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}:Importer`, name, {}, opts);
@@ -73,6 +75,7 @@ export class Importer extends pulumi.ComponentResource {
         child,
       );
       apiKey.push(secretEnv("FOOTBALL_DATA_API_KEY", secret.metadata.name, "FOOTBALL_DATA_API_KEY"));
+      this.secretNames.push(secret.metadata.name);
     }
 
     const cronJob = new k8s.batch.v1.CronJob(
@@ -101,7 +104,7 @@ export class Importer extends pulumi.ComponentResource {
                   containers: [
                     {
                       name: "import",
-                      image: `${settings.image.repository}:${tag}`,
+                      image: `${settings.imageRepository}:${tag}`,
                       imagePullPolicy: settings.image.pullPolicy,
                       args: ["import", "--trigger", "cron"],
                       envFrom: [{ configMapRef: { name: args.serviceConfigMap } }],

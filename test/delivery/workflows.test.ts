@@ -8,6 +8,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import { images } from "../../infra/images";
 import { REPO_ROOT } from "../support/processes";
+import { credentialProblems } from "./credentials";
 import { instructionsOf, readDockerfile, type Stage } from "./dockerfile";
 
 /**
@@ -243,11 +244,11 @@ describe("GitHub workflows", () => {
       const pr = workflow("pull-request.yml");
       assert.ok(pr.on.pull_request !== undefined);
       const checks = pr.jobs.checks?.steps?.map((step) => step.run ?? "") ?? [];
-      const order = ["npm ci", "npm run lint", "npm run typecheck", "npm test"].map((command) =>
+      const order = ["npm ci", "npm run lint", "npm run typecheck", "npm run coverage"].map((command) =>
         checks.findIndex((run) => run.startsWith(command)),
       );
       assert.ok(order.every((index) => index >= 0), `checks must run ${order}`);
-      assert.deepEqual([...order].sort((a, b) => a - b), order, "install, lint, typecheck, test, in that order");
+      assert.deepEqual([...order].sort((a, b) => a - b), order, "install, lint, typecheck, test under the coverage gate, in that order");
 
       const preview = pr.jobs.preview;
       assert.ok(needsOf(preview).includes("checks"));
@@ -272,12 +273,22 @@ describe("GitHub workflows", () => {
       for (const wf of workflows) assert.doesNotMatch(wf.text, /latest/i, wf.file);
     });
 
-    it("pushes to the repository every stack deploys from", () => {
-      const repository = deploy.env?.IMAGE_REPOSITORY;
-      assert.ok(typeof repository === "string", "deploy.yml sets no IMAGE_REPOSITORY");
+    it("pushes to the repository every stack deploys from, named once in Pulumi.yaml", () => {
+      const project = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+      const repository = project.config.imageRepository?.default;
+      assert.ok(typeof repository === "string" && repository !== "", "Pulumi.yaml has no imageRepository default");
       for (const stack of STACKS) {
-        const image = stackConfig(stack)[`${PROJECT}:image`] as Dict | undefined;
-        assert.equal(image?.repository, repository, `stacks/Pulumi.${stack}.yaml image.repository`);
+        const config = stackConfig(stack);
+        assert.ok(!(`${PROJECT}:imageRepository` in config), `stacks/Pulumi.${stack}.yaml overrides imageRepository`);
+        assert.equal((config[`${PROJECT}:image`] as Dict | undefined)?.repository, undefined, `stacks/Pulumi.${stack}.yaml sets image.repository`);
+      }
+      for (const wf of workflows) assert.ok(!wf.text.includes(repository), `${wf.file} repeats the repository instead of reading Pulumi.yaml`);
+      for (const [jobId, job] of Object.entries(deploy.jobs)) {
+        const steps = job.steps ?? [];
+        const uses = steps.findIndex((step) => JSON.stringify(step).includes("IMAGE_REPOSITORY") && !/GITHUB_ENV/.test(step.run ?? ""));
+        if (uses < 0) continue;
+        const reads = steps.findIndex((step) => /yq -r '\.config\.imageRepository\.default' Pulumi\.yaml/.test(step.run ?? "") && /IMAGE_REPOSITORY=.*GITHUB_ENV/.test(step.run ?? ""));
+        assert.ok(reads >= 0 && reads < uses, `deploy.yml job ${jobId} uses IMAGE_REPOSITORY before reading it from Pulumi.yaml`);
       }
     });
 
@@ -318,11 +329,10 @@ describe("GitHub workflows", () => {
       assert.deepEqual(needsOf(byStack.get("staging")?.job as Job), [jobIdOf("test")]);
       for (const stack of ["dev", "test", "staging"]) {
         assert.equal(byStack.get(stack)?.job.if, "github.ref == 'refs/heads/main'", stack);
-        assert.notEqual(byStack.get(stack)?.job.with?.environment, "production", stack);
       }
+      for (const stack of STACKS) assert.equal(byStack.get(stack)?.job.with?.environment, `deploy-${stack}`, stack);
       const prod = byStack.get("prod")?.job as Job;
       assert.equal(prod.if, "startsWith(github.ref, 'refs/tags/v')");
-      assert.equal(prod.with?.environment, "production");
       assert.equal(deploy.jobs.image.if, "github.ref == 'refs/heads/main'", "tags never rebuild the image");
     });
 
@@ -394,6 +404,47 @@ describe("GitHub workflows", () => {
           if (usesOidc) assert.ok(!/PULUMI_ACCESS_TOKEN/.test(wf.text), `${wf.file} mixes OIDC and an access token`);
         }
       }
+    });
+  });
+
+  describe("credentials per stack", () => {
+    it("hold no more than each job needs: preview-<stack> and deploy-<stack> environments, team tokens, no forks", () => {
+      assert.deepEqual(credentialProblems(workflows), []);
+      const preview = workflow("pull-request.yml").jobs.preview;
+      assert.deepEqual(preview.environment, "preview-${{ matrix.stack }}");
+      assert.equal(preview.if, "github.event.pull_request.head.repo.full_name == github.repository");
+    });
+
+    it("fail on each regression: a repository-wide or other stack's secret, no environment, forks, an organisation token", () => {
+      const broken = (change: (copy: Workflow[]) => void): string[] => {
+        const copy = structuredClone(workflows);
+        change(copy);
+        return credentialProblems(copy);
+      };
+      const find = (copy: Workflow[], file: string) => copy.find((wf) => wf.file === file) as Workflow;
+      const previewOf = (copy: Workflow[]) => find(copy, "pull-request.yml").jobs.preview;
+      const cases: Array<[string, (copy: Workflow[]) => void, RegExp]> = [
+        ["per-stack repository secret", (copy) => {
+          const step = previewOf(copy).steps?.find((candidate) => candidate.env?.KUBECONFIG_CONTENT !== undefined) as Step;
+          step.env = { KUBECONFIG_CONTENT: "${{ secrets[format('KUBECONFIG_{0}', matrix.stack)] }}" };
+        }, /reads \$\{\{ secrets\[format/],
+        ["prod's deploy secret", (copy) => {
+          previewOf(copy).steps?.push({ name: "deploy", env: { TOKEN: "${{ secrets.DEPLOY_KUBECONFIG_PROD }}" } });
+        }, /reads \$\{\{ secrets\.DEPLOY_KUBECONFIG_PROD \}\}/],
+        ["no environment", (copy) => void delete previewOf(copy).environment, /outside its stack's preview environment/],
+        ["a deploy environment", (copy) => void (previewOf(copy).environment = "deploy-${{ matrix.stack }}"), /outside its stack's preview environment/],
+        ["forks", (copy) => void delete previewOf(copy).if, /without skipping forks/],
+        ["pull_request_target", (copy) => void (find(copy, "pull-request.yml").on.pull_request_target = {}), /pull_request_target/],
+        ["an organisation token", (copy) => {
+          const login = previewOf(copy).steps?.find((step) => step.uses?.startsWith("pulumi/auth-actions@")) as Step;
+          login.with = { ...login.with, "requested-token-type": "urn:pulumi:token-type:access_token:organization" };
+        }, /only a team token/],
+        ["prod deployed from another environment", (copy) => {
+          const prod = Object.values(find(copy, "deploy.yml").jobs).find((job) => job.with?.stack === "prod") as Job;
+          prod.with = { ...prod.with, environment: "production" };
+        }, /deploys prod from environment production, not deploy-prod/],
+      ];
+      for (const [name, change, expected] of cases) assert.match(broken(change).join("\n"), expected, name);
     });
   });
 

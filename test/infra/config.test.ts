@@ -58,8 +58,23 @@ describe("infrastructure: stack config validation", function () {
     rejects("test", { "api.minReplica": 2 }, /stack "test": config key "football-prediction:api" .*minReplica/);
   });
 
-  it("checks that the database can take every pool", () => {
-    rejects("prod", { "database.maxConnections": 100 }, /config key "football-prediction:database\.maxConnections" must be at least 305/);
+  it("derives max_connections from the pools, in steps, never below PostgreSQL's default", () => {
+    // prod: 20 × (10 + 3 + 2) + 5 = 305, rounded up to a step of 20.
+    assert.equal(settingsWith("prod", {}).database.maxConnections, 320);
+    // 20 × (12 + 3 + 2) + 5 = 345: the README's example raises the limit with the replicas, no second edit.
+    assert.equal(settingsWith("prod", { "api.maxReplicas": 12 }).database.maxConnections, 360);
+    assert.equal(settingsWith("prod", { "database.poolMax": 40 }).database.maxConnections, 620);
+    assert.equal(settingsWith("dev", {}).database.maxConnections, 100);
+  });
+
+  it("takes the image repository from the one project-wide setting, refusing it per stack", () => {
+    for (const stack of STACKS) assert.equal(settingsWith(stack, {}).imageRepository, "ghcr.io/football-prediction/service");
+    rejects("prod", { "image.repository": "ghcr.io/fork/service" }, /config key "football-prediction:image" must not set repository: the image repository is the project-wide imageRepository/);
+    rejects("dev", { imageRepository: "ghcr.io/Fork/service" }, /config key "football-prediction:imageRepository" must be an image repository without a tag/);
+  });
+
+  it("tells a stack file that still sets maxConnections that it is derived", () => {
+    rejects("prod", { "database.maxConnections": 320 }, /config key "football-prediction:database" must not set maxConnections: max_connections is derived/);
   });
 
   it("asks for the ACME server and e-mail only with the ACME issuer", () => {

@@ -73,7 +73,7 @@ describe("infrastructure: offline preview", function () {
     assert.deepEqual(rows.get("ingress.host"), ['"dev.fp.local"', '"api.fp.com"']);
     assert.deepEqual(rows.get("monitoring.enabled"), ["false", "true"]);
     assert.deepEqual(rows.get("monitoring.grafanaHost"), ["—", '"grafana.fp.com"']);
-    assert.ok(!rows.has("image.repository"), "equal settings are left out");
+    assert.ok(!rows.has("imageRepository"), "equal settings are left out");
     assert.match(diffReport("dev", "prod"), /^\| api\.maxReplicas +\| 2 +\| 10 +\|$/m);
   });
 
@@ -85,8 +85,8 @@ describe("infrastructure: offline preview", function () {
       [clean, violating, misused] = await Promise.all([
         previewCli(["prod"]),
         // A registry the prod policy config does not allow: the program accepts it, the pack must not.
-        previewCli(["prod", "--set", "image.repository=registry.example.com/football-prediction/service"]),
-        previewCli(["prod", "--set", "image.repository"]),
+        previewCli(["prod", "--set", "imageRepository=registry.example.com/football-prediction/service"]),
+        previewCli(["prod", "--set", "imageRepository"]),
       ]);
     });
 

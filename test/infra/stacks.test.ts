@@ -210,8 +210,18 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
           ...inNs("DaemonSet", ["fluent-bit"], logs),
           ...inNs("Role", ["fluent-bit-pod-metadata"]),
           ...inNs("RoleBinding", ["fluent-bit-pod-metadata"]),
+          ...inNs("Role", [`${ns}-pulumi-preview`], logs),
+          ...inNs("RoleBinding", [`${ns}-pulumi-preview`], logs),
         ]
       : []),
+    // The pull-request previews' identity (infra/components/previewAccess.ts).
+    ...inNs("ServiceAccount", ["pulumi-preview"]),
+    ...inNs("Secret", ["pulumi-preview-token"]),
+    ...inNs("Role", [`${ns}-pulumi-preview`]),
+    ...inNs("RoleBinding", [`${ns}-pulumi-preview`]),
+    ...(e.monitoring ? [...inNs("Role", [`${ns}-pulumi-preview`], "ingress-nginx"), ...inNs("RoleBinding", [`${ns}-pulumi-preview`], "ingress-nginx")] : []),
+    `ClusterRole -/${ns}-pulumi-preview`,
+    `ClusterRoleBinding -/${ns}-pulumi-preview`,
   ].sort();
 }
 
@@ -442,6 +452,11 @@ describe("infrastructure: the four stacks rendered from their own config files",
       it("keeps every generated secret a Pulumi secret, out of outputs and manifests", () => {
         assert.ok(r.generatedSecrets.length >= 7);
         for (const secret of r.resources.filter((res) => res.type === "kubernetes:core/v1:Secret")) {
+          // A ServiceAccount token Secret is filled by the cluster's token controller: the program gives it no data.
+          if (secret.inputs.type === "kubernetes.io/service-account-token") {
+            assert.equal(secret.inputs.stringData ?? secret.inputs.data, undefined, `${secret.name} carries data`);
+            continue;
+          }
           assert.ok(secret.secretPaths.includes("stringData"), `${secret.name} data is a Pulumi secret`);
         }
         const outputs = JSON.stringify(r.outputs);
@@ -557,9 +572,14 @@ describe("infrastructure: the four stacks rendered from their own config files",
         }
       });
 
-      it("grants API access only through namespaced Roles with explicit verbs", () => {
+      it("grants API access only through namespaced Roles with explicit verbs, but for the preview identity's", () => {
         const rbac = objects(r).map((m) => m.object as K8sObject);
-        assert.ok(!rbac.some((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding"));
+        const clusterWide = rbac.filter((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding");
+        // The one exception: the preview identity's, by name for the stack's own cluster-scoped objects (previewAccess.test.ts).
+        assert.deepEqual(clusterWide.map((o) => o.metadata.name), [`${ns}-pulumi-preview`, `${ns}-pulumi-preview`]);
+        for (const rule of clusterWide.find((o) => o.kind === "ClusterRole")?.rules ?? []) {
+          assert.ok(rule.resourceNames !== undefined || rule.verbs.every((verb: string) => verb === "create"), JSON.stringify(rule));
+        }
         for (const role of rbac.filter((o) => o.kind === "Role")) {
           for (const rule of role.rules) {
             assert.ok(!rule.verbs.includes("*") && !rule.resources.includes("*") && !rule.apiGroups.includes("*"));
