@@ -26,6 +26,21 @@ export interface StoredPrediction {
   model: StoredModel;
 }
 
+/**
+ * A stored prediction with its fields in the order the model produces them: jsonb keeps keys sorted, and a
+ * stored forecast should read exactly as the same prediction computed in process.
+ */
+const asPrediction = (stored: MatchPrediction): MatchPrediction => ({
+  homeWin: stored.homeWin,
+  draw: stored.draw,
+  awayWin: stored.awayWin,
+  expectedGoals: { home: stored.expectedGoals.home, away: stored.expectedGoals.away },
+  likelyScores: stored.likelyScores.map(({ homeGoals, awayGoals, probability }) => ({ homeGoals, awayGoals, probability })),
+  over25: stored.over25,
+  under25: stored.under25,
+  bothTeamsToScore: stored.bothTeamsToScore,
+});
+
 /** Stores fixtures' predictions, once per model version and fixture; repeats are no-ops. */
 export async function recordPredictions(db: Knex, records: readonly PredictionRecord[]): Promise<void> {
   if (records.length === 0) return;
@@ -59,7 +74,7 @@ export async function predictionsOfVersion(
     .select("match_id", "details")
     .where("model_version_id", version)
     .whereIn("match_id", matchIds);
-  return new Map(rows.map((row) => [row.match_id, row.details]));
+  return new Map(rows.map((row) => [row.match_id, asPrediction(row.details)]));
 }
 
 /** For each match that has one, the last prediction stored before it kicked off, with the model that made it. */
@@ -89,7 +104,7 @@ export async function preMatchPredictions(
     rows.map((row) => [
       row.match_id,
       {
-        prediction: row.details,
+        prediction: asPrediction(row.details),
         model: {
           version: row.version,
           name: row.name,
