@@ -63,16 +63,19 @@ export async function recordPredictions(db: Knex, records: readonly PredictionRe
   await db.raw("? ON CONFLICT (model_version_id, match_id) WHERE match_id IS NOT NULL DO NOTHING", [insert]);
 }
 
-/** What one model version predicted for each of the matches that has a stored prediction from it. */
-export async function predictionsOfVersion(
+/**
+ * What the given model versions predicted for the given matches, by match. A stored prediction's version is always
+ * of its match's league, so one version per league and the leagues' matches can be asked for in one statement.
+ */
+export async function predictionsOfVersions(
   db: Knex,
-  version: number,
+  versions: readonly number[],
   matchIds: readonly number[],
 ): Promise<Map<number, MatchPrediction>> {
-  if (matchIds.length === 0) return new Map();
+  if (versions.length === 0 || matchIds.length === 0) return new Map();
   const rows: Array<{ match_id: number; details: MatchPrediction }> = await db("predictions")
     .select("match_id", "details")
-    .where("model_version_id", version)
+    .whereIn("model_version_id", versions)
     .whereIn("match_id", matchIds);
   return new Map(rows.map((row) => [row.match_id, asPrediction(row.details)]));
 }
