@@ -164,6 +164,22 @@ describe("GET /api/v1/fixtures and the prediction precompute (PostgreSQL)", () =
       const d1 = await storedFor(await currentVersion("D1"));
       assert.deepEqual([...d1.keys()].sort(), [ids.d1Saturday, ids.d1Monday, ids.d1Later].sort());
     });
+
+    it("stores the forecast of a fixture added later when told fixtures changed, without a refit", async () => {
+      const worker = testWorker(db, { clock: () => now });
+      await worker.start();
+      await worker.scheduler.idle();
+      // Queued behind the start passes: once it is done, they are too, and the fixture below is news to them.
+      await worker.precompute.refresh("E0", "start");
+      await addFixture("addedLater", { league: "E0", date: "2030-03-16", homeTeam: "Everton", awayTeam: "Chelsea" }, {
+        kickoff: "2030-03-16T15:00:00Z",
+        matchday: 30,
+      });
+      await worker.signals.publish("fixtures-changed", "E0");
+      await worker.stop();
+      assert.equal(await currentVersion("E0"), e0Version, "no refit");
+      assert.ok((await storedFor(e0Version)).has(ids.addedLater));
+    });
   });
 
   describe("GET /api/v1/fixtures", () => {

@@ -78,6 +78,8 @@ export function commandDatabase(url: string): Database {
 }
 
 export interface TestWorker {
+  /** Its signal bus, for a test to send what another process (an import, the API) would. */
+  signals: LocalSignalBus;
   scheduler: RefitScheduler;
   precompute: PredictionPrecompute;
   registry: ModelRegistry;
@@ -108,6 +110,7 @@ export function testWorker(db: Database, options: { clock?: Clock; logger?: Logg
     { debounceMs: 0, intervalMs: 3_600_000, pollIntervalMs: 3_600_000 },
   );
   const worker: TestWorker = {
+    signals,
     scheduler,
     precompute,
     registry,
