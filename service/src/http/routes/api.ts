@@ -3,6 +3,7 @@ import { z } from "zod";
 import { WRITE_SCOPE } from "../../auth/tokens";
 import type { CatalogReads } from "../../catalog/catalogReads";
 import type { Actor, CatalogWrites } from "../../catalog/catalogWrites";
+import type { FixtureService } from "../../predictions/fixtureService";
 import type { ModelRegistry } from "../../predictions/modelRegistry";
 import { type PredictionService, summariseModel } from "../../predictions/predictionService";
 import { type AppContext, type AppState, sendJsonText } from "../context";
@@ -10,6 +11,7 @@ import { requireScope } from "../middleware/auth";
 import { jsonBody } from "../middleware/jsonBody";
 import {
   cursorOf,
+  dateRange,
   idParam,
   isoDate,
   leagueCode,
@@ -32,6 +34,7 @@ export interface ApiDeps {
   reads: CatalogReads;
   writes: CatalogWrites;
   predictions: PredictionService;
+  fixtures: FixtureService;
   registry: ModelRegistry;
   status: StatusInfo;
   jwtSecret: string;
@@ -62,6 +65,14 @@ const matchesQuery = z
     message: "must not be after to",
     path: ["from"],
   });
+
+/** At most two months of fixtures in one answer (a few hundred matches across the leagues). */
+const MAX_FIXTURE_RANGE_DAYS = 62;
+
+const fixturesQuery = dateRange(
+  z.strictObject({ league: leagueCode.optional(), from: isoDate.optional(), to: isoDate.optional() }),
+  MAX_FIXTURE_RANGE_DAYS,
+);
 
 const pairingQuery = z.strictObject({ league: leagueCode, home: teamName, away: teamName });
 
@@ -155,6 +166,10 @@ function readRoutes(router: Router<AppState>, deps: ApiDeps): void {
         metrics: model.metrics,
       })),
     };
+  });
+
+  router.get("/fixtures", async (ctx) => {
+    sendJsonText(ctx, await deps.fixtures.page(query(ctx, fixturesQuery)));
   });
 
   router.get("/predictions", async (ctx) => {
