@@ -164,13 +164,27 @@ const secretRotation = z.strictObject(
 );
 
 /** Top-level config keys whose value is a plain string; every other key holds structured YAML (JSON in config). */
-const stringKeys = new Set(["environment", "namespace", "logLevel", "priorityClassName"]);
+const stringKeys = new Set(["environment", "namespace", "logLevel", "priorityClassName", "clusterIdentifier"]);
 
 const schema = z
   .strictObject({
     environment: z.enum(["dev", "test", "staging", "prod"]),
     namespace: dnsLabel,
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]),
+    /**
+     * What the Kubernetes provider is replaced on, and nothing else (a new kubeconfig or context updates it): a
+     * replaced provider replaces every object under it. Change it only to move the stack to another cluster.
+     * Unset (empty): the stack's name.
+     */
+    clusterIdentifier: z
+      .union([z.literal(""), z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "must be a cluster name (letters, digits, . _ -)")])
+      .optional()
+      .transform((id) => id || undefined),
+    /**
+     * `protect` and `retainOnDelete` of the namespace and of every object that holds data (StatefulSets, claims):
+     * on in staging and prod, where a plan that would delete them must stop instead.
+     */
+    protection: z.strictObject({ protect: z.boolean(), retainOnDelete: z.boolean() }),
     /** Unset (empty): serving pods get the cluster's default priority, as on a developer cluster without one. */
     priorityClassName: z.union([z.literal(""), priorityClassName]).transform((name) => name || undefined),
     image: z.strictObject({

@@ -4,6 +4,7 @@
  * same function under the mock runtime, once per stack.
  */
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { App } from "./components/app";
 import { Backups } from "./components/backups";
 import { Importer } from "./components/importer";
@@ -22,9 +23,12 @@ export = async () => {
   const secretSettings = loadSecretSettings(settings);
 
   // Unset kubeconfig and context mean the ambient kubeconfig, so `pulumi up` targets whatever cluster kubectl does.
+  // With `clusterIdentifier` a changed kubeconfig (rotated credentials, a new context name) updates the provider
+  // instead of replacing it and, with it, every object of the stack.
   const provider = new k8s.Provider("kubernetes", {
     kubeconfig: secretSettings.kubeconfig,
     context: secretSettings.kubeContext,
+    clusterIdentifier: settings.clusterIdentifier ?? pulumi.getStack(),
   });
   const opts = { providers: [provider] };
 

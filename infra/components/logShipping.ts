@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { LogShippingSettings, Settings } from "../config";
 import { images, thirdPartyImage } from "../images";
-import { httpProbe, meta, servingPriority } from "../k8s";
+import { contentConfigMap, httpProbe, meta, servingPriority } from "../k8s";
 import { instanceLabels, objectLabels, selectorLabels, workloads } from "../labels";
 import { TYPE_PREFIX } from "./context";
 import { podSecurityLabels } from "./namespaceBaseline";
@@ -111,11 +111,7 @@ export class LogShipping extends pulumi.ComponentResource {
     this.serviceAccountName = sa.metadata.name;
 
     const configText = sourceNamespace.apply((source) => fluentBitConfig(shipping, source));
-    const config = new k8s.core.v1.ConfigMap(
-      "fluent-bit-config",
-      { metadata: meta("fluent-bit", this.namespace, labels), data: { "fluent-bit.conf": configText } },
-      child,
-    );
+    const config = contentConfigMap("fluent-bit-config", this.namespace, labels, { "fluent-bit.conf": configText }, child, "fluent-bit");
 
     new k8s.apps.v1.DaemonSet(
       "fluent-bit",

@@ -4,7 +4,9 @@ import { createHash } from "node:crypto";
 import type { MonitoringSettings, Settings } from "../config";
 import { images, imageUsers, thirdPartyImage } from "../images";
 import {
+  claimGrowth,
   clusterService,
+  contentConfigMap,
   httpProbe,
   meta,
   plainEnv,
@@ -14,13 +16,15 @@ import {
   secretEnv,
   serviceAccount,
   servingPriority,
+  statefulSetClaim,
   tcpProbe,
+  TEMPLATE_CLAIM_SIZE_PATH,
   volumeClaimSpec,
   tlsIngressSpec,
   type Container,
   type Volume,
 } from "../k8s";
-import { objectLabels, selectorLabels, workloads, type Labels } from "../labels";
+import { claimLabels, objectLabels, selectorLabels, workloads, type Labels } from "../labels";
 import {
   defaultThresholds,
   kubeStateMetricsResources,
@@ -34,7 +38,7 @@ import {
   type ObservabilitySettings,
 } from "../observability";
 import { BACKUP_CLAIM } from "./backups";
-import { TYPE_PREFIX, type StackContext } from "./context";
+import { stateful, TYPE_PREFIX, type StackContext } from "./context";
 import { ports } from "./networkPolicies";
 import {
   credentialsRotationAnnotations,
@@ -67,9 +71,9 @@ const sizes = {
   grafana: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
 };
 
-/** The claim a one-pod StatefulSet's `data` volumeClaimTemplate makes: `<template>-<StatefulSet>-<ordinal>`. */
+/** The claim a one-pod StatefulSet's `data` volumeClaimTemplate makes. */
 function dataClaim(statefulSet: string): string {
-  return `data-${statefulSet}-0`;
+  return statefulSetClaim("data", statefulSet);
 }
 
 /** The settings the rendered Prometheus, Alertmanager and Grafana files are made for. */
@@ -175,7 +179,7 @@ export class Monitoring extends pulumi.ComponentResource {
   }
 
   private configMap(id: string, labels: Labels, data: Record<string, string>): k8s.core.v1.ConfigMap {
-    return new k8s.core.v1.ConfigMap(id, { metadata: meta(id, this.namespace, labels), data }, this.child);
+    return contentConfigMap(id, this.namespace, labels, data, this.child);
   }
 
   /**
@@ -275,7 +279,7 @@ export class Monitoring extends pulumi.ComponentResource {
         { name: "rules", configMap: { name: rules.metadata.name } },
       ],
     };
-    new k8s.apps.v1.StatefulSet(
+    const set = new k8s.apps.v1.StatefulSet(
       "prometheus",
       {
         metadata: meta("prometheus", this.namespace, labels),
@@ -287,14 +291,19 @@ export class Monitoring extends pulumi.ComponentResource {
           template: this.podTemplate(spec, sa.metadata.name),
           volumeClaimTemplates: [
             {
-              metadata: { name: "data", labels },
+              metadata: { name: "data", labels: claimLabels(this.instance, workloads.prometheus) },
               spec: volumeClaimSpec(monitoring.storageSize, settings.cluster.storageClass),
             },
           ],
         },
       },
-      this.child,
+      { ...this.child, ...stateful(settings), ignoreChanges: [TEMPLATE_CLAIM_SIZE_PATH] },
     );
+    claimGrowth("prometheus-data-size", statefulSetClaim("data", "prometheus"), this.namespace, monitoring.storageSize, {
+      ...this.child,
+      ...stateful(settings),
+      dependsOn: [set],
+    });
     clusterService(
       "prometheus",
       this.namespace,
@@ -359,12 +368,14 @@ export class Monitoring extends pulumi.ComponentResource {
   }
 
   private pushgateway(settings: Settings): void {
-    const labels = this.labels("pushgateway");
     // Backup metrics are pushed once a day: they must survive a restart, or the backup-age alert fires falsely.
     const claim = new k8s.core.v1.PersistentVolumeClaim(
       "pushgateway",
-      { metadata: meta("pushgateway", this.namespace, labels), spec: volumeClaimSpec("1Gi", settings.cluster.storageClass) },
-      this.child,
+      {
+        metadata: meta("pushgateway", this.namespace, claimLabels(this.instance, workloads.pushgateway)),
+        spec: volumeClaimSpec("1Gi", settings.cluster.storageClass),
+      },
+      { ...this.child, ...stateful(settings) },
     );
     const uid = imageUsers.pushgateway;
     this.deployment(
