@@ -8,8 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { App } from "./components/app";
 import { Backups } from "./components/backups";
 import { Importer } from "./components/importer";
-import { LogShipping } from "./components/logShipping";
-import { Monitoring, PUSHGATEWAY_URL } from "./components/monitoring";
+import { FLUENT_BIT_SERVICE_ACCOUNT, LogShipping } from "./components/logShipping";
+import { apiClientAccounts, Monitoring, PUSHGATEWAY_URL } from "./components/monitoring";
 import { NamespaceBaseline } from "./components/namespaceBaseline";
 import { NetworkPolicies } from "./components/networkPolicies";
 import { Postgres } from "./components/postgres";
@@ -46,11 +46,31 @@ export = async () => {
   // The migration Jobs need a database that is up, not merely created.
   const app = new App("app", { ...context, secrets }, { ...opts, dependsOn: [networkPolicies, postgres, redis] });
 
+  // Roles and bindings exist before the workloads whose ServiceAccounts use them: a pod that starts without its
+  // permissions fails its first API calls (Prometheus' discovery, kube-state-metrics' informers, Fluent Bit's
+  // metadata lookups) and only recovers on a retry.
+  const rbac = new Rbac(
+    "rbac",
+    {
+      ...context,
+      prometheus: settings.monitoring.enabled
+        ? { serviceAccount: apiClientAccounts.prometheus, namespace: baseline.namespace }
+        : undefined,
+      kubeStateMetrics: settings.monitoring.enabled
+        ? { serviceAccount: apiClientAccounts.kubeStateMetrics, namespace: baseline.namespace }
+        : undefined,
+      fluentBit: settings.logShipping.enabled
+        ? { serviceAccount: FLUENT_BIT_SERVICE_ACCOUNT, namespace: settings.logShipping.namespace }
+        : undefined,
+    },
+    opts,
+  );
+
   const monitoring = settings.monitoring.enabled
     ? new Monitoring(
         "monitoring",
         { ...context, monitoring: settings.monitoring, secrets, issuerName: app.issuerName },
-        workloadOpts,
+        { ...opts, dependsOn: [networkPolicies, rbac] },
       )
     : undefined;
 
@@ -78,33 +98,13 @@ export = async () => {
     workloadOpts,
   );
 
-  const logShipping = settings.logShipping.enabled
-    ? new LogShipping(
-        "log-shipping",
-        { settings, shipping: settings.logShipping, instance, sourceNamespace: baseline.namespace },
-        opts,
-      )
-    : undefined;
-
-  new Rbac(
-    "rbac",
-    {
-      ...context,
-      prometheus:
-        monitoring === undefined
-          ? undefined
-          : { serviceAccount: monitoring.prometheusServiceAccount, namespace: baseline.namespace },
-      kubeStateMetrics:
-        monitoring === undefined
-          ? undefined
-          : { serviceAccount: monitoring.kubeStateMetricsServiceAccount, namespace: baseline.namespace },
-      fluentBit:
-        logShipping === undefined
-          ? undefined
-          : { serviceAccount: logShipping.serviceAccountName, namespace: logShipping.namespace },
-    },
-    opts,
-  );
+  if (settings.logShipping.enabled) {
+    new LogShipping(
+      "log-shipping",
+      { settings, shipping: settings.logShipping, instance, sourceNamespace: baseline.namespace },
+      { ...opts, dependsOn: [rbac] },
+    );
+  }
 
   return {
     namespace: baseline.namespace,

@@ -56,6 +56,12 @@ export interface MonitoringArgs extends StackContext {
   issuerName: pulumi.Input<string>;
 }
 
+/**
+ * The ServiceAccounts that call the API: the Rbac component binds their Roles before these workloads start, so
+ * it names them up front.
+ */
+export const apiClientAccounts = { prometheus: "prometheus", kubeStateMetrics: "kube-state-metrics" } as const;
+
 export const PUSHGATEWAY_URL = `http://pushgateway:${ports.pushgateway}`;
 const ALERTMANAGER_URL = `http://alertmanager:${ports.alertmanager}`;
 const RECEIVER_SECRETS_DIR = "/etc/alertmanager/secrets";
@@ -140,8 +146,6 @@ interface WorkloadSpec {
  */
 export class Monitoring extends pulumi.ComponentResource {
   public readonly grafanaUrl: string;
-  public readonly prometheusServiceAccount: pulumi.Output<string>;
-  public readonly kubeStateMetricsServiceAccount: pulumi.Output<string>;
 
   private readonly namespace: pulumi.Output<string>;
   private readonly instance: string;
@@ -160,12 +164,12 @@ export class Monitoring extends pulumi.ComponentResource {
     }
     const observability = observabilitySettings(settings, monitoring);
 
-    this.prometheusServiceAccount = this.prometheus(settings, monitoring, observability);
+    this.prometheus(settings, monitoring, observability);
     this.alertmanager(observability, receivers.alertReceivers);
     this.pushgateway(settings);
     this.grafana(settings, monitoring, observability, receivers, args.issuerName);
     this.exporters(settings, secrets);
-    this.kubeStateMetricsServiceAccount = this.kubeStateMetrics(settings);
+    this.kubeStateMetrics(settings);
 
     this.registerOutputs({ grafanaUrl: this.grafanaUrl });
   }
@@ -243,7 +247,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const config = this.configMap("prometheus-config", labels, configData);
     const rules = this.configMap("prometheus-rules", labels, rulesData);
     // The one pod that calls the API (kubernetes_sd); the Rbac component grants its ServiceAccount read access.
-    const sa = serviceAccount("prometheus", this.namespace, labels, this.child);
+    const sa = serviceAccount(apiClientAccounts.prometheus, this.namespace, labels, this.child);
     const uid = imageUsers.prometheus;
 
     const spec: WorkloadSpec = {
@@ -575,7 +579,7 @@ export class Monitoring extends pulumi.ComponentResource {
    */
   private kubeStateMetrics(settings: Settings): pulumi.Output<string> {
     const uid = imageUsers.kubeStateMetrics;
-    return this.deployment("kube-state-metrics", {
+    return this.deployment(apiClientAccounts.kubeStateMetrics, {
       key: "kubeStateMetrics",
       automountToken: true,
       containers: [
