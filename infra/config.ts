@@ -434,6 +434,11 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
+/** Whether a config key has a non-empty value; a secret's value is read only to tell that. */
+export function isConfigSet(key: string): boolean {
+  return nonEmpty(new pulumi.Config(PROJECT).get(key)) !== undefined;
+}
+
 export function loadSettings(): Settings {
   const config = new pulumi.Config(PROJECT);
   return parseSettings(pulumi.getStack(), (key) => config.get(key));

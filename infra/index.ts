@@ -16,10 +16,12 @@ import { Postgres } from "./components/postgres";
 import { Rbac } from "./components/rbac";
 import { Redis } from "./components/redis";
 import { Secrets } from "./components/secrets";
-import { loadSecretSettings, loadSettings } from "./config";
+import { isConfigSet, loadSecretSettings, loadSettings } from "./config";
+import { enforceReadiness } from "./readiness";
 
 export = async () => {
   const settings = loadSettings();
+  enforceReadiness(pulumi.getStack(), settings, { isSet: isConfigSet });
   const secretSettings = loadSecretSettings(settings);
 
   // Unset kubeconfig and context mean the ambient kubeconfig, so `pulumi up` targets whatever cluster kubectl does.
