@@ -197,6 +197,12 @@ const schema = z
       /** A colour's own tag stages a release on it before traffic moves; otherwise it runs `image.tag`. */
       tags: z.strictObject({ blue: imageTag.optional(), green: imageTag.optional() }),
     }),
+    /**
+     * The release to run, set by the deploy workflow for each `pulumi up` it makes (never committed): both colours'
+     * tags and the active one. Unset, the stack keeps the release its last deployment recorded (infra/release.ts),
+     * and only a stack never deployed starts from `image.tag` and `blueGreen`.
+     */
+    release: z.strictObject({ active: colour, tags: z.strictObject({ blue: imageTag, green: imageTag }) }).optional(),
     api: z.strictObject({
       minReplicas: positiveInt,
       maxReplicas: positiveInt,
@@ -343,6 +349,7 @@ const schema = z
 
 export type Settings = z.infer<typeof schema>;
 export type Colour = z.infer<typeof colour>;
+export type Release = NonNullable<z.infer<typeof schema>["release"]>;
 export type Resources = z.infer<typeof resources>;
 export type MonitoringSettings = Extract<Settings["monitoring"], { enabled: true }>;
 export type LogShippingSettings = Extract<Settings["logShipping"], { enabled: true }>;

@@ -18,10 +18,13 @@ import { Redis } from "./components/redis";
 import { Secrets } from "./components/secrets";
 import { isConfigSet, loadSecretSettings, loadSettings } from "./config";
 import { enforceReadiness } from "./readiness";
+import { chooseRelease, readRecordedRelease, RELEASE_OUTPUT, withRelease } from "./release";
 
 export = async () => {
-  const settings = loadSettings();
-  enforceReadiness(pulumi.getStack(), settings, { isSet: isConfigSet });
+  const configured = loadSettings();
+  enforceReadiness(pulumi.getStack(), configured, { isSet: isConfigSet });
+  const { release, source } = chooseRelease(pulumi.getStack(), configured, await readRecordedRelease());
+  const settings = withRelease(configured, release);
   const secretSettings = loadSecretSettings(settings);
 
   // Unset kubeconfig and context mean the ambient kubeconfig, so `pulumi up` targets whatever cluster kubectl does.
@@ -112,6 +115,9 @@ export = async () => {
     namespace: baseline.namespace,
     serviceUrl: app.serviceUrl,
     activeColour: app.activeColour,
+    // What the next run keeps unless the deploy workflow sets a release (infra/release.ts).
+    [RELEASE_OUTPUT]: release,
+    releaseSource: source,
     ...(monitoring === undefined ? {} : { grafanaUrl: monitoring.grafanaUrl }),
     secretNames: secrets.secretNames,
   };

@@ -98,3 +98,22 @@ export function envOf(container: K8sObject, name: string): K8sObject | undefined
 export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
+
+/**
+ * What a team sets in prod before its first `pulumi up` (README, "Before the first deployment"): with these the
+ * shipped prod file passes the deployment-readiness checks (infra/readiness.ts).
+ */
+export const READY_PROD: Record<string, unknown> = {
+  "ingress.host": "api.kickoff-odds.net",
+  "ingress.tls.email": "platform@kickoff-odds.net",
+  "monitoring.grafanaHost": "grafana.kickoff-odds.net",
+  "logShipping.elasticsearch.host": "logs.kickoff-odds.net",
+  "logShipping.elasticsearch.cidrs": ["10.40.12.0/24"],
+  "cluster.apiServerCidrs": ["10.96.0.1/32"],
+  "cluster.alertReceiverCidrs": ["203.0.113.0/24"],
+  "backups.s3": { endpoint: "https://objects.kickoff-odds.net", bucket: "fp-prod-backups", cidrs: ["198.51.100.0/24"] },
+  backupS3AccessKeyId: { secure: "v1:offline" },
+  backupS3SecretAccessKey: { secure: "v1:offline" },
+  pagerRoutingKey: { secure: "v1:offline" },
+  chatWebhookUrl: { secure: "v1:offline" },
+};
