@@ -3,7 +3,7 @@
  * does to the objects, and the options the engine plans with (protect, retainOnDelete, ignoreChanges).
  */
 import assert from "node:assert/strict";
-import { FINISHED_JOB_IGNORES, JOB_AWAIT_MARGIN_SECONDS, CLAIM_SIZE_PATH, TEMPLATE_CLAIM_SIZE_PATH } from "../../infra/k8s";
+import { FINISHED_JOB_IGNORES, JOB_AWAIT_MARGIN_SECONDS, CLAIM_SIZE_PATH, CLAIM_TEMPLATES_PATH } from "../../infra/k8s";
 import { renderStack, type RenderedResource, type RenderedStack } from "../../infra/offline/render";
 import { STACKS } from "../../infra/offline/stackConfig";
 import { baseName, containersOf, findObject, objects, podTemplates, rendered, type K8sObject } from "./helpers";
@@ -129,7 +129,7 @@ describe("infrastructure: day-2 changes that cannot hurt (issue 9)", function ()
   it("grows volumes through a claim patch and never through the template or the claim, which would replace them", async () => {
     const grown = await renderStack("prod", { "database.storageSize": "80Gi", "backups.storageSize": "150Gi", "redis.storageSize": "8Gi" });
     for (const [statefulSet, claim, size] of [["postgres", "data-postgres-0", "80Gi"], ["postgres-replica", "data-postgres-replica-0", "80Gi"], ["redis", "data-redis-0", "8Gi"]]) {
-      assert.deepEqual(resource(grown, "apps/v1:StatefulSet", statefulSet).options.ignoreChanges, [TEMPLATE_CLAIM_SIZE_PATH]);
+      assert.deepEqual(resource(grown, "apps/v1:StatefulSet", statefulSet).options.ignoreChanges, [CLAIM_TEMPLATES_PATH]);
       const patch = grown.resources.find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaimPatch" && (r.inputs.metadata as K8sObject).name === claim);
       assert.ok(patch, `a patch grows ${claim}`);
       assert.equal((patch.inputs.spec as K8sObject).resources.requests.storage, size);
