@@ -3,6 +3,7 @@
  * does to the objects, and the options the engine plans with (protect, retainOnDelete, ignoreChanges).
  */
 import assert from "node:assert/strict";
+import { StackConfigError } from "../../infra/config";
 import { FINISHED_JOB_IGNORES, JOB_AWAIT_MARGIN_SECONDS, CLAIM_SIZE_PATH, CLAIM_TEMPLATES_PATH } from "../../infra/k8s";
 import { renderStack, type RenderedResource, type RenderedStack } from "../../infra/offline/render";
 import { STACKS } from "../../infra/offline/stackConfig";
@@ -162,6 +163,19 @@ describe("infrastructure: day-2 changes that cannot hurt (issue 9)", function ()
     assert.equal(provider(prod)?.inputs.clusterIdentifier, "prod");
     const moved = await renderStack("prod", { kubeContext: "prod-eu-2", clusterIdentifier: "prod-eu-2" });
     assert.equal(provider(moved)?.inputs.clusterIdentifier, "prod-eu-2");
+  });
+
+  it("refuses a stack without protection settings or with a malformed clusterIdentifier, naming stack and key", async () => {
+    await assert.rejects(renderStack("staging", { protection: undefined }), (error: Error) => {
+      assert.ok(error instanceof StackConfigError);
+      assert.match(error.message, /stack "staging": config key "football-prediction:protection" is required/);
+      return true;
+    });
+    await assert.rejects(renderStack("prod", { clusterIdentifier: "prod cluster" }), (error: Error) => {
+      assert.ok(error instanceof StackConfigError);
+      assert.match(error.message, /stack "prod": config key "football-prediction:clusterIdentifier" must be a cluster name/);
+      return true;
+    });
   });
 
   it("creates the Roles and bindings before the workloads whose ServiceAccounts use them", () => {
