@@ -95,7 +95,7 @@ function openRateLimitStore(config: Config, shared: SharedState, logger: Logger)
   };
 }
 
-function defaultDrainDelayMs(config: Config): number {
+export function defaultDrainDelayMs(config: Config): number {
   return config.appEnv === "local" ? 0 : Math.min(READINESS_PROPAGATION_MS, config.shutdownGraceMs / 4);
 }
 
