@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { BacktestRecords } from "../backtest/records";
 import { type Cache, PREDICTIONS_BUCKET } from "../cache/cache";
 import { RedisInvalidations } from "../cache/invalidations";
 import { NearCache } from "../cache/nearCache";
@@ -138,6 +139,7 @@ export async function startService(
     writes: new CatalogWrites(db, cache, shared.signals),
     predictions: new PredictionService(db, cache, registry, metrics),
     registry,
+    records: new BacktestRecords(db, registry, logger),
     jwtSecret: config.jwtSecret,
     rateLimit: rateLimit(metrics, {
       perMinute: config.rateLimit.perMinute,
