@@ -52,6 +52,14 @@ export function operations(): Operation[] {
     { method: "get", path: "/teams/{id}/strength", tag: "models", summary: "The team's attack and defence in every stored model version", query: inputs.strengthQuery, params: id, responses: { ...ok(out.teamStrength), ...badInput, ...notFound } },
     { method: "get", path: "/matches", tag: "catalog", summary: "Matches by date, paged", query: inputs.matchesQuery, responses: { ...ok(out.matchPage), ...badInput, ...notFound } },
     { method: "get", path: "/matches/{id}", tag: "catalog", summary: "One match", query: inputs.noQuery, params: id, responses: { ...ok(out.match), ...badInput, ...notFound } },
+    {
+      method: "get",
+      path: "/fixtures",
+      tag: "predictions",
+      summary: "The next match day of each league (or a date range) with each match's prediction",
+      query: inputs.fixturesQuery,
+      responses: { ...ok(out.fixtures), ...badInput, ...notFound, ...modelNotReady },
+    },
     { method: "get", path: "/models", tag: "models", summary: "The current model of every league and its fit", query: inputs.noQuery, responses: ok(out.modelList) },
     {
       method: "get",

@@ -85,6 +85,9 @@ export const matchPrediction = z.strictObject({
   model: modelSummary,
   inSample: z.boolean().meta({ description: "True when the model was fitted on this very result (hindsight)" }),
   prediction,
+  scoreGrid: z
+    .array(z.array(probability))
+    .meta({ description: "Probability of each score, 0-6 goals a side: scoreGrid[homeGoals][awayGoals]" }),
 });
 
 export const pairingPrediction = z.strictObject({
@@ -182,3 +185,15 @@ export const leagueRecord = z.strictObject({
 });
 
 export const ping = z.strictObject({ pong: z.literal(true) });
+
+export const fixtures = z.strictObject({
+  data: z.array(
+    z.strictObject({
+      match,
+      prediction: prediction.nullable().meta({ description: "Null for a league without a model, or a past match with none stored" }),
+      model: modelSummary.nullable(),
+      forecast: z.boolean().meta({ description: "True: a forecast of a match to come; false: the stored pre-match prediction" }),
+    }),
+  ),
+  range: z.strictObject({ from: isoDateText, to: isoDateText }),
+});

@@ -86,6 +86,9 @@ export const resultBody = z.strictObject({ homeGoals: goals, awayGoals: goals })
 
 export const refitBody = z.strictObject({ league: leagueCode.optional() }).optional();
 
+// Until the fixtures route lands (branch i12b), its query as the contract has it.
+export const fixturesQuery = z.strictObject({ league: leagueCode.optional(), from: isoDate.optional(), to: isoDate.optional() });
+
 export const strengthQuery = z.strictObject({ league: leagueCode.optional() });
 
 const query = <T extends z.ZodType>(ctx: AppContext, schema: T) => parseInput(schema, ctx.query, "query");
