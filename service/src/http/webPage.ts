@@ -25,7 +25,10 @@ export const PAGE_CSP = [
 
 /** Vite names every file under assets/ by its content hash, so a cached copy can never be stale. */
 const HASHED_ASSETS = "/assets/";
-const IMMUTABLE_MAX_AGE_MS = 365 * 24 * 60 * 60 * 1000;
+const IMMUTABLE = "public, max-age=31536000, immutable";
+
+/** The page's addresses (web/src/router.ts): /, /match/<id>, /team/<id>, /model. */
+const PAGE_ROUTES = /^\/(?:(?:match|team)\/[1-9][0-9]{0,9}|model)?\/?$/;
 
 const isPageRequest = (method: string, urlPath: string) =>
   (method === "GET" || method === "HEAD") && !urlPath.startsWith("/api/");
@@ -54,27 +57,26 @@ export function webPage(root: string = WEB_DIST_DIR): Middleware<AppState> {
       return;
     }
     if (ctx.path.startsWith(HASHED_ASSETS)) {
-      const served = await sendFile(ctx, ctx.path, { maxage: IMMUTABLE_MAX_AGE_MS, immutable: true });
-      if (!served) ctx.throw(404, `no asset ${ctx.path}`);
+      if (!(await sendFile(ctx, ctx.path))) ctx.throw(404, `no asset ${ctx.path}`);
+      ctx.set("Cache-Control", IMMUTABLE);
       return;
     }
     const isFile = ctx.path !== "/" && path.extname(ctx.path) !== "";
-    if (isFile && (await sendFile(ctx, ctx.path, { maxage: 0 }))) {
+    if (isFile && (await sendFile(ctx, ctx.path))) {
       ctx.set("Cache-Control", "no-cache");
       return;
     }
     if (isFile) ctx.throw(404, `no file ${ctx.path}`);
-    await sendFile(ctx, "/index.html", { maxage: 0 });
+    // Only the page's own routes get the page: /health, /metrics and other mistakes stay JSON 404s.
+    if (!PAGE_ROUTES.test(ctx.path)) return next();
+    await sendFile(ctx, "/index.html");
     ctx.set("Cache-Control", "no-cache");
   };
 
-  async function sendFile(
-    ctx: Parameters<Middleware<AppState>>[0],
-    file: string,
-    options: { maxage: number; immutable?: boolean },
-  ): Promise<boolean> {
+  /** Cache-Control is set by the caller: koa-send's own spelling lacks `public`. */
+  async function sendFile(ctx: Parameters<Middleware<AppState>>[0], file: string): Promise<boolean> {
     try {
-      await send(ctx, file, { root, ...options, index: false, hidden: false });
+      await send(ctx, file, { root, index: false, hidden: false });
       return true;
     } catch (error) {
       if ((error as { status?: number }).status === 404) return false;

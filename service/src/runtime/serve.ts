@@ -36,6 +36,8 @@ export interface ServeOptions {
   withWorker?: boolean;
   /** Overrides the pause between readiness going 503 and the listener closing. */
   drainDelayMs?: number;
+  /** Where the built page is (default web/dist). */
+  webRoot?: string;
 }
 
 export interface RunningService {
@@ -147,6 +149,7 @@ export async function startService(
     }),
     isDraining: () => draining,
     trustedProxies: config.trustedProxies,
+    webRoot: options.webRoot,
     status: statusInfo(config, startedAt, database.kind, shared.redis === undefined ? "memory" : "redis"),
   });
 
