@@ -4,6 +4,7 @@ import { WRITE_SCOPE } from "../../auth/tokens";
 import type { CatalogReads } from "../../catalog/catalogReads";
 import type { Actor, CatalogWrites } from "../../catalog/catalogWrites";
 import type { BacktestRecords } from "../../backtest/records";
+import type { FixtureService } from "../../predictions/fixtureService";
 import type { ModelRegistry } from "../../predictions/modelRegistry";
 import { type PredictionService, summariseModel } from "../../predictions/predictionService";
 import { type AppContext, type AppState, sendJsonText } from "../context";
@@ -12,6 +13,7 @@ import { API_PREFIX, openApiDocument } from "../openapi/document";
 import { jsonBody } from "../middleware/jsonBody";
 import {
   cursorOf,
+  dateRange,
   idParam,
   isoDate,
   leagueCode,
@@ -34,6 +36,7 @@ export interface ApiDeps {
   reads: CatalogReads;
   writes: CatalogWrites;
   predictions: PredictionService;
+  fixtures: FixtureService;
   registry: ModelRegistry;
   records: BacktestRecords;
   status: StatusInfo;
@@ -66,6 +69,14 @@ export const matchesQuery = z
     path: ["from"],
   });
 
+/** At most two months of fixtures in one answer (a few hundred matches across the leagues). */
+const MAX_FIXTURE_RANGE_DAYS = 62;
+
+export const fixturesQuery = dateRange(
+  z.strictObject({ league: leagueCode.optional(), from: isoDate.optional(), to: isoDate.optional() }),
+  MAX_FIXTURE_RANGE_DAYS,
+);
+
 export const pairingQuery = z.strictObject({ league: leagueCode, home: teamName, away: teamName });
 
 export const fixtureBody = z
@@ -85,9 +96,6 @@ const goals = z.number({ error: "must be a whole number" }).int("must be a whole
 export const resultBody = z.strictObject({ homeGoals: goals, awayGoals: goals });
 
 export const refitBody = z.strictObject({ league: leagueCode.optional() }).optional();
-
-// Until the fixtures route lands (branch i12b), its query as the contract has it.
-export const fixturesQuery = z.strictObject({ league: leagueCode.optional(), from: isoDate.optional(), to: isoDate.optional() });
 
 export const strengthQuery = z.strictObject({ league: leagueCode.optional() });
 
@@ -173,6 +181,10 @@ function readRoutes(router: Router<AppState>, deps: ApiDeps): void {
   router.get("/models/:league/record", async (ctx) => {
     query(ctx, noQuery);
     ctx.body = await deps.records.forLeague(path(leagueCode, ctx.params.league));
+  });
+
+  router.get("/fixtures", async (ctx) => {
+    sendJsonText(ctx, await deps.fixtures.page(query(ctx, fixturesQuery)));
   });
 
   router.get("/predictions", async (ctx) => {

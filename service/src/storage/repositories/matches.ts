@@ -41,7 +41,7 @@ export interface MatchFilter {
   limit: number;
 }
 
-interface MatchRow {
+export interface MatchRow {
   id: number;
   league_code: string;
   season: string;
@@ -67,7 +67,7 @@ export const SHOT_COLUMNS = ["home_shots", "away_shots", "home_shots_on_target",
 export const sidePair = (home: number | null, away: number | null): SideCounts | null =>
   home === null || away === null ? null : { home, away };
 
-function matchesWithNames(db: Knex) {
+export function matchesWithNames(db: Knex) {
   return db("matches as m")
     .join("seasons as s", "s.id", "m.season_id")
     .join("teams as ht", "ht.id", "m.home_team_id")
@@ -90,7 +90,7 @@ function matchesWithNames(db: Knex) {
     );
 }
 
-function toMatch(row: MatchRow): Match {
+export function toMatch(row: MatchRow): Match {
   return {
     id: row.id,
     league: row.league_code,
