@@ -77,6 +77,8 @@ describe("API responses match the document's schemas (PostgreSQL)", function () 
     await expectShape("/api/v1/models", schemas.modelList);
     await expectShape("/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea", schemas.pairingPrediction);
     await expectShape(`/api/v1/predictions/${matchId}`, schemas.matchPrediction);
+    await expectShape("/api/v1/fixtures", schemas.fixtures);
+    await expectShape("/api/v1/fixtures?league=E0&from=2025-01-01&to=2025-01-31", schemas.fixtures);
   });
 
   it("errors answer in the documented error shape", async () => {
