@@ -16,7 +16,7 @@ function routerOperations(): string[] {
   return router.stack.flatMap((layer) =>
     layer.methods
       .filter((method) => method !== "HEAD")
-      .map((method) => `${method} ${layer.path.replace(/:(\w+)/g, "{$1}")}`),
+      .map((method) => `${method} ${String(layer.path).replace(/:(\w+)/g, "{$1}")}`),
   );
 }
 

@@ -126,10 +126,10 @@ describe("web page in Chromium (real service, fresh database)", function () {
     let focused = "";
     for (let presses = 0; presses < 30 && !focused.startsWith("/match/"); presses++) {
       await page.keyboard.press("Tab");
-      focused = await page.evaluate(() => document.activeElement?.getAttribute("href") ?? "");
+      focused = await page.evaluate<string>('document.activeElement?.getAttribute("href") ?? ""');
     }
     assert.match(focused, /^\/match\/\d+$/, "Tab reaches a match link");
-    const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
+    const outline = await page.evaluate<string>("getComputedStyle(document.activeElement).outlineStyle");
     assert.notEqual(outline, "none", "the focused link shows a focus ring");
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/match\/\d+$/);

@@ -45,6 +45,7 @@ export function TeamPage(props: { id: number; league: string | undefined }) {
                   xTicks={points.map((p, i) => ({ x: i, label: formatDay(p.dataTo) })).filter((_, i, all) => i % Math.ceil(all.length / 5) === 0)}
                   yFormat={formatGoals}
                 />
+                {points.length === 1 && <p class="model-note">One model version so far: every refit adds a point.</p>}
               </div>
             );
           })
