@@ -28,6 +28,18 @@ interface FixturesJson {
   range: { from: string; to: string };
 }
 
+/** The fields of GET /api/v1/predictions' `prediction`, in its order. */
+const PREDICTION_FIELDS = [
+  "homeWin",
+  "draw",
+  "awayWin",
+  "expectedGoals",
+  "likelyScores",
+  "over25",
+  "under25",
+  "bothTeamsToScore",
+];
+
 /** The service's "now" during the tests: a Friday noon in a season no shipped data reaches. */
 const NOW = new Date("2030-03-01T12:00:00Z");
 /** When the first forecasts were stored: before the played and the kicked-off matches began. */
@@ -174,6 +186,7 @@ describe("GET /api/v1/fixtures and the prediction precompute (PostgreSQL)", () =
         }
         const stored = item.match.league === "E0" ? e0 : d1;
         assert.deepEqual(item.prediction, stored.get(item.match.id));
+        assert.deepEqual(Object.keys(item.prediction ?? {}), PREDICTION_FIELDS, "in the model's order, as computed");
         assert.equal(item.model?.version, await currentVersion(item.match.league));
         assertSumsToOne(item.prediction as MatchPrediction);
       }

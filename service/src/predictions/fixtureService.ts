@@ -6,7 +6,7 @@ import type { Metrics } from "../metrics";
 import type { Database } from "../storage/db";
 import { kickoffOf, matchesBetween, nextMatchDays } from "../storage/repositories/fixtures";
 import type { Match } from "../storage/repositories/matches";
-import { type StoredModel, preMatchPredictions, predictionsOfVersion } from "../storage/repositories/predictions";
+import { type StoredModel, preMatchPredictions, predictionsOfVersions } from "../storage/repositories/predictions";
 import type { ModelRegistry } from "./modelRegistry";
 import { type ModelSummary, currentModel, isUpcoming, summariseModel } from "./predictionService";
 
@@ -93,14 +93,12 @@ export class FixtureService {
   }
 
   private async withPredictions(matches: readonly Match[], upcoming: readonly Match[]): Promise<Fixture[]> {
-    const forecasts = new Map<number, MatchPrediction>();
-    for (const league of new Set(upcoming.map((match) => match.league))) {
-      const model = this.registry.get(league);
-      if (model === undefined) continue;
-      const ids = upcoming.filter((match) => match.league === league).map((match) => match.id);
-      const stored = await predictionsOfVersion(this.db, model.version, ids);
-      for (const [id, prediction] of stored) forecasts.set(id, prediction);
-    }
+    const leagues = new Set(upcoming.map((match) => match.league));
+    const versions = this.registry
+      .all()
+      .filter((model) => leagues.has(model.league))
+      .map((model) => model.version);
+    const forecasts = await predictionsOfVersions(this.db, versions, upcoming.map((match) => match.id));
     const upcomingIds = new Set(upcoming.map((match) => match.id));
     const records = await preMatchPredictions(
       this.db,

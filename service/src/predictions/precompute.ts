@@ -4,7 +4,7 @@ import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { Database } from "../storage/db";
 import { upcomingMatches } from "../storage/repositories/fixtures";
-import { predictionsOfVersion, recordPredictions } from "../storage/repositories/predictions";
+import { predictionsOfVersions, recordPredictions } from "../storage/repositories/predictions";
 import type { FixtureService } from "./fixtureService";
 import type { ModelRegistry } from "./modelRegistry";
 import type { PredictionService } from "./predictionService";
@@ -78,7 +78,7 @@ export class PredictionPrecompute {
     if (model === undefined) return;
     const started = Date.now();
     const matches = await upcomingMatches(db, league, (this.deps.clock ?? systemClock)());
-    const stored = await predictionsOfVersion(db, model.version, matches.map((match) => match.id));
+    const stored = await predictionsOfVersions(db, [model.version], matches.map((match) => match.id));
     const fixtures = matches.map((match) => ({
       match,
       prediction: stored.get(match.id) ?? predictMatch(model.parameters, match.homeTeam.name, match.awayTeam.name),

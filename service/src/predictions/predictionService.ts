@@ -11,7 +11,7 @@ import { kickoffOf } from "../storage/repositories/fixtures";
 import { listLeagueCodes } from "../storage/repositories/leagues";
 import { type Match, findMatch } from "../storage/repositories/matches";
 import type { ModelVersion } from "../storage/repositories/modelVersions";
-import { predictionsOfVersion } from "../storage/repositories/predictions";
+import { predictionsOfVersions } from "../storage/repositories/predictions";
 import { type Team, findTeamsInLeague } from "../storage/repositories/teams";
 import type { ModelRegistry } from "./modelRegistry";
 
@@ -141,7 +141,7 @@ export class PredictionService {
     const model = await currentModel(this.db, this.registry, match.league);
     // The worker stores every upcoming fixture's forecast; one it has not reached yet is the same computation.
     const stored = isUpcoming(match, this.clock())
-      ? (await predictionsOfVersion(this.db, model.version, [match.id])).get(match.id)
+      ? (await predictionsOfVersions(this.db, [model.version], [match.id])).get(match.id)
       : undefined;
     const prediction = stored ?? predictMatch(model.parameters, match.homeTeam.name, match.awayTeam.name);
     return matchAnswer(match, model, prediction);

@@ -172,12 +172,11 @@ export class RefitScheduler {
     const throughId = await lastPendingRefitRequestId(db, league);
     if (mode === "if-requested" && throughId === undefined) return;
     const model = await fitLeague(db, league, registry.get(league), { metrics, logger });
-    if (model !== undefined) {
-      registry.install(model);
-      await precompute.refresh(league, "refit");
-    }
+    if (model !== undefined) registry.install(model);
     if (throughId !== undefined) await completeRefitRequests(db, league, throughId, model?.version ?? null);
-    if (model !== undefined) await signals.publish("model-updated", league);
+    if (model === undefined) return;
+    await precompute.refresh(league, "refit");
+    await signals.publish("model-updated", league);
   }
 }
 

@@ -26,6 +26,21 @@ export interface StoredPrediction {
   model: StoredModel;
 }
 
+/**
+ * A stored prediction with its fields in the order the model produces them: jsonb keeps keys sorted, and a
+ * stored forecast should read exactly as the same prediction computed in process.
+ */
+const asPrediction = (stored: MatchPrediction): MatchPrediction => ({
+  homeWin: stored.homeWin,
+  draw: stored.draw,
+  awayWin: stored.awayWin,
+  expectedGoals: { home: stored.expectedGoals.home, away: stored.expectedGoals.away },
+  likelyScores: stored.likelyScores.map(({ homeGoals, awayGoals, probability }) => ({ homeGoals, awayGoals, probability })),
+  over25: stored.over25,
+  under25: stored.under25,
+  bothTeamsToScore: stored.bothTeamsToScore,
+});
+
 /** Stores fixtures' predictions, once per model version and fixture; repeats are no-ops. */
 export async function recordPredictions(db: Knex, records: readonly PredictionRecord[]): Promise<void> {
   if (records.length === 0) return;
@@ -48,18 +63,21 @@ export async function recordPredictions(db: Knex, records: readonly PredictionRe
   await db.raw("? ON CONFLICT (model_version_id, match_id) WHERE match_id IS NOT NULL DO NOTHING", [insert]);
 }
 
-/** What one model version predicted for each of the matches that has a stored prediction from it. */
-export async function predictionsOfVersion(
+/**
+ * What the given model versions predicted for the given matches, by match. A stored prediction's version is always
+ * of its match's league, so one version per league and the leagues' matches can be asked for in one statement.
+ */
+export async function predictionsOfVersions(
   db: Knex,
-  version: number,
+  versions: readonly number[],
   matchIds: readonly number[],
 ): Promise<Map<number, MatchPrediction>> {
-  if (matchIds.length === 0) return new Map();
+  if (versions.length === 0 || matchIds.length === 0) return new Map();
   const rows: Array<{ match_id: number; details: MatchPrediction }> = await db("predictions")
     .select("match_id", "details")
-    .where("model_version_id", version)
+    .whereIn("model_version_id", versions)
     .whereIn("match_id", matchIds);
-  return new Map(rows.map((row) => [row.match_id, row.details]));
+  return new Map(rows.map((row) => [row.match_id, asPrediction(row.details)]));
 }
 
 /** For each match that has one, the last prediction stored before it kicked off, with the model that made it. */
@@ -89,7 +107,7 @@ export async function preMatchPredictions(
     rows.map((row) => [
       row.match_id,
       {
-        prediction: row.details,
+        prediction: asPrediction(row.details),
         model: {
           version: row.version,
           name: row.name,
