@@ -120,6 +120,24 @@ describe("web page in Chromium (real service, fresh database)", function () {
     assert.ok(leagues.every((text) => text.includes("E0")), leagues.join(" | "));
   });
 
+  it("fixtures: a chosen date range lists its played matches with their results", async () => {
+    await page.goto(`${api.baseUrl}/?league=E0`);
+    await page.waitForSelector("[data-match-id]");
+    await page.fill('input[name="from"]', "2026-05-17");
+    await page.fill('input[name="to"]', "2026-05-24");
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/league=E0&from=2026-05-17&to=2026-05-24$/);
+    const answer = await apiJson<{ data: Array<FixtureJson & { match: { score: { home: number; away: number } | null } }> }>(
+      "/api/v1/fixtures?league=E0&from=2026-05-17&to=2026-05-24",
+    );
+    assert.ok(answer.data.length > 0, "the seed has results in that week");
+    await eventually(async () => ((await page.locator("[data-match-id]").count()) === answer.data.length ? true : undefined));
+    for (const fixture of answer.data) {
+      const result = await page.locator(`[data-match-id="${fixture.match.id}"] [data-result]`).innerText();
+      assert.equal(result, `Result ${fixture.match.score?.home}–${fixture.match.score?.away}`);
+    }
+  });
+
   it("keyboard only: Tab reaches a match with a visible focus ring, Enter opens it", async () => {
     await page.goto(`${api.baseUrl}/?league=E0`);
     await page.waitForSelector("[data-match-id] h3 a");

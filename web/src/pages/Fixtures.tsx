@@ -62,6 +62,34 @@ function FixtureCard({ fixture }: { fixture: Fixture }) {
   );
 }
 
+/** Two dates and a button: the fixtures of a chosen range instead of the next match day. */
+function RangeForm(props: { league: string | undefined; from: string | undefined; to: string | undefined }) {
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const data = new FormData(event.target as HTMLFormElement);
+    const params = new URLSearchParams();
+    if (props.league !== undefined) params.set("league", props.league);
+    for (const name of ["from", "to"]) {
+      const value = String(data.get(name) ?? "");
+      if (value !== "") params.set(name, value);
+    }
+    navigate(`/?${params.toString()}`);
+  };
+  const nextMatchDay = props.league === undefined ? "/" : `/?league=${props.league}`;
+  return (
+    <form class="range-form" onSubmit={submit} aria-label="Date range">
+      <label>
+        From <input type="date" name="from" defaultValue={props.from} required />
+      </label>
+      <label>
+        To <input type="date" name="to" defaultValue={props.to} required />
+      </label>
+      <button type="submit">Show</button>
+      {(props.from !== undefined || props.to !== undefined) && <a href={nextMatchDay}>Next match day</a>}
+    </form>
+  );
+}
+
 /** The landing page: the next match day (or a chosen range) with each match's forecast. */
 export function FixturesPage(props: { league: string | undefined }) {
   const params = new URLSearchParams(location.search);
@@ -78,13 +106,19 @@ export function FixturesPage(props: { league: string | undefined }) {
       document.documentElement.dataset.fixturesPainted = "true";
     }
   }, [fixtures.state]);
-  const choose = (league: string | undefined) => navigate(league === undefined ? "/" : `/?league=${league}`);
+  const choose = (league: string | undefined) => {
+    const params = new URLSearchParams(location.search);
+    if (league === undefined) params.delete("league");
+    else params.set("league", league);
+    navigate(`/${params.size > 0 ? `?${params.toString()}` : ""}`);
+  };
   return (
     <section aria-labelledby="fixtures-heading">
       <div class="heading-row">
         <h1 id="fixtures-heading">Fixtures</h1>
         <LeaguePicker value={props.league} allowAll onChange={choose} />
       </div>
+      <RangeForm key={key} league={props.league} from={from} to={to} />
       <Status loaded={fixtures} what="the fixtures">
         {(answer) => (
           <>
