@@ -72,7 +72,11 @@ export class BacktestRecords {
         .then((record) => {
           started.record = record;
         })
-        .catch((error: Error) => this.logger.error({ err: error, league }, "backtest record failed"))
+        .catch((error: Error) => {
+          this.logger.error({ err: error, league }, "backtest record failed");
+          // The next request starts it again instead of waiting forever on a run that ended.
+          if (this.entries.get(league) === started && started.record === undefined) this.entries.delete(league);
+        })
         .finally(() => {
           started.running = undefined;
         });
