@@ -1,20 +1,12 @@
 import createClient from "openapi-fetch";
-import type { components, paths } from "./schema";
+import type { paths } from "./schema";
 
 // Types the page uses, all derived from the service's OpenAPI document (schema.d.ts is generated from it).
 type Ok<P extends keyof paths> = paths[P]["get"] extends { responses: { 200: { content: { "application/json": infer T } } } }
   ? T
   : never;
-export type Fixtures = Ok<"/api/v1/fixtures">;
-export type Fixture = Fixtures["data"][number];
-export type Prediction = NonNullable<Fixture["prediction"]>;
-export type Match = Ok<"/api/v1/matches/{id}">;
-export type MatchPrediction = Ok<"/api/v1/predictions/{matchId}">;
-export type Leagues = Ok<"/api/v1/leagues">;
-export type TeamStrength = Ok<"/api/v1/teams/{id}/strength">;
-export type Models = Ok<"/api/v1/models">;
+export type Fixture = Ok<"/api/v1/fixtures">["data"][number];
 export type LeagueRecord = Ok<"/api/v1/models/{league}/record">;
-export type ApiSchemas = components;
 
 /** The API on the page's own origin: the CSP allows no other. */
 export const api = createClient<paths>({ baseUrl: "/" });
