@@ -1,8 +1,10 @@
-// `npm run bench [-- --duration 15] [--soak-duration 60] [--quick] [--skip-build]`
+// `npm run bench [-- --duration 15] [--soak-duration 60] [--quick] [--skip-build] [--only page]`
 //
-// Builds the service, gives it a fresh migrated, seeded and fitted database, runs it (PostgreSQL and Redis, one
-// process, rate limit raised) next to a bare Koa yardstick, drives both with autocannon from this process and
-// runs the model micro-benchmarks; writes bench/results/<date>.json and .md. See README.md, "Performance".
+// Builds the service and the web page, gives the service a fresh migrated, seeded and fitted database, runs it
+// (PostgreSQL and Redis, one process, rate limit raised) next to a bare Koa yardstick, times the web page's first
+// fixtures in Chromium, drives both servers with autocannon from this process and runs the model
+// micro-benchmarks; writes bench/results/<date>.json and .md. `--only page` times the page alone and writes
+// bench/results/<date>-page.json and .md. See README.md, "Performance".
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +17,7 @@ import { type BenchDatabase, REDIS_URL, createBenchDatabase, deleteRedisKeys } f
 import { type LoadFigures, type Paths, drive } from "./load";
 import { CONNECTIONS, type HandlingTimes, SOAK_CONNECTIONS, limits } from "./limits";
 import { benchmarkModel } from "./model";
+import { type PageFigures, benchmarkPage, renderPageMarkdown } from "./page";
 import { type ServerProcess, startServer } from "./processes";
 import { type BenchResult, type MemorySamples, type Scenario, type Target, describeMachine, renderMarkdown } from "./report";
 import {
@@ -40,6 +43,7 @@ function options() {
       "soak-duration": { type: "string", default: "60" },
       quick: { type: "boolean", default: false },
       "skip-build": { type: "boolean", default: false },
+      only: { type: "string" },
     },
     strict: true,
   });
@@ -49,7 +53,10 @@ function options() {
     return value;
   };
   const quick = values.quick;
+  if (values.only !== undefined && values.only !== "page") throw new Error(`--only takes one scenario: page (not "${values.only}")`);
   return {
+    onlyPage: values.only === "page",
+    pageLoads: quick ? 3 : 10,
     quick,
     seconds: quick ? 3 : seconds("duration", values.duration),
     soakSeconds: quick ? 10 : seconds("soak-duration", values["soak-duration"]),
@@ -151,8 +158,8 @@ async function main(): Promise<void> {
   log(`${machine.cpuModel}, ${machine.cores} cores, load average ${machine.loadAverageAtStart.join(" ")}`);
 
   if (settings.build) {
-    log("building the service (npm run build -w service)");
-    execFileSync("npm", ["run", "--silent", "build", "-w", "service"], { cwd: REPO_ROOT, stdio: "inherit" });
+    log("building the web page and the service (npm run build)");
+    execFileSync("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
   }
 
   const runId = `${process.pid}_${randomBytes(3).toString("hex")}`;
@@ -162,8 +169,7 @@ async function main(): Promise<void> {
   log("creating, migrating, seeding and fitting a fresh database");
   const database = await createBenchDatabase(`fp_bench_${runId}`);
   try {
-    log("model micro-benchmarks");
-    const modelFigures = benchmarkModel(settings.model);
+    const modelFigures = settings.onlyPage ? undefined : (log("model micro-benchmarks"), benchmarkModel(settings.model));
 
     const serviceEnv = {
       DATABASE_URL: database.url,
@@ -200,6 +206,13 @@ async function main(): Promise<void> {
     });
     started.push(yardstick);
     let service = await startService("service", {});
+    log(`web page: ${settings.pageLoads} loads of the landing page in Chromium`);
+    const page = await benchmarkPage(service, serviceEnv.JWT_SECRET, settings.pageLoads);
+    log(`  first fixtures painted after ${page.firstFixturesPaintedMs.median.toFixed(0)} ms (median), the API call ${page.fixturesApiMs.median.toFixed(0)} ms`);
+    if (settings.onlyPage || modelFigures === undefined) {
+      writeResults(`${date}-page`, page, `${JSON.stringify({ date, startedAt, code: codeVersion(), machine, page }, null, 2)}\n`);
+      return;
+    }
     const paths = matchPaths(database.matchIds, settings.coldLimit);
     const fixtures = fixturePaths(database.fixtures, settings.coldLimit);
 
@@ -379,15 +392,12 @@ async function main(): Promise<void> {
       scenarios,
       soakMemory,
       model: { ...modelFigures, targets: modelTargets(modelFigures) },
+      page,
       soakHandling,
       limits: limits(machine.cores, scenarios, soak, soakHandling),
     };
     const suffix = settings.quick ? "-quick" : "";
-    const resultsDir = path.join(REPO_ROOT, "bench/results");
-    mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(path.join(resultsDir, `${date}${suffix}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(path.join(resultsDir, `${date}${suffix}.md`), renderMarkdown(result));
-    log(`wrote bench/results/${date}${suffix}.json and .md`);
+    writeResults(`${date}${suffix}`, result, `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await Promise.all(started.map((server) => server.stop()));
     await database.drop();
@@ -395,6 +405,17 @@ async function main(): Promise<void> {
     rmSync(workDir, { recursive: true, force: true });
     log(`cleaned up: database dropped, ${deleted} Redis keys deleted`);
   }
+}
+
+/** Writes bench/results/<name>.json and its Markdown (the whole run's report, or the page's section alone). */
+function writeResults(name: string, result: BenchResult | PageFigures, json: string): void {
+  const resultsDir = path.join(REPO_ROOT, "bench/results");
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, `${name}.json`), json);
+  const markdown =
+    "scenarios" in result ? renderMarkdown(result) : [`# Benchmark ${name}`, "", ...renderPageMarkdown(result)].join("\n");
+  writeFileSync(path.join(resultsDir, `${name}.md`), markdown);
+  log(`wrote bench/results/${name}.json and .md`);
 }
 
 main().catch((error: unknown) => {

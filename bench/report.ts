@@ -2,6 +2,7 @@ import { cpus, freemem, loadavg, release, totalmem } from "node:os";
 import { readFileSync } from "node:fs";
 import type { LoadFigures } from "./load";
 import type { ModelFigures } from "./model";
+import { type PageFigures, renderPageMarkdown } from "./page";
 import { TARGETS } from "./targets";
 
 export interface Machine {
@@ -68,6 +69,7 @@ export interface BenchResult {
   /** The service's own handling time during the 1,000-connection run, from its access log. */
   soakHandling: { requests: number; p99Ms: number; maxMs: number };
   model: ModelFigures & { targets: Target[] };
+  page: PageFigures;
   limits: string[];
 }
 
@@ -151,6 +153,7 @@ export function renderMarkdown(result: BenchResult): string {
     `- Prediction: median ${fixed(predict.medianMicroseconds)} µs per \`predictMatch\` call (best round ${fixed(predict.minMicroseconds)} µs;`,
     `  ${predict.rounds} rounds of ${whole(predict.callsPerRound)} calls over all pairs of ${predict.teams} teams).`,
     "",
+    ...renderPageMarkdown(result.page),
     "## What limits it",
     "",
     ...result.limits.flatMap((paragraph) => [paragraph, ""]),

@@ -1,5 +1,6 @@
 import { type Cache, PREDICTIONS_BUCKET, cacheAside, putAhead } from "../cache/cache";
 import { DIXON_COLES, predictMatch } from "../domain/dixonColes";
+import { scoreGrid } from "../domain/scorelines";
 import { teamNameKey } from "../domain/teamNames";
 import type { MatchPrediction } from "../domain/types";
 import { AppError, invalid, notFound, unavailable } from "../errors";
@@ -36,6 +37,9 @@ export const summariseModel = (model: ModelVersion): ModelSummary => ({
   dataFrom: model.dataFrom,
   dataTo: model.dataTo,
 });
+
+/** The score grid of a match's prediction covers 0-6 goals a side, where nearly all of the probability lies. */
+export const SCORE_GRID_GOALS = 6;
 
 /** A first fit takes seconds, so clients asking before it finishes are told to wait a little longer. */
 const MODEL_RETRY_AFTER_SECONDS = 5;
@@ -160,7 +164,13 @@ export class PredictionService {
  * whether this is hindsight rather than a forecast.
  */
 const matchAnswer = (match: Match, model: ModelVersion, prediction: MatchPrediction) =>
-  pack(match.league, { match, model: summariseModel(model), inSample: isInSample(match, model), prediction });
+  pack(match.league, {
+    match,
+    model: summariseModel(model),
+    inSample: isInSample(match, model),
+    prediction,
+    scoreGrid: scoreGrid(prediction.expectedGoals.home, prediction.expectedGoals.away, model.parameters.rho, SCORE_GRID_GOALS),
+  });
 
 function requireTeam(teams: Map<string, Team>, name: string, league: string): Team {
   const team = teams.get(teamNameKey(name));

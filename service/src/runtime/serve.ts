@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { BacktestRecords } from "../backtest/records";
 import { type Cache, FIXTURES_BUCKET, PREDICTIONS_BUCKET } from "../cache/cache";
 import { RedisInvalidations } from "../cache/invalidations";
 import { NearCache } from "../cache/nearCache";
@@ -38,6 +39,8 @@ export interface ServeOptions {
   withWorker?: boolean;
   /** Overrides the pause between readiness going 503 and the listener closing. */
   drainDelayMs?: number;
+  /** Where the built page is (default web/dist). */
+  webRoot?: string;
   /** What "now" is for forecasts (which matches have kicked off); tests move it. */
   clock?: Clock;
 }
@@ -100,7 +103,7 @@ function openRateLimitStore(config: Config, shared: SharedState, logger: Logger)
   };
 }
 
-function defaultDrainDelayMs(config: Config): number {
+export function defaultDrainDelayMs(config: Config): number {
   return config.appEnv === "local" ? 0 : Math.min(READINESS_PROPAGATION_MS, config.shutdownGraceMs / 4);
 }
 
@@ -153,6 +156,7 @@ export async function startService(
     predictions,
     fixtures,
     registry,
+    records: new BacktestRecords(db, registry, logger),
     jwtSecret: config.jwtSecret,
     rateLimit: rateLimit(metrics, {
       perMinute: config.rateLimit.perMinute,
@@ -160,6 +164,7 @@ export async function startService(
     }),
     isDraining: () => draining,
     trustedProxies: config.trustedProxies,
+    webRoot: options.webRoot,
     status: statusInfo(config, startedAt, database.kind, shared.redis === undefined ? "memory" : "redis"),
   });
 

@@ -174,19 +174,21 @@ export async function setResult(db: Knex, id: number, score: { home: number; awa
 }
 
 /**
- * The league's played matches in date order, with their shots where known, as the model fits them (results
- * awarded by the league left out).
+ * The league's played matches in date order, with their season and their shots where known, as the model fits
+ * them (results awarded by the league left out).
  */
-export async function playedResults(db: Knex, league: string): Promise<MatchResult[]> {
+export async function playedResults(db: Knex, league: string): Promise<Array<MatchResult & { season: string }>> {
   const rows: Array<
-    { date: string; home: string; away: string; home_goals: number; away_goals: number } & Pick<
+    { season: string; date: string; home: string; away: string; home_goals: number; away_goals: number } & Pick<
       MatchRow,
       (typeof SHOT_COLUMNS)[number]
     >
   > = await db("matches as m")
+    .join("seasons as s", "s.id", "m.season_id")
     .join("teams as ht", "ht.id", "m.home_team_id")
     .join("teams as at", "at.id", "m.away_team_id")
     .select(
+      "s.name as season",
       "m.match_date as date",
       "ht.name as home",
       "at.name as away",
@@ -198,6 +200,7 @@ export async function playedResults(db: Knex, league: string): Promise<MatchResu
     .where({ "m.league_code": league, "m.status": "played", "m.awarded": false })
     .orderBy([{ column: "m.match_date" }, { column: "m.id" }]);
   return rows.map((row) => ({
+    season: row.season,
     date: row.date,
     homeTeam: row.home,
     awayTeam: row.away,
