@@ -15,6 +15,7 @@ import { Postgres } from "./components/postgres";
 import { Rbac } from "./components/rbac";
 import { Redis } from "./components/redis";
 import { Secrets } from "./components/secrets";
+import { Web } from "./components/web";
 import { loadSecretSettings, loadSettings } from "./config";
 
 export = async () => {
@@ -41,6 +42,8 @@ export = async () => {
   const redis = new Redis("redis", { ...context, secrets }, workloadOpts);
   // The migration Jobs need a database that is up, not merely created.
   const app = new App("app", { ...context, secrets }, { ...opts, dependsOn: [networkPolicies, postgres, redis] });
+  // The page needs nothing of the database or Redis: only the traffic rules and the host's certificate name.
+  new Web("web", { ...context, tlsSecretName: app.tlsSecretName }, workloadOpts);
 
   const monitoring = settings.monitoring.enabled
     ? new Monitoring(
