@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { cpuOfLimit, memoryOfLimit, volumeUsage } from "./queries";
-import { api, apiTraffic, backup, importer, kubeState, pg, redis, svc } from "./selectors";
+import { api, apiTraffic, backup, importer, kubeState, pg, redis, svc, web } from "./selectors";
 import { jobs, RUNBOOK_BASE_URL, type AlertThresholds, type ObservabilitySettings } from "./settings";
 
 /** critical pages someone; warning goes to the team's chat. */
@@ -58,6 +58,16 @@ function serviceRules(t: AlertThresholds): AlertRule[] {
       subsystem: "api",
       summary: "No API pod is up and ready",
       description: "No API pod has been scraped and ready for 2 minutes: the prediction API is not serving.",
+    },
+    {
+      alert: "PageDown",
+      // `up` rather than readiness: the page's pods have no dependency whose loss would make them unready.
+      expr: `(sum(up{${web}}) or vector(0)) == 0`,
+      for: "2m",
+      severity: "critical",
+      subsystem: "api",
+      summary: "No pod of the web page is up",
+      description: "No pod serving the web page (the `web` command) has been scraped for 2 minutes: / answers 502/503.",
     },
     {
       alert: "ServiceTargetDown",

@@ -4,6 +4,8 @@ import { jobs } from "./settings";
 
 export const svc = `job="${jobs.service}"`;
 export const api = `${svc},component="api"`;
+/** The page's pods (the `web` command), scraped under the service's job. */
+export const web = `${svc},component="web"`;
 /**
  * API requests from clients: probes and scrapes are left out, or their steady trickle of fast 200s (and
  * /ready's 503s during an outage, which readiness alerts already report) would skew latency and error ratios.

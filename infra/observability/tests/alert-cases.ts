@@ -123,6 +123,7 @@ function serviceCases(s: ObservabilitySettings): Record<string, AlertCase> {
     failures(100 * failureRatio),
   ];
   const ready = (pod: string, value: number) => series("service_ready", { ...svcLabels, pod }, flat(value));
+  const page = (pod: string, value: number) => series("up", { ...svcLabels, component: "web", pod }, flat(value));
   const cache = (hitRatio: number) => [
     series("cache_hits_total", { ...svcLabels, cache: "predictions" }, counter(100 * hitRatio)),
     series("cache_misses_total", { ...svcLabels, cache: "predictions" }, counter(100 * (1 - hitRatio))),
@@ -137,6 +138,13 @@ function serviceCases(s: ObservabilitySettings): Record<string, AlertCase> {
         fire("no API pod scraped at all", [series("up", workerLabels, flat(1))], "1m", "5m"),
       ],
       quiet: [quiet("one of two pods ready", [ready("api-a", 0), ready("api-b", 1)], "10m")],
+    },
+    PageDown: {
+      fires: [
+        fire("every page pod down", [page("web-a", 0), page("web-b", 0)], "1m", "5m"),
+        fire("no page pod scraped at all", [series("up", workerLabels, flat(1))], "1m", "5m"),
+      ],
+      quiet: [quiet("one of two page pods up", [page("web-a", 0), page("web-b", 1)], "10m")],
     },
     ServiceTargetDown: zeroMeansDown("up", workerLabels, { pod: "worker-a", component: "worker" }, 5),
     ServiceReadinessFailing: zeroMeansDown("service_ready", svcLabels, { pod: "api-a" }, 5),
