@@ -193,15 +193,16 @@ function kubernetesRules(s: ObservabilitySettings): AlertRule[] {
     },
     {
       alert: "HpaAtMaximum",
+      // Against each HPA's own maximum: the API's and the page's autoscalers have different ones.
       expr:
         `max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas{${kubeState}})` +
-        ` >= ${s.hpaMaxReplicas}`,
+        ` >= max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas{${kubeState}})`,
       for: "15m",
       severity: "warning",
       subsystem: "kubernetes",
       summary: "HPA {{ $labels.horizontalpodautoscaler }} is at its maximum",
       description:
-        `HPA {{ $labels.horizontalpodautoscaler }} has run ${s.hpaMaxReplicas} replicas, its maximum, for 15 minutes; ` +
+        "HPA {{ $labels.horizontalpodautoscaler }} has run its maximum number of replicas for 15 minutes; " +
         "more load will not be absorbed.",
     },
     {

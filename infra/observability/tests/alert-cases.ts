@@ -190,9 +190,11 @@ function kubernetesCases(s: ObservabilitySettings): Record<string, AlertCase> {
   const expect = { pod: "api-a", container: "api" };
   const ksm = (metric: string, labels: Labels, values: string) => series(metric, { job: jobs.kubeStateMetrics, ...labels }, values);
   const restarts = (values: string) => [ksm("kube_pod_container_status_restarts_total", pod, values)];
-  const hpaName = "football-prediction-api";
-  const hpa = (replicas: number) => [
-    ksm("kube_horizontalpodautoscaler_status_current_replicas", { namespace: ns, horizontalpodautoscaler: hpaName }, flat(replicas)),
+  const hpaName = "api-blue";
+  const hpaMax = 6;
+  const hpa = (replicas: number, name = hpaName, max = hpaMax) => [
+    ksm("kube_horizontalpodautoscaler_status_current_replicas", { namespace: ns, horizontalpodautoscaler: name }, flat(replicas)),
+    ksm("kube_horizontalpodautoscaler_spec_max_replicas", { namespace: ns, horizontalpodautoscaler: name }, flat(max)),
   ];
   // The process reports with its scrape target's labels; kube-state-metrics names the pod and container.
   const exporterPod = "postgres-exporter-a";
@@ -243,8 +245,11 @@ function kubernetesCases(s: ObservabilitySettings): Record<string, AlertCase> {
       quiet: [quiet("two restarts", restarts("0 0 0 0 0 1 1 1 1 1 2+0x50"), "30m")],
     },
     HpaAtMaximum: {
-      fires: [fire("at maximum", hpa(s.hpaMaxReplicas), "14m", "20m", { horizontalpodautoscaler: hpaName })],
-      quiet: [quiet("one below maximum", hpa(s.hpaMaxReplicas - 1), "30m")],
+      fires: [
+        fire("at maximum", hpa(hpaMax), "14m", "20m", { horizontalpodautoscaler: hpaName }),
+        fire("one at its own, lower maximum", [...hpa(hpaMax - 1), ...hpa(2, "web-blue", 2)], "14m", "20m", { horizontalpodautoscaler: "web-blue" }),
+      ],
+      quiet: [quiet("one below maximum", [...hpa(hpaMax - 1), ...hpa(1, "web-blue", 2)], "30m")],
     },
     ContainerCpuNearLimit: {
       fires: [
