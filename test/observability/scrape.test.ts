@@ -19,12 +19,13 @@ import { requireTool, sampleSettings } from "./support";
 
 /**
  * The real thing: the service, started from source against a fresh database on the local PostgreSQL and a
- * private key prefix on the test Redis (TEST_REDIS_URL), scraped by the Debian `prometheus` binary through the
- * rendered scrape job (pod discovery replayed from a file), then queried over the HTTP API with the labels the
- * rules and dashboards use.
+ * private key prefix on the test Redis (TEST_REDIS_URL), and the page's `web` command beside it, as a stack runs
+ * them, scraped by the Debian `prometheus` binary through the rendered scrape job (pod discovery replayed from a
+ * file), then queried over the HTTP API with the labels the rules and dashboards use.
  */
 
 const API_POD = "football-prediction-api-blue-0";
+const WEB_POD = "football-prediction-web-blue-0";
 
 /** What the stack's kube-state-metrics reports about the API pod: its container's limits. */
 function kubeStateMetrics(namespace: string): string {
@@ -56,6 +57,7 @@ describe("observability: a real scrape of the service", function () {
   const cachePrefix = uniqueRedisPrefix();
   let dir: TempDir;
   let service: ChildProcess | undefined;
+  let page: ChildProcess | undefined;
   let serviceLog = "";
   let prometheus: RunningPrometheus | undefined;
   let kubeState: Server | undefined;
@@ -66,11 +68,11 @@ describe("observability: a real scrape of the service", function () {
     return (await fetch(`${url}${pathAndQuery}`)).status;
   }
 
-  async function waitForReady(): Promise<void> {
+  async function waitForReady(child: ChildProcess | undefined, url: string): Promise<void> {
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      if (service?.exitCode !== null) throw new Error(`the service exited:\n${serviceLog}`);
-      if ((await get("/ready", opsUrl).catch(() => 0)) === 200) return;
+      if (child?.exitCode !== null) throw new Error(`the service exited:\n${serviceLog}`);
+      if ((await get("/ready", url).catch(() => 0)) === 200) return;
       await sleep(500);
     }
     throw new Error(`the service never became ready:\n${serviceLog}`);
@@ -96,9 +98,15 @@ describe("observability: a real scrape of the service", function () {
     await runServiceCommand("migrate", env);
     await runServiceCommand("seed", env);
     service = runService("serve", env);
-    service.stdout?.on("data", (chunk: Buffer) => (serviceLog += chunk.toString()));
-    service.stderr?.on("data", (chunk: Buffer) => (serviceLog += chunk.toString()));
-    await waitForReady();
+    // The page's pods run with nothing of the API's: no database, no Redis.
+    const [pagePort, pageOpsPort] = [await freePort(), await freePort()];
+    page = runService("web", { PATH: process.env.PATH, PORT: String(pagePort), OPS_PORT: String(pageOpsPort), APP_ENV: "local", LOG_LEVEL: "warn" });
+    for (const child of [service, page]) {
+      child.stdout?.on("data", (chunk: Buffer) => (serviceLog += chunk.toString()));
+      child.stderr?.on("data", (chunk: Buffer) => (serviceLog += chunk.toString()));
+    }
+    await waitForReady(service, opsUrl);
+    await waitForReady(page, `http://127.0.0.1:${pageOpsPort}`);
 
     // A model answer, the same from the cache, and a failure: every service counter the alerts use gets a series.
     assert.equal(await get("/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea"), 200);
@@ -118,6 +126,13 @@ describe("observability: a real scrape of the service", function () {
           namespace: settings.namespace,
           name: API_POD,
           labels: { "app.kubernetes.io/name": "football-prediction", "app.kubernetes.io/component": "api" },
+          port: metricsPorts.service,
+        },
+        {
+          address: `127.0.0.1:${pageOpsPort}`,
+          namespace: settings.namespace,
+          name: WEB_POD,
+          labels: { "app.kubernetes.io/name": "football-prediction", "app.kubernetes.io/component": "web" },
           port: metricsPorts.service,
         },
       ],
@@ -149,9 +164,11 @@ describe("observability: a real scrape of the service", function () {
   after(async () => {
     await prometheus?.stop();
     kubeState?.close();
-    if (service !== undefined && service.exitCode === null) {
-      service.kill("SIGTERM");
-      await once(service, "exit");
+    for (const child of [service, page]) {
+      if (child !== undefined && child.exitCode === null) {
+        child.kill("SIGTERM");
+        await once(child, "exit");
+      }
     }
     // Best effort: a server that is gone has nothing left to remove, and cleaning up fails no test.
     await dropDatabases([database]).catch(() => undefined);
@@ -226,5 +243,7 @@ describe("observability: a real scrape of the service", function () {
     }
     const ready = await prometheus.query(`sum(service_ready{job="${jobs.service}",component="api"})`);
     assert.equal(Number(ready[0].value[1]), 1);
+    const pages = await prometheus.query(`sum(up{job="${jobs.service}",component="web"})`);
+    assert.equal(Number(pages[0].value[1]), 1, "the page's pod is scraped under the service's job");
   });
 });
