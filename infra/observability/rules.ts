@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { cpuOfLimit, memoryOfLimit, volumeUsage } from "./queries";
-import { api, apiTraffic, backup, importer, kubeState, pg, redis, svc, web } from "./selectors";
+import { api, apiTraffic, backup, databaseClients, importer, kubeState, pg, redis, svc, web } from "./selectors";
 import { jobs, RUNBOOK_BASE_URL, type AlertThresholds, type ObservabilitySettings } from "./settings";
 
 /** critical pages someone; warning goes to the team's chat. */
@@ -92,7 +92,7 @@ function serviceRules(t: AlertThresholds): AlertRule[] {
       // Readiness ignores the database (a failover must not empty the Service), so this is where a pod that
       // cannot reach it shows. Subsystem postgres: while PostgresDown pages, this warning is inhibited, and what
       // is left is the path from the pods to the database (NetworkPolicy, pooler, credentials).
-      expr: `min by (pod, component) (database_up{${svc}}) == 0`,
+      expr: `min by (pod, component) (database_up{${databaseClients}}) == 0`,
       for: "2m",
       severity: "warning",
       subsystem: "postgres",

@@ -68,14 +68,15 @@ describe("observability: a real scrape of the service", function () {
     return (await fetch(`${url}${pathAndQuery}`)).status;
   }
 
-  async function waitForReady(child: ChildProcess | undefined, url: string): Promise<void> {
+  /** Until `path` on the ops URL answers 200: /ready for the API, /health for the page (whose /ready needs it built). */
+  async function waitFor(child: ChildProcess | undefined, url: string, path = "/ready"): Promise<void> {
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
       if (child?.exitCode !== null) throw new Error(`the service exited:\n${serviceLog}`);
-      if ((await get("/ready", url).catch(() => 0)) === 200) return;
+      if ((await get(path, url).catch(() => 0)) === 200) return;
       await sleep(500);
     }
-    throw new Error(`the service never became ready:\n${serviceLog}`);
+    throw new Error(`the service never answered ${path}:\n${serviceLog}`);
   }
 
   before(async () => {
@@ -105,8 +106,8 @@ describe("observability: a real scrape of the service", function () {
       child.stdout?.on("data", (chunk: Buffer) => (serviceLog += chunk.toString()));
       child.stderr?.on("data", (chunk: Buffer) => (serviceLog += chunk.toString()));
     }
-    await waitForReady(service, opsUrl);
-    await waitForReady(page, `http://127.0.0.1:${pageOpsPort}`);
+    await waitFor(service, opsUrl);
+    await waitFor(page, `http://127.0.0.1:${pageOpsPort}`, "/health");
 
     // A model answer, the same from the cache, and a failure: every service counter the alerts use gets a series.
     assert.equal(await get("/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea"), 200);
@@ -154,9 +155,15 @@ describe("observability: a real scrape of the service", function () {
     });
     const running = prometheus;
     // Two scrapes after the traffic, so rate() has two samples to work with.
-    await running.waitFor("two scrapes of the service", async () => {
+    await running.waitFor("two scrapes of the service and the page", async () => {
       const samples = await running.query(`count_over_time(up{job="${jobs.service}"}[1m])`);
-      return samples.length === 1 && Number(samples[0].value[1]) >= 2 && Number((await running.query(`up{job="${jobs.service}"}`))[0].value[1]) === 1;
+      const up = await running.query(`up{job="${jobs.service}"}`);
+      return (
+        samples.length === 2 &&
+        samples.every((sample) => Number(sample.value[1]) >= 2) &&
+        up.length === 2 &&
+        up.every((sample) => Number(sample.value[1]) === 1)
+      );
     });
     await running.waitFor("a scrape of kube-state-metrics", async () => (await running.query(`up{job="${jobs.kubeStateMetrics}"} == 1`)).length === 1);
   });
@@ -204,7 +211,7 @@ describe("observability: a real scrape of the service", function () {
     assert.equal((await series(`prediction_failures_total{league="E0",reason!=""}`)).length, 1);
     assert.equal((await series(`cache_hits_total{cache="predictions"}`)).length, 1);
     assert.equal((await series(`cache_misses_total{cache="predictions"}`)).length, 1);
-    assert.equal(Number((await series(`service_ready{job="${jobs.service}"}`))[0].value[1]), 1);
+    assert.equal(Number((await series(`service_ready{job="${jobs.service}",component="api"}`))[0].value[1]), 1);
   });
 
   it("receives every service metric the rules and dashboards query", async () => {

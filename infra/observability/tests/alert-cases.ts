@@ -148,7 +148,13 @@ function serviceCases(s: ObservabilitySettings): Record<string, AlertCase> {
     },
     ServiceTargetDown: zeroMeansDown("up", workerLabels, { pod: "worker-a", component: "worker" }, 5),
     ServiceReadinessFailing: zeroMeansDown("service_ready", svcLabels, { pod: "api-a" }, 5),
-    ServiceDatabaseUnreachable: zeroMeansDown("database_up", workerLabels, { pod: "worker-a", component: "worker" }, 2),
+    ServiceDatabaseUnreachable: {
+      ...zeroMeansDown("database_up", workerLabels, { pod: "worker-a", component: "worker" }, 2),
+      quiet: [
+        quiet("reports 1", [series("database_up", workerLabels, flat(1))], "7m"),
+        quiet("only the page's pods, which never connect, report 0", [series("database_up", { ...svcLabels, component: "web", pod: "web-a" }, flat(0))], "7m"),
+      ],
+    },
     HighErrorRatio: {
       fires: [fire("twice the threshold", errorShare(t.errorRatio * 2), "4m", "10m")],
       quiet: [
