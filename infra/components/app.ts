@@ -68,8 +68,8 @@ function serviceEnvironment(settings: Settings): Record<string, string> {
 
 /**
  * Response headers ingress-nginx adds to every API response (the service sets them too; this covers its errors).
- * ingress-nginx replaces an upstream header of the same name, so the `api` Ingress alone carries this CSP: the
- * page's own, stricter-than-default but script-allowing one comes from the `web` pods.
+ * ingress-nginx replaces an upstream header of the same name, so only the `api` Ingress carries this CSP: the
+ * page's own policy, which lets it load its scripts and styles, comes from the `web` pods and must stay theirs.
  */
 const SECURITY_HEADERS: Record<string, string> = {
   ...EDGE_SECURITY_HEADERS,
