@@ -224,6 +224,16 @@ const schema = z
       modelPollIntervalSeconds: positiveInt,
       shutdownGraceSeconds: z.number().int().min(0).max(300),
     }),
+    /**
+     * The page's pods (`web`): they serve built files only, so CPU is what load costs them and the autoscaler
+     * follows it alone; they hold no database connection and no secret.
+     */
+    web: z.strictObject({
+      minReplicas: positiveInt,
+      maxReplicas: positiveInt,
+      cpuUtilization: percentage,
+      resources,
+    }),
     worker: z.strictObject({
       resources,
       refitIntervalMinutes: positiveInt,
@@ -337,8 +347,10 @@ const schema = z
     }),
   })
   .superRefine((s, ctx) => {
-    if (s.api.maxReplicas < s.api.minReplicas) {
-      ctx.addIssue({ code: "custom", path: ["api", "maxReplicas"], message: "must be at least api.minReplicas" });
+    for (const tier of ["api", "web"] as const) {
+      if (s[tier].maxReplicas < s[tier].minReplicas) {
+        ctx.addIssue({ code: "custom", path: [tier, "maxReplicas"], message: `must be at least ${tier}.minReplicas` });
+      }
     }
     if (s.database.poolMin > s.database.poolMax) {
       ctx.addIssue({ code: "custom", path: ["database", "poolMin"], message: "must not exceed database.poolMax" });
@@ -364,6 +376,7 @@ export type Settings = ConfiguredSettings & {
 export type Colour = z.infer<typeof colour>;
 export type Release = NonNullable<z.infer<typeof schema>["release"]>;
 export type Resources = z.infer<typeof resources>;
+export type WebSettings = Settings["web"];
 export type MonitoringSettings = Extract<Settings["monitoring"], { enabled: true }>;
 export type LogShippingSettings = Extract<Settings["logShipping"], { enabled: true }>;
 export type SecretRotation = z.infer<typeof secretRotation>;

@@ -17,6 +17,7 @@ import { PreviewAccess } from "./components/previewAccess";
 import { ingressControllerDiscoveryRole, Rbac } from "./components/rbac";
 import { Redis } from "./components/redis";
 import { Secrets } from "./components/secrets";
+import { Web } from "./components/web";
 import { isConfigSet, loadSecretSettings, loadSettings } from "./config";
 import { enforceReadiness } from "./readiness";
 import { chooseRelease, readRecordedRelease, RELEASE_OUTPUT, withRelease } from "./release";
@@ -53,6 +54,8 @@ export = async () => {
   const redis = new Redis("redis", { ...context, secrets }, workloadOpts);
   // The migration Jobs need a database that is up, not merely created.
   const app = new App("app", { ...context, secrets }, { ...opts, dependsOn: [networkPolicies, postgres, redis] });
+  // The page needs nothing of the database or Redis: only the traffic rules and the host's certificate name.
+  new Web("web", { ...context, tlsSecretName: app.tlsSecretName }, workloadOpts);
 
   // Roles and bindings exist before the workloads whose ServiceAccounts use them: a pod that starts without its
   // permissions fails its first API calls (Prometheus' discovery, kube-state-metrics' informers, Fluent Bit's

@@ -13,6 +13,7 @@ export interface Workload {
 
 export const workloads = {
   api: { name: "football-prediction", component: "api" },
+  web: { name: "football-prediction", component: "web" },
   worker: { name: "football-prediction", component: "worker" },
   migration: { name: "football-prediction", component: "migration" },
   backup: { name: "football-prediction", component: "backup" },

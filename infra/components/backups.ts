@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { colourTag, nameWithTag } from "../blueGreen";
 import type { Settings } from "../config";
 import { imageUsers } from "../images";
 import {
@@ -19,7 +20,6 @@ import {
   type EnvVar,
 } from "../k8s";
 import { claimLabels, labelValue, objectLabels, workloads } from "../labels";
-import { colourTag, nameWithTag } from "./app";
 import { stateful, TYPE_PREFIX, type StackContext } from "./context";
 import { credentialsRotationAnnotations, type Secrets } from "./secrets";
 

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { colourTag } from "../blueGreen";
 import type { SecretSettings, Settings } from "../config";
 import { imageUsers } from "../images";
 import {
@@ -14,7 +15,6 @@ import {
   type EnvVar,
 } from "../k8s";
 import { instanceLabels, labelValue, objectLabels, workloads } from "../labels";
-import { colourTag } from "./app";
 import { TYPE_PREFIX, type StackContext } from "./context";
 import { credentialsRotationAnnotations, type Secrets } from "./secrets";
 

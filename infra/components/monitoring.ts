@@ -94,7 +94,6 @@ export function observabilitySettings(settings: Settings, monitoring: Monitoring
     alertmanagerUrl: ALERTMANAGER_URL,
     pushgatewayUrl: PUSHGATEWAY_URL,
     postgresReplica: settings.database.replica,
-    hpaMaxReplicas: settings.api.maxReplicas,
     volumeClaims: {
       postgres: [dataClaim("postgres"), ...(settings.database.replica ? [dataClaim("postgres-replica")] : [])],
       redis: dataClaim("redis"),

@@ -39,7 +39,6 @@ export interface ObservabilitySettings {
   pushgatewayUrl: string;
   /** Whether a streaming replica runs, so that replication lag is worth alerting on. */
   postgresReplica: boolean;
-  hpaMaxReplicas: number;
   /**
    * The PersistentVolumeClaims whose filling is estimated from what their workload reports storing, against the
    * size kube-state-metrics reports for the claim: kubelet volume statistics would need cluster-wide access.

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { images } from "../../infra/images";
+import { APP_PORT, OPS_PORT, WEB_PORT } from "../../infra/ports";
 import { REPO_ROOT } from "../support/processes";
 import { credentialProblems } from "./credentials";
 import { instructionsOf, readDockerfile, type Stage } from "./dockerfile";
@@ -375,6 +376,37 @@ describe("GitHub workflows", () => {
     });
   });
 
+  describe("the page tier", () => {
+    it("is smoke-tested wherever the API is, through the web Service of the same colour and on the stacks' ports", () => {
+      const steps = (workflow("deploy-stack.yml").jobs.deploy.steps ?? []).filter((step) => /scripts\/smoke-test\.sh/.test(step.run ?? ""));
+      assert.equal(steps.length, 3, "before the switch, after it, and after a rollback");
+      for (const step of steps) {
+        const run = step.run ?? "";
+        const api = new RegExp(`port-forward service/(api(-preview)?) (\\d+):${APP_PORT}\\b`).exec(run);
+        const web = new RegExp(`port-forward service/(web(-preview)?) (\\d+):${WEB_PORT}\\b`).exec(run);
+        assert.ok(api !== null && web !== null, `${step.name}: forwards the api and web Services`);
+        assert.equal(web[2], api[2], `${step.name}: the page of the colour whose API is checked`);
+        const webOps = new RegExp(`port-forward "deployment/web-\\$COLOUR" (\\d+):${OPS_PORT}\\b`).exec(run);
+        assert.ok(webOps !== null, `${step.name}: reaches a web pod's ops port`);
+        assert.match(run, new RegExp(`scripts/smoke-test\\.sh --web http://127\\.0\\.0\\.1:${web[3]} http://127\\.0\\.0\\.1:${webOps[1]}`), step.name);
+      }
+    });
+
+    it("runs the image's `web` command before the image is pushed, with no secret and a deployed APP_ENV", () => {
+      const steps = workflow("deploy.yml").jobs.image.steps ?? [];
+      const index = steps.findIndex((step) => /docker run\b[\s\S]*\bweb\s*$/m.test(step.run ?? ""));
+      assert.ok(index >= 0, "no step runs the web command");
+      const push = steps.findIndex((step) => step.with?.push === true);
+      assert.ok(index < push, "the page is smoke-tested before the push");
+      const run = steps[index].run ?? "";
+      for (const flag of ["--read-only", "--cap-drop ALL", `--env PORT=${WEB_PORT}`, `--env OPS_PORT=${OPS_PORT}`, "--env APP_ENV=prod"]) {
+        assert.ok(run.includes(flag), `the web container runs with ${flag}`);
+      }
+      assert.doesNotMatch(run, /DATABASE_URL|REDIS_URL|JWT_SECRET/, "the page tier holds no database, cache or secret");
+      assert.match(run, new RegExp(`scripts/smoke-test\\.sh --web http://127\\.0\\.0\\.1:${WEB_PORT} http://127\\.0\\.0\\.1:${OPS_PORT}`));
+    });
+  });
+
   describe("secrets", () => {
     it("come only from GitHub secrets or OIDC, never from the workflow files", () => {
       for (const { file, text: _text, ...doc } of workflows) assert.deepEqual(secretProblems(doc), [], file);
@@ -417,6 +449,8 @@ describe("GitHub workflows", () => {
       const preview = workflow("pull-request.yml").jobs.preview;
       assert.deepEqual(preview.environment, "preview-${{ matrix.stack }}");
       assert.equal(preview.if, "github.event.pull_request.head.repo.full_name == github.repository");
+      // The program reads the live release from the stack's record; a config refresh would only add a stale copy.
+      assert.doesNotMatch((preview.steps ?? []).map((step) => step.run ?? "").join("\n"), /config refresh/);
     });
 
     it("fail on each regression: a repository-wide or other stack's secret, no environment, forks, an organisation token", () => {

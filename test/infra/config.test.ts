@@ -49,6 +49,15 @@ describe("infrastructure: stack config validation", function () {
     rejects("prod", { "api.maxReplicas": 2 }, /stack "prod": config key "football-prediction:api\.maxReplicas" must be at least api\.minReplicas/);
   });
 
+  it("checks the page's tier like the API's: replicas, bounds, CPU target and resources", () => {
+    assert.equal(settingsWith("prod", {}).web.minReplicas, 2);
+    rejects("prod", { "web.minReplicas": 0 }, /stack "prod": config key "football-prediction:web\.minReplicas" .*>=1/);
+    rejects("staging", { "web.maxReplicas": 1 }, /stack "staging": config key "football-prediction:web\.maxReplicas" must be at least web\.minReplicas/);
+    rejects("dev", { "web.cpuUtilization": 120 }, /stack "dev": config key "football-prediction:web\.cpuUtilization" /);
+    rejects("test", { "web.resources.limits.memory": "lots" }, /stack "test": config key "football-prediction:web\.resources\.limits\.memory" must be a Kubernetes quantity/);
+    rejects("test", { web: undefined }, /stack "test": config key "football-prediction:web" is required/);
+  });
+
   it("rejects the latest tag, for the release and for a staged colour", () => {
     rejects("prod", { "image.tag": "latest" }, /stack "prod": config key "football-prediction:image\.tag" must not be "latest"/);
     rejects("dev", { "blueGreen.tags.green": "latest" }, /stack "dev": config key "football-prediction:blueGreen\.tags\.green" must not be "latest"/);

@@ -42,7 +42,7 @@ describe("infrastructure: offline preview", function () {
     assert.match(report, /^ \+ {3}pulumi:pulumi:Stack +football-prediction-prod$/m);
     assert.match(report, /^ \+ {3}[├└]─ football-prediction:infra:App +app$/m);
     assert.match(report, /^ \+ {3}[│ ] {2}[├└]─ kubernetes:apps\/v1:Deployment +api-blue$/m);
-    assert.match(report, /^ {4}kubernetes:apps\/v1:Deployment +10$/m);
+    assert.match(report, /^ {4}kubernetes:apps\/v1:Deployment +12$/m);
     assert.match(report, new RegExp(`^ {4}\\+ ${prod.resources.length} to create$`, "m"));
     assert.match(report, /^ {4}serviceUrl: "https:\/\/api\.fp\.com"$/m);
   });

@@ -112,6 +112,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "default-deny-all",
       "allow-dns",
       "allow-api",
+      "allow-web",
       "allow-worker",
       "allow-migration",
       "allow-backup",
@@ -145,6 +146,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "redis",
       "redis-rate-limits",
       "football-prediction",
+      "web",
       "backup",
       "importer",
       ...(e.monitoring
@@ -156,6 +158,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "postgres-init",
       "api-config",
       "security-headers",
+      "web-security-headers",
       ...(e.monitoring
         ? ["prometheus-config", "prometheus-rules", "alertmanager-config", "grafana-datasources", "grafana-dashboard-providers", "grafana-dashboards"]
         : []),
@@ -169,6 +172,8 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "redis-rate-limits-headless",
       "api",
       "api-preview",
+      "web",
+      "web-preview",
       ...(e.replica ? ["postgres-replica", "postgres-replica-headless"] : []),
       ...(e.monitoring ? ["prometheus", "alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter"] : []),
       ...(e.monitoring && e.replica ? ["postgres-exporter-replica"] : []),
@@ -183,17 +188,19 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
     ...inNs("Deployment", [
       "api-blue",
       "api-green",
+      "web-blue",
+      "web-green",
       "worker",
       ...(e.monitoring ? ["alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter", "kube-state-metrics"] : []),
       ...(e.monitoring && e.replica ? ["postgres-exporter-replica"] : []),
     ]),
-    ...inNs("HorizontalPodAutoscaler", ["api-blue", "api-green"]),
-    ...inNs("PodDisruptionBudget", ["api-blue", "api-green", ...(e.replica ? ["postgres"] : [])]),
+    ...inNs("HorizontalPodAutoscaler", ["api-blue", "api-green", "web-blue", "web-green"]),
+    ...inNs("PodDisruptionBudget", ["api-blue", "api-green", "web-blue", "web-green", ...(e.replica ? ["postgres"] : [])]),
     ...inNs("Job", ["migrate-0-1-0", "restore-verify-0-1-0"]),
     ...inNs("CronJob", ["backup", "backup-prune", "backup-verify", "import"]),
     ...inNs("PersistentVolumeClaim", ["backups", ...(e.monitoring ? ["pushgateway"] : [])]),
     ...inNs("Certificate", ["api-tls", ...(e.monitoring ? ["grafana-tls"] : [])]),
-    ...inNs("Ingress", ["api", ...(e.monitoring ? ["grafana"] : [])]),
+    ...inNs("Ingress", ["api", "web", ...(e.monitoring ? ["grafana"] : [])]),
     ...(e.monitoring
       ? [
           ...inNs("Role", ["prometheus-discovery", "kube-state-metrics"]),
@@ -312,7 +319,7 @@ describe("infrastructure: the four stacks rendered from their own config files",
         assert.equal(r.outputs.serviceUrl, `https://${e.host}`);
       });
 
-      it("routes only /api from outside; probes and the scrape use the ops port, which no Service carries (finding 6)", () => {
+      it("routes /api to the API (web.test.ts: / to the page); probes and the scrape use the ops port, which no Service carries (finding 6)", () => {
         const ingress = findObject(r, "Ingress", "api");
         assert.deepEqual(
           ingress.spec.rules[0].http.paths.map((p: K8sObject) => [p.path, p.pathType, p.backend.service.port.name]),

@@ -21,7 +21,6 @@ export const sampleSettings: Record<string, ObservabilitySettings> = {
     alertmanagerUrl: "http://alertmanager:9093",
     pushgatewayUrl: "http://pushgateway:9091",
     postgresReplica: true,
-    hpaMaxReplicas: 6,
     volumeClaims: { postgres: ["data-postgres-0", "data-postgres-replica-0"], redis: "data-redis-0", backups: "backups", prometheus: "data-prometheus-0" },
     backupsOnVolume: 35,
     thresholds: defaultThresholds,
@@ -36,7 +35,6 @@ export const sampleSettings: Record<string, ObservabilitySettings> = {
     alertmanagerUrl: "http://alertmanager.monitoring.svc:9093/alertmanager/",
     pushgatewayUrl: "https://pushgateway.example.org/push",
     postgresReplica: false,
-    hpaMaxReplicas: 3,
     volumeClaims: { postgres: ["pg-data-0"], redis: "cache-data-0", backups: "dumps", prometheus: "tsdb-0" },
     backupsOnVolume: 12,
     thresholds: {
