@@ -26,6 +26,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ["web/src/**/*.{ts,tsx}"],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ["test/**/*.ts"],
     languageOptions: { globals: { ...globals.mocha } },
   },

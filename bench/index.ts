@@ -1,8 +1,10 @@
-// `npm run bench [-- --duration 15] [--soak-duration 60] [--quick] [--skip-build]`
+// `npm run bench [-- --duration 15] [--soak-duration 60] [--quick] [--skip-build] [--only page]`
 //
-// Builds the service, gives it a fresh migrated, seeded and fitted database, runs it (PostgreSQL and Redis, one
-// process, rate limit raised) next to a bare Koa yardstick, drives both with autocannon from this process and
-// runs the model micro-benchmarks; writes bench/results/<date>.json and .md. See README.md, "Performance".
+// Builds the service and the web page, gives the service a fresh migrated, seeded and fitted database, runs it
+// (PostgreSQL and Redis, one process, rate limit raised) next to a bare Koa yardstick, times the web page's first
+// fixtures in Chromium, drives both servers with autocannon from this process and runs the model
+// micro-benchmarks; writes bench/results/<date>.json and .md. `--only page` times the page alone and writes
+// bench/results/<date>-page.json and .md. See README.md, "Performance".
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,30 +13,28 @@ import { parseArgs } from "node:util";
 import { freePort } from "../test/support/net";
 import { REPO_ROOT } from "../test/support/processes";
 import { makeTempDir } from "../test/support/tempDir";
-import { REDIS_URL, createBenchDatabase, deleteRedisKeys } from "./database";
+import { type BenchDatabase, REDIS_URL, createBenchDatabase, deleteRedisKeys } from "./database";
 import { type LoadFigures, type Paths, drive } from "./load";
+import { CONNECTIONS, type HandlingTimes, SOAK_CONNECTIONS, limits } from "./limits";
 import { benchmarkModel } from "./model";
+import { type PageFigures, benchmarkPage, renderPageMarkdown } from "./page";
 import { type ServerProcess, startServer } from "./processes";
 import { type BenchResult, type MemorySamples, type Scenario, type Target, describeMachine, renderMarkdown } from "./report";
+import {
+  TARGETS,
+  failuresOf,
+  memoryTarget,
+  modelTargets,
+  noFailuresTarget,
+  p99RatioTarget,
+  p99Target,
+  ratio,
+  ratioTarget,
+} from "./targets";
 
 const HOT_MATCHES = 100;
-const SOAK_CONNECTIONS = 1_000;
-const CONNECTIONS = 100;
-const TARGETS = {
-  healthRatio: 0.85,
-  cachedRatio: 0.6,
-  cachedP99Ms: 10,
-  databaseRatio: 0.3,
-  soakP99Ms: 50,
-  /**
-   * Resident memory at the end of the 1,000-connection run at most this much above its value halfway: the first
-   * half includes the heap growing to its working size under the load, steady growth after that is a leak.
-   */
-  soakRssGrowth: 0.1,
-  /** A cold refit of a league's whole history (issue 15: well under 100 ms). */
-  fitMs: 100,
-  predictMicroseconds: 20,
-};
+/** Explicit fixture ranges of the uncached scenario: every length up to a fortnight, starting on any of these days. */
+const COLD_RANGE_DAYS = { longest: 14, starts: 280 };
 
 function options() {
   const { values } = parseArgs({
@@ -43,6 +43,7 @@ function options() {
       "soak-duration": { type: "string", default: "60" },
       quick: { type: "boolean", default: false },
       "skip-build": { type: "boolean", default: false },
+      only: { type: "string" },
     },
     strict: true,
   });
@@ -52,7 +53,10 @@ function options() {
     return value;
   };
   const quick = values.quick;
+  if (values.only !== undefined && values.only !== "page") throw new Error(`--only takes one scenario: page (not "${values.only}")`);
   return {
+    onlyPage: values.only === "page",
+    pageLoads: quick ? 3 : 10,
     quick,
     seconds: quick ? 3 : seconds("duration", values.duration),
     soakSeconds: quick ? 10 : seconds("soak-duration", values["soak-duration"]),
@@ -88,7 +92,7 @@ function codeVersion(): { commit: string; uncommittedChanges: boolean } {
  * How long the service itself took over the requests it logged between two instants: the `ms` of its access
  * log (from its first middleware to the response), which leaves out time spent waiting to be accepted or read.
  */
-function loggedDurations(logFile: string, from: Date, to: Date): { requests: number; p99Ms: number; maxMs: number } {
+function loggedDurations(logFile: string, from: Date, to: Date): HandlingTimes {
   const durations: number[] = [];
   for (const line of readFileSync(logFile, "utf8").split("\n")) {
     if (!line.includes('"msg":"request"')) continue;
@@ -106,33 +110,6 @@ function loggedDurations(logFile: string, from: Date, to: Date): { requests: num
 
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-const ratio = (service: number, yardstick: number) => (yardstick === 0 ? 0 : service / yardstick);
-const failuresOf = (figures: LoadFigures) => figures.errors + figures.timeouts + figures.non2xx;
-
-function ratioTarget(minimum: number, service: LoadFigures, yardstick: LoadFigures): Target {
-  const measured = ratio(service.requestsPerSecond, yardstick.requestsPerSecond);
-  return {
-    description: `at least ${minimum} of bare Koa's requests per second`,
-    measured: measured.toFixed(2),
-    met: measured >= minimum,
-  };
-}
-
-function p99Target(maximumMs: number, figures: LoadFigures): Target {
-  return {
-    description: `p99 at most ${maximumMs} ms at ${figures.connections.toLocaleString("en-US")} connections`,
-    measured: `${figures.latencyMs.p99} ms`,
-    met: figures.latencyMs.p99 <= maximumMs,
-  };
-}
-
-function noFailuresTarget(figures: LoadFigures): Target {
-  return {
-    description: "no errors, timeouts or non-2xx answers",
-    measured: `${figures.errors} errors, ${figures.timeouts} timeouts, ${figures.non2xx} non-2xx`,
-    met: failuresOf(figures) === 0,
-  };
-}
 
 /**
  * The first HOT_MATCHES match ids are the cached ones; the others are split in two halves of never-asked
@@ -150,6 +127,29 @@ function matchPaths(matchIds: { min: number; max: number }, coldLimit: number) {
   };
 }
 
+/**
+ * The fixtures pages. Cached: the default one (every league's next match day) and each league's. Uncached: date
+ * ranges nobody asked for before, of all leagues and of each, ending up to COLD_RANGE_DAYS.starts days before the
+ * last stored match, so that every request reads its matches and their stored predictions from PostgreSQL.
+ */
+function fixturePaths(fixtures: BenchDatabase["fixtures"], coldLimit: number) {
+  const path = (query: string) => `/api/v1/fixtures${query === "" ? "" : `?${query}`}`;
+  const last = Date.parse(`${fixtures.last}T00:00:00Z`);
+  const day = (daysBefore: number) => new Date(last - daysBefore * 86_400_000).toISOString().slice(0, 10);
+  const cold: string[] = [];
+  for (let end = 0; end < COLD_RANGE_DAYS.starts; end++) {
+    for (let length = 1; length <= COLD_RANGE_DAYS.longest; length++) {
+      for (const league of ["", ...fixtures.leagues.map((code) => `league=${code}&`)]) {
+        cold.push(path(`${league}from=${day(end + length - 1)}&to=${day(end)}`));
+      }
+    }
+  }
+  return {
+    cached: [path(""), ...fixtures.leagues.map((code) => path(`league=${code}`))],
+    cold: cold.slice(0, coldLimit),
+  };
+}
+
 async function main(): Promise<void> {
   const settings = options();
   const startedAt = new Date();
@@ -158,8 +158,8 @@ async function main(): Promise<void> {
   log(`${machine.cpuModel}, ${machine.cores} cores, load average ${machine.loadAverageAtStart.join(" ")}`);
 
   if (settings.build) {
-    log("building the service (npm run build -w service)");
-    execFileSync("npm", ["run", "--silent", "build", "-w", "service"], { cwd: REPO_ROOT, stdio: "inherit" });
+    log("building the web page and the service (npm run build)");
+    execFileSync("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
   }
 
   const runId = `${process.pid}_${randomBytes(3).toString("hex")}`;
@@ -169,8 +169,7 @@ async function main(): Promise<void> {
   log("creating, migrating, seeding and fitting a fresh database");
   const database = await createBenchDatabase(`fp_bench_${runId}`);
   try {
-    log("model micro-benchmarks");
-    const modelFigures = benchmarkModel(settings.model);
+    const modelFigures = settings.onlyPage ? undefined : (log("model micro-benchmarks"), benchmarkModel(settings.model));
 
     const serviceEnv = {
       DATABASE_URL: database.url,
@@ -207,7 +206,15 @@ async function main(): Promise<void> {
     });
     started.push(yardstick);
     let service = await startService("service", {});
+    log(`web page: ${settings.pageLoads} loads of the landing page in Chromium`);
+    const page = await benchmarkPage(service, serviceEnv.JWT_SECRET, settings.pageLoads);
+    log(`  first fixtures painted after ${page.firstFixturesPaintedMs.median.toFixed(0)} ms (median), the API call ${page.fixturesApiMs.median.toFixed(0)} ms`);
+    if (settings.onlyPage || modelFigures === undefined) {
+      writeResults(`${date}-page`, page, `${JSON.stringify({ date, startedAt, code: codeVersion(), machine, page }, null, 2)}\n`);
+      return;
+    }
     const paths = matchPaths(database.matchIds, settings.coldLimit);
+    const fixtures = fixturePaths(database.fixtures, settings.coldLimit);
 
     const scenarios: Scenario[] = [];
     const measure = async (
@@ -236,7 +243,7 @@ async function main(): Promise<void> {
           p99Latency: ratio(figures.latencyMs.p99, bare.latencyMs.p99),
           cpuPerRequest: ratio(figures.serverCpuMicrosecondsPerRequest, bare.serverCpuMicrosecondsPerRequest),
         },
-        targets: targets(figures, bare),
+        targets: [...targets(figures, bare), p99RatioTarget(TARGETS.p99RatioMax, figures, bare)],
       };
       log(
         `  ${Math.round(figures.requestsPerSecond)} req/s (bare Koa ${Math.round(bare.requestsPerSecond)}, ratio ` +
@@ -277,12 +284,43 @@ async function main(): Promise<void> {
         request: "GET /api/v1/predictions/:matchId",
         setup:
           `${paths.coldWithRedis.length.toLocaleString("en-US")} requests, each for a match nobody asked for ` +
-          "before (no warm-up): a cache miss that reads the match from PostgreSQL, predicts it, stores the " +
-          "prediction and fills Redis. The run lasts until all were answered.",
+          "before (no warm-up): a cache miss that reads the match from PostgreSQL (and, for a fixture still to " +
+          "kick off, its stored forecast), predicts it in process and fills Redis; nothing is written to " +
+          "PostgreSQL. The run lasts until all were answered.",
       },
       service,
       { connections: CONNECTIONS, seconds: settings.seconds, paths: { kind: "each-once", paths: paths.coldWithRedis } },
       (figures, bare) => [ratioTarget(TARGETS.databaseRatio, figures, bare), noFailuresTarget(figures)],
+    );
+
+    await warm(service, fixtures.cached);
+    await measure(
+      {
+        id: "fixtures-cached",
+        title: "fixtures page, cached",
+        request: "GET /api/v1/fixtures[?league=]",
+        setup:
+          `the default page (every league's next match day) and each league's (${fixtures.cached.length} pages), ` +
+          "each connection cycling through them; all cached after the warm-up.",
+      },
+      service,
+      { connections: CONNECTIONS, seconds: settings.seconds, paths: { kind: "cycle", paths: fixtures.cached } },
+      (figures, bare) => [ratioTarget(TARGETS.cachedRatio, figures, bare), noFailuresTarget(figures)],
+    );
+
+    await measure(
+      {
+        id: "fixtures-cold",
+        title: "fixtures page, cache cold",
+        request: "GET /api/v1/fixtures?[league=&]from=&to=",
+        setup:
+          `${fixtures.cold.length.toLocaleString("en-US")} requests, each for a date range nobody asked for before ` +
+          "(a day to a fortnight, of all leagues or one): a cache miss that reads the matches and their stored " +
+          "predictions from PostgreSQL and fills Redis. The run lasts until all were answered.",
+      },
+      service,
+      { connections: CONNECTIONS, seconds: settings.seconds, paths: { kind: "each-once", paths: fixtures.cold } },
+      (figures) => [noFailuresTarget(figures)],
     );
 
     const rss: number[] = [];
@@ -324,7 +362,7 @@ async function main(): Promise<void> {
         setup:
           "the service restarted with REDIS_URL pointing at a closed port, so the circuit breaker skips the " +
           `cache: ${paths.coldWithoutRedis.length.toLocaleString("en-US")} requests, each for another match nobody ` +
-          "asked for before, each reading PostgreSQL, predicting and storing.",
+          "asked for before, each reading PostgreSQL and predicting in process.",
       },
       service,
       {
@@ -354,15 +392,12 @@ async function main(): Promise<void> {
       scenarios,
       soakMemory,
       model: { ...modelFigures, targets: modelTargets(modelFigures) },
+      page,
       soakHandling,
       limits: limits(machine.cores, scenarios, soak, soakHandling),
     };
     const suffix = settings.quick ? "-quick" : "";
-    const resultsDir = path.join(REPO_ROOT, "bench/results");
-    mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(path.join(resultsDir, `${date}${suffix}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(path.join(resultsDir, `${date}${suffix}.md`), renderMarkdown(result));
-    log(`wrote bench/results/${date}${suffix}.json and .md`);
+    writeResults(`${date}${suffix}`, result, `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await Promise.all(started.map((server) => server.stop()));
     await database.drop();
@@ -372,79 +407,15 @@ async function main(): Promise<void> {
   }
 }
 
-function memoryTarget(rss: number[]): Target {
-  const [half, end] = [rss[Math.floor(rss.length / 2)], rss[rss.length - 1]];
-  const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;
-  return {
-    description: `resident memory steady: at the end at most ${TARGETS.soakRssGrowth * 100}% above halfway through`,
-    measured: `${mb(rss[0])} at the start, ${mb(half)} halfway, ${mb(end)} at the end`,
-    met: end <= half * (1 + TARGETS.soakRssGrowth),
-  };
-}
-
-function modelTargets(figures: ReturnType<typeof benchmarkModel>): Target[] {
-  return [
-    {
-      description: `fitting ${figures.fit.matches.toLocaleString("en-US")} matches at most ${TARGETS.fitMs} ms`,
-      measured: `${figures.fit.medianMs.toFixed(1)} ms (median)`,
-      met: figures.fit.medianMs <= TARGETS.fitMs,
-    },
-    {
-      description: `one prediction at most ${TARGETS.predictMicroseconds} µs`,
-      measured: `${figures.predict.medianMicroseconds.toFixed(2)} µs (median)`,
-      met: figures.predict.medianMicroseconds <= TARGETS.predictMicroseconds,
-    },
-  ];
-}
-
-/** The "what limits it" paragraphs, from this run's own figures. */
-function limits(
-  cores: number,
-  scenarios: Scenario[],
-  soak: Scenario,
-  handling: ReturnType<typeof loggedDurations>,
-): string[] {
-  const byId = (id: string) => scenarios.find((scenario) => scenario.id === id) as Scenario;
-  const cpu = (figures: LoadFigures) => Math.round(figures.serverCpuMicrosecondsPerRequest);
-  const health = byId("health");
-  const cached = byId("prediction-cached");
-  const cold = byId("prediction-cold");
-  const absent = byId("prediction-redis-absent");
-  const rps = (figures: LoadFigures) => Math.round(figures.requestsPerSecond).toLocaleString("en-US");
-  const cores2 = (value: number) => value.toFixed(2);
-  return [
-    `Everything shares ${cores} cores: autocannon (one Node process) used ${cores2(cached.service.generatorCores)} ` +
-      `cores while driving cached predictions at 100 connections and ${cores2(soak.service.generatorCores)} at ` +
-      `1,000, the service ${cores2(cached.service.serverCores)} and ${cores2(soak.service.serverCores)}; ` +
-      "PostgreSQL, Redis and whatever else runs on the machine take the rest (see the load averages in the JSON). " +
-      "Throughput is therefore CPU-bound on every side, and absolute figures move with the machine's other load; " +
-      "the ratios compare two servers measured one right after the other under the same conditions.",
-    `CPU per request: bare Koa ${cpu(health.yardstick)} µs, /health ${cpu(health.service)} µs, a cached prediction ` +
-      `${cpu(cached.service)} µs, a prediction from PostgreSQL ${cpu(cold.service)} µs with Redis and ` +
-      `${cpu(absent.service)} µs without (PostgreSQL's own CPU not counted). Beyond bare Koa, every response carries ` +
-      "a request id, security headers and metrics; API requests add routing, input validation, the rate limit, " +
-      "an access-log line and a larger body; a prediction that is not cached adds two PostgreSQL statements (read " +
-      "the match, store the prediction) and, with Redis, a cache lookup and store.",
-    `Latency under a closed loop is bounded by throughput (Little's law): each connection waits for its answer, ` +
-      `so mean latency is about connections / throughput. At ${rps(soak.service)} req/s, 1,000 connections wait ` +
-      `${Math.round((1000 * soak.service.connections) / soak.service.requestsPerSecond)} ms on average; a p99 of ` +
-      `${TARGETS.soakP99Ms} ms at 1,000 connections needs more than ${((1000 * SOAK_CONNECTIONS) / TARGETS.soakP99Ms).toLocaleString("en-US")} req/s, and ` +
-      `${TARGETS.cachedP99Ms} ms at 100 connections more than ${((1000 * CONNECTIONS) / TARGETS.cachedP99Ms).toLocaleString("en-US")} req/s, while bare Koa ` +
-      `manages ${rps(cached.yardstick)} req/s here. The service's own handling time at 1,000 connections (its ` +
-      `access log, from the first middleware to the response): p99 ${handling.p99Ms} ms, at most ${handling.maxMs} ms.`,
-    ...(soak.service.timeouts + soak.yardstick.timeouts > 0
-      ? [
-          `At 1,000 connections ${soak.service.timeouts} requests to the service and ${soak.yardstick.timeouts} to bare ` +
-            "Koa got no answer within 10 s." +
-            (handling.maxMs < 10_000
-              ? " The service never took that long over a request, so that time passed before it read them: on " +
-                "connections not accepted yet. 1,000 connections opened at once against a server busy answering " +
-                "the others wait in (or overflow) its listen queue (Node's default backlog, 511) and on TCP " +
-                "retransmissions; a connection that timed out reconnects and may wait again."
-              : ""),
-        ]
-      : []),
-  ];
+/** Writes bench/results/<name>.json and its Markdown (the whole run's report, or the page's section alone). */
+function writeResults(name: string, result: BenchResult | PageFigures, json: string): void {
+  const resultsDir = path.join(REPO_ROOT, "bench/results");
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, `${name}.json`), json);
+  const markdown =
+    "scenarios" in result ? renderMarkdown(result) : [`# Benchmark ${name}`, "", ...renderPageMarkdown(result)].join("\n");
+  writeFileSync(path.join(resultsDir, `${name}.md`), markdown);
+  log(`wrote bench/results/${name}.json and .md`);
 }
 
 main().catch((error: unknown) => {

@@ -2,6 +2,8 @@ import { cpus, freemem, loadavg, release, totalmem } from "node:os";
 import { readFileSync } from "node:fs";
 import type { LoadFigures } from "./load";
 import type { ModelFigures } from "./model";
+import { type PageFigures, renderPageMarkdown } from "./page";
+import { TARGETS } from "./targets";
 
 export interface Machine {
   cpuModel: string;
@@ -28,6 +30,8 @@ export function describeMachine(): Machine {
 }
 
 export interface Target {
+  /** The targets every scenario is tabled by: its throughput and p99 against bare Koa's. */
+  kind?: "throughput-ratio" | "p99-ratio";
   description: string;
   measured: string;
   met: boolean;
@@ -65,6 +69,7 @@ export interface BenchResult {
   /** The service's own handling time during the 1,000-connection run, from its access log. */
   soakHandling: { requests: number; p99Ms: number; maxMs: number };
   model: ModelFigures & { targets: Target[] };
+  page: PageFigures;
   limits: string[];
 }
 
@@ -73,12 +78,20 @@ const fixed = (value: number, digits = 2) => value.toFixed(digits);
 const whole = (value: number) => Math.round(value).toLocaleString("en-US");
 const yesNo = (met: boolean) => (met ? "yes" : "**no**");
 
+/** "yes"/"no" against the scenario's target of that kind, with the bound; "–" when it has none. */
+function verdict(scenario: Scenario, kind: NonNullable<Target["kind"]>): string {
+  const target = scenario.targets.find((candidate) => candidate.kind === kind);
+  return target === undefined ? "–" : yesNo(target.met);
+}
+
 function scenarioRows(scenario: Scenario): string {
   const { service, yardstick, ratios } = scenario;
   const failures = (figures: LoadFigures) => figures.errors + figures.non2xx;
   return [
     `| ${scenario.title} | ${service.connections} | ${whole(service.requestsPerSecond)} | ${whole(yardstick.requestsPerSecond)}`,
-    `| **${fixed(ratios.requestsPerSecond)}** | ${service.latencyMs.p50} / ${service.latencyMs.p99} | ${yardstick.latencyMs.p50} / ${yardstick.latencyMs.p99}`,
+    `| **${fixed(ratios.requestsPerSecond)}** | ${verdict(scenario, "throughput-ratio")}`,
+    `| ${service.latencyMs.p50} / ${service.latencyMs.p99} | ${yardstick.latencyMs.p50} / ${yardstick.latencyMs.p99}`,
+    `| **${fixed(ratios.p99Latency)}** | ${verdict(scenario, "p99-ratio")}`,
     `| ${whole(service.serverCpuMicrosecondsPerRequest)} | ${whole(yardstick.serverCpuMicrosecondsPerRequest)}`,
     `| ${failures(service)} (${failures(yardstick)}) |`,
   ].join(" ");
@@ -106,10 +119,13 @@ export function renderMarkdown(result: BenchResult): string {
     "Each scenario runs right after a run of the yardstick (bare Koa's hello world in its own process) with the",
     "same connections and duration, and is reported as a ratio to it. Latency in ms; CPU is the server process's",
     "own CPU time per request (PostgreSQL's and Redis's not included). Errors count connection errors and",
-    "timeouts (no answer within 10 s); bare Koa's in brackets.",
+    "timeouts (no answer within 10 s); bare Koa's in brackets. The targets: throughput at least",
+    `${TARGETS.healthRatio} of bare Koa's for /health, ${TARGETS.cachedRatio} for a cached prediction or fixtures page,`,
+    `${TARGETS.databaseRatio} for an uncached prediction ("–": none set); every scenario's p99 at most`,
+    `${TARGETS.p99RatioMax} times bare Koa's.`,
     "",
-    "| scenario | connections | req/s | bare Koa req/s | ratio | p50 / p99 | bare Koa p50 / p99 | CPU µs/req | bare Koa CPU µs/req | errors + non-2xx |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| scenario | connections | req/s | bare Koa req/s | ratio | ratio met | p50 / p99 | bare Koa p50 / p99 | p99 ratio | p99 met | CPU µs/req | bare Koa CPU µs/req | errors + non-2xx |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...result.scenarios.map(scenarioRows),
     "",
     "| scenario | target | measured | met |",
@@ -137,6 +153,7 @@ export function renderMarkdown(result: BenchResult): string {
     `- Prediction: median ${fixed(predict.medianMicroseconds)} µs per \`predictMatch\` call (best round ${fixed(predict.minMicroseconds)} µs;`,
     `  ${predict.rounds} rounds of ${whole(predict.callsPerRound)} calls over all pairs of ${predict.teams} teams).`,
     "",
+    ...renderPageMarkdown(result.page),
     "## What limits it",
     "",
     ...result.limits.flatMap((paragraph) => [paragraph, ""]),

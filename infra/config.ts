@@ -179,25 +179,55 @@ const secretRotation = z.strictObject(
 );
 
 /** Top-level config keys whose value is a plain string; every other key holds structured YAML (JSON in config). */
-const stringKeys = new Set(["environment", "namespace", "logLevel", "priorityClassName"]);
+const stringKeys = new Set(["environment", "namespace", "logLevel", "priorityClassName", "imageRepository", "clusterIdentifier"]);
 
 const schema = z
   .strictObject({
     environment: z.enum(["dev", "test", "staging", "prod"]),
     namespace: dnsLabel,
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]),
+    /**
+     * What the Kubernetes provider is replaced on, and nothing else (a new kubeconfig or context updates it): a
+     * replaced provider replaces every object under it. Change it only to move the stack to another cluster.
+     * Unset (empty): the stack's name.
+     */
+    clusterIdentifier: z
+      .union([z.literal(""), z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "must be a cluster name (letters, digits, . _ -)")])
+      .optional()
+      .transform((id) => id || undefined),
+    /**
+     * `protect` and `retainOnDelete` of the namespace and of every object that holds data (StatefulSets, claims):
+     * on in staging and prod, where a plan that would delete them must stop instead.
+     */
+    protection: z.strictObject({ protect: z.boolean(), retainOnDelete: z.boolean() }),
     /** Unset (empty): serving pods get the cluster's default priority, as on a developer cluster without one. */
     priorityClassName: z.union([z.literal(""), priorityClassName]).transform((name) => name || undefined),
-    image: z.strictObject({
-      repository: z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, "must be an image repository without a tag"),
-      tag: imageTag,
-      pullPolicy: z.enum(["IfNotPresent", "Always"]),
-    }),
+    /** One repository for every stack (a project-wide default in Pulumi.yaml), the one the deploy workflow pushes to. */
+    imageRepository: z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, "must be an image repository without a tag"),
+    image: z.strictObject(
+      {
+        tag: imageTag,
+        pullPolicy: z.enum(["IfNotPresent", "Always"]),
+      },
+      {
+        // Stack files written before the repository became one project-wide setting still carry it.
+        error: (issue) =>
+          issue.code === "unrecognized_keys" && issue.keys.includes("repository")
+            ? "must not set repository: the image repository is the project-wide imageRepository (Pulumi.yaml); remove the key"
+            : undefined,
+      },
+    ),
     blueGreen: z.strictObject({
       active: colour,
       /** A colour's own tag stages a release on it before traffic moves; otherwise it runs `image.tag`. */
       tags: z.strictObject({ blue: imageTag.optional(), green: imageTag.optional() }),
     }),
+    /**
+     * The release to run, set by the deploy workflow for each `pulumi up` it makes (never committed): both colours'
+     * tags and the active one. Unset, the stack keeps the release its last deployment recorded (infra/release.ts),
+     * and only a stack never deployed starts from `image.tag` and `blueGreen`.
+     */
+    release: z.strictObject({ active: colour, tags: z.strictObject({ blue: imageTag, green: imageTag }) }).optional(),
     api: z.strictObject({
       minReplicas: positiveInt,
       maxReplicas: positiveInt,
@@ -208,6 +238,16 @@ const schema = z
       cacheTtlSeconds: positiveInt,
       modelPollIntervalSeconds: positiveInt,
       shutdownGraceSeconds: z.number().int().min(0).max(300),
+    }),
+    /**
+     * The page's pods (`web`): they serve built files only, so CPU is what load costs them and the autoscaler
+     * follows it alone; they hold no database connection and no secret.
+     */
+    web: z.strictObject({
+      minReplicas: positiveInt,
+      maxReplicas: positiveInt,
+      cpuUtilization: percentage,
+      resources,
     }),
     worker: z.strictObject({
       resources,
@@ -267,6 +307,12 @@ const schema = z
           sourceCluster: dnsLabel,
         })
         .optional(),
+    }, {
+      // Stack files written before the limit was derived still carry it: say why it goes instead of "unknown key".
+      error: (issue) =>
+        issue.code === "unrecognized_keys" && issue.keys.includes("maxConnections")
+          ? "must not set maxConnections: max_connections is derived from the pools (infra/config.ts databaseMaxConnections); remove the key"
+          : undefined,
     }),
     redis: z.strictObject({
       maxmemory: z.string().regex(/^\d+(kb|mb|gb)$/, "must be a Redis size such as 256mb"),
@@ -337,8 +383,10 @@ const schema = z
     }),
   })
   .superRefine((s, ctx) => {
-    if (s.api.maxReplicas < s.api.minReplicas) {
-      ctx.addIssue({ code: "custom", path: ["api", "maxReplicas"], message: "must be at least api.minReplicas" });
+    for (const tier of ["api", "web"] as const) {
+      if (s[tier].maxReplicas < s[tier].minReplicas) {
+        ctx.addIssue({ code: "custom", path: [tier, "maxReplicas"], message: `must be at least ${tier}.minReplicas` });
+      }
     }
     if (s.database.poolMin > s.database.poolMax) {
       ctx.addIssue({ code: "custom", path: ["database", "poolMin"], message: "must not exceed database.poolMax" });
@@ -370,9 +418,19 @@ const schema = z
     }
   });
 
-export type Settings = z.infer<typeof schema>;
+type ConfiguredSettings = z.infer<typeof schema>;
+
+/** The validated stack config plus what follows from it, computed here so no stack file states it twice. */
+export type Settings = ConfiguredSettings & {
+  database: ConfiguredSettings["database"] & {
+    /** PostgreSQL's `max_connections`, from the pools that connect (see `databaseMaxConnections`). */
+    maxConnections: number;
+  };
+};
 export type Colour = z.infer<typeof colour>;
+export type Release = NonNullable<z.infer<typeof schema>["release"]>;
 export type Resources = z.infer<typeof resources>;
+export type WebSettings = Settings["web"];
 export type MonitoringSettings = Extract<Settings["monitoring"], { enabled: true }>;
 export type DatabaseSettings = Settings["database"];
 export type BackupS3Settings = NonNullable<Settings["backups"]["s3"]>;
@@ -441,7 +499,34 @@ export function parseSettings(stack: string, read: (key: string) => string | und
   if (!parsed.success) {
     throw new StackConfigError(parsed.error.issues.map((issue) => describeIssue(stack, raw, issue)).join("\n"));
   }
-  return parsed.data;
+  const settings = parsed.data;
+  return { ...settings, database: { ...settings.database, maxConnections: databaseMaxConnections(settings) } };
+}
+
+/**
+ * Connections besides the pools: the dumps and their verify, the exporter, the operator's instance manager and
+ * status checks, and superuser_reserved_connections.
+ */
+const CONNECTION_HEADROOM = 10;
+/** Clients that connect to the primary directly, each with a pool of up to `poolMax`: the worker, the importer, the migration Job. */
+const DIRECT_CLIENTS = 3;
+/** PostgreSQL's own default; a small stack keeps it rather than a limit below what an operator expects. */
+const MIN_MAX_CONNECTIONS = 100;
+/**
+ * `max_connections` is a server start parameter: a new value restarts every instance (the operator rolls them,
+ * replicas first). Rounding up to this step lets a pool change within the step leave the database running.
+ */
+const MAX_CONNECTIONS_STEP = 20;
+
+/**
+ * PostgreSQL's `max_connections`, derived from what connects so raising `database.poolMax` or the pooler's size
+ * never needs a second edit: every PgBouncer instance's server pool (the API's connections, however many pods the
+ * HPA runs, are multiplexed onto it), a pool each for the direct clients, plus the headroom.
+ */
+export function databaseMaxConnections(s: Pick<ConfiguredSettings, "database">): number {
+  const db = s.database;
+  const needed = db.pooler.instances * db.pooler.defaultPoolSize + DIRECT_CLIENTS * db.poolMax + CONNECTION_HEADROOM;
+  return Math.max(MIN_MAX_CONNECTIONS, Math.ceil(needed / MAX_CONNECTIONS_STEP) * MAX_CONNECTIONS_STEP);
 }
 
 /** Secret inputs, read apart from the schema so their values never pass through plain strings or error messages. */
@@ -462,6 +547,11 @@ export interface SecretSettings {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
+}
+
+/** Whether a config key has a non-empty value; a secret's value is read only to tell that. */
+export function isConfigSet(key: string): boolean {
+  return nonEmpty(new pulumi.Config(PROJECT).get(key)) !== undefined;
 }
 
 export function loadSettings(): Settings {

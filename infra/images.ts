@@ -1,6 +1,6 @@
 /**
  * Every third-party image, pinned by tag in one place so an upgrade is one reviewed line. The service's own image
- * comes from stack config (`image.repository` and `image.tag`).
+ * comes from config: `imageRepository` (one for every stack, Pulumi.yaml) and each stack's `image.tag`.
  */
 export const images = {
   /** CloudNativePG's operand image (PostgreSQL and nothing else; backups run in the Barman Cloud plugin's sidecar). */

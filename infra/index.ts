@@ -4,30 +4,43 @@
  * same function under the mock runtime, once per stack.
  */
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { App } from "./components/app";
 import { Backups } from "./components/backups";
 import { Database } from "./components/database";
 import { Importer } from "./components/importer";
-import { Monitoring, PUSHGATEWAY_URL } from "./components/monitoring";
+import { apiClientAccounts, Monitoring, PUSHGATEWAY_URL } from "./components/monitoring";
 import { NamespaceBaseline } from "./components/namespaceBaseline";
 import { NetworkPolicies } from "./components/networkPolicies";
-import { Rbac } from "./components/rbac";
+import { PreviewAccess } from "./components/previewAccess";
+import { ingressControllerDiscoveryRole, Rbac } from "./components/rbac";
 import { Redis } from "./components/redis";
 import { Secrets } from "./components/secrets";
-import { loadSecretSettings, loadSettings } from "./config";
+import { Web } from "./components/web";
+import { isConfigSet, loadSecretSettings, loadSettings } from "./config";
 import { issuerName, loadPlatform } from "./platform";
+import { enforceReadiness } from "./readiness";
+import { chooseRelease, readRecordedRelease, RELEASE_OUTPUT, withRelease } from "./release";
 
 export = async () => {
-  const settings = loadSettings();
+  const configured = loadSettings();
+  enforceReadiness(pulumi.getStack(), configured, { isSet: isConfigSet });
+  const { release, source } = chooseRelease(pulumi.getStack(), configured, await readRecordedRelease());
+  const settings = withRelease(configured, release);
   const secretSettings = loadSecretSettings(settings);
   // The cluster's facts, from its platform stack (platform/outputs.ts): read before anything registers.
   const platform = await loadPlatform(settings);
   const issuer = issuerName(settings, platform);
 
   // Unset kubeconfig and context mean the ambient kubeconfig, so `pulumi up` targets whatever cluster kubectl does.
+  // With `clusterIdentifier` a changed kubeconfig (rotated credentials, a new context name) updates the provider
+  // instead of replacing it and, with it, every object of the stack. Only a changed identifier replaces it; adding
+  // one to a deployed stack does not (pulumi-kubernetes provider.go, DiffConfig), as long as that first run leaves
+  // the kubeconfig and context as they were.
   const provider = new k8s.Provider("kubernetes", {
     kubeconfig: secretSettings.kubeconfig,
     context: secretSettings.kubeContext,
+    clusterIdentifier: settings.clusterIdentifier ?? pulumi.getStack(),
   });
   const opts = { providers: [provider] };
 
@@ -44,12 +57,31 @@ export = async () => {
   const redis = new Redis("redis", { ...context, secrets }, workloadOpts);
   // The migration Jobs need a database that is up, not merely created (the Cluster's await waits for it Ready).
   const app = new App("app", { ...context, secrets, issuerName: issuer }, { ...opts, dependsOn: [networkPolicies, database, redis] });
+  // The page needs nothing of the database or Redis: only the traffic rules and the host's certificate name.
+  new Web("web", { ...context, tlsSecretName: app.tlsSecretName }, workloadOpts);
+
+  // Roles and bindings exist before the workloads whose ServiceAccounts use them: a pod that starts without its
+  // permissions fails its first API calls (Prometheus' discovery, kube-state-metrics' informers) and only recovers
+  // on a retry.
+  const rbac = new Rbac(
+    "rbac",
+    {
+      ...context,
+      prometheus: settings.monitoring.enabled
+        ? { serviceAccount: apiClientAccounts.prometheus, namespace: baseline.namespace }
+        : undefined,
+      kubeStateMetrics: settings.monitoring.enabled
+        ? { serviceAccount: apiClientAccounts.kubeStateMetrics, namespace: baseline.namespace }
+        : undefined,
+    },
+    opts,
+  );
 
   const monitoring = settings.monitoring.enabled
     ? new Monitoring(
         "monitoring",
         { ...context, monitoring: settings.monitoring, secrets, issuerName: issuer },
-        workloadOpts,
+        { ...opts, dependsOn: [networkPolicies, rbac] },
       )
     : undefined;
 
@@ -64,7 +96,7 @@ export = async () => {
     workloadOpts,
   );
 
-  new Importer(
+  const importer = new Importer(
     "importer",
     {
       ...context,
@@ -77,26 +109,26 @@ export = async () => {
     workloadOpts,
   );
 
-  new Rbac(
-    "rbac",
+  // Last, so it follows every object above; a preview identity needs nothing before the first deployment.
+  const previewAccess = new PreviewAccess(
+    "preview-access",
     {
       ...context,
-      prometheus:
-        monitoring === undefined
-          ? undefined
-          : { serviceAccount: monitoring.prometheusServiceAccount, namespace: baseline.namespace },
-      kubeStateMetrics:
-        monitoring === undefined
-          ? undefined
-          : { serviceAccount: monitoring.kubeStateMetricsServiceAccount, namespace: baseline.namespace },
+      secretNames: [...Object.values(secrets.secretNames), ...importer.secretNames],
+      ingressControllerRole: monitoring === undefined ? undefined : ingressControllerDiscoveryRole(settings),
     },
     opts,
   );
 
   return {
     namespace: baseline.namespace,
+    previewServiceAccount: previewAccess.serviceAccountName,
+    previewTokenSecret: previewAccess.tokenSecretName,
     serviceUrl: app.serviceUrl,
     activeColour: app.activeColour,
+    // What the next run keeps unless the deploy workflow sets a release (infra/release.ts).
+    [RELEASE_OUTPUT]: release,
+    releaseSource: source,
     ...(monitoring === undefined ? {} : { grafanaUrl: monitoring.grafanaUrl }),
     secretNames: secrets.secretNames,
   };

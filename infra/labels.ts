@@ -13,6 +13,7 @@ export interface Workload {
 
 export const workloads = {
   api: { name: "football-prediction", component: "api" },
+  web: { name: "football-prediction", component: "web" },
   worker: { name: "football-prediction", component: "worker" },
   migration: { name: "football-prediction", component: "migration" },
   backup: { name: "football-prediction", component: "backup" },
@@ -56,6 +57,14 @@ export function objectLabels(instance: string, workload: Workload, version?: str
     "app.kubernetes.io/part-of": PART_OF,
     "app.kubernetes.io/managed-by": "pulumi",
   };
+}
+
+/**
+ * Labels of a StatefulSet's `volumeClaimTemplates`: no version, as the templates are immutable (a changed label
+ * replaces the StatefulSet) and a claim outlives every release of its workload.
+ */
+export function claimLabels(instance: string, workload: Workload): Labels {
+  return objectLabels(instance, workload);
 }
 
 /** Labels for objects that belong to the whole instance rather than one workload (namespace, quota, issuers). */

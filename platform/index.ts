@@ -10,6 +10,7 @@ import { charts } from "./charts";
 import { CertManager } from "./components/certManager";
 import { BARMAN_CLOUD_PLUGIN_NAME, CloudNativePg } from "./components/cloudnativePg";
 import { LogPipeline } from "./components/logPipeline";
+import { PreviewGuard } from "./components/previewGuard";
 import { loadKubeconfig, loadPlatformSettings } from "./config";
 import { podSecurityLabels, platformLabels, type PodSecurityLevel } from "./labels";
 import { LOG_PIPELINE, platformOutputs, type PlatformOutputs } from "./outputs";
@@ -46,6 +47,8 @@ export = async () => {
     { settings, namespace: namespace(charts.cloudnativePg.namespace), certManager },
     opts,
   );
+  // Before any environment's preview identity exists, so none is ever unguarded.
+  new PreviewGuard("preview-guard", opts);
   if (settings.logPipeline.enabled) {
     new LogPipeline(
       "log-pipeline",

@@ -42,6 +42,7 @@ fp_ensure_services() {
   fp_ensure_apt barman-cloud-backup barman-cli-cloud || return 1
   fp_ensure_apt jq jq || return 1                 # the README's examples pipe JSON through it
   fp_ensure_apt ip iproute2 || return 1           # npm run test:readme: its own network namespace's loopback
+  fp_ensure_apt /usr/bin/chromium chromium || return 1   # the web page's browser tests (test/web) and the bench
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     echo "setup: starting PostgreSQL" >&2
     if [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then pg_createcluster "$(basename "$(dirname "$(fp_pg_bindir)")")" main >&2; fi

@@ -1,12 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { COLOUR_LABEL, COLOURS, colourTag, idleColour, nameWithTag } from "../blueGreen";
 import type { Colour, Settings } from "../config";
 import { imageUsers } from "../images";
-import { metricsPorts } from "../observability/settings";
 import {
+  awaitedJobAnnotations,
   clusterService,
+  contentConfigMap,
   disruptionBudget,
+  FINISHED_JOB_IGNORES,
+  EDGE_SECURITY_HEADERS,
+  edgeAnnotations,
   FINISHED_JOB_TTL_SECONDS,
   httpProbe,
   meta,
@@ -23,6 +28,7 @@ import {
   type PodSpec,
 } from "../k8s";
 import { labelValue, objectLabels, selectorLabels, workloads, type Labels } from "../labels";
+import { APP_PORT, OPS_PORT } from "../ports";
 import { TYPE_PREFIX, type StackContext } from "./context";
 import { credentialsRotationAnnotations, type Secrets } from "./secrets";
 
@@ -35,31 +41,13 @@ export interface AppArgs extends StackContext {
 /** Which Service a pod reaches PostgreSQL through (components/database/names.ts). */
 type DatabaseRoute = "pooler" | "direct" | "migration";
 
-/** The API: the only port the Services carry and the Ingress routes to. */
-export const APP_PORT = 8000;
-/** /health, /ready and /metrics: probes and the scrape reach it on the pods; nothing routes to it from outside. */
-export const OPS_PORT = metricsPorts.service;
-/** The paths the Ingress routes to the API; everything else on the host answers 404 at the edge. */
+/** The paths the `api` Ingress routes to the API; the `web` Ingress sends the rest of the host to the page. */
 const PUBLIC_PATHS = ["/api"];
-/** The label the Service selects on; flipping `blueGreen.active` moves traffic, flipping it back rolls back. */
-export const COLOUR_LABEL = "football-prediction/colour";
-const COLOURS: readonly Colour[] = ["blue", "green"];
 const UID = imageUsers.service;
 const TLS_SECRET = "api-tls";
 
-/** The tag a colour runs: its own staged tag if it has one, otherwise the release tag. */
-export function colourTag(settings: Settings, colour: Colour): string {
-  return settings.blueGreen.tags[colour] ?? settings.image.tag;
-}
-
-export function idleColour(active: Colour): Colour {
-  return active === "blue" ? "green" : "blue";
-}
-
-/** Object names allow lower-case letters, digits and `-`; tags also allow `.`, `_` and capitals. */
-export function nameWithTag(prefix: string, tag: string): string {
-  return `${prefix}-${tag.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`.slice(0, 63).replace(/-+$/, "");
-}
+/** Longest the migration Job may run (migrate, then seed) before Kubernetes stops it. */
+export const MIGRATION_DEADLINE_SECONDS = 900;
 
 /**
  * A Job's pod template is immutable, so the migration Job is named after its tag: a new release gets a new Job
@@ -90,14 +78,14 @@ function serviceEnvironment(settings: Settings): Record<string, string> {
   };
 }
 
-/** Response headers ingress-nginx adds to every API response (the service sets them too; this covers its errors). */
+/**
+ * Response headers ingress-nginx adds to every API response (the service sets them too; this covers its errors).
+ * ingress-nginx replaces an upstream header of the same name, so only the `api` Ingress carries this CSP: the
+ * page's own policy, which lets it load its scripts and styles, comes from the `web` pods and must stay theirs.
+ */
 const SECURITY_HEADERS: Record<string, string> = {
-  "X-Content-Type-Options": "nosniff",
-  "X-Frame-Options": "DENY",
-  "Referrer-Policy": "no-referrer",
+  ...EDGE_SECURITY_HEADERS,
   "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-  "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
-  "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 };
 
 /**
@@ -146,7 +134,7 @@ class ServicePods {
     const { api } = this.secrets;
     return {
       name,
-      image: `${this.settings.image.repository}:${tag}`,
+      image: `${this.settings.imageRepository}:${tag}`,
       imagePullPolicy: this.settings.image.pullPolicy,
       args: [command],
       envFrom: [{ configMapRef: { name: this.configMapName } }],
@@ -200,6 +188,8 @@ export class App extends pulumi.ComponentResource {
   public readonly migrationJobs: Record<Colour, k8s.batch.v1.Job>;
   /** The service's shared settings (docs/service-interface.md), for other pods of the image (the import CronJob). */
   public readonly configMapName: pulumi.Output<string>;
+  /** The host's certificate, which the page's Ingress on the same host serves too. */
+  public readonly tlsSecretName = TLS_SECRET;
 
   private readonly settings: Settings;
   private readonly namespace: pulumi.Output<string>;
@@ -219,11 +209,7 @@ export class App extends pulumi.ComponentResource {
     const labels = objectLabels(instance, workloads.api);
     const sa = serviceAccount("football-prediction", namespace, labels, this.child);
     const environment = serviceEnvironment(settings);
-    const config = new k8s.core.v1.ConfigMap(
-      "api-config",
-      { metadata: meta("api-config", namespace, labels), data: environment },
-      this.child,
-    );
+    const config = contentConfigMap("api-config", namespace, labels, environment, this.child);
     const pods = new ServicePods(settings, secrets, sa.metadata.name, config.metadata.name, environment);
     this.configMapName = config.metadata.name;
 
@@ -265,13 +251,12 @@ export class App extends pulumi.ComponentResource {
     return new k8s.batch.v1.Job(
       name,
       {
-        metadata: meta(name, this.namespace, labels),
+        metadata: meta(name, this.namespace, labels, awaitedJobAnnotations(MIGRATION_DEADLINE_SECONDS)),
         spec: {
           backoffLimit: 3,
-          activeDeadlineSeconds: 900,
+          activeDeadlineSeconds: MIGRATION_DEADLINE_SECONDS,
           ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS,
           template: {
-            // The template is immutable, so a rotation replaces the Job: migrate and seed, both idempotent, run again.
             metadata: { labels, annotations: pods.rotationAnnotations },
             spec: pods.podSpec({
               restartPolicy: "Never",
@@ -283,7 +268,7 @@ export class App extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: after },
+      { parent: this, dependsOn: after, ignoreChanges: FINISHED_JOB_IGNORES },
     );
   }
 
@@ -410,13 +395,8 @@ export class App extends pulumi.ComponentResource {
       this.child,
     );
 
-    const headers = new k8s.core.v1.ConfigMap(
-      "security-headers",
-      { metadata: meta("security-headers", namespace, labels), data: SECURITY_HEADERS },
-      this.child,
-    );
+    const headers = contentConfigMap("security-headers", namespace, labels, SECURITY_HEADERS, this.child);
 
-    const { rps, burstMultiplier, connections } = settings.ingress.rateLimit;
     new k8s.networking.v1.Ingress(
       "api",
       {
@@ -425,13 +405,8 @@ export class App extends pulumi.ComponentResource {
           namespace,
           labels,
           annotations: {
-            "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
-            "nginx.ingress.kubernetes.io/limit-rps": String(rps),
-            "nginx.ingress.kubernetes.io/limit-burst-multiplier": String(burstMultiplier),
-            "nginx.ingress.kubernetes.io/limit-connections": String(connections),
+            ...edgeAnnotations(settings.ingress.rateLimit, pulumi.interpolate`${namespace}/${headers.metadata.name}`),
             "nginx.ingress.kubernetes.io/proxy-body-size": "1m",
-            // The controller must list these header names in its `global-allowed-response-headers`.
-            "nginx.ingress.kubernetes.io/custom-headers": pulumi.interpolate`${namespace}/${headers.metadata.name}`,
           },
         },
         spec: tlsIngressSpec(settings.ingress.className, host, TLS_SECRET, service.metadata.name, PUBLIC_PATHS),

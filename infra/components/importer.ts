@@ -1,8 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { colourTag } from "../blueGreen";
 import type { SecretSettings, Settings } from "../config";
 import { imageUsers } from "../images";
 import {
+  contentNameOf,
   meta,
   plainEnv,
   podDefaults,
@@ -13,7 +15,6 @@ import {
   type EnvVar,
 } from "../k8s";
 import { instanceLabels, labelValue, objectLabels, workloads } from "../labels";
-import { colourTag } from "./app";
 import { TYPE_PREFIX, type StackContext } from "./context";
 import { credentialsRotationAnnotations, type Secrets } from "./secrets";
 
@@ -52,6 +53,8 @@ function importEnvironment(settings: Settings): Record<string, string> {
  */
 export class Importer extends pulumi.ComponentResource {
   public readonly cronJobName: pulumi.Output<string>;
+  /** The Secrets it manages: the API token's, when a league imports from football-data.org. */
+  public readonly secretNames: pulumi.Output<string>[] = [];
 
   constructor(name: string, args: ImporterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}:Importer`, name, {}, opts);
@@ -66,13 +69,18 @@ export class Importer extends pulumi.ComponentResource {
       const secret = new k8s.core.v1.Secret(
         "importer-credentials",
         {
-          metadata: meta("importer-credentials", namespace, instanceLabels(instance, workloads.importer.component)),
+          metadata: meta(
+            contentNameOf("importer-credentials", secretSettings.footballDataApiKey),
+            namespace,
+            instanceLabels(instance, workloads.importer.component),
+          ),
           type: "Opaque",
           stringData: { FOOTBALL_DATA_API_KEY: secretSettings.footballDataApiKey },
         },
         child,
       );
       apiKey.push(secretEnv("FOOTBALL_DATA_API_KEY", secret.metadata.name, "FOOTBALL_DATA_API_KEY"));
+      this.secretNames.push(secret.metadata.name);
     }
 
     const cronJob = new k8s.batch.v1.CronJob(
@@ -101,7 +109,7 @@ export class Importer extends pulumi.ComponentResource {
                   containers: [
                     {
                       name: "import",
-                      image: `${settings.image.repository}:${tag}`,
+                      image: `${settings.imageRepository}:${tag}`,
                       imagePullPolicy: settings.image.pullPolicy,
                       args: ["import", "--trigger", "cron"],
                       envFrom: [{ configMapRef: { name: args.serviceConfigMap } }],

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../config";
 import { instanceLabels } from "../labels";
 import type { Platform } from "../platform";
-import { TYPE_PREFIX } from "./context";
+import { stateful, TYPE_PREFIX } from "./context";
 
 export interface NamespaceBaselineArgs {
   settings: Settings;
@@ -51,7 +51,7 @@ export class NamespaceBaseline extends pulumi.ComponentResource {
           labels: { ...labels("namespace"), ...podSecurityLabels("restricted"), ...logShippingLabels(settings, platform) },
         },
       },
-      { parent: this },
+      { parent: this, ...stateful(settings) },
     );
     this.namespace = ns.metadata.name;
     const child = { parent: this };

@@ -4,7 +4,7 @@ import type { Settings } from "../config";
 import { instanceLabels, selectorLabels, workloads, type Labels, type WorkloadKey } from "../labels";
 import { metricsPorts } from "../observability";
 import type { Platform } from "../platform";
-import { APP_PORT } from "./app";
+import { APP_PORT, WEB_PORT } from "../ports";
 import { TYPE_PREFIX, type StackContext } from "./context";
 import { databasePorts } from "./database/names";
 
@@ -32,6 +32,7 @@ export interface Flow {
 const ACME_SOLVER_PORT = 8089;
 export const ports = {
   app: APP_PORT,
+  web: WEB_PORT,
   postgres: databasePorts.postgres,
   redis: 6379,
   prometheus: 9090,
@@ -49,6 +50,12 @@ function urlPort(url: string): number {
   return parsed.port === "" ? (parsed.protocol === "https:" ? 443 : 80) : Number(parsed.port);
 }
 
+/**
+ * Workloads that open no connection at all, so the namespace-wide DNS allowance leaves them out: a compromised pod
+ * of these can neither resolve nor reach anything.
+ */
+export const NO_EGRESS: readonly WorkloadKey[] = ["web"];
+
 function isLocal(peer: Peer): peer is LocalPeer {
   return "local" in peer;
 }
@@ -64,6 +71,8 @@ export function allowedFlows(settings: Settings, platform: Platform, instance: s
   const apiServerPorts = platform.clusterNetwork.apiServerPorts;
   const flows: Flow[] = [
     { from: ingressController, to: w("api"), ports: [ports.app] },
+    // The page's pods only answer: no flow leaves them, not even DNS (see NO_EGRESS).
+    { from: ingressController, to: w("web"), ports: [ports.web] },
     // The API through PgBouncer; the clients whose statements outlast the pooled bound go to the primary directly.
     { from: w("api"), to: w("pooler"), ports: [ports.postgres] },
     ...(["pooler", "worker", "migration", "backup", "importer"] as const).map((client) => ({
@@ -103,6 +112,7 @@ export function allowedFlows(settings: Settings, platform: Platform, instance: s
     flows.push(
       scrape("api", metricsPorts.service),
       scrape("worker", metricsPorts.service),
+      scrape("web", metricsPorts.service),
       scrape("postgresExporter", metricsPorts.postgresExporter),
       scrape("redisExporter", metricsPorts.redisExporter),
       scrape("kubeStateMetrics", metricsPorts.kubeStateMetrics),
@@ -145,7 +155,7 @@ function portSpec(flow: Flow) {
 
 /**
  * Opens the namespace's default deny flow by flow: one NetworkPolicy per local workload holding everything that
- * may reach it and everything it may reach, plus DNS for every pod.
+ * may reach it and everything it may reach, plus DNS for every pod but those of NO_EGRESS.
  */
 export class NetworkPolicies extends pulumi.ComponentResource {
   constructor(name: string, args: StackContext, opts?: pulumi.ComponentResourceOptions) {
@@ -159,11 +169,17 @@ export class NetworkPolicies extends pulumi.ComponentResource {
       {
         metadata: { name: "allow-dns", namespace, labels },
         spec: {
-          podSelector: {},
+          podSelector: {
+            matchExpressions: [
+              {
+                key: "app.kubernetes.io/component",
+                operator: "NotIn",
+                values: NO_EGRESS.map((key) => workloads[key].component),
+              },
+            ],
+          },
           policyTypes: ["Egress"],
-          egress: [
-            dnsEgressRule(platform.clusterNetwork),
-          ],
+          egress: [dnsEgressRule(platform.clusterNetwork)],
         },
       },
       child,

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { instanceLabels } from "../labels";
 import { kubeStateMetricsResources } from "../observability";
+import type { Settings } from "../config";
 import { TYPE_PREFIX, type StackContext } from "./context";
 
 type PolicyRule = k8s.types.input.rbac.v1.PolicyRule;
@@ -35,9 +36,15 @@ export const kubeStateMetricsRules: PolicyRule[] = Object.entries(kubeStateMetri
   verbs: listWatch,
 }));
 
+/** The Role a stack with monitoring keeps in the ingress controller's namespace, named after the stack so stacks sharing a cluster do not collide. */
+export function ingressControllerDiscoveryRole(settings: Settings): string {
+  return `${settings.namespace}-prometheus-discovery`;
+}
+
 /**
  * Every API permission of the stack: namespaced Roles with explicit resources and verbs, bound to the one
- * ServiceAccount that needs each. No ClusterRole and no cluster-scoped object at all: the ClusterIssuers are the platform stack's.
+ * ServiceAccount that needs each. No ClusterRole for a workload: the only one is the preview identity's
+ * (components/previewAccess.ts), for the stack's namespace; the ClusterIssuers are the platform stack's.
  * Every other ServiceAccount has no binding and no mounted token. Roles outside the stack's namespace (the
  * ingress controller's) only let Prometheus find the pods it scrapes there.
  */
@@ -69,10 +76,9 @@ export class Rbac extends pulumi.ComponentResource {
 
     if (args.prometheus !== undefined) {
       grant("prometheus-discovery", prometheusDiscoveryRules, args.prometheus);
-      // A Role in the controller's namespace, named after this stack's so stacks sharing a cluster do not collide.
       grant("prometheus-ingress-controller-discovery", prometheusDiscoveryRules, args.prometheus, {
         namespace: settings.cluster.ingressControllerNamespace,
-        roleName: `${settings.namespace}-prometheus-discovery`,
+        roleName: ingressControllerDiscoveryRole(settings),
       });
     }
     if (args.kubeStateMetrics !== undefined) {

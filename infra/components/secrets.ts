@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { createHash } from "node:crypto";
 import type { RotatableSecret, SecretRotation, SecretSettings, Settings } from "../config";
 import { instanceLabels } from "../labels";
-import { meta } from "../k8s";
+import { contentNameOf, meta } from "../k8s";
 import { TYPE_PREFIX, type StackContext } from "./context";
 import { databasePorts, databaseRoles, databaseServices, RELOAD_LABEL, type DatabaseRole } from "./database/names";
 
@@ -41,6 +41,12 @@ export function credentialsRotationAnnotations(settings: Settings): Record<strin
 function rotationKeepers(rotation: SecretRotation, secret: RotatableSecret): { keepers?: Record<string, string> } {
   const mark = rotation[secret];
   return mark === undefined ? {} : { keepers: { rotation: mark } };
+}
+
+/** A generated password: its value (a Pulumi secret), and what identifies it without revealing it. */
+interface Password {
+  value: pulumi.Output<string>;
+  identity: string;
 }
 
 export interface SecretsArgs extends StackContext {
@@ -88,17 +94,17 @@ export class Secrets extends pulumi.ComponentResource {
     const { settings, namespace, instance, secretSettings } = args;
     const child = { parent: this };
     const rotation = settings.secrets?.rotation ?? {};
-    const password = (id: string, secret: RotatableSecret, length = 32) =>
-      pulumi.secret(
-        new random.RandomPassword(
-          id,
-          // Alphanumeric only: the values go into connection URLs unescaped.
-          { length, special: false, ...rotationKeepers(rotation, secret) },
-          child,
-        ).result,
-      );
+    const password = (id: string, secret: RotatableSecret, length = 32): Password => {
+      // Alphanumeric only: the values go into connection URLs unescaped.
+      const inputs = { length, special: false, ...rotationKeepers(rotation, secret) };
+      return {
+        value: pulumi.secret(new random.RandomPassword(id, inputs, child).result),
+        // A RandomPassword keeps its value until its inputs change, so they identify the value without holding it.
+        identity: `random:${id}:${JSON.stringify(inputs)}`,
+      };
+    };
 
-    const pg: Record<DatabaseRole, pulumi.Output<string>> = {
+    const pg: Record<DatabaseRole, Password> = {
       app: password("postgres-app-password", "postgresAppPassword"),
       migration: password("postgres-migration-password", "postgresMigrationPassword"),
       monitor: password("postgres-monitor-password", "postgresMonitorPassword"),
@@ -107,26 +113,40 @@ export class Secrets extends pulumi.ComponentResource {
     const redis = password("redis-password", "redisPassword");
     const jwt = password("jwt-signing-secret", "jwtSecret", 64);
 
-    const secret = (id: string, component: string, data: Record<string, pulumi.Input<string>>, type = "Opaque", extraLabels = {}) =>
+    /**
+     * A Secret named after what its data is made of (`contentName`): the generated passwords by their generators'
+     * inputs, config secrets by their values, the rest as written. `data` builds the data from a password's value
+     * and, for the name, from its identity; so a rotation, a changed config secret or a changed URL creates a new
+     * Secret before the old goes, and every reader rolls onto it.
+     */
+    const secret = (
+      id: string,
+      component: string,
+      data: (pw: (p: Password) => pulumi.Input<string>) => Record<string, pulumi.Input<string>>,
+      type = "Opaque",
+      extraLabels: Record<string, string> = {},
+    ) =>
       new k8s.core.v1.Secret(
         id,
         {
-          metadata: meta(id, namespace, { ...instanceLabels(instance, component), ...extraLabels }),
+          metadata: meta(contentNameOf(id, data((p) => p.identity)), namespace, { ...instanceLabels(instance, component), ...extraLabels }),
           type,
-          stringData: data,
+          stringData: data((p) => p.value),
         },
         child,
       ).metadata.name;
 
-    // The operator sets each role's password from its Secret and, with the reload label, does so as soon as the
-    // Secret changes: a rotation is a new value here, then the consumers roll (their pod templates' annotation).
+    // The Cluster names each role's Secret in `managed.roles[].passwordSecret`, so a rotation (a new Secret, by
+    // its content name) is an in-place update of the Cluster that points it at the new Secret, never a replace;
+    // the operator then sets the new password (the reload label makes it watch the Secret), and the consumers
+    // roll onto the URLs below, whose Secrets are new too.
     this.databaseRoles = Object.fromEntries(
       (Object.keys(databaseRoles) as DatabaseRole[]).map((role) => [
         role,
         secret(
           `postgres-role-${role}`,
           "database",
-          { username: databaseRoles[role], password: pg[role] },
+          (pw) => ({ username: databaseRoles[role], password: pw(pg[role]) }),
           "kubernetes.io/basic-auth",
           { [RELOAD_LABEL]: "true" },
         ),
@@ -134,19 +154,19 @@ export class Secrets extends pulumi.ComponentResource {
     ) as Record<DatabaseRole, pulumi.Output<string>>;
     this.monitorPassword = { name: this.databaseRoles.monitor, key: "password" };
 
-    const redisSecret = secret("redis-credentials", "cache", { password: redis });
+    const redisSecret = secret("redis-credentials", "cache", (pw) => ({ password: pw(redis) }));
     this.redisPassword = { name: redisSecret, key: "password" };
 
     // The service names its own connections (application_name), so the URLs carry none.
-    const databaseUrl = (role: DatabaseRole, host: string, query = "") =>
-      pulumi.interpolate`postgres://${databaseRoles[role]}:${pg[role]}@${host}:${databasePorts.postgres}/${settings.database.name}${query}`;
-    const apiSecret = secret("api-credentials", "api", {
-      DATABASE_URL: databaseUrl("app", databaseServices.pooler),
-      DIRECT_DATABASE_URL: databaseUrl("app", databaseServices.readWrite),
-      REDIS_URL: pulumi.interpolate`redis://:${redis}@${REDIS_HOST}:6379/0`,
-      RATE_LIMIT_REDIS_URL: pulumi.interpolate`redis://:${redis}@${RATE_LIMIT_REDIS_HOST}:6379/0`,
-      JWT_SECRET: jwt,
-    });
+    const databaseUrl = (role: DatabaseRole, rolePassword: pulumi.Input<string>, host: string, query = "") =>
+      pulumi.interpolate`postgres://${databaseRoles[role]}:${rolePassword}@${host}:${databasePorts.postgres}/${settings.database.name}${query}`;
+    const apiSecret = secret("api-credentials", "api", (pw) => ({
+      DATABASE_URL: databaseUrl("app", pw(pg.app), databaseServices.pooler),
+      DIRECT_DATABASE_URL: databaseUrl("app", pw(pg.app), databaseServices.readWrite),
+      REDIS_URL: pulumi.interpolate`redis://:${pw(redis)}@${REDIS_HOST}:6379/0`,
+      RATE_LIMIT_REDIS_URL: pulumi.interpolate`redis://:${pw(redis)}@${RATE_LIMIT_REDIS_HOST}:6379/0`,
+      JWT_SECRET: pw(jwt),
+    }));
     this.api = {
       databaseUrl: { name: apiSecret, key: "DATABASE_URL" },
       directDatabaseUrl: { name: apiSecret, key: "DIRECT_DATABASE_URL" },
@@ -159,16 +179,21 @@ export class Secrets extends pulumi.ComponentResource {
     // get nothing else: a CronJob pod has no business holding the JWT or Redis secrets.
     // Dumps come from the primary: `verify` creates its scratch database there, and a long pg_dump on a standby
     // would be cancelled by replay conflicts.
-    const backupSecret = secret("backup-credentials", "backup", {
-      DATABASE_URL: databaseUrl("backup", databaseServices.readWrite),
-    });
+    const backupSecret = secret("backup-credentials", "backup", (pw) => ({
+      DATABASE_URL: databaseUrl("backup", pw(pg.backup), databaseServices.readWrite),
+    }));
     this.backupDatabaseUrl = { name: backupSecret, key: "DATABASE_URL" };
 
     // `options=-c role=app`: the session acts as the owner, so the tables migrations create belong to the
     // application role (PgBouncer would drop the option: this URL goes to the primary directly).
-    const migrationSecret = secret("migration-credentials", "migration", {
-      DATABASE_URL: databaseUrl("migration", databaseServices.readWrite, `?options=${encodeURIComponent(`-c role=${databaseRoles.app}`)}`),
-    });
+    const migrationSecret = secret("migration-credentials", "migration", (pw) => ({
+      DATABASE_URL: databaseUrl(
+        "migration",
+        pw(pg.migration),
+        databaseServices.readWrite,
+        `?options=${encodeURIComponent(`-c role=${databaseRoles.app}`)}`,
+      ),
+    }));
     this.migrationDatabaseUrl = { name: migrationSecret, key: "DATABASE_URL" };
 
     this.secretNames = {
@@ -182,10 +207,10 @@ export class Secrets extends pulumi.ComponentResource {
     const s3 = secretSettings.backupS3Credentials;
     if (s3 !== undefined) {
       // Apart from backup-credentials: the bucket's keys are issued and rotated outside this stack.
-      const backupS3Secret = secret("backup-s3-credentials", "backup", {
+      const backupS3Secret = secret("backup-s3-credentials", "backup", () => ({
         BACKUP_S3_ACCESS_KEY_ID: s3.accessKeyId,
         BACKUP_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      });
+      }));
       this.backupS3 = {
         accessKeyId: { name: backupS3Secret, key: "BACKUP_S3_ACCESS_KEY_ID" },
         secretAccessKey: { name: backupS3Secret, key: "BACKUP_S3_SECRET_ACCESS_KEY" },
@@ -194,14 +219,15 @@ export class Secrets extends pulumi.ComponentResource {
     }
 
     if (settings.monitoring.enabled) {
-      const grafanaSecret = secret("grafana-credentials", "dashboards", {
+      const grafanaPassword = password("grafana-admin-password", "grafanaAdminPassword");
+      const grafanaSecret = secret("grafana-credentials", "dashboards", (pw) => ({
         "admin-user": "admin",
-        "admin-password": password("grafana-admin-password", "grafanaAdminPassword"),
-      });
-      const receivers = secret("alertmanager-receivers", "alerting", {
+        "admin-password": pw(grafanaPassword),
+      }));
+      const receivers = secret("alertmanager-receivers", "alerting", () => ({
         "pager-routing-key": secretSettings.pagerRoutingKey,
         "chat-webhook-url": secretSettings.chatWebhookUrl,
-      });
+      }));
       this.monitoring = {
         grafanaAdminUser: { name: grafanaSecret, key: "admin-user" },
         grafanaAdminPassword: { name: grafanaSecret, key: "admin-password" },

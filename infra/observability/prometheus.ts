@@ -33,7 +33,7 @@ function podScrapeJob(p: PodJob): Record<string, unknown> {
           "__meta_kubernetes_pod_label_app_kubernetes_io_name",
           "__meta_kubernetes_pod_label_app_kubernetes_io_component",
         ],
-        // Grouped, or an alternation in the component would swallow the name: "name;api|worker".
+        // Grouped, or an alternation in the component would swallow the name: "name;api|worker|web".
         regex: `${p.name};(${p.component})`,
       };
   const podLabels = [
@@ -92,7 +92,7 @@ function scrapeConfigs(s: ObservabilitySettings): Record<string, unknown>[] {
       job: jobs.service,
       namespace: ns,
       name: "football-prediction",
-      component: "api|worker",
+      component: "api|worker|web",
       port: metricsPorts.service,
       podLabels: true,
     }),

@@ -2,7 +2,7 @@ import { stringify } from "yaml";
 import { humanSeconds, percent, promDuration, runbookUrl, type AlertGroup, type AlertRule, type Subsystem } from "./alertFormat";
 import { cloudnativePgRules } from "./cnpgRules";
 import { cpuOfLimit, memoryOfLimit, volumeUsage } from "./queries";
-import { api, apiTraffic, backup, importer, kubeState, pg, redis, svc } from "./selectors";
+import { api, apiTraffic, backup, databaseClients, importer, kubeState, pg, redis, svc, web } from "./selectors";
 import { jobs, type AlertThresholds, type ObservabilitySettings } from "./settings";
 
 export type { AlertGroup, AlertRule, Severity, Subsystem } from "./alertFormat";
@@ -19,6 +19,16 @@ function serviceRules(t: AlertThresholds): AlertRule[] {
       subsystem: "api",
       summary: "No API pod is up and ready",
       description: "No API pod has been scraped and ready for 2 minutes: the prediction API is not serving.",
+    },
+    {
+      alert: "PageDown",
+      // `up` rather than readiness: the page's pods have no dependency whose loss would make them unready.
+      expr: `(sum(up{${web}}) or vector(0)) == 0`,
+      for: "2m",
+      severity: "critical",
+      subsystem: "api",
+      summary: "No pod of the web page is up",
+      description: "No pod serving the web page (the `web` command) has been scraped for 2 minutes: / answers 502/503.",
     },
     {
       alert: "ServiceTargetDown",
@@ -43,7 +53,7 @@ function serviceRules(t: AlertThresholds): AlertRule[] {
       // Readiness ignores the database (a failover must not empty the Service), so this is where a pod that
       // cannot reach it shows. Subsystem postgres: while PostgresDown pages, this warning is inhibited, and what
       // is left is the path from the pods to the database (NetworkPolicy, pooler, credentials).
-      expr: `min by (pod, component) (database_up{${svc}}) == 0`,
+      expr: `min by (pod, component) (database_up{${databaseClients}}) == 0`,
       for: "2m",
       severity: "warning",
       subsystem: "postgres",
@@ -144,15 +154,16 @@ function kubernetesRules(s: ObservabilitySettings): AlertRule[] {
     },
     {
       alert: "HpaAtMaximum",
+      // Against each HPA's own maximum: the API's and the page's autoscalers have different ones.
       expr:
         `max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas{${kubeState}})` +
-        ` >= ${s.hpaMaxReplicas}`,
+        ` >= max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas{${kubeState}})`,
       for: "15m",
       severity: "warning",
       subsystem: "kubernetes",
       summary: "HPA {{ $labels.horizontalpodautoscaler }} is at its maximum",
       description:
-        `HPA {{ $labels.horizontalpodautoscaler }} has run ${s.hpaMaxReplicas} replicas, its maximum, for 15 minutes; ` +
+        "HPA {{ $labels.horizontalpodautoscaler }} has run its maximum number of replicas for 15 minutes; " +
         "more load will not be absorbed.",
     },
     {

@@ -4,6 +4,10 @@ import { jobs } from "./settings";
 
 export const svc = `job="${jobs.service}"`;
 export const api = `${svc},component="api"`;
+/** The page's pods (the `web` command), scraped under the service's job. */
+export const web = `${svc},component="web"`;
+/** The service's pods that hold a database pool; the page's report `database_up 0` as they never connect. */
+export const databaseClients = `${svc},component=~"api|worker"`;
 /**
  * API requests from clients: probes and scrapes are left out, or their steady trickle of fast 200s (and
  * /ready's 503s during an outage, which readiness alerts already report) would skew latency and error ratios.

@@ -45,7 +45,6 @@ export interface ObservabilitySettings {
   postgresInstances: number;
   /** Whether WAL is archived and base backups taken to object storage (`backups.s3`). */
   continuousBackups: boolean;
-  hpaMaxReplicas: number;
   /**
    * The PersistentVolumeClaims whose filling is estimated from what their workload reports storing, against the
    * size kube-state-metrics reports for the claim: kubelet volume statistics would need cluster-wide access.

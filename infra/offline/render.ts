@@ -3,8 +3,8 @@
  *
  * Stable API (tests, `npm run preview`, and the policy pack's offline runner use it):
  *
- *   renderStack(stack: string, overrides?: Record<string, unknown>): Promise<RenderedStack>
- *   renderProject(project: OfflineProject, stack, overrides?): the same for another project of this repository
+ *   renderStack(stack: string, overrides?: Record<string, unknown>, options?: RenderOptions): Promise<RenderedStack>
+ *   renderProject(project: OfflineProject, stack, overrides?, options?): the same for another project of this repository
  *     (platform/offline.ts renders the platform project with it)
  *
  * - `stack`: dev | test | staging | prod; its config is Pulumi.yaml's defaults overlaid by
@@ -13,6 +13,9 @@
  *   environment's StackReference.
  * - `overrides`: config changes applied last, by path relative to the project namespace, like
  *   `pulumi config set --path`: `{ "image.tag": "latest" }`, `{ "api.minReplicas": 0 }`; `undefined` removes a key.
+ * - `options.mode`: `preview` (default, `pulumi preview`) or `update` (`pulumi up`): deployment-readiness problems
+ *   are warnings in the first and stop the second. `options.previousOutputs`: the stack's outputs at its last
+ *   deployment (the release record the program reads back); unset, a stack never deployed.
  * - Resolves to a `RenderedStack` once every registration has finished; rejects with the program's error (for a
  *   bad config: `stack "prod": config key "football-prediction:image.tag" must not be "latest"`).
  *
@@ -46,6 +49,35 @@ export interface RenderedResource {
   secretPaths: string[];
   /** URNs this resource depends on: explicit `dependsOn` and those implied by its inputs. */
   dependsOn: string[];
+  /** The resource options the engine acts on when it plans a change (the mock runtime ignores them). */
+  options: ResourceOptionsSeen;
+}
+
+/** Resource options as the engine receives them. */
+export interface ResourceOptionsSeen {
+  protect: boolean;
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+  /** Property paths whose program values the engine replaces by the state's before it diffs. */
+  ignoreChanges: string[];
+}
+
+/** How the program is run: `preview` is `pulumi preview` (`pulumi.runtime.isDryRun()`), `update` is `pulumi up`. */
+export type RenderMode = "preview" | "update";
+
+export interface RenderOptions {
+  /** Default `preview`: what the offline preview and most tests model. */
+  mode?: RenderMode;
+  /**
+   * The outputs of the stack's last deployment, as a StackReference to the stack itself reads them; absent, the
+   * stack has never been deployed.
+   */
+  previousOutputs?: Record<string, unknown>;
+  /**
+   * Outputs of the other stacks the program reads through StackReferences, by fully qualified name. `renderStack`
+   * fills in the platform stack the environment names, computed from platform/stacks unless given here.
+   */
+  references?: StackReferences;
 }
 
 export interface RenderedStack {
@@ -63,6 +95,8 @@ export interface RenderedStack {
   secretValues: string[];
   /** Values the mocked @pulumi/random generated: none may appear anywhere except under a secret path. */
   generatedSecrets: string[];
+  /** Warnings the program logged (`pulumi.log.warn`), in order. */
+  warnings: string[];
 }
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -118,6 +152,10 @@ interface RegisterRequest {
   getCustom(): boolean;
   getDependenciesList(): string[];
   getObject(): unknown;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getIgnorechangesList(): string[];
 }
 type Callback = (err: unknown, response?: { getUrn(): string }) => void;
 interface RecordableMonitor {
@@ -140,20 +178,42 @@ const PLATFORM: OfflineProject = { files: PLATFORM_FILES, program: platformProgr
 type StackReferences = Record<string, Record<string, unknown>>;
 
 const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+/** The organization the mock runtime runs under: the name the CLI gives a self-managed backend's organization. */
+const ORGANIZATION = "organization";
+
+/** Without an engine (as under mocks) @pulumi/pulumi writes a warning to the console with this prefix. */
+const RUNTIME_WARNING = "warning: [runtime] ";
+
+/** Collects the program's warnings while it runs, into `RenderedStack.warnings` (the preview prints them). */
+function captureWarnings(into: string[]): () => void {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === "string" && args[0].startsWith(RUNTIME_WARNING)) {
+      into.push(args[0].slice(RUNTIME_WARNING.length));
+    } else {
+      warn(...args);
+    }
+  };
+  return () => {
+    console.warn = warn;
+  };
+}
 
 async function runProgram(
   project: OfflineProject,
   stack: string,
   overrides: Record<string, unknown>,
-  references: StackReferences = {},
+  options: RenderOptions,
 ): Promise<RenderedStack> {
   const generatedSecrets: string[] = [];
   const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
       const state: Record<string, unknown> = { ...args.inputs };
       if (args.type === STACK_REFERENCE) {
+        // What the engine reads from the backend: the named stack's outputs at its last checkpoint. The stack
+        // itself (its release record) answers with `previousOutputs`; any other stack must be one the caller gave.
         const name = String(args.inputs.name);
-        const outputs = references[name];
+        const outputs = name === `${ORGANIZATION}/${project.files.name}/${stack}` ? (options.previousOutputs ?? {}) : options.references?.[name];
         if (outputs === undefined) {
           throw new Error(`offline: no stack "${name}" to reference (platform stacks: ${PLATFORM_FILES.stackConfigDir}/Pulumi.<stack>.yaml)`);
         }
@@ -168,7 +228,7 @@ async function runProgram(
     },
     call: () => ({}),
   };
-  await pulumi.runtime.setMocks(mocks, project.files.name, stack, false);
+  await pulumi.runtime.setMocks(mocks, project.files.name, stack, (options.mode ?? "preview") === "preview", ORGANIZATION);
 
   const resources: RenderedResource[] = [];
   const secretValues = new Set<string>();
@@ -191,6 +251,12 @@ async function runProgram(
           inputs: inputs as Record<string, unknown>,
           secretPaths,
           dependsOn: req.getDependenciesList(),
+          options: {
+            protect: req.getProtect() === true,
+            retainOnDelete: req.getRetainondelete() === true,
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            ignoreChanges: req.getIgnorechangesList(),
+          },
         });
       }
       callback(err, response);
@@ -202,18 +268,24 @@ async function runProgram(
 
   let stackOutputs: Record<string, unknown> = {};
   let programError: unknown;
-  // As the CLI does: the default-exported function runs inside the root Stack resource. Its error is kept and
-  // rethrown once the runtime is idle, so it rejects this render instead of surfacing as an unhandled rejection.
-  await pulumi.runtime.runInPulumiStack(async () => {
-    try {
-      stackOutputs = await project.program();
-    } catch (err) {
-      programError = err;
-    }
-    return stackOutputs;
-  });
-  // Lets every pending registration finish (resources whose inputs waited on other outputs) before returning.
-  await pulumi.runtime.disconnect();
+  const warnings: string[] = [];
+  const restoreWarn = captureWarnings(warnings);
+  try {
+    // As the CLI does: the default-exported function runs inside the root Stack resource. Its error is kept and
+    // rethrown once the runtime is idle, so it rejects this render instead of surfacing as an unhandled rejection.
+    await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        stackOutputs = await project.program();
+      } catch (err) {
+        programError = err;
+      }
+      return stackOutputs;
+    });
+    // Lets every pending registration finish (resources whose inputs waited on other outputs) before returning.
+    await pulumi.runtime.disconnect();
+  } finally {
+    restoreWarn();
+  }
   if (programError !== undefined) {
     throw programError;
   }
@@ -237,6 +309,7 @@ async function runProgram(
     secretOutputs,
     secretValues: [...secretValues],
     generatedSecrets,
+    warnings,
   };
 }
 
@@ -260,9 +333,9 @@ export function renderProject(
   project: OfflineProject,
   stack: string,
   overrides: Record<string, unknown> = {},
-  references: StackReferences = {},
+  options: RenderOptions = {},
 ): Promise<RenderedStack> {
-  const run = queue.then(() => withPlainStackTraces(() => runProgram(project, stack, overrides, references)));
+  const run = queue.then(() => withPlainStackTraces(() => runProgram(project, stack, overrides, options)));
   queue = run.catch(() => undefined);
   return run;
 }
@@ -299,10 +372,10 @@ export function renderPlatformStack(stack: string, overrides: Record<string, unk
  * An environment stack, with the outputs of the platform stack it references computed offline from
  * platform/stacks/Pulumi.<stack>.yaml by the platform program itself, so the two cannot drift apart.
  */
-export async function renderStack(stack: string, overrides: Record<string, unknown> = {}): Promise<RenderedStack> {
+export async function renderStack(stack: string, overrides: Record<string, unknown> = {}, options: RenderOptions = {}): Promise<RenderedStack> {
   const platform = referencedPlatformStack(loadStackConfig(stack, overrides).values);
-  const references: StackReferences = {};
-  if (platform !== undefined) {
+  const references: StackReferences = { ...options.references };
+  if (platform !== undefined && references[platform.name] === undefined) {
     try {
       references[platform.name] = (await renderPlatformStack(platform.stack)).outputs;
     } catch (error) {
@@ -310,5 +383,5 @@ export async function renderStack(stack: string, overrides: Record<string, unkno
       if (!(error instanceof Error && /ENOENT/.test(error.message))) throw error;
     }
   }
-  return renderProject(ENVIRONMENT, stack, overrides, references);
+  return renderProject(ENVIRONMENT, stack, overrides, { ...options, references });
 }

@@ -306,6 +306,17 @@ export function isEmptySelector(selector: LabelSelector | undefined): boolean {
   return Object.keys(selector?.matchLabels ?? {}).length === 0 && (selector?.matchExpressions ?? []).length === 0;
 }
 
+/**
+ * True when a selector names no pod it wants, only pods it leaves out (no matchLabels, no `In` or `Exists`
+ * expression): like an empty one, it selects every pod of a namespace but a few, new ones included.
+ */
+export function selectsAllExcept(selector: LabelSelector | undefined): boolean {
+  return (
+    Object.keys(selector?.matchLabels ?? {}).length === 0 &&
+    (selector?.matchExpressions ?? []).every((expression) => expression.operator === "NotIn" || expression.operator === "DoesNotExist")
+  );
+}
+
 /** The pod and containers that set a user or group ID to 0 (root), as messages asking for a non-zero one. */
 export function rootIdProblems(pod: PodTemplate, field: "runAsUser" | "runAsGroup"): string[] {
   const id = field === "runAsUser" ? "UID" : "GID";

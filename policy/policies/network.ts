@@ -2,7 +2,7 @@
 // NetworkPolicies that deny by default and let each workload receive or send only what it is allowed to.
 import type { PolicyResource, Policies } from "@pulumi/policy";
 import { ExemptNamespacesConfig, objectPolicy, stackPolicy } from "../lib/define";
-import { isEmptySelector, KubernetesObject, LabelSelector, objectsIn, selectorMatches } from "../lib/k8s";
+import { isEmptySelector, KubernetesObject, LabelSelector, objectsIn, selectorMatches, selectsAllExcept } from "../lib/k8s";
 import { describeLabels, objectsOfKind, StackObject, workloadsOf } from "../lib/stack";
 
 interface IngressSpec {
@@ -138,14 +138,17 @@ const namespaceDefaultDeny = stackPolicy<DefaultDenyConfig>({
   },
 });
 
-/** A policy written for particular pods (not a namespace-wide baseline such as DNS egress) that allows some traffic. */
+/**
+ * A policy written for particular pods (not a namespace-wide baseline such as DNS egress, even one that leaves a
+ * few pods out) that allows some traffic.
+ */
 function allowsTrafficFor(spec: NetworkPolicySpec): boolean {
-  return !isEmptySelector(spec.podSelector) && ((spec.ingress ?? []).length > 0 || (spec.egress ?? []).length > 0);
+  return !selectsAllExcept(spec.podSelector) && ((spec.ingress ?? []).length > 0 || (spec.egress ?? []).length > 0);
 }
 
 const workloadNetworkPolicy = stackPolicy({
   name: "workload-network-policy",
-  description: "Every workload must be selected by a NetworkPolicy written for it that allows its traffic: add a NetworkPolicy in its namespace whose podSelector matches its pod labels (an empty podSelector does not count) and whose ingress or egress rules allow what it needs.",
+  description: "Every workload must be selected by a NetworkPolicy written for it that allows its traffic: add a NetworkPolicy in its namespace whose podSelector matches its pod labels (an empty podSelector, or one that only excludes pods, does not count) and whose ingress or egress rules allow what it needs.",
   severity: "high",
   counterparts: { polaris: ["missingNetworkPolicy"], kubeLinter: ["non-isolated-pod"] },
   check: (args, _config, reportViolation) => {

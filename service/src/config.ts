@@ -17,10 +17,15 @@ const DEFAULT_EMBEDDED_DATA_DIR = path.join(__dirname, "..", ".data", "pglite");
  * pod PORT is always set (the platform's ConfigMap), so both listen on the port the probes and scrapes use.
  */
 /**
- * Default ports per command, chosen so that a worker started beside `npm run service` does not collide with it:
- * the service takes PORT 8000 (the API) and OPS_PORT 8001; the worker serves only its ops port, on 8002.
+ * Default ports per command, chosen so that a worker or the web tier started beside `npm run service` does not
+ * collide with it: the service takes PORT 8000 (the API and the page) and OPS_PORT 8001; the worker serves only its
+ * ops port, on 8002; `web` (the page alone) takes 8003 and 8004.
  */
-export const DEFAULT_PORTS = { serve: { port: 8000, ops: 8001 }, worker: { port: 8000, ops: 8002 } } as const;
+export const DEFAULT_PORTS = {
+  serve: { port: 8000, ops: 8001 },
+  worker: { port: 8000, ops: 8002 },
+  web: { port: 8003, ops: 8004 },
+} as const;
 
 const integer = (defaultValue: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(defaultValue);
@@ -232,7 +237,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   if ((options.needsJwtSecret ?? true) && appEnv !== undefined && appEnv !== "local" && !withoutBlanks(env).JWT_SECRET) {
     problems.push(`JWT_SECRET: is required when APP_ENV is ${appEnv}`);
   }
-  const defaults = options.command === "worker" ? DEFAULT_PORTS.worker : DEFAULT_PORTS.serve;
+  const defaults =
+    options.command === "worker" || options.command === "web" ? DEFAULT_PORTS[options.command] : DEFAULT_PORTS.serve;
   const port = (parsed.success ? parsed.data.PORT : undefined) ?? defaults.port;
   // An ops port left to its default steps aside when PORT was moved onto it; one set to PORT is a mistake.
   const opsPort = (parsed.success ? parsed.data.OPS_PORT : undefined) ?? (port === defaults.ops ? defaults.port : defaults.ops);

@@ -18,6 +18,32 @@ const REDACTED_PATHS = [
   "redisUrl",
 ];
 
+/**
+ * Log lines are buffered and written in chunks: a write system call per line (the access log's included) costs
+ * more than the request it records. Lines wait until 8 kB are buffered, or at most a second, and each write drains
+ * up to 1 MB, so the buffer empties faster than lines arrive even at thousands of requests a second (sonic-boom's
+ * default of 16 kB per write let lines pile up under load). Memory stays bounded: past 16 MB of lines that stdout
+ * cannot take, new lines are dropped rather than held. Whatever is buffered is written synchronously on exit.
+ */
+const STDOUT_BUFFERING = { minLength: 8 * 1024, maxWrite: 1024 * 1024, maxLength: 16 * 1024 * 1024, periodicFlush: 1_000 };
+
+let stdout: pino.DestinationStream | undefined;
+
+/** One buffered stdout stream per process, however many loggers write to it. */
+function bufferedStdout(): pino.DestinationStream {
+  if (stdout !== undefined) return stdout;
+  const destination = pino.destination({ dest: 1, sync: false, ...STDOUT_BUFFERING });
+  process.once("exit", () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // Nothing more can be done for the lines once stdout refuses them at exit.
+    }
+  });
+  stdout = destination;
+  return destination;
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -27,9 +53,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
     },
-    // Synchronous stdout: pino's default asynchronous writer flushes at most 16 kB per event-loop turn, so under
-    // heavy load unwritten log lines pile up in memory faster than they drain.
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination ?? bufferedStdout(),
   );
 }
 

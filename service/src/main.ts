@@ -6,12 +6,16 @@ import { ConfirmationRequired, UsageError, runMigrate, runSeed, runToken } from 
 import { embeddedInUseMessage } from "./runtime/database";
 import { runImport, runQuarantine } from "./runtime/importCommands";
 import { startService } from "./runtime/serve";
+import { startWeb } from "./runtime/web";
 import { startWorker } from "./runtime/worker";
 import { EmbeddedDatabaseInUseError } from "./storage/embedded";
 
 const USAGE = `Usage: node dist/main.js [command] [options]
 Commands:
-  serve (default)                       the HTTP API on PORT, default 8000 (locally also the refit worker)
+  serve (default)                       the HTTP API and the web page on PORT, default 8000 (locally also the
+                                        refit worker)
+  web                                   the web page alone (web/dist) on PORT, default 8003; /health, /ready
+                                        and /metrics on OPS_PORT, default 8004
   worker                                refits models after results change and on a schedule; /health, /ready
                                         and /metrics on PORT, default 8001
   migrate [--rollback [--yes]]          applies pending migrations (--rollback: reverts the last batch, which
@@ -30,7 +34,7 @@ Configuration comes from environment variables: see docs/service-interface.md.`;
 const BACKUP_COMMANDS: ReadonlySet<string> = new Set<BackupCommand>(["backup", "prune", "verify", "restore"]);
 
 /** Commands that never sign or verify a token, so their pods need no JWT_SECRET. */
-const WITHOUT_TOKENS: ReadonlySet<string> = new Set(["import", "quarantine", "migrate", "seed"]);
+const WITHOUT_TOKENS: ReadonlySet<string> = new Set(["import", "quarantine", "migrate", "seed", "web"]);
 
 type LongRunning = { shutdown(): Promise<void> };
 
@@ -68,6 +72,9 @@ async function runConfigured(
       return undefined;
     case "worker":
       stopOnSignals(await startWorker(config, logger), logger);
+      return undefined;
+    case "web":
+      stopOnSignals(await startWeb(config, logger), logger);
       return undefined;
     case "migrate":
       await runMigrate(config, logger, args);

@@ -14,7 +14,7 @@ export interface ModelInUse {
   fittedAt: Date;
 }
 
-export type CacheKind = "predictions" | "reads";
+export type CacheKind = "predictions" | "reads" | "fixtures";
 
 /** One imported league's state, for the `import_*` gauges; refreshed from the database after every import. */
 export interface ImportState {
@@ -108,6 +108,21 @@ export class Metrics {
     help: "Time to fit one league's model",
     labelNames: ["league"] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly precomputedPredictions = new Counter({
+    name: "prediction_precompute_total",
+    help: "Fixture predictions computed and stored ahead of requests, by league",
+    labelNames: ["league"] as const,
+    registers: [this.registry],
+  });
+
+  readonly precomputeDuration = new Histogram({
+    name: "prediction_precompute_duration_seconds",
+    help: "Time to store one league's fixture predictions and warm the cache",
+    labelNames: ["league"] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
 

@@ -62,6 +62,21 @@ describe("service/Dockerfile", () => {
     assert.ok(commands.some((command) => /\bnpm run build -w service\b/.test(command)));
   });
 
+  it("builds the page with the web workspace's build script and ships only its built files", () => {
+    const build = dockerfile.stages.find((stage) => runCommands(stage).some((command) => /\bnpm run build -w web\b/.test(command)));
+    const builder = required(build, "stage running npm run build -w web");
+    assert.ok(
+      runCommands(builder).some((command) => /\bnpm ci\b.*-w web\b/.test(command) && !/--omit=dev/.test(command)),
+      "the page's bundler is a dev dependency of the web workspace",
+    );
+    const pageCopies = instructionsOf(runtime, "COPY").filter((instruction) => /\bweb\b/.test(instruction.args));
+    assert.deepEqual(
+      pageCopies.map((instruction) => [flags(instruction.args).from, stripFlags(instruction.args)]),
+      [[builder.name, "/app/web/dist /app/web/dist"]],
+      "the runtime stage takes the built page, and nothing else of web/, from the build",
+    );
+  });
+
   it("gives the runtime stage only production dependencies, installed from the lockfile", () => {
     const copies = instructionsOf(runtime, "COPY").map((instruction) => ({
       from: flags(instruction.args).from,
@@ -90,7 +105,8 @@ describe("service/Dockerfile", () => {
       const intoDirectory = target.endsWith("/") || target === ".";
       return intoDirectory && parts.length === 2 ? path.posix.join(resolved, path.posix.basename(parts[0])) : resolved;
     });
-    for (const expected of ["/app/package.json", "/app/node_modules", "/app/service/package.json", "/app/service/dist", "/app/service/data"]) {
+    // The service finds the page at ../web/dist from /app/service, as it does in the repository.
+    for (const expected of ["/app/package.json", "/app/node_modules", "/app/service/package.json", "/app/service/dist", "/app/service/data", "/app/web/dist"]) {
       assert.ok(destinations.includes(expected), `nothing is copied to ${expected}`);
     }
   });
@@ -154,7 +170,7 @@ describe("service/Dockerfile", () => {
       assert.ok(fs.existsSync(path.join(REPO_ROOT, source)), `${source} does not exist`);
       assert.ok(dockerignoreAllows(ignore, source), `.dockerignore excludes ${source}`);
     }
-    for (const excluded of ["node_modules", ".git", "infra/index.ts", "service/.data", "service/dist", ".env"]) {
+    for (const excluded of ["node_modules", ".git", "infra/index.ts", "service/.data", "service/dist", "web/dist", "web/node_modules", ".env"]) {
       assert.ok(!dockerignoreAllows(ignore, excluded), `.dockerignore lets ${excluded} into the build context`);
     }
   });

@@ -1,7 +1,7 @@
 // The image's runtime stage, reproduced without Docker: the production dependency set from the lockfile, the
-// compiled service and its data, laid out at the Dockerfile's paths and run with its ENTRYPOINT, CMD and ENV, the
-// way the cluster runs it: the migration Job's `migrate` and `seed` against a fresh PostgreSQL database, then
-// `serve`. A module that only resolves through a dev dependency, a file read from outside the image, or a command
+// compiled service, its data and the built page, laid out at the Dockerfile's paths and run with its ENTRYPOINT,
+// CMD and ENV, the way the cluster runs it: the migration Job's `migrate` and `seed` against a fresh PostgreSQL
+// database, then `serve`, then the page's `web` with no database and no secret. A module that only resolves through a dev dependency, a file read from outside the image, or a command
 // that needs the sources fails here instead of in the cluster. (The embedded-database path of a bare `docker run`
 // is exercised on the real image by the deploy workflow's image job.)
 import assert from "node:assert/strict";
@@ -23,16 +23,21 @@ const IMAGE_ROOT = "/app";
 
 const runtime = readDockerfile().stages.at(-1) as Stage;
 
+interface Running {
+  child: ChildProcess;
+  logs: string;
+  url: string;
+  opsUrl: string;
+}
+
 /** No time limit of its own: npm ci and the build may take minutes; the hook's timeout bounds them. */
 const untimed = (cwd: string, env: NodeJS.ProcessEnv = process.env) => ({ cwd, env, timeoutMs: Infinity });
 
 describe("the image's runtime stage, without Docker", () => {
   const database = `fp_image_test_${process.pid}_${randomBytes(3).toString("hex")}`;
   let scratch: string;
-  let service: ChildProcess | undefined;
-  let logs = "";
-  let baseUrl = "";
-  let opsUrl = "";
+  let service: Running | undefined;
+  let web: Running | undefined;
 
   /** A container path (/app/..., /tmp/...) as a path under the scratch directory. */
   const hostPath = (containerPath: string): string => path.join(scratch, containerPath);
@@ -56,6 +61,43 @@ describe("the image's runtime stage, without Docker", () => {
 
   const runCommand = (command: string) =>
     run(process.execPath, [...entrypoint().slice(1), command], untimed(hostPath(workdirOf(runtime)), imageEnv()));
+
+  /** Starts a long-running command on free ports and waits for /health on its ops port. */
+  async function start(args: string[], env: NodeJS.ProcessEnv): Promise<Running> {
+    const [port, opsPort] = [await freePort(), await freePort()];
+    const child = spawn(process.execPath, [...entrypoint().slice(1), ...args], {
+      cwd: hostPath(workdirOf(runtime)),
+      env: { ...env, PORT: String(port), OPS_PORT: String(opsPort) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const running: Running = { child, logs: "", url: `http://127.0.0.1:${port}`, opsUrl: `http://127.0.0.1:${opsPort}` };
+    const keep = (chunk: Buffer) => (running.logs = (running.logs + chunk.toString()).slice(-8000));
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+
+    const deadline = Date.now() + 100_000;
+    let status: number | undefined;
+    while (status !== 200 && Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        assert.fail(`${args.join(" ")} exited (${child.exitCode ?? child.signalCode}) before answering /health:\n${running.logs}`);
+      }
+      status = await fetch(`${running.opsUrl}/health`, { signal: AbortSignal.timeout(2_000) }).then(
+        (response) => response.status,
+        () => undefined,
+      );
+      if (status !== 200) await sleep(250);
+    }
+    assert.equal(status, 200, `/health did not answer 200 in time:\n${running.logs}`);
+    return running;
+  }
+
+  async function stopsCleanly(running: Running | undefined): Promise<void> {
+    assert.ok(running !== undefined, "the command did not start");
+    assert.equal(lastOf(runtime, "STOPSIGNAL")?.args, "SIGTERM");
+    running.child.kill("SIGTERM");
+    const { code, signal } = await exited(running.child);
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, running.logs);
+  }
 
   before(async function () {
     this.timeout(600_000);
@@ -85,15 +127,23 @@ describe("the image's runtime stage, without Docker", () => {
       [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", path.join(app, "service/dist")],
       untimed(path.join(REPO_ROOT, "service")),
     );
-    await Promise.all([install, build, createDatabase(database, { adminUrl: ADMIN_URL })]);
+    // And `npm run build -w web`, written where the runtime stage copies the page to.
+    const pageScript = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "web/package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    }).scripts.build;
+    assert.equal(pageScript, "vite build", "update this reproduction when the page's build script changes");
+    const page = run("npm", ["run", "build", "-w", "web", "--", "--outDir", path.join(app, "web/dist"), "--emptyOutDir"], untimed(REPO_ROOT));
+    await Promise.all([install, build, page, createDatabase(database, { adminUrl: ADMIN_URL })]);
     fs.cpSync(path.join(REPO_ROOT, "service/data"), path.join(app, "service/data"), { recursive: true });
   });
 
   after(async function () {
     this.timeout(30_000);
-    if (service !== undefined && service.exitCode === null && service.signalCode === null) {
-      service.kill("SIGKILL");
-      await exited(service);
+    for (const running of [service, web]) {
+      if (running !== undefined && running.child.exitCode === null && running.child.signalCode === null) {
+        running.child.kill("SIGKILL");
+        await exited(running.child);
+      }
     }
     await dropDatabases([database], ADMIN_URL);
     if (scratch !== undefined) fs.rmSync(scratch, { recursive: true, force: true });
@@ -115,45 +165,30 @@ describe("the image's runtime stage, without Docker", () => {
     this.timeout(120_000);
     const cmd = execForm(lastOf(runtime, "CMD")?.args ?? "");
     assert.ok(cmd !== undefined, "CMD must use the exec form");
-    const [port, opsPort] = [await freePort(), await freePort()];
-    baseUrl = `http://127.0.0.1:${port}`;
-    opsUrl = `http://127.0.0.1:${opsPort}`;
-    service = spawn(process.execPath, [...entrypoint().slice(1), ...cmd], {
-      cwd: hostPath(workdirOf(runtime)),
-      env: imageEnv({ PORT: String(port), OPS_PORT: String(opsPort) }),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    service.stdout?.on("data", (chunk: Buffer) => (logs = (logs + chunk.toString()).slice(-8000)));
-    service.stderr?.on("data", (chunk: Buffer) => (logs = (logs + chunk.toString()).slice(-8000)));
-
-    const deadline = Date.now() + 100_000;
-    let status: number | undefined;
-    while (status !== 200 && Date.now() < deadline) {
-      if (service.exitCode !== null || service.signalCode !== null) {
-        assert.fail(`the service exited (${service.exitCode ?? service.signalCode}) before answering /health:\n${logs}`);
-      }
-      status = await fetch(`${opsUrl}/health`, { signal: AbortSignal.timeout(2_000) }).then(
-        (response) => response.status,
-        () => undefined,
-      );
-      if (status !== 200) await sleep(250);
-    }
-    assert.equal(status, 200, `/health did not answer 200 in time:\n${logs}`);
+    service = await start(cmd, imageEnv());
   });
 
-  it("passes the post-deploy smoke test: /health, /ready and a prediction", async function () {
+  it("passes the post-deploy smoke test: /health, /ready, a prediction and the page", async function () {
     this.timeout(120_000);
     assert.ok(service !== undefined, "the service did not start");
-    const { status, output } = await runSmokeTest(baseUrl, { SMOKE_ATTEMPTS: "90", SMOKE_INTERVAL_SECONDS: "1" }, opsUrl);
-    assert.equal(status, 0, `${output}\n${logs}`);
+    const { status, output } = await runSmokeTest(service.url, { SMOKE_ATTEMPTS: "90", SMOKE_INTERVAL_SECONDS: "1" }, service.opsUrl);
+    assert.equal(status, 0, `${output}\n${service.logs}`);
   });
 
   it("drains and exits 0 on SIGTERM, the image's STOPSIGNAL", async function () {
     this.timeout(60_000);
-    assert.ok(service !== undefined, "the service did not start");
-    assert.equal(lastOf(runtime, "STOPSIGNAL")?.args, "SIGTERM");
-    service.kill("SIGTERM");
-    const { code, signal } = await exited(service);
-    assert.deepEqual({ code, signal }, { code: 0, signal: null }, logs);
+    await stopsCleanly(service);
+  });
+
+  // As the web pods run it: a deployed APP_ENV, and neither a database, Redis nor a secret to read.
+  it("serves the page alone with `web`, holding no database URL and no secret", async function () {
+    this.timeout(120_000);
+    const { DATABASE_URL: _database, ...withoutDatabase } = imageEnv({ APP_ENV: "prod", LOG_LEVEL: "warn" });
+    web = await start(["web"], withoutDatabase);
+    const { status, output } = await runSmokeTest(web.url, { SMOKE_ATTEMPTS: "30", SMOKE_INTERVAL_SECONDS: "1" }, web.opsUrl, true);
+    assert.equal(status, 0, `${output}\n${web.logs}`);
+    const api = await fetch(`${web.url}/api/v1/leagues`);
+    assert.notEqual(api.status, 200, "the page's pods must not answer the API");
+    await stopsCleanly(web);
   });
 });

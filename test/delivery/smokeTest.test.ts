@@ -1,7 +1,7 @@
 // scripts/smoke-test.sh decides whether a deployment is rolled back, so its retry and exit-status behaviour is
 // pinned here against a stub service; productionImage.test.ts runs it against the real one.
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
+import { createServer, type OutgoingHttpHeaders, type Server } from "node:http";
 import { listen } from "../support/net";
 import { runSmokeTest } from "./smokeTest";
 
@@ -11,8 +11,26 @@ interface Stub {
   close(): Promise<void>;
 }
 
-/** Answers like the service: /ready fails `unreadyFor` times first, predictions answer `prediction`. */
-async function stub(unreadyFor: number, prediction: unknown): Promise<Stub> {
+const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'";
+const SCRIPT = "/assets/index-3f2a9c1b.js";
+
+/** What the page's paths answer; each test spoils one part. */
+interface Page {
+  html: string;
+  headers: OutgoingHttpHeaders;
+  scriptStatus: number;
+  scriptHeaders: OutgoingHttpHeaders;
+}
+
+const goodPage: Page = {
+  html: `<!doctype html><html><head><script type="module" crossorigin src="${SCRIPT}"></script></head><body></body></html>`,
+  headers: { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-cache" },
+  scriptStatus: 200,
+  scriptHeaders: { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=31536000, immutable" },
+};
+
+/** Answers like the service: /ready fails `unreadyFor` times first, predictions answer `prediction`, / the page. */
+async function stub(unreadyFor: number, prediction: unknown, page: Page = goodPage): Promise<Stub> {
   const requests: string[] = [];
   let readyCalls = 0;
   const server: Server = createServer((request, response) => {
@@ -25,6 +43,14 @@ async function stub(unreadyFor: number, prediction: unknown): Promise<Stub> {
     if (url.pathname === "/health") return send(200, { status: "ok" });
     if (url.pathname === "/ready") return ++readyCalls > unreadyFor ? send(200, { ready: true }) : send(503, { ready: false });
     if (url.pathname === "/api/v1/predictions") return send(200, prediction);
+    if (url.pathname === "/") {
+      response.writeHead(200, page.headers);
+      return response.end(page.html);
+    }
+    if (url.pathname === SCRIPT) {
+      response.writeHead(page.scriptStatus, page.scriptHeaders);
+      return response.end("export {};\n");
+    }
     send(404, { error: "not_found" });
   });
   return {
@@ -57,18 +83,58 @@ describe("scripts/smoke-test.sh", () => {
     });
   });
 
-  it("checks /health and /ready at the ops URL and the prediction at the API URL when given both", async () => {
+  it("loads the page `serve` shows at / and the script it names, after the prediction", async () => {
+    server = await stub(0, goodPrediction);
+    const { status, output } = await runSmokeTest(server.url, fast);
+    assert.equal(status, 0, output);
+    const requests = server.requests.map((request) => request.split("?")[0]);
+    assert.deepEqual(requests, ["/health", "/ready", "/api/v1/predictions", "/", SCRIPT]);
+  });
+
+  it("checks /health and /ready at the ops URL and the rest at the API URL when given both", async () => {
     server = await stub(0, goodPrediction);
     const ops = await stub(1, goodPrediction);
     try {
       const { status, output } = await runSmokeTest(server.url, fast, ops.url);
       assert.equal(status, 0, output);
-      assert.ok(server.requests.every((request) => request.startsWith("/api/v1/predictions?")), server.requests.join(" "));
+      assert.ok(server.requests.every((request) => !["/health", "/ready"].includes(request)), server.requests.join(" "));
       assert.deepEqual(ops.requests, ["/health", "/ready", "/ready"]);
     } finally {
       await ops.close();
     }
   });
+
+  it("with --web, checks the page tier without calling the API", async () => {
+    server = await stub(0, { error: "the page tier has no API" });
+    const ops = await stub(0, undefined);
+    try {
+      const { status, output } = await runSmokeTest(server.url, fast, ops.url, true);
+      assert.equal(status, 0, output);
+      assert.deepEqual(server.requests, ["/", SCRIPT]);
+      assert.deepEqual(ops.requests, ["/health", "/ready"]);
+      assert.match(output, /all checks passed .*\(web;/);
+    } finally {
+      await ops.close();
+    }
+  });
+
+  const { "Content-Security-Policy": _policy, ...withoutPolicy } = goodPage.headers;
+  const spoilt: Array<[string, Partial<Page>, RegExp]> = [
+    ["a page without the Content-Security-Policy", { headers: withoutPolicy }, /Content-Security-Policy is ""/],
+    ["a policy that allows inline code", { headers: { ...goodPage.headers, "Content-Security-Policy": `${PAGE_CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")}` } }, /allows inline code/],
+    ["a cached page", { headers: { ...goodPage.headers, "Cache-Control": "max-age=600" } }, /Cache-Control is "max-age=600"/],
+    ["a page that loads no script from /assets/", { html: "<!doctype html><p>Loading…</p>" }, /page FAILED; last response body/],
+    ["a page whose script is missing", { scriptStatus: 404 }, /page script \/assets\/index-3f2a9c1b\.js FAILED/],
+    ["a script cached briefly", { scriptHeaders: { ...goodPage.scriptHeaders, "Cache-Control": "max-age=60" } }, /page script FAILED: Cache-Control/],
+  ];
+  for (const [what, change, message] of spoilt) {
+    it(`fails on ${what}`, async () => {
+      server = await stub(0, goodPrediction, { ...goodPage, ...change });
+      const { status, output } = await runSmokeTest(server.url, fast, undefined, true);
+      assert.equal(status, 1, output);
+      assert.match(output, message);
+    });
+  }
 
   it("fails when readiness never comes up, showing the last answer", async () => {
     server = await stub(Number.POSITIVE_INFINITY, goodPrediction);
@@ -94,9 +160,11 @@ describe("scripts/smoke-test.sh", () => {
     assert.match(output, /HTTP 000/);
   });
 
-  it("rejects a missing base URL", async () => {
-    const { status, output } = await runSmokeTest(undefined, fast);
-    assert.equal(status, 2);
-    assert.match(output, /usage/);
+  it("rejects a missing base URL, with or without --web", async () => {
+    for (const web of [false, true]) {
+      const { status, output } = await runSmokeTest(undefined, fast, undefined, web);
+      assert.equal(status, 2);
+      assert.match(output, /usage: .* \[--web\] URL \[OPS_URL\]/);
+    }
   });
 });

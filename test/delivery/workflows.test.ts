@@ -7,7 +7,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { images } from "../../infra/images";
+import { APP_PORT, OPS_PORT, WEB_PORT } from "../../infra/ports";
 import { REPO_ROOT } from "../support/processes";
+import { credentialProblems } from "./credentials";
 import { instructionsOf, readDockerfile, type Stage } from "./dockerfile";
 
 /**
@@ -243,11 +245,11 @@ describe("GitHub workflows", () => {
       const pr = workflow("pull-request.yml");
       assert.ok(pr.on.pull_request !== undefined);
       const checks = pr.jobs.checks?.steps?.map((step) => step.run ?? "") ?? [];
-      const order = ["npm ci", "npm run lint", "npm run typecheck", "npm test"].map((command) =>
+      const order = ["npm ci", "npm run lint", "npm run typecheck", "npm run coverage"].map((command) =>
         checks.findIndex((run) => run.startsWith(command)),
       );
       assert.ok(order.every((index) => index >= 0), `checks must run ${order}`);
-      assert.deepEqual([...order].sort((a, b) => a - b), order, "install, lint, typecheck, test, in that order");
+      assert.deepEqual([...order].sort((a, b) => a - b), order, "install, lint, typecheck, test under the coverage gate, in that order");
 
       const preview = pr.jobs.preview;
       assert.ok(needsOf(preview).includes("checks"));
@@ -272,12 +274,22 @@ describe("GitHub workflows", () => {
       for (const wf of workflows) assert.doesNotMatch(wf.text, /latest/i, wf.file);
     });
 
-    it("pushes to the repository every stack deploys from", () => {
-      const repository = deploy.env?.IMAGE_REPOSITORY;
-      assert.ok(typeof repository === "string", "deploy.yml sets no IMAGE_REPOSITORY");
+    it("pushes to the repository every stack deploys from, named once in Pulumi.yaml", () => {
+      const project = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+      const repository = project.config.imageRepository?.default;
+      assert.ok(typeof repository === "string" && repository !== "", "Pulumi.yaml has no imageRepository default");
       for (const stack of STACKS) {
-        const image = stackConfig(stack)[`${PROJECT}:image`] as Dict | undefined;
-        assert.equal(image?.repository, repository, `stacks/Pulumi.${stack}.yaml image.repository`);
+        const config = stackConfig(stack);
+        assert.ok(!(`${PROJECT}:imageRepository` in config), `stacks/Pulumi.${stack}.yaml overrides imageRepository`);
+        assert.equal((config[`${PROJECT}:image`] as Dict | undefined)?.repository, undefined, `stacks/Pulumi.${stack}.yaml sets image.repository`);
+      }
+      for (const wf of workflows) assert.ok(!wf.text.includes(repository), `${wf.file} repeats the repository instead of reading Pulumi.yaml`);
+      for (const [jobId, job] of Object.entries(deploy.jobs)) {
+        const steps = job.steps ?? [];
+        const uses = steps.findIndex((step) => JSON.stringify(step).includes("IMAGE_REPOSITORY") && !/GITHUB_ENV/.test(step.run ?? ""));
+        if (uses < 0) continue;
+        const reads = steps.findIndex((step) => /yq -r '\.config\.imageRepository\.default' Pulumi\.yaml/.test(step.run ?? "") && /IMAGE_REPOSITORY=.*GITHUB_ENV/.test(step.run ?? ""));
+        assert.ok(reads >= 0 && reads < uses, `deploy.yml job ${jobId} uses IMAGE_REPOSITORY before reading it from Pulumi.yaml`);
       }
     });
 
@@ -318,11 +330,10 @@ describe("GitHub workflows", () => {
       assert.deepEqual(needsOf(byStack.get("staging")?.job as Job), [jobIdOf("test")]);
       for (const stack of ["dev", "test", "staging"]) {
         assert.equal(byStack.get(stack)?.job.if, "github.ref == 'refs/heads/main'", stack);
-        assert.notEqual(byStack.get(stack)?.job.with?.environment, "production", stack);
       }
+      for (const stack of STACKS) assert.equal(byStack.get(stack)?.job.with?.environment, `deploy-${stack}`, stack);
       const prod = byStack.get("prod")?.job as Job;
       assert.equal(prod.if, "startsWith(github.ref, 'refs/tags/v')");
-      assert.equal(prod.with?.environment, "production");
       assert.equal(deploy.jobs.image.if, "github.ref == 'refs/heads/main'", "tags never rebuild the image");
     });
 
@@ -334,8 +345,12 @@ describe("GitHub workflows", () => {
       assert.equal(job.env?.IMAGE_TAG, "${{ inputs.image-tag }}");
       assert.equal(job.env?.STACK, "${{ inputs.stack }}");
       const runs = (job.steps ?? []).map((step) => step.run ?? "").join("\n");
-      assert.match(runs, /pulumi config set --path --type string image\.tag "\$IMAGE_TAG"/);
-      assert.match(runs, /pulumi config set --path --type string "blueGreen\.tags\.\$IDLE" "\$IMAGE_TAG"/);
+      // The release is set as config for this runner's runs only, and read back from the stack's record.
+      assert.match(runs, /pulumi config set --path --type string "release\.tags\.\$IDLE" "\$IMAGE_TAG"/);
+      assert.match(runs, /pulumi config set --path --type string "release\.tags\.\$ACTIVE" "\$ACTIVE_TAG"/);
+      assert.match(runs, /pulumi stack output release --json/);
+      assert.doesNotMatch(runs, /config refresh/, "the live release comes from the stack's output, not its last config");
+      assert.doesNotMatch(runs, /git (commit|push)/, "the release config is never committed");
       const config = stackConfig("dev");
       assert.ok((config[`${PROJECT}:image`] as Dict | undefined)?.tag !== undefined, "stacks lack image.tag");
       assert.ok((config[`${PROJECT}:blueGreen`] as Dict | undefined)?.active !== undefined, "stacks lack blueGreen.active");
@@ -349,15 +364,46 @@ describe("GitHub workflows", () => {
         return found;
       };
       const switchStep = index((step) => step.id === "switch", "step with id switch");
-      assert.match(steps[switchStep].run ?? "", /pulumi config set --path blueGreen\.active "\$IDLE"/);
+      assert.match(steps[switchStep].run ?? "", /pulumi config set --path release\.active "\$IDLE"/);
       const smoke = index((step, i) => i > switchStep && /scripts\/smoke-test\.sh/.test(step.run ?? ""), "smoke test after the switch");
       const rollback = steps.slice(smoke + 1);
       assert.ok(rollback.length > 0);
       for (const step of rollback) assert.equal(step.if, "failure() && steps.switch.outcome == 'success'", step.name);
-      assert.ok(rollback.some((step) => /pulumi config set --path blueGreen\.active "\$ACTIVE"/.test(step.run ?? "")));
+      assert.ok(rollback.some((step) => /pulumi config set --path release\.active "\$ACTIVE"/.test(step.run ?? "")));
       assert.ok(rollback.some((step) => isPulumiAction(step) && step.with?.command === "up"));
       const script = path.join(REPO_ROOT, "scripts", "smoke-test.sh");
       assert.ok((fs.statSync(script).mode & 0o111) !== 0, "scripts/smoke-test.sh must be executable");
+    });
+  });
+
+  describe("the page tier", () => {
+    it("is smoke-tested wherever the API is, through the web Service of the same colour and on the stacks' ports", () => {
+      const steps = (workflow("deploy-stack.yml").jobs.deploy.steps ?? []).filter((step) => /scripts\/smoke-test\.sh/.test(step.run ?? ""));
+      assert.equal(steps.length, 3, "before the switch, after it, and after a rollback");
+      for (const step of steps) {
+        const run = step.run ?? "";
+        const api = new RegExp(`port-forward service/(api(-preview)?) (\\d+):${APP_PORT}\\b`).exec(run);
+        const web = new RegExp(`port-forward service/(web(-preview)?) (\\d+):${WEB_PORT}\\b`).exec(run);
+        assert.ok(api !== null && web !== null, `${step.name}: forwards the api and web Services`);
+        assert.equal(web[2], api[2], `${step.name}: the page of the colour whose API is checked`);
+        const webOps = new RegExp(`port-forward "deployment/web-\\$COLOUR" (\\d+):${OPS_PORT}\\b`).exec(run);
+        assert.ok(webOps !== null, `${step.name}: reaches a web pod's ops port`);
+        assert.match(run, new RegExp(`scripts/smoke-test\\.sh --web http://127\\.0\\.0\\.1:${web[3]} http://127\\.0\\.0\\.1:${webOps[1]}`), step.name);
+      }
+    });
+
+    it("runs the image's `web` command before the image is pushed, with no secret and a deployed APP_ENV", () => {
+      const steps = workflow("deploy.yml").jobs.image.steps ?? [];
+      const index = steps.findIndex((step) => /docker run\b[\s\S]*\bweb\s*$/m.test(step.run ?? ""));
+      assert.ok(index >= 0, "no step runs the web command");
+      const push = steps.findIndex((step) => step.with?.push === true);
+      assert.ok(index < push, "the page is smoke-tested before the push");
+      const run = steps[index].run ?? "";
+      for (const flag of ["--read-only", "--cap-drop ALL", `--env PORT=${WEB_PORT}`, `--env OPS_PORT=${OPS_PORT}`, "--env APP_ENV=prod"]) {
+        assert.ok(run.includes(flag), `the web container runs with ${flag}`);
+      }
+      assert.doesNotMatch(run, /DATABASE_URL|REDIS_URL|JWT_SECRET/, "the page tier holds no database, cache or secret");
+      assert.match(run, new RegExp(`scripts/smoke-test\\.sh --web http://127\\.0\\.0\\.1:${WEB_PORT} http://127\\.0\\.0\\.1:${OPS_PORT}`));
     });
   });
 
@@ -394,6 +440,49 @@ describe("GitHub workflows", () => {
           if (usesOidc) assert.ok(!/PULUMI_ACCESS_TOKEN/.test(wf.text), `${wf.file} mixes OIDC and an access token`);
         }
       }
+    });
+  });
+
+  describe("credentials per stack", () => {
+    it("hold no more than each job needs: preview-<stack> and deploy-<stack> environments, team tokens, no forks", () => {
+      assert.deepEqual(credentialProblems(workflows), []);
+      const preview = workflow("pull-request.yml").jobs.preview;
+      assert.deepEqual(preview.environment, "preview-${{ matrix.stack }}");
+      assert.equal(preview.if, "github.event.pull_request.head.repo.full_name == github.repository");
+      // The program reads the live release from the stack's record; a config refresh would only add a stale copy.
+      assert.doesNotMatch((preview.steps ?? []).map((step) => step.run ?? "").join("\n"), /config refresh/);
+    });
+
+    it("fail on each regression: a repository-wide or other stack's secret, no environment, forks, an organisation token", () => {
+      const broken = (change: (copy: Workflow[]) => void): string[] => {
+        const copy = structuredClone(workflows);
+        change(copy);
+        return credentialProblems(copy);
+      };
+      const find = (copy: Workflow[], file: string) => copy.find((wf) => wf.file === file) as Workflow;
+      const previewOf = (copy: Workflow[]) => find(copy, "pull-request.yml").jobs.preview;
+      const cases: Array<[string, (copy: Workflow[]) => void, RegExp]> = [
+        ["per-stack repository secret", (copy) => {
+          const step = previewOf(copy).steps?.find((candidate) => candidate.env?.KUBECONFIG_CONTENT !== undefined) as Step;
+          step.env = { KUBECONFIG_CONTENT: "${{ secrets[format('KUBECONFIG_{0}', matrix.stack)] }}" };
+        }, /reads \$\{\{ secrets\[format/],
+        ["prod's deploy secret", (copy) => {
+          previewOf(copy).steps?.push({ name: "deploy", env: { TOKEN: "${{ secrets.DEPLOY_KUBECONFIG_PROD }}" } });
+        }, /reads \$\{\{ secrets\.DEPLOY_KUBECONFIG_PROD \}\}/],
+        ["no environment", (copy) => void delete previewOf(copy).environment, /outside its stack's preview environment/],
+        ["a deploy environment", (copy) => void (previewOf(copy).environment = "deploy-${{ matrix.stack }}"), /outside its stack's preview environment/],
+        ["forks", (copy) => void delete previewOf(copy).if, /without skipping forks/],
+        ["pull_request_target", (copy) => void (find(copy, "pull-request.yml").on.pull_request_target = {}), /pull_request_target/],
+        ["an organisation token", (copy) => {
+          const login = previewOf(copy).steps?.find((step) => step.uses?.startsWith("pulumi/auth-actions@")) as Step;
+          login.with = { ...login.with, "requested-token-type": "urn:pulumi:token-type:access_token:organization" };
+        }, /only a team token/],
+        ["prod deployed from another environment", (copy) => {
+          const prod = Object.values(find(copy, "deploy.yml").jobs).find((job) => job.with?.stack === "prod") as Job;
+          prod.with = { ...prod.with, environment: "production" };
+        }, /deploys prod from environment production, not deploy-prod/],
+      ];
+      for (const [name, change, expected] of cases) assert.match(broken(change).join("\n"), expected, name);
     });
   });
 

@@ -3,7 +3,7 @@ import { stringify } from "yaml";
 import { checkPolicies, policyResources } from "../../infra/offline/policy";
 import { renderStack, type RenderedStack } from "../../infra/offline/render";
 import { offlineSecretValue } from "../../infra/offline/stackConfig";
-import { envOf, findObject, hasObject, objects, podTemplates, rendered, type K8sObject } from "./helpers";
+import { baseName, envOf, findObject, hasObject, objects, podTemplates, rendered, type K8sObject } from "./helpers";
 
 const S3 = {
   endpoint: "https://objects.example.net:9443",
@@ -63,12 +63,13 @@ describe("infrastructure: off-site backups to S3", function () {
         assert.equal(envOf(container, "BACKUP_S3_BUCKET")?.value, S3.bucket);
         assert.equal(envOf(container, "AWS_REGION")?.value, S3.region);
         for (const name of ["BACKUP_S3_ACCESS_KEY_ID", "BACKUP_S3_SECRET_ACCESS_KEY"]) {
-          assert.deepEqual(envOf(container, name)?.valueFrom, { secretKeyRef: { name: "backup-s3-credentials", key: name } });
+          const ref = envOf(container, name)?.valueFrom?.secretKeyRef;
+          assert.deepEqual({ ...ref, name: baseName(ref?.name) }, { name: "backup-s3-credentials", key: name });
         }
       }
       const api = findObject(r, "Deployment", "api-blue").spec.template.spec.containers[0];
       assert.equal(envOf(api, "BACKUP_S3_ACCESS_KEY_ID"), undefined, "only the backup jobs hold the bucket's keys");
-      assert.equal((r.outputs.secretNames as Record<string, string>).backupS3, "backup-s3-credentials");
+      assert.equal(baseName((r.outputs.secretNames as Record<string, string>).backupS3), "backup-s3-credentials");
     });
 
     it("never puts a credential in a manifest or an output, whether or not it was set with --secret", () => {
@@ -93,7 +94,8 @@ describe("infrastructure: off-site backups to S3", function () {
       const store = findObject(r, "ObjectStore", "postgres-object-store").spec;
       assert.equal(store.configuration.destinationPath, "s3://fp-prod-backups/cloudnative-pg/football-prediction-prod");
       assert.equal(store.configuration.endpointURL, S3.endpoint);
-      assert.deepEqual(store.configuration.s3Credentials.accessKeyId, { name: "backup-s3-credentials", key: "BACKUP_S3_ACCESS_KEY_ID" });
+      const accessKeyId = store.configuration.s3Credentials.accessKeyId;
+      assert.deepEqual({ ...accessKeyId, name: baseName(accessKeyId.name) }, { name: "backup-s3-credentials", key: "BACKUP_S3_ACCESS_KEY_ID" });
       assert.equal(store.configuration.data.encryption, "aws:kms");
       assert.equal(store.configuration.wal.encryption, "aws:kms");
       // prod keeps 14 daily, 8 weekly and 12 monthly dumps: the monthly span (12 × 30 days) is the longest.

@@ -49,6 +49,15 @@ describe("infrastructure: stack config validation", function () {
     rejects("prod", { "api.maxReplicas": 2 }, /stack "prod": config key "football-prediction:api\.maxReplicas" must be at least api\.minReplicas/);
   });
 
+  it("checks the page's tier like the API's: replicas, bounds, CPU target and resources", () => {
+    assert.equal(settingsWith("prod", {}).web.minReplicas, 2);
+    rejects("prod", { "web.minReplicas": 0 }, /stack "prod": config key "football-prediction:web\.minReplicas" .*>=1/);
+    rejects("staging", { "web.maxReplicas": 1 }, /stack "staging": config key "football-prediction:web\.maxReplicas" must be at least web\.minReplicas/);
+    rejects("dev", { "web.cpuUtilization": 120 }, /stack "dev": config key "football-prediction:web\.cpuUtilization" /);
+    rejects("test", { "web.resources.limits.memory": "lots" }, /stack "test": config key "football-prediction:web\.resources\.limits\.memory" must be a Kubernetes quantity/);
+    rejects("test", { web: undefined }, /stack "test": config key "football-prediction:web" is required/);
+  });
+
   it("rejects the latest tag, for the release and for a staged colour", () => {
     rejects("prod", { "image.tag": "latest" }, /stack "prod": config key "football-prediction:image\.tag" must not be "latest"/);
     rejects("dev", { "blueGreen.tags.green": "latest" }, /stack "dev": config key "football-prediction:blueGreen\.tags\.green" must not be "latest"/);
@@ -61,6 +70,27 @@ describe("infrastructure: stack config validation", function () {
   it("checks that each pooler instance can take every API pool", () => {
     // prod: poolMax 20 × (api.maxReplicas 10 + api.minReplicas 3)
     rejects("prod", { "database.pooler.maxClientConnections": 100 }, /config key "football-prediction:database\.pooler\.maxClientConnections" must be at least 260/);
+  });
+
+  it("derives max_connections from the pooler and the direct pools, in steps, never below PostgreSQL's default", () => {
+    // prod: 3 pooler instances × 25 + 3 direct clients × poolMax 20 + 10 = 145, rounded up to a step of 20.
+    assert.equal(settingsWith("prod", {}).database.maxConnections, 160);
+    // The API reaches PostgreSQL through PgBouncer: the README's example raises the replicas, not the limit.
+    assert.equal(settingsWith("prod", { "api.maxReplicas": 12 }).database.maxConnections, 160);
+    // 75 + 3 × 40 + 10 = 205.
+    assert.equal(settingsWith("prod", { "database.poolMax": 40, "database.pooler.maxClientConnections": 520 }).database.maxConnections, 220);
+    assert.equal(settingsWith("prod", { "database.pooler.defaultPoolSize": 50 }).database.maxConnections, 220);
+    assert.equal(settingsWith("dev", {}).database.maxConnections, 100);
+  });
+
+  it("takes the image repository from the one project-wide setting, refusing it per stack", () => {
+    for (const stack of STACKS) assert.equal(settingsWith(stack, {}).imageRepository, "ghcr.io/football-prediction/service");
+    rejects("prod", { "image.repository": "ghcr.io/fork/service" }, /config key "football-prediction:image" must not set repository: the image repository is the project-wide imageRepository/);
+    rejects("dev", { imageRepository: "ghcr.io/Fork/service" }, /config key "football-prediction:imageRepository" must be an image repository without a tag/);
+  });
+
+  it("tells a stack file that still sets maxConnections that it is derived", () => {
+    rejects("prod", { "database.maxConnections": 320 }, /config key "football-prediction:database" must not set maxConnections: max_connections is derived/);
   });
 
   it("keeps synchronous standbys below the instance count, and recovery to stacks with an object store", () => {

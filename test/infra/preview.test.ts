@@ -8,7 +8,7 @@ import type { RenderedStack } from "../../infra/offline/render";
 import { diffReport, previewReport, settingsDiff } from "../../infra/offline/summary";
 import { REPO_ROOT } from "../support/processes";
 import { makeTempDir } from "../support/tempDir";
-import { rendered } from "./helpers";
+import { baseName, rendered } from "./helpers";
 
 interface CliRun {
   code: number;
@@ -42,7 +42,7 @@ describe("infrastructure: offline preview", function () {
     assert.match(report, /^ \+ {3}pulumi:pulumi:Stack +football-prediction-prod$/m);
     assert.match(report, /^ \+ {3}[├└]─ football-prediction:infra:App +app$/m);
     assert.match(report, /^ \+ {3}[│ ] {2}[├└]─ kubernetes:apps\/v1:Deployment +api-blue$/m);
-    assert.match(report, /^ {4}kubernetes:apps\/v1:Deployment +9$/m);
+    assert.match(report, /^ {4}kubernetes:apps\/v1:Deployment +11$/m);
     assert.match(report, /^ {4}kubernetes:postgresql\.cnpg\.io\/v1:Cluster +1$/m);
     assert.match(report, new RegExp(`^ {4}\\+ ${prod.resources.length} to create$`, "m"));
     assert.match(report, /^ {4}serviceUrl: "https:\/\/api\.fp\.com"$/m);
@@ -55,7 +55,7 @@ describe("infrastructure: offline preview", function () {
     const text = files.map((f) => readFileSync(f, "utf8")).join("\n");
     const documents = files.flatMap((f) => parseAllDocuments(readFileSync(f, "utf8")).map((d) => d.toJS()));
     assert.equal(documents.length, manifests(prod).length);
-    const apiCredentials = documents.find((d) => d.kind === "Secret" && d.metadata.name === "api-credentials");
+    const apiCredentials = documents.find((d) => d.kind === "Secret" && baseName(d.metadata.name) === "api-credentials");
     assert.deepEqual(apiCredentials.stringData, {
       DATABASE_URL: REDACTED,
       DIRECT_DATABASE_URL: REDACTED,
@@ -75,7 +75,7 @@ describe("infrastructure: offline preview", function () {
     assert.deepEqual(rows.get("ingress.host"), ['"dev.fp.local"', '"api.fp.com"']);
     assert.deepEqual(rows.get("monitoring.enabled"), ["false", "true"]);
     assert.deepEqual(rows.get("monitoring.grafanaHost"), ["—", '"grafana.fp.com"']);
-    assert.ok(!rows.has("image.repository"), "equal settings are left out");
+    assert.ok(!rows.has("imageRepository"), "equal settings are left out");
     assert.match(diffReport("dev", "prod"), /^\| api\.maxReplicas +\| 2 +\| 10 +\|$/m);
   });
 
@@ -87,8 +87,8 @@ describe("infrastructure: offline preview", function () {
       [clean, violating, misused] = await Promise.all([
         previewCli(["prod"]),
         // A registry the prod policy config does not allow: the program accepts it, the pack must not.
-        previewCli(["prod", "--set", "image.repository=registry.example.com/football-prediction/service"]),
-        previewCli(["prod", "--set", "image.repository"]),
+        previewCli(["prod", "--set", "imageRepository=registry.example.com/football-prediction/service"]),
+        previewCli(["prod", "--set", "imageRepository"]),
       ]);
     });
 

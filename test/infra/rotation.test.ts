@@ -3,7 +3,7 @@ import { StackConfigError } from "../../infra/config";
 import { CREDENTIALS_ROTATION_ANNOTATION } from "../../infra/components/secrets";
 import { checkPolicies, policyResources } from "../../infra/offline/policy";
 import { renderStack, type RenderedStack } from "../../infra/offline/render";
-import { containersOf, findObject, podTemplates, rendered, type K8sObject, type PodTemplate } from "./helpers";
+import { baseName, containersOf, findObject, podTemplates, rendered, type K8sObject, type PodTemplate } from "./helpers";
 
 const ROTATION = { "secrets.rotation.jwtSecret": "2026-11-23" };
 /** The Secrets whose data @pulumi/random generates (the receivers' and the S3 keys come from config). */
@@ -27,7 +27,7 @@ function randomPasswordInputs(stack: RenderedStack, name: string): K8sObject {
 
 function readsGeneratedSecret(template: PodTemplate): boolean {
   return containersOf(template.spec).some((c) =>
-    (c.env ?? []).some((e: K8sObject) => GENERATED_SECRETS.includes(e.valueFrom?.secretKeyRef?.name)),
+    (c.env ?? []).some((e: K8sObject) => GENERATED_SECRETS.includes(baseName(e.valueFrom?.secretKeyRef?.name ?? ""))),
   );
 }
 
@@ -97,9 +97,16 @@ describe("infrastructure: rotating a leaked secret", function () {
   it("lets the operator set each database role's password from its Secret, as soon as the Secret changes", async () => {
     const appRotated = await renderStack("prod", { "secrets.rotation.postgresAppPassword": "2026-12-06" });
     assert.deepEqual(randomPasswordInputs(appRotated, "postgres-app-password").keepers, { rotation: "2026-12-06" });
-    const roles = findObject(appRotated, "Cluster", "postgres").spec.managed.roles as K8sObject[];
-    assert.deepEqual(roles.find((role) => role.name === "app")?.passwordSecret, { name: "postgres-role-app" });
+    const roleSecret = (r: RenderedStack, role: string) =>
+      ((findObject(r, "Cluster", "postgres").spec.managed.roles as K8sObject[]).find((entry) => entry.name === role)?.passwordSecret as K8sObject).name as string;
     const secret = findObject(appRotated, "Secret", "postgres-role-app");
+    // A new Secret, by its content name, and the Cluster's role pointing at it: an update of the Cluster, whose
+    // bootstrap (which names the app Secret too) the stack leaves as created.
+    assert.equal(roleSecret(appRotated, "app"), secret.metadata.name);
+    assert.notEqual(roleSecret(appRotated, "app"), roleSecret(baseline, "app"));
+    assert.equal(roleSecret(appRotated, "monitor"), roleSecret(baseline, "monitor"), "the other roles keep their Secrets");
+    const cluster = appRotated.resources.find((r) => r.type === "kubernetes:postgresql.cnpg.io/v1:Cluster" && r.name === "cluster");
+    assert.deepEqual(cluster?.options.ignoreChanges, ["spec.bootstrap"]);
     assert.equal(secret.type, "kubernetes.io/basic-auth");
     assert.equal(secret.metadata.labels["cnpg.io/reload"], "true", "the operator watches it and applies a new password at once");
     // The readers of the password roll with it (their pod templates' rotation annotation).

@@ -5,6 +5,7 @@ import type { RenderedStack } from "../../infra/offline/render";
 import { STACKS } from "../../infra/offline/stackConfig";
 import {
   containersOf,
+  baseName,
   envOf,
   findObject,
   objectKey,
@@ -116,6 +117,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "default-deny-all",
       "allow-dns",
       "allow-api",
+      "allow-web",
       "allow-worker",
       "allow-migration",
       "allow-backup",
@@ -153,6 +155,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "redis",
       "redis-rate-limits",
       "football-prediction",
+      "web",
       "backup",
       "importer",
       ...(e.monitoring
@@ -162,6 +165,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
     ...inNs("ConfigMap", [
       "api-config",
       "security-headers",
+      "web-security-headers",
       ...(e.monitoring
         ? ["prometheus-config", "prometheus-rules", "alertmanager-config", "grafana-datasources", "grafana-dashboard-providers", "grafana-dashboards"]
         : []),
@@ -173,25 +177,29 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "redis-rate-limits-headless",
       "api",
       "api-preview",
+      "web",
+      "web-preview",
       ...(e.monitoring ? ["prometheus", "alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter"] : []),
     ]),
     ...inNs("StatefulSet", ["redis", "redis-rate-limits", ...(e.monitoring ? ["prometheus"] : [])]),
     ...inNs("Deployment", [
       "api-blue",
       "api-green",
+      "web-blue",
+      "web-green",
       "worker",
       ...(e.monitoring ? ["alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter", "kube-state-metrics"] : []),
     ]),
     ...inNs("Cluster", ["postgres"]),
     ...inNs("Pooler", ["postgres-pooler-rw"]),
     ...(e.objectStore ? [...inNs("ObjectStore", ["postgres-object-store"]), ...inNs("ScheduledBackup", ["postgres-daily"])] : []),
-    ...inNs("HorizontalPodAutoscaler", ["api-blue", "api-green"]),
-    ...inNs("PodDisruptionBudget", ["api-blue", "api-green"]),
+    ...inNs("HorizontalPodAutoscaler", ["api-blue", "api-green", "web-blue", "web-green"]),
+    ...inNs("PodDisruptionBudget", ["api-blue", "api-green", "web-blue", "web-green"]),
     ...inNs("Job", ["migrate-0-1-0", "restore-verify-0-1-0"]),
     ...inNs("CronJob", ["backup", "backup-prune", "backup-verify", "import"]),
     ...inNs("PersistentVolumeClaim", ["backups", ...(e.monitoring ? ["pushgateway"] : [])]),
     ...inNs("Certificate", ["api-tls", ...(e.monitoring ? ["grafana-tls"] : [])]),
-    ...inNs("Ingress", ["api", ...(e.monitoring ? ["grafana"] : [])]),
+    ...inNs("Ingress", ["api", "web", ...(e.monitoring ? ["grafana"] : [])]),
     ...(e.monitoring
       ? [
           ...inNs("Role", ["prometheus-discovery", "kube-state-metrics"]),
@@ -200,6 +208,14 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
           ...inNs("RoleBinding", [`${ns}-prometheus-discovery`], "ingress-nginx"),
         ]
       : []),
+    // The pull-request previews' identity (infra/components/previewAccess.ts).
+    ...inNs("ServiceAccount", ["pulumi-preview"]),
+    ...inNs("Secret", ["pulumi-preview-token"]),
+    ...inNs("Role", [`${ns}-pulumi-preview`]),
+    ...inNs("RoleBinding", [`${ns}-pulumi-preview`]),
+    ...(e.monitoring ? [...inNs("Role", [`${ns}-pulumi-preview`], "ingress-nginx"), ...inNs("RoleBinding", [`${ns}-pulumi-preview`], "ingress-nginx")] : []),
+    `ClusterRole -/${ns}-pulumi-preview`,
+    `ClusterRoleBinding -/${ns}-pulumi-preview`,
   ].sort();
 }
 
@@ -261,7 +277,12 @@ describe("infrastructure: the four stacks rendered from their own config files",
       });
 
       it("builds exactly the expected Kubernetes objects", () => {
-        assert.deepEqual(objects(r).map((m) => objectKey(m.object as K8sObject)).sort(), expectedObjects(stack, e));
+        // ConfigMaps and Secrets are named after their content; their names are compared without the digest.
+        const keys = objects(r).map((m) => {
+          const o = m.object as K8sObject;
+          return ["ConfigMap", "Secret"].includes(o.kind) ? objectKey({ ...o, metadata: { ...o.metadata, name: baseName(o.metadata.name) } }) : objectKey(o);
+        });
+        assert.deepEqual(keys.sort(), expectedObjects(stack, e));
       });
 
       it("puts everything in its namespace, with restricted Pod Security enforced", () => {
@@ -285,7 +306,7 @@ describe("infrastructure: the four stacks rendered from their own config files",
         assert.equal(r.outputs.serviceUrl, `https://${e.host}`);
       });
 
-      it("routes only /api from outside; probes and the scrape use the ops port, which no Service carries (finding 6)", () => {
+      it("routes /api to the API (web.test.ts: / to the page); probes and the scrape use the ops port, which no Service carries (finding 6)", () => {
         const ingress = findObject(r, "Ingress", "api");
         assert.deepEqual(
           ingress.spec.rules[0].http.paths.map((p: K8sObject) => [p.path, p.pathType, p.backend.service.port.name]),
@@ -376,7 +397,7 @@ describe("infrastructure: the four stacks rendered from their own config files",
         assert.equal(cluster.enablePDB, true);
         assert.equal(cluster.affinity.enablePodAntiAffinity, e.instances > 1);
         assert.deepEqual(
-          cluster.managed.roles.map((role: K8sObject) => [role.name, role.passwordSecret.name]),
+          cluster.managed.roles.map((role: K8sObject) => [role.name, baseName(role.passwordSecret.name)]),
           [["app", "postgres-role-app"], ["migrator", "postgres-role-migration"], ["monitor", "postgres-role-monitor"], ["backup", "postgres-role-backup"]],
         );
         for (const role of ["app", "migration", "monitor", "backup"]) {
@@ -442,6 +463,11 @@ describe("infrastructure: the four stacks rendered from their own config files",
       it("keeps every generated secret a Pulumi secret, out of outputs and manifests", () => {
         assert.ok(r.generatedSecrets.length >= 6);
         for (const secret of r.resources.filter((res) => res.type === "kubernetes:core/v1:Secret")) {
+          // A ServiceAccount token Secret is filled by the cluster's token controller: the program gives it no data.
+          if (secret.inputs.type === "kubernetes.io/service-account-token") {
+            assert.equal(secret.inputs.stringData ?? secret.inputs.data, undefined, `${secret.name} carries data`);
+            continue;
+          }
           assert.ok(secret.secretPaths.includes("stringData"), `${secret.name} data is a Pulumi secret`);
         }
         const outputs = JSON.stringify(r.outputs);
@@ -451,7 +477,7 @@ describe("infrastructure: the four stacks rendered from their own config files",
           assert.ok(!manifestText.includes(value), "a rendered manifest holds a generated secret");
           assert.ok(r.secretValues.some((v) => v.includes(value)), "a generated secret reached a resource unmarked");
         }
-        assert.ok(Object.values(r.outputs.secretNames as Record<string, string>).includes("api-credentials"));
+        assert.ok(Object.values(r.outputs.secretNames as Record<string, string>).map(baseName).includes("api-credentials"));
       });
 
       it("validates every object against the Kubernetes schema", async () => {
@@ -560,9 +586,14 @@ describe("infrastructure: the four stacks rendered from their own config files",
         }
       });
 
-      it("grants API access only through namespaced Roles with explicit verbs", () => {
+      it("grants API access only through namespaced Roles with explicit verbs, but for the preview identity's", () => {
         const rbac = objects(r).map((m) => m.object as K8sObject);
-        assert.ok(!rbac.some((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding"));
+        const clusterWide = rbac.filter((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding");
+        // The one exception: the preview identity's, by name for the stack's own cluster-scoped objects (previewAccess.test.ts).
+        assert.deepEqual(clusterWide.map((o) => o.metadata.name), [`${ns}-pulumi-preview`, `${ns}-pulumi-preview`]);
+        for (const rule of clusterWide.find((o) => o.kind === "ClusterRole")?.rules ?? []) {
+          assert.ok(rule.resourceNames !== undefined || rule.verbs.every((verb: string) => verb === "create"), JSON.stringify(rule));
+        }
         for (const role of rbac.filter((o) => o.kind === "Role")) {
           for (const rule of role.rules) {
             assert.ok(!rule.verbs.includes("*") && !rule.resources.includes("*") && !rule.apiGroups.includes("*"));

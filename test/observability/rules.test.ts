@@ -93,7 +93,6 @@ describe("observability: alert rules", () => {
         const exprOf = (alert: string) => renderedRules(rendered).find((r) => r.alert === alert)?.expr ?? "";
         assert.match(exprOf("HighErrorRatio"), new RegExp(`> ${t.errorRatio}$`));
         assert.match(exprOf("HighLatencyP95"), new RegExp(`> ${t.latencyP95Seconds}$`));
-        assert.match(exprOf("HpaAtMaximum"), new RegExp(`>= ${settings.hpaMaxReplicas}$`));
         assert.match(exprOf("BackupTooOld"), new RegExp(`> ${t.backupMaxAgeSeconds}$`));
         assert.match(exprOf("PostgresLongTransaction"), new RegExp(`> ${t.longTransactionSeconds}$`));
       });

@@ -19,12 +19,13 @@ import { requireTool, sampleSettings } from "./support";
 
 /**
  * The real thing: the service, started from source against a fresh database on the local PostgreSQL and a
- * private key prefix on the test Redis (TEST_REDIS_URL), scraped by the Debian `prometheus` binary through the
- * rendered scrape job (pod discovery replayed from a file), then queried over the HTTP API with the labels the
- * rules and dashboards use.
+ * private key prefix on the test Redis (TEST_REDIS_URL), and the page's `web` command beside it, as a stack runs
+ * them, scraped by the Debian `prometheus` binary through the rendered scrape job (pod discovery replayed from a
+ * file), then queried over the HTTP API with the labels the rules and dashboards use.
  */
 
 const API_POD = "football-prediction-api-blue-0";
+const WEB_POD = "football-prediction-web-blue-0";
 
 /** What the stack's kube-state-metrics reports about the API pod: its container's limits. */
 function kubeStateMetrics(namespace: string): string {
@@ -56,6 +57,7 @@ describe("observability: a real scrape of the service", function () {
   const cachePrefix = uniqueRedisPrefix();
   let dir: TempDir;
   let service: ChildProcess | undefined;
+  let page: ChildProcess | undefined;
   let serviceLog = "";
   let prometheus: RunningPrometheus | undefined;
   let kubeState: Server | undefined;
@@ -66,14 +68,15 @@ describe("observability: a real scrape of the service", function () {
     return (await fetch(`${url}${pathAndQuery}`)).status;
   }
 
-  async function waitForReady(): Promise<void> {
+  /** Until `path` on the ops URL answers 200: /ready for the API, /health for the page (whose /ready needs it built). */
+  async function waitFor(child: ChildProcess | undefined, url: string, path = "/ready"): Promise<void> {
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      if (service?.exitCode !== null) throw new Error(`the service exited:\n${serviceLog}`);
-      if ((await get("/ready", opsUrl).catch(() => 0)) === 200) return;
+      if (child?.exitCode !== null) throw new Error(`the service exited:\n${serviceLog}`);
+      if ((await get(path, url).catch(() => 0)) === 200) return;
       await sleep(500);
     }
-    throw new Error(`the service never became ready:\n${serviceLog}`);
+    throw new Error(`the service never answered ${path}:\n${serviceLog}`);
   }
 
   before(async () => {
@@ -96,9 +99,15 @@ describe("observability: a real scrape of the service", function () {
     await runServiceCommand("migrate", env);
     await runServiceCommand("seed", env);
     service = runService("serve", env);
-    service.stdout?.on("data", (chunk: Buffer) => (serviceLog += chunk.toString()));
-    service.stderr?.on("data", (chunk: Buffer) => (serviceLog += chunk.toString()));
-    await waitForReady();
+    // The page's pods run with nothing of the API's: no database, no Redis.
+    const [pagePort, pageOpsPort] = [await freePort(), await freePort()];
+    page = runService("web", { PATH: process.env.PATH, PORT: String(pagePort), OPS_PORT: String(pageOpsPort), APP_ENV: "local", LOG_LEVEL: "warn" });
+    for (const child of [service, page]) {
+      child.stdout?.on("data", (chunk: Buffer) => (serviceLog += chunk.toString()));
+      child.stderr?.on("data", (chunk: Buffer) => (serviceLog += chunk.toString()));
+    }
+    await waitFor(service, opsUrl);
+    await waitFor(page, `http://127.0.0.1:${pageOpsPort}`, "/health");
 
     // A model answer, the same from the cache, and a failure: every service counter the alerts use gets a series.
     assert.equal(await get("/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea"), 200);
@@ -120,6 +129,13 @@ describe("observability: a real scrape of the service", function () {
           labels: { "app.kubernetes.io/name": "football-prediction", "app.kubernetes.io/component": "api" },
           port: metricsPorts.service,
         },
+        {
+          address: `127.0.0.1:${pageOpsPort}`,
+          namespace: settings.namespace,
+          name: WEB_POD,
+          labels: { "app.kubernetes.io/name": "football-prediction", "app.kubernetes.io/component": "web" },
+          port: metricsPorts.service,
+        },
       ],
       [jobs.kubeStateMetrics]: [
         {
@@ -139,9 +155,15 @@ describe("observability: a real scrape of the service", function () {
     });
     const running = prometheus;
     // Two scrapes after the traffic, so rate() has two samples to work with.
-    await running.waitFor("two scrapes of the service", async () => {
+    await running.waitFor("two scrapes of the service and the page", async () => {
       const samples = await running.query(`count_over_time(up{job="${jobs.service}"}[1m])`);
-      return samples.length === 1 && Number(samples[0].value[1]) >= 2 && Number((await running.query(`up{job="${jobs.service}"}`))[0].value[1]) === 1;
+      const up = await running.query(`up{job="${jobs.service}"}`);
+      return (
+        samples.length === 2 &&
+        samples.every((sample) => Number(sample.value[1]) >= 2) &&
+        up.length === 2 &&
+        up.every((sample) => Number(sample.value[1]) === 1)
+      );
     });
     await running.waitFor("a scrape of kube-state-metrics", async () => (await running.query(`up{job="${jobs.kubeStateMetrics}"} == 1`)).length === 1);
   });
@@ -149,9 +171,11 @@ describe("observability: a real scrape of the service", function () {
   after(async () => {
     await prometheus?.stop();
     kubeState?.close();
-    if (service !== undefined && service.exitCode === null) {
-      service.kill("SIGTERM");
-      await once(service, "exit");
+    for (const child of [service, page]) {
+      if (child !== undefined && child.exitCode === null) {
+        child.kill("SIGTERM");
+        await once(child, "exit");
+      }
     }
     // Best effort: a server that is gone has nothing left to remove, and cleaning up fails no test.
     await dropDatabases([database]).catch(() => undefined);
@@ -187,7 +211,7 @@ describe("observability: a real scrape of the service", function () {
     assert.equal((await series(`prediction_failures_total{league="E0",reason!=""}`)).length, 1);
     assert.equal((await series(`cache_hits_total{cache="predictions"}`)).length, 1);
     assert.equal((await series(`cache_misses_total{cache="predictions"}`)).length, 1);
-    assert.equal(Number((await series(`service_ready{job="${jobs.service}"}`))[0].value[1]), 1);
+    assert.equal(Number((await series(`service_ready{job="${jobs.service}",component="api"}`))[0].value[1]), 1);
   });
 
   it("receives every service metric the rules and dashboards query", async () => {
@@ -226,5 +250,7 @@ describe("observability: a real scrape of the service", function () {
     }
     const ready = await prometheus.query(`sum(service_ready{job="${jobs.service}",component="api"})`);
     assert.equal(Number(ready[0].value[1]), 1);
+    const pages = await prometheus.query(`sum(up{job="${jobs.service}",component="web"})`);
+    assert.equal(Number(pages[0].value[1]), 1, "the page's pod is scraped under the service's job");
   });
 });

@@ -26,7 +26,6 @@ export const sampleSettings: Record<string, ObservabilitySettings> = {
     postgresCluster: "postgres",
     postgresInstances: 3,
     continuousBackups: true,
-    hpaMaxReplicas: 6,
     volumeClaims: { postgres: ["postgres-[0-9]+"], redis: "data-redis-0", backups: "backups", prometheus: "data-prometheus-0" },
     backupsOnVolume: 35,
     thresholds: defaultThresholds,
@@ -43,7 +42,6 @@ export const sampleSettings: Record<string, ObservabilitySettings> = {
     postgresCluster: "pg",
     postgresInstances: 1,
     continuousBackups: false,
-    hpaMaxReplicas: 3,
     volumeClaims: { postgres: ["pg-[0-9]+"], redis: "cache-data-0", backups: "dumps", prometheus: "tsdb-0" },
     backupsOnVolume: 12,
     thresholds: {

@@ -100,6 +100,19 @@ describe("network and exposure policies", () => {
       ]);
     });
 
+    it("counts a baseline that only leaves some pods out as namespace-wide", async () => {
+      const dnsExceptPage = object("networking.k8s.io/v1", "NetworkPolicy", "allow-dns", {
+        spec: {
+          podSelector: { matchExpressions: [{ key: "app", operator: "NotIn", values: ["page"] }] },
+          policyTypes: ["Egress"],
+          egress: [{ ports: [{ port: 53, protocol: "UDP" }] }],
+        },
+      });
+      assert.deepStrictEqual(await messages([deployment("web"), defaultDeny(), dnsExceptPage, serviceAccount("web")], "workload-network-policy"), [
+        'Deployment "web" in namespace "shop" is not selected by any NetworkPolicy that allows traffic; add a NetworkPolicy whose podSelector matches its pod labels (app=web) and allows the traffic it needs',
+      ]);
+    });
+
     it("flags a CronJob whose allow policy selects other labels", async () => {
       assert.deepStrictEqual(await messages([cronJob("backup"), allow("web"), defaultDeny()], "workload-network-policy"), [
         'CronJob "backup" in namespace "shop" is not selected by any NetworkPolicy that allows traffic; add a NetworkPolicy whose podSelector matches its pod labels (app=backup) and allows the traffic it needs',

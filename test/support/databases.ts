@@ -4,9 +4,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
-import { createLogger } from "../../service/src/logger";
+import { MemoryCache } from "../../service/src/cache/memoryCache";
+import type { Clock } from "../../service/src/importer/types";
+import { type Logger, createLogger } from "../../service/src/logger";
 import { Metrics } from "../../service/src/metrics";
+import { FixtureService } from "../../service/src/predictions/fixtureService";
 import { ModelRegistry } from "../../service/src/predictions/modelRegistry";
+import { PredictionPrecompute } from "../../service/src/predictions/precompute";
+import { PredictionService } from "../../service/src/predictions/predictionService";
 import { RefitScheduler } from "../../service/src/predictions/refitScheduler";
 import { LocalSignalBus } from "../../service/src/predictions/signals";
 import { COMMAND_DATABASE_TIMEOUTS, type Database, createDatabase as createKnex } from "../../service/src/storage/db";
@@ -72,6 +77,61 @@ export function commandDatabase(url: string): Database {
   return createKnex({ connection: url, pool, ...COMMAND_DATABASE_TIMEOUTS, logger: silentLogger });
 }
 
+export interface TestWorker {
+  /** Its signal bus, for a test to send what another process (an import, the API) would. */
+  signals: LocalSignalBus;
+  scheduler: RefitScheduler;
+  precompute: PredictionPrecompute;
+  registry: ModelRegistry;
+  metrics: Metrics;
+  /** Starts the refit loop and the precompute, as the worker does. */
+  start(): Promise<void>;
+  /** Waits for the fits and passes under way, then stops both. */
+  stop(): Promise<void>;
+  /** Fits the leagues without a model and stores the forecasts, then stops. */
+  runOnce(): Promise<void>;
+}
+
+/** The worker's refit loop and prediction precompute as the `worker` command wires them, on an in-memory cache. */
+export function testWorker(db: Database, options: { clock?: Clock; logger?: Logger } = {}): TestWorker {
+  const registry = new ModelRegistry();
+  const signals = new LocalSignalBus();
+  const metrics = new Metrics();
+  const logger = options.logger ?? silentLogger;
+  const cache = new MemoryCache(60);
+  const predictions = new PredictionService(db, cache, registry, metrics, options.clock);
+  const fixtures = new FixtureService(db, cache, registry, metrics, options.clock);
+  const precompute = new PredictionPrecompute(
+    { db, registry, signals, predictions, fixtures, metrics, logger, clock: options.clock },
+    3_600_000,
+  );
+  const scheduler = new RefitScheduler(
+    { db, registry, signals, metrics, logger, precompute },
+    { debounceMs: 0, intervalMs: 3_600_000, pollIntervalMs: 3_600_000 },
+  );
+  const worker: TestWorker = {
+    signals,
+    scheduler,
+    precompute,
+    registry,
+    metrics,
+    async start() {
+      await scheduler.start();
+      precompute.start();
+    },
+    async stop() {
+      await scheduler.stop();
+      await precompute.stop();
+    },
+    async runOnce() {
+      await worker.start();
+      await scheduler.idle();
+      await worker.stop();
+    },
+  };
+  return worker;
+}
+
 /**
  * Migrates, seeds and fits every league in the database at `url`, through the same code the service runs
  * (`migrate`, `seed`, then one refit per league as the worker does), so a service started on it is ready at once.
@@ -81,17 +141,7 @@ export async function prepareDatabase(url: string): Promise<void> {
   try {
     await migrateToLatest(db);
     await seedHistoricalResults(db);
-    const deps = {
-      db,
-      registry: new ModelRegistry(),
-      signals: new LocalSignalBus(),
-      metrics: new Metrics(),
-      logger: silentLogger,
-    };
-    const scheduler = new RefitScheduler(deps, { debounceMs: 0, intervalMs: 3_600_000, pollIntervalMs: 3_600_000 });
-    await scheduler.start();
-    await scheduler.idle();
-    await scheduler.stop();
+    await testWorker(db).runOnce();
   } finally {
     await db.destroy();
   }

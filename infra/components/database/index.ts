@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { meta } from "../../k8s";
 import { objectLabels, workloads } from "../../labels";
-import { TYPE_PREFIX, type StackContext } from "../context";
+import { stateful, TYPE_PREFIX, type StackContext } from "../context";
 import type { Secrets } from "../secrets";
 import { OBJECT_STORE_KIND, objectStoreSpec, SCHEDULED_BACKUP_KIND, scheduledBackupSpec } from "./archive";
 import { clusterSpec, CNPG_API_VERSION } from "./cluster";
@@ -44,10 +44,13 @@ export class Database extends pulumi.ComponentResource {
             metadata: meta(OBJECT_STORE_NAME, namespace, labels),
             spec: objectStoreSpec({ settings, s3, credentials }),
           },
-          child,
+          // The archive's definition: deleting it stops WAL archiving and hides the backups from the operator.
+          { ...child, ...stateful(settings) },
         )
       : undefined;
-    const afterStore = { ...child, dependsOn: objectStore === undefined ? [] : [objectStore] };
+    // What holds the data (the Clusters, whose instances' claims the operator owns, and the object store) gets the
+    // stack's protection: protect refuses a plan that deletes or replaces them, retainOnDelete leaves them behind.
+    const afterStore = { ...child, ...stateful(settings), dependsOn: objectStore === undefined ? [] : [objectStore] };
 
     this.cluster = new k8s.apiextensions.CustomResource(
       "cluster",
@@ -63,7 +66,10 @@ export class Database extends pulumi.ComponentResource {
           },
         },
       },
-      afterStore,
+      // The bootstrap is read once, when the Cluster is created; its Secret is content-named like the others, so
+      // after a rotation the stack would otherwise rewrite a field the operator no longer reads. A rotation changes
+      // only `managed.roles[].passwordSecret.name`: an in-place update, never a replace.
+      { ...afterStore, ignoreChanges: ["spec.bootstrap"] },
     );
 
     new k8s.apiextensions.CustomResource(
@@ -102,7 +108,8 @@ export class Database extends pulumi.ComponentResource {
             ...recoveryBootstrap(db, db.recovery, pluginName, roleSecrets.app),
           },
         },
-        afterStore,
+        // Restored once, at creation: a later rotation or target time leaves the recovered Cluster as it is.
+        { ...afterStore, ignoreChanges: ["spec.bootstrap"] },
       );
     }
 

@@ -20,20 +20,11 @@ export function quantityBytes(quantity: string): number {
 const MB = 1024 ** 2;
 const megabytes = (bytes: number) => `${Math.max(1, Math.floor(bytes / MB))}MB`;
 
-/**
- * max_connections, derived: every pooler instance's server pool, a pool each for the clients that connect
- * directly (the worker, the importer, the migration Job), and ten for dumps, monitoring, the operator and
- * superuser_reserved_connections.
- */
-export function maxConnections(settings: Pick<Settings, "database">): number {
-  const db = settings.database;
-  return db.pooler.instances * db.pooler.defaultPoolSize + 3 * db.poolMax + 10;
-}
-
 export function postgresParameters(settings: Pick<Settings, "database">): Record<string, string> {
   const db: DatabaseSettings = settings.database;
   const memory = quantityBytes(db.resources.limits.memory);
-  const connections = maxConnections(settings);
+  // Derived in infra/config.ts (databaseMaxConnections) from the pools and the pooler.
+  const connections = db.maxConnections;
   return {
     max_connections: String(connections),
     shared_buffers: megabytes(memory * 0.25),

@@ -124,6 +124,7 @@ function serviceCases(s: ObservabilitySettings): Record<string, AlertCase> {
     failures(100 * failureRatio),
   ];
   const ready = (pod: string, value: number) => series("service_ready", { ...svcLabels, pod }, flat(value));
+  const page = (pod: string, value: number) => series("up", { ...svcLabels, component: "web", pod }, flat(value));
   const cache = (hitRatio: number) => [
     series("cache_hits_total", { ...svcLabels, cache: "predictions" }, counter(100 * hitRatio)),
     series("cache_misses_total", { ...svcLabels, cache: "predictions" }, counter(100 * (1 - hitRatio))),
@@ -139,9 +140,22 @@ function serviceCases(s: ObservabilitySettings): Record<string, AlertCase> {
       ],
       quiet: [quiet("one of two pods ready", [ready("api-a", 0), ready("api-b", 1)], "10m")],
     },
+    PageDown: {
+      fires: [
+        fire("every page pod down", [page("web-a", 0), page("web-b", 0)], "1m", "5m"),
+        fire("no page pod scraped at all", [series("up", workerLabels, flat(1))], "1m", "5m"),
+      ],
+      quiet: [quiet("one of two page pods up", [page("web-a", 0), page("web-b", 1)], "10m")],
+    },
     ServiceTargetDown: zeroMeansDown("up", workerLabels, { pod: "worker-a", component: "worker" }, 5),
     ServiceReadinessFailing: zeroMeansDown("service_ready", svcLabels, { pod: "api-a" }, 5),
-    ServiceDatabaseUnreachable: zeroMeansDown("database_up", workerLabels, { pod: "worker-a", component: "worker" }, 2),
+    ServiceDatabaseUnreachable: {
+      ...zeroMeansDown("database_up", workerLabels, { pod: "worker-a", component: "worker" }, 2),
+      quiet: [
+        quiet("reports 1", [series("database_up", workerLabels, flat(1))], "7m"),
+        quiet("only the page's pods, which never connect, report 0", [series("database_up", { ...svcLabels, component: "web", pod: "web-a" }, flat(0))], "7m"),
+      ],
+    },
     HighErrorRatio: {
       fires: [fire("twice the threshold", errorShare(t.errorRatio * 2), "4m", "10m")],
       quiet: [
@@ -183,9 +197,11 @@ function kubernetesCases(s: ObservabilitySettings): Record<string, AlertCase> {
   const expect = { pod: "api-a", container: "api" };
   const ksm = (metric: string, labels: Labels, values: string) => series(metric, { job: jobs.kubeStateMetrics, ...labels }, values);
   const restarts = (values: string) => [ksm("kube_pod_container_status_restarts_total", pod, values)];
-  const hpaName = "football-prediction-api";
-  const hpa = (replicas: number) => [
-    ksm("kube_horizontalpodautoscaler_status_current_replicas", { namespace: ns, horizontalpodautoscaler: hpaName }, flat(replicas)),
+  const hpaName = "api-blue";
+  const hpaMax = 6;
+  const hpa = (replicas: number, name = hpaName, max = hpaMax) => [
+    ksm("kube_horizontalpodautoscaler_status_current_replicas", { namespace: ns, horizontalpodautoscaler: name }, flat(replicas)),
+    ksm("kube_horizontalpodautoscaler_spec_max_replicas", { namespace: ns, horizontalpodautoscaler: name }, flat(max)),
   ];
   // The process reports with its scrape target's labels; kube-state-metrics names the pod and container.
   const exporterPod = "postgres-exporter-a";
@@ -237,8 +253,11 @@ function kubernetesCases(s: ObservabilitySettings): Record<string, AlertCase> {
       quiet: [quiet("two restarts", restarts("0 0 0 0 0 1 1 1 1 1 2+0x50"), "30m")],
     },
     HpaAtMaximum: {
-      fires: [fire("at maximum", hpa(s.hpaMaxReplicas), "14m", "20m", { horizontalpodautoscaler: hpaName })],
-      quiet: [quiet("one below maximum", hpa(s.hpaMaxReplicas - 1), "30m")],
+      fires: [
+        fire("at maximum", hpa(hpaMax), "14m", "20m", { horizontalpodautoscaler: hpaName }),
+        fire("one at its own, lower maximum", [...hpa(hpaMax - 1), ...hpa(2, "web-blue", 2)], "14m", "20m", { horizontalpodautoscaler: "web-blue" }),
+      ],
+      quiet: [quiet("one below maximum", [...hpa(hpaMax - 1), ...hpa(1, "web-blue", 2)], "30m")],
     },
     ContainerCpuNearLimit: {
       fires: [

@@ -45,12 +45,15 @@ export function canonicalKey(kind: string, request: object): string {
 
 export const READS_BUCKET = "reads";
 export const PREDICTIONS_BUCKET = "predictions";
+/** Fixture lists with their predictions: they depend on matches and models, so every match write drops them. */
+export const FIXTURES_BUCKET = "fixtures";
 
 /** Loads under way, by the lookup that missed (a lookup is of one key). */
 const loading = new WeakMap<CacheLookup, Promise<string>>();
 
 /**
- * Answers from the cache, or loads, stores and returns the value; `hit` says which. Requests that shared a
+ * Answers from the cache, or loads, stores and returns the value; `hit` says which. A cached value that `isFresh`
+ * refuses (one that carries its own expiry) counts as a miss and is replaced. Requests that shared a
  * lookup which missed share one load too: when a hot key goes (its bucket invalidated or expired), the
  * database sees one load per lookup, not one per waiting request. A request that looked up after an
  * invalidation has a lookup of its own, so it never gets a value loaded before it.
@@ -62,9 +65,10 @@ export async function cacheAside(
   bucket: string,
   key: string,
   load: () => Promise<string>,
+  isFresh: (value: string) => boolean = () => true,
 ): Promise<{ value: string; hit: boolean }> {
   const seen = await cache.get(bucket, key);
-  if (seen.value !== undefined) {
+  if (seen.value !== undefined && isFresh(seen.value)) {
     metrics.cacheHits.inc({ cache: kind });
     return { value: seen.value, hit: true };
   }
@@ -78,4 +82,9 @@ export async function cacheAside(
     loading.set(seen, loaded);
   }
   return { value: await loaded, hit: false };
+}
+
+/** Stores a value computed ahead of any request (a warm-up), unless the bucket is reset meanwhile. */
+export async function putAhead(cache: Cache, bucket: string, key: string, value: string): Promise<void> {
+  await cache.set(bucket, key, value, await cache.get(bucket, key));
 }

@@ -6,6 +6,7 @@ import type { Metrics } from "../metrics";
 import type { Database } from "../storage/db";
 import { findLeague, listLeagues } from "../storage/repositories/leagues";
 import { type MatchCursor, type MatchFilter, findMatch, listMatches } from "../storage/repositories/matches";
+import { ratingHistory } from "../storage/repositories/modelVersions";
 import { findTeamById, findTeamsByName, leaguesOfTeam, listTeams } from "../storage/repositories/teams";
 
 export interface Page<T> {
@@ -85,6 +86,30 @@ export class CatalogReads {
       if (match === undefined) throw notFound(`match ${id} does not exist`);
       return match;
     });
+  }
+
+  /**
+   * The team's attack and defence in every stored model version, per league it plays in (or the one asked).
+   * Not cached: one indexed read per league, and refits (which the reads bucket does not follow) change it.
+   */
+  async strength(teamId: number, league: string | undefined): Promise<unknown> {
+    const team = await findTeamById(this.db, teamId);
+    if (team === undefined) throw notFound(`team ${teamId} does not exist`);
+    const leagues = await leaguesOfTeam(this.db, teamId);
+    if (league !== undefined && !leagues.includes(league)) {
+      await this.requireLeague(league);
+      throw notFound(`team ${teamId} (${team.name}) has no matches in league ${league}`);
+    }
+    const data = await Promise.all(
+      (league === undefined ? leagues : [league]).map(async (code) => ({
+        league: code,
+        points: (await ratingHistory(this.db, code, team.name)).map((point) => ({
+          ...point,
+          fittedAt: point.fittedAt.toISOString(),
+        })),
+      })),
+    );
+    return { team, data };
   }
 
   private async requireLeague(code: string): Promise<void> {

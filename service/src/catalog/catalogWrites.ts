@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import { type Cache, PREDICTIONS_BUCKET, READS_BUCKET } from "../cache/cache";
+import { type Cache, FIXTURES_BUCKET, PREDICTIONS_BUCKET, READS_BUCKET } from "../cache/cache";
 import { conflict, invalid, notFound, unavailable } from "../errors";
 import type { SignalBus } from "../predictions/signals";
 import { type Database, UnconfirmedCommitError, durableTransaction } from "../storage/db";
@@ -79,7 +79,8 @@ export class CatalogWrites {
       await audit("match.create", "match", id, null, created);
       return created;
     });
-    await this.cache.invalidate([READS_BUCKET]);
+    await this.cache.invalidate([READS_BUCKET, FIXTURES_BUCKET]);
+    await this.signals.publish("fixtures-changed", match.league);
     return match;
   }
 
@@ -101,7 +102,7 @@ export class CatalogWrites {
       await audit("model.refit_request", "refit_request", request.id, null, request);
       return after;
     });
-    await this.cache.invalidate([READS_BUCKET, PREDICTIONS_BUCKET]);
+    await this.cache.invalidate([READS_BUCKET, PREDICTIONS_BUCKET, FIXTURES_BUCKET]);
     await this.signals.publish("refit-requested", match.league);
     return match;
   }

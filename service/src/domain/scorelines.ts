@@ -54,6 +54,23 @@ export function predictFromRates(lambda: number, mu: number, rho: number): Match
   };
 }
 
+/**
+ * The probability of each scoreline up to `maxGoals` a side (rows: home goals, columns: away goals), on the same
+ * renormalised distribution as predictFromRates, for drawing the score grid.
+ */
+export function scoreGrid(lambda: number, mu: number, rho: number, maxGoals: number): number[][] {
+  const home = new Float64Array(SIDE);
+  const away = new Float64Array(SIDE);
+  poissonPmf(lambda, home);
+  poissonPmf(mu, away);
+  const cell = (i: number, j: number) =>
+    home[i] * away[j] * (i <= 1 && j <= 1 ? Math.max(0, lowScoreFactor(i, j, lambda, mu, rho)) : 1);
+  let total = 0;
+  for (let i = 0; i < SIDE; i++) for (let j = 0; j < SIDE; j++) total += cell(i, j);
+  const side = Math.min(maxGoals, MAX_GOALS) + 1;
+  return Array.from({ length: side }, (_, i) => Array.from({ length: side }, (_, j) => cell(i, j) / total));
+}
+
 /** Dixon & Coles' tau: the correction for 0-0, 1-0, 0-1 and 1-1, which leaves both marginal means unchanged. */
 function lowScoreFactor(homeGoals: number, awayGoals: number, lambda: number, mu: number, rho: number): number {
   if (homeGoals === 0 && awayGoals === 0) return 1 - lambda * mu * rho;

@@ -5,10 +5,11 @@ import { resolveClientAddress } from "./clientAddress";
 import type { AppState } from "./context";
 import { handleErrors } from "./middleware/errors";
 import { observe } from "./middleware/observe";
-import type { Readiness } from "./readiness";
+import type { ReadinessSource } from "./readiness";
 import { securityHeaders } from "./securityHeaders";
 import { type ApiDeps, apiRoutes } from "./routes/api";
 import { liveness, systemRoutes } from "./routes/system";
+import { webPage } from "./webPage";
 
 export interface AppDeps extends ApiDeps {
   logger: Logger;
@@ -21,9 +22,11 @@ export interface AppDeps extends ApiDeps {
    * comes from an ingress pod, and the client, whom rate limiting counts, is the address it forwards.
    */
   trustedProxies: readonly string[];
+  /** The built page's folder (web/dist), served at / beside the API; tests point it elsewhere. */
+  webRoot?: string;
 }
 
-export type OpsDeps = Pick<AppDeps, "logger" | "metrics"> & { readiness: Readiness };
+export type OpsDeps = Pick<AppDeps, "logger" | "metrics"> & { readiness: ReadinessSource };
 
 function closeConnectionsWhileDraining(isDraining: () => boolean): Middleware<AppState> {
   return (ctx, next) => {
@@ -40,8 +43,9 @@ function onlyUnderApi<Context>(middleware: Middleware<AppState, Context>): Middl
 }
 
 /**
- * The public port: the JSON API, nothing else. Probes and the metrics scrape are on the ops port (createOpsApp),
- * which the cluster never routes from outside.
+ * The public port: the JSON API under /api, and the web page at / (so a local `npm run service` shows it; in the
+ * cluster the web tier serves it, see createWebApp). Probes and the metrics scrape are on the ops port
+ * (createOpsApp), which the cluster never routes from outside.
  */
 export async function createApp(deps: AppDeps): Promise<Koa<AppState>> {
   const app = new Koa<AppState>({ proxy: false });
@@ -54,7 +58,22 @@ export async function createApp(deps: AppDeps): Promise<Koa<AppState>> {
   app.use(onlyUnderApi(deps.rateLimit));
   app.use(api.routes());
   app.use(api.allowedMethods());
+  app.use(webPage(deps.webRoot));
   // Errors are answered by handleErrors; what reaches here is a client that went away mid-response.
+  app.on("error", (error: Error) => deps.logger.debug({ err: error.message }, "response not delivered"));
+  return app;
+}
+
+export type WebDeps = Pick<AppDeps, "logger" | "metrics" | "isDraining" | "webRoot">;
+
+/** The `web` command's public port: the built page only, with its CSP and caching headers; no API, no database. */
+export async function createWebApp(deps: WebDeps): Promise<Koa<AppState>> {
+  const app = new Koa<AppState>({ proxy: false });
+  app.use(observe(deps.metrics, deps.logger));
+  app.use(await securityHeaders());
+  app.use(closeConnectionsWhileDraining(deps.isDraining));
+  app.use(handleErrors(deps.logger));
+  app.use(webPage(deps.webRoot));
   app.on("error", (error: Error) => deps.logger.debug({ err: error.message }, "response not delivered"));
   return app;
 }

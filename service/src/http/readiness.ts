@@ -19,6 +19,11 @@ export interface ReadinessReport {
   checks: Record<Dependency, string>;
 }
 
+/** What /ready reports from: the API's and worker's Readiness, or the web tier's simpler check. */
+export interface ReadinessSource {
+  report(): { ready: boolean; failing: string | undefined; degraded: string[]; checks: Record<string, string> };
+}
+
 const PROBE_INTERVAL_MS = 1_000;
 const GATES: readonly Gate[] = ["migrations", "model"];
 

@@ -44,6 +44,27 @@ export const isoDate = z
   .regex(/^(18[5-9]\d|19\d\d|2[01]\d\d)-\d{2}-\d{2}$/, "must be a date yyyy-mm-dd between 1850 and 2199")
   .refine(isCalendarDate, "is not a calendar date");
 
+const DAY_MS = 86_400_000;
+
+/**
+ * A query's optional `from` and `to` dates: both or neither, `from` not after `to`, and at most `maxDays` days from
+ * the first to the last, both included.
+ */
+export function dateRange<T extends z.ZodType<{ from?: string; to?: string }>>(schema: T, maxDays: number) {
+  return schema.superRefine(({ from, to }, ctx) => {
+    if (from === undefined && to === undefined) return;
+    if (from === undefined || to === undefined) {
+      const [missing, given] = from === undefined ? ["from", "to"] : ["to", "from"];
+      ctx.addIssue({ code: "custom", path: [missing], message: `is required when ${given} is given` });
+    } else if (from > to) {
+      ctx.addIssue({ code: "custom", path: ["from"], message: "must not be after to" });
+    } else if ((Date.parse(to) - Date.parse(from)) / DAY_MS + 1 > maxDays) {
+      const message = `must be at most ${maxDays} days from from, both included`;
+      ctx.addIssue({ code: "custom", path: ["to"], message });
+    }
+  });
+}
+
 export const seasonName = z
   .string()
   .regex(/^\d{4}-\d{4}$/, "must be a season like 2024-2025")

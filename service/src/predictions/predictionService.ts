@@ -1,14 +1,17 @@
-import { type Cache, PREDICTIONS_BUCKET, cacheAside } from "../cache/cache";
+import { type Cache, PREDICTIONS_BUCKET, cacheAside, putAhead } from "../cache/cache";
 import { DIXON_COLES, predictMatch } from "../domain/dixonColes";
+import { scoreGrid } from "../domain/scorelines";
 import { teamNameKey } from "../domain/teamNames";
 import type { MatchPrediction } from "../domain/types";
 import { AppError, invalid, notFound, unavailable } from "../errors";
+import { type Clock, systemClock } from "../importer/types";
 import type { Metrics } from "../metrics";
 import type { Database } from "../storage/db";
+import { kickoffOf } from "../storage/repositories/fixtures";
 import { listLeagueCodes } from "../storage/repositories/leagues";
 import { type Match, findMatch } from "../storage/repositories/matches";
 import type { ModelVersion } from "../storage/repositories/modelVersions";
-import { recordPrediction } from "../storage/repositories/predictions";
+import { predictionsOfVersions } from "../storage/repositories/predictions";
 import { type Team, findTeamsInLeague } from "../storage/repositories/teams";
 import type { ModelRegistry } from "./modelRegistry";
 
@@ -35,8 +38,24 @@ export const summariseModel = (model: ModelVersion): ModelSummary => ({
   dataTo: model.dataTo,
 });
 
+/** The score grid of a match's prediction covers 0-6 goals a side, where nearly all of the probability lies. */
+export const SCORE_GRID_GOALS = 6;
+
 /** A first fit takes seconds, so clients asking before it finishes are told to wait a little longer. */
 const MODEL_RETRY_AFTER_SECONDS = 5;
+
+/** The league's current model: 404 for a league that does not exist, 503 `model_not_ready` before its first fit. */
+export async function currentModel(db: Database, registry: ModelRegistry, league: string): Promise<ModelVersion> {
+  const model = registry.get(league);
+  if (model !== undefined) return model;
+  if (!(await listLeagueCodes(db)).includes(league)) throw notFound(`league ${league} does not exist`);
+  const message = `no model for ${league} has been fitted yet; retry shortly`;
+  throw unavailable("model_not_ready", message, MODEL_RETRY_AFTER_SECONDS);
+}
+
+/** A scheduled match that has not kicked off: the only kind a prediction is a forecast for. */
+export const isUpcoming = (match: Match, now: Date) =>
+  match.status === "scheduled" && kickoffOf(match).getTime() > now.getTime();
 
 // Cached as "<league>\n<json>": JSON.stringify never emits a raw newline, and hits need no parsing.
 const pack = (league: string, body: unknown) => `${league}\n${JSON.stringify(body)}`;
@@ -47,9 +66,12 @@ function unpack(value: string): PredictionAnswer {
 }
 
 /**
- * Predictions from the in-memory models, cache-aside. Keys carry the model version(s), so a refit can never
- * serve an old model's numbers; the bucket is also dropped when a model is replaced or a result recorded.
- * Every computed prediction is stored with the model version that made it.
+ * Predictions from the in-memory models, cache-aside; reads never write to the database. A fixture's forecast
+ * is the one the worker stored for the current model (PredictionPrecompute), computed in process when a request
+ * beats the worker to it; ad-hoc pairings and matches already under way are computed in process. Keys carry the
+ * model version(s), so a refit can never serve an old model's numbers, and the bucket is not dropped when a
+ * model is replaced: that would also drop the entries the worker has just warmed for the new one (old keys are
+ * never asked for again and leave as the bucket's bound evicts them). Recording a result drops the bucket.
  */
 export class PredictionService {
   constructor(
@@ -57,20 +79,13 @@ export class PredictionService {
     private readonly cache: Cache,
     private readonly registry: ModelRegistry,
     private readonly metrics: Metrics,
-  ) {
-    // A process loading the current models at start must not flush the cache other replicas share.
-    registry.on("installed", (_model, replaced) => {
-      if (replaced !== undefined) void cache.invalidate([PREDICTIONS_BUCKET]);
-    });
-  }
+    private readonly clock: Clock = systemClock,
+  ) {}
 
-  /**
-   * The current model's view of a stored match. Played matches are answered too; `inSample` then says
-   * whether the model was fitted on that very result, i.e. whether this is hindsight rather than a forecast.
-   */
+  /** The current model's view of a stored match; played matches are answered too (see matchAnswer). */
   async forMatch(matchId: number): Promise<PredictionAnswer> {
     return this.observed(undefined, async () => {
-      const key = `match:${matchId}@${this.registry.tag}`;
+      const key = this.matchKey(matchId);
       const { value, hit } = await cacheAside(this.cache, this.metrics, "predictions", PREDICTIONS_BUCKET, key, () =>
         this.predictStoredMatch(matchId),
       );
@@ -81,13 +96,27 @@ export class PredictionService {
   /** An ad-hoc pairing of two teams that have played (or are scheduled to play) in the league. */
   async forPairing(league: string, home: string, away: string): Promise<PredictionAnswer> {
     return this.observed(league, async () => {
-      const model = await this.modelFor(league);
+      const model = await currentModel(this.db, this.registry, league);
       const key = JSON.stringify(["pairing", league, model.version, teamNameKey(home), teamNameKey(away)]);
       const { value, hit } = await cacheAside(this.cache, this.metrics, "predictions", PREDICTIONS_BUCKET, key, () =>
         this.predictPairing(model, home, away),
       );
       return { answer: unpack(value), hit };
     });
+  }
+
+  /** Caches the answers for upcoming fixtures of `model`'s league ahead of any request. */
+  async warm(
+    model: ModelVersion,
+    fixtures: ReadonlyArray<{ match: Match; prediction: MatchPrediction }>,
+  ): Promise<void> {
+    for (const { match, prediction } of fixtures) {
+      await putAhead(this.cache, PREDICTIONS_BUCKET, this.matchKey(match.id), matchAnswer(match, model, prediction));
+    }
+  }
+
+  private matchKey(matchId: number): string {
+    return `match:${matchId}@${this.registry.tag}`;
   }
 
   private async observed(
@@ -106,26 +135,16 @@ export class PredictionService {
     }
   }
 
-  private async modelFor(league: string): Promise<ModelVersion> {
-    const model = this.registry.get(league);
-    if (model !== undefined) return model;
-    if (!(await listLeagueCodes(this.db)).includes(league)) throw notFound(`league ${league} does not exist`);
-    const message = `no model for ${league} has been fitted yet; retry shortly`;
-    throw unavailable("model_not_ready", message, MODEL_RETRY_AFTER_SECONDS);
-  }
-
   private async predictStoredMatch(matchId: number): Promise<string> {
     const match = await findMatch(this.db, matchId);
     if (match === undefined) throw notFound(`match ${matchId} does not exist`);
-    const model = await this.modelFor(match.league);
-    const prediction = predictMatch(model.parameters, match.homeTeam.name, match.awayTeam.name);
-    await this.store(model, match.league, match.homeTeam, match.awayTeam, prediction, match.id);
-    return pack(match.league, {
-      match,
-      model: summariseModel(model),
-      inSample: isInSample(match, model),
-      prediction,
-    });
+    const model = await currentModel(this.db, this.registry, match.league);
+    // The worker stores every upcoming fixture's forecast; one it has not reached yet is the same computation.
+    const stored = isUpcoming(match, this.clock())
+      ? (await predictionsOfVersions(this.db, [model.version], [match.id])).get(match.id)
+      : undefined;
+    const prediction = stored ?? predictMatch(model.parameters, match.homeTeam.name, match.awayTeam.name);
+    return matchAnswer(match, model, prediction);
   }
 
   private async predictPairing(model: ModelVersion, home: string, away: string): Promise<string> {
@@ -136,28 +155,22 @@ export class PredictionService {
     const homeTeam = requireTeam(teams, home, model.league);
     const awayTeam = requireTeam(teams, away, model.league);
     const prediction = predictMatch(model.parameters, homeTeam.name, awayTeam.name);
-    await this.store(model, model.league, homeTeam, awayTeam, prediction, null);
     return pack(model.league, { league: model.league, homeTeam, awayTeam, model: summariseModel(model), prediction });
   }
-
-  private async store(
-    model: ModelVersion,
-    league: string,
-    home: Team,
-    away: Team,
-    prediction: MatchPrediction,
-    matchId: number | null,
-  ): Promise<void> {
-    await recordPrediction(this.db, {
-      modelVersion: model.version,
-      matchId,
-      league,
-      homeTeamId: home.id,
-      awayTeamId: away.id,
-      prediction,
-    });
-  }
 }
+
+/**
+ * The answer of GET /predictions/:id. `inSample` says whether the model was fitted on that very result, i.e.
+ * whether this is hindsight rather than a forecast.
+ */
+const matchAnswer = (match: Match, model: ModelVersion, prediction: MatchPrediction) =>
+  pack(match.league, {
+    match,
+    model: summariseModel(model),
+    inSample: isInSample(match, model),
+    prediction,
+    scoreGrid: scoreGrid(prediction.expectedGoals.home, prediction.expectedGoals.away, model.parameters.rho, SCORE_GRID_GOALS),
+  });
 
 function requireTeam(teams: Map<string, Team>, name: string, league: string): Team {
   const team = teams.get(teamNameKey(name));

@@ -11,6 +11,7 @@ import {
 } from "../storage/repositories/refitRequests";
 import { fitLeague } from "./modelFitter";
 import type { ModelRegistry } from "./modelRegistry";
+import type { PredictionPrecompute } from "./precompute";
 import type { SignalBus } from "./signals";
 
 /** A steady stream of results must not postpone a refit forever: it happens at most this many debounces late. */
@@ -28,6 +29,8 @@ export interface RefitSchedulerDeps {
   signals: SignalBus;
   metrics: Metrics;
   logger: Logger;
+  /** Stores and warms the new model's fixture predictions before the version is announced. */
+  precompute: PredictionPrecompute;
 }
 
 /**
@@ -35,7 +38,8 @@ export interface RefitSchedulerDeps {
  * operator's request), so none is lost while the worker is down. A signal or the poll reads the pending
  * requests and plans one fit per league: result requests wait for the debounce, manual ones run at once.
  * Every league is also refitted on the interval, and any league without a model is fitted at start. Fits
- * run one at a time.
+ * run one at a time. A new model's forecasts for the league's fixtures are stored before `model-updated` goes
+ * out, so API processes that load it find them.
  */
 export class RefitScheduler {
   private readonly planned = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -164,13 +168,15 @@ export class RefitScheduler {
   }
 
   private async refit(league: string, mode: "if-requested" | "always"): Promise<void> {
-    const { db, registry, signals, metrics, logger } = this.deps;
+    const { db, registry, signals, metrics, logger, precompute } = this.deps;
     const throughId = await lastPendingRefitRequestId(db, league);
     if (mode === "if-requested" && throughId === undefined) return;
     const model = await fitLeague(db, league, registry.get(league), { metrics, logger });
     if (model !== undefined) registry.install(model);
     if (throughId !== undefined) await completeRefitRequests(db, league, throughId, model?.version ?? null);
-    if (model !== undefined) await signals.publish("model-updated", league);
+    if (model === undefined) return;
+    await precompute.refresh(league, "refit");
+    await signals.publish("model-updated", league);
   }
 }
 

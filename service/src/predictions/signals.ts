@@ -6,9 +6,11 @@ import type { Logger } from "../logger";
 /**
  * `refit-requested`: results changed or an operator asked for a refit (payload: league); the worker reads the
  * durable refit_requests table. `model-updated`: a new model version is stored (payload: league); API
- * processes load it. Both are nudges only: each consumer also polls, so a lost message only delays things.
+ * processes load it. `fixtures-changed`: an import or a client added or re-dated fixtures (payload: league); the
+ * worker stores their predictions. All are nudges only: each consumer also polls, so a lost message only delays
+ * things.
  */
-export type SignalChannel = "refit-requested" | "model-updated";
+export type SignalChannel = "refit-requested" | "model-updated" | "fixtures-changed";
 
 export interface SignalBus {
   /** Never throws: a signal that cannot be sent is picked up by the next poll. */

@@ -1,4 +1,4 @@
-import { type Cache, PREDICTIONS_BUCKET, READS_BUCKET } from "../cache/cache";
+import { type Cache, FIXTURES_BUCKET, PREDICTIONS_BUCKET, READS_BUCKET } from "../cache/cache";
 import type { Config } from "../config";
 import { DEFAULT_FETCH_POLICY, Fetcher } from "../importer/fetcher";
 import { Importer } from "../importer/importer";
@@ -19,8 +19,9 @@ export interface ImporterWiring {
 
 /**
  * The importer as configured by the IMPORT_* variables: requests under IMPORT_TIMEOUT_SECONDS and IMPORT_RETRIES,
- * request failures counted in `import_request_errors_total`, and after each commit the cached reads and predictions
- * dropped and, when results or shots changed, the worker nudged (the refit request itself is already in the database).
+ * request failures counted in `import_request_errors_total`, and after each commit the cached reads, predictions and
+ * fixture lists dropped and the worker nudged: to store the predictions of added or re-dated fixtures, and, when
+ * results or shots changed, to refit (the refit request itself is already in the database).
  */
 export function configuredImporter(config: Config, wiring: ImporterWiring): Importer {
   const { metrics, logger, cache, signals } = wiring;
@@ -35,7 +36,8 @@ export function configuredImporter(config: Config, wiring: ImporterWiring): Impo
     clock: wiring.clock ?? systemClock,
     fetcher,
     async afterCommit(league, refitRequested) {
-      await cache.invalidate([READS_BUCKET, PREDICTIONS_BUCKET]);
+      await cache.invalidate([READS_BUCKET, PREDICTIONS_BUCKET, FIXTURES_BUCKET]);
+      await signals.publish("fixtures-changed", league);
       if (refitRequested) await signals.publish("refit-requested", league);
     },
   });

@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
-import { type Cache, PREDICTIONS_BUCKET } from "../cache/cache";
+import { BacktestRecords } from "../backtest/records";
+import { type Cache, FIXTURES_BUCKET, PREDICTIONS_BUCKET } from "../cache/cache";
 import { RedisInvalidations } from "../cache/invalidations";
 import { NearCache } from "../cache/nearCache";
 import { type RedisClient, closeRedisClient, createRedisClient } from "../cache/redis";
@@ -11,10 +12,13 @@ import { createApp, createOpsApp } from "../http/app";
 import { rateLimit } from "../http/middleware/rateLimit";
 import { Readiness } from "../http/readiness";
 import type { StatusInfo } from "../http/routes/api";
+import { type Clock, systemClock } from "../importer/types";
 import type { Logger } from "../logger";
 import { Metrics } from "../metrics";
+import { FixtureService } from "../predictions/fixtureService";
 import { ModelPickup } from "../predictions/modelPickup";
 import { ModelRegistry } from "../predictions/modelRegistry";
+import { PredictionPrecompute } from "../predictions/precompute";
 import { PredictionService } from "../predictions/predictionService";
 import { type RefitScheduler, configuredRefitScheduler } from "../predictions/refitScheduler";
 import { API_DATABASE_TIMEOUTS, poolStats } from "../storage/db";
@@ -35,6 +39,10 @@ export interface ServeOptions {
   withWorker?: boolean;
   /** Overrides the pause between readiness going 503 and the listener closing. */
   drainDelayMs?: number;
+  /** Where the built page is (default web/dist). */
+  webRoot?: string;
+  /** What "now" is for forecasts (which matches have kicked off); tests move it. */
+  clock?: Clock;
 }
 
 export interface RunningService {
@@ -57,7 +65,7 @@ function statusInfo(
   return { version: SERVICE_VERSION, environment: config.appEnv, startedAt, storage, cache };
 }
 
-/** A prediction is about 1 kB: this bounds the copies at a few MB. */
+/** A prediction is about 1 kB (a fixture list some dozens): this bounds the copies at a few MB per bucket. */
 const NEAR_CACHE_MAX_PREDICTIONS = 5_000;
 const NEAR_CACHE_TTL_MS = 5_000;
 
@@ -70,7 +78,7 @@ function openApiCache(config: Config, shared: SharedState, logger: Logger): { ca
   const subscriber = createRedisClient(config.redisUrl, logger, "subscriber");
   const invalidations = new RedisInvalidations(subscriber, invalidationChannel(config.cache.prefix), logger);
   const cache = new NearCache(shared.cache, invalidations, {
-    buckets: [PREDICTIONS_BUCKET],
+    buckets: [PREDICTIONS_BUCKET, FIXTURES_BUCKET],
     maxEntries: NEAR_CACHE_MAX_PREDICTIONS,
     ttlMs: Math.min(NEAR_CACHE_TTL_MS, config.cache.ttlSeconds * 1000),
   });
@@ -95,7 +103,7 @@ function openRateLimitStore(config: Config, shared: SharedState, logger: Logger)
   };
 }
 
-function defaultDrainDelayMs(config: Config): number {
+export function defaultDrainDelayMs(config: Config): number {
   return config.appEnv === "local" ? 0 : Math.min(READINESS_PROPAGATION_MS, config.shutdownGraceMs / 4);
 }
 
@@ -122,10 +130,19 @@ export async function startService(
 
   const readiness = new Readiness(db, registry, metrics, logger);
   const pickup = new ModelPickup(db, registry, shared.signals, logger, config.model.pollIntervalMs);
+  const clock = options.clock ?? systemClock;
+  const predictions = new PredictionService(db, cache, registry, metrics, clock);
+  const fixtures = new FixtureService(db, cache, registry, metrics, clock);
   const withWorker = options.withWorker ?? config.appEnv === "local";
-  const scheduler = withWorker
-    ? configuredRefitScheduler(config, { db, registry, signals: shared.signals, metrics, logger })
+  const precompute = withWorker
+    ? new PredictionPrecompute(
+        { db, registry, signals: shared.signals, predictions, fixtures, metrics, logger, clock },
+        config.model.pollIntervalMs,
+      )
     : undefined;
+  const scheduler =
+    precompute &&
+    configuredRefitScheduler(config, { db, registry, signals: shared.signals, metrics, logger, precompute });
   const imports = withWorker
     ? configuredImportSchedule(config, { db, cache, signals: shared.signals, metrics, logger })
     : undefined;
@@ -136,8 +153,10 @@ export async function startService(
     metrics,
     reads: new CatalogReads(db, cache, metrics),
     writes: new CatalogWrites(db, cache, shared.signals),
-    predictions: new PredictionService(db, cache, registry, metrics),
+    predictions,
+    fixtures,
     registry,
+    records: new BacktestRecords(db, registry, logger),
     jwtSecret: config.jwtSecret,
     rateLimit: rateLimit(metrics, {
       perMinute: config.rateLimit.perMinute,
@@ -145,6 +164,7 @@ export async function startService(
     }),
     isDraining: () => draining,
     trustedProxies: config.trustedProxies,
+    webRoot: options.webRoot,
     status: statusInfo(config, startedAt, database.kind, shared.redis === undefined ? "memory" : "redis"),
   });
 
@@ -173,7 +193,10 @@ export async function startService(
     { port: portOf(server), opsPort: portOf(opsServer), worker: scheduler !== undefined, storage: database.kind },
     "serving",
   );
-  void scheduler?.start().catch((error: Error) => logger.error({ err: error }, "worker failed to start"));
+  void scheduler
+    ?.start()
+    .then(() => precompute?.start())
+    .catch((error: Error) => logger.error({ err: error }, "worker failed to start"));
   imports?.start();
 
   const drainDelayMs = options.drainDelayMs ?? defaultDrainDelayMs(config);
@@ -192,6 +215,7 @@ export async function startService(
       // Probes and the scrape keep their port until the API has drained.
       await closeGracefully(opsServer, 0);
       await Promise.all([scheduler?.stop(), imports?.stop(), pickup.stop(), readiness.stop()]);
+      await precompute?.stop();
       await closeDependencies();
       logger.info("shut down");
     },

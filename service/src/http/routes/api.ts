@@ -3,13 +3,17 @@ import { z } from "zod";
 import { WRITE_SCOPE } from "../../auth/tokens";
 import type { CatalogReads } from "../../catalog/catalogReads";
 import type { Actor, CatalogWrites } from "../../catalog/catalogWrites";
+import type { BacktestRecords } from "../../backtest/records";
+import type { FixtureService } from "../../predictions/fixtureService";
 import type { ModelRegistry } from "../../predictions/modelRegistry";
 import { type PredictionService, summariseModel } from "../../predictions/predictionService";
 import { type AppContext, type AppState, sendJsonText } from "../context";
 import { requireScope } from "../middleware/auth";
+import { API_PREFIX, openApiDocument } from "../openapi/document";
 import { jsonBody } from "../middleware/jsonBody";
 import {
   cursorOf,
+  dateRange,
   idParam,
   isoDate,
   leagueCode,
@@ -32,21 +36,23 @@ export interface ApiDeps {
   reads: CatalogReads;
   writes: CatalogWrites;
   predictions: PredictionService;
+  fixtures: FixtureService;
   registry: ModelRegistry;
+  records: BacktestRecords;
   status: StatusInfo;
   jwtSecret: string;
 }
 
-const noQuery = z.strictObject({});
+export const noQuery = z.strictObject({});
 
-const teamsQuery = z.strictObject({
+export const teamsQuery = z.strictObject({
   league: leagueCode.optional(),
   season: seasonName.optional(),
   limit: pageLimit,
   cursor: cursorOf(teamName).optional(),
 });
 
-const matchesQuery = z
+export const matchesQuery = z
   .strictObject({
     league: leagueCode.optional(),
     season: seasonName.optional(),
@@ -63,9 +69,17 @@ const matchesQuery = z
     path: ["from"],
   });
 
-const pairingQuery = z.strictObject({ league: leagueCode, home: teamName, away: teamName });
+/** At most two months of fixtures in one answer (a few hundred matches across the leagues). */
+const MAX_FIXTURE_RANGE_DAYS = 62;
 
-const fixtureBody = z
+export const fixturesQuery = dateRange(
+  z.strictObject({ league: leagueCode.optional(), from: isoDate.optional(), to: isoDate.optional() }),
+  MAX_FIXTURE_RANGE_DAYS,
+);
+
+export const pairingQuery = z.strictObject({ league: leagueCode, home: teamName, away: teamName });
+
+export const fixtureBody = z
   .strictObject({
     league: leagueCode,
     season: seasonName,
@@ -79,9 +93,11 @@ const fixtureBody = z
   });
 
 const goals = z.number({ error: "must be a whole number" }).int("must be a whole number").min(0).max(99);
-const resultBody = z.strictObject({ homeGoals: goals, awayGoals: goals });
+export const resultBody = z.strictObject({ homeGoals: goals, awayGoals: goals });
 
-const refitBody = z.strictObject({ league: leagueCode.optional() }).optional();
+export const refitBody = z.strictObject({ league: leagueCode.optional() }).optional();
+
+export const strengthQuery = z.strictObject({ league: leagueCode.optional() });
 
 const query = <T extends z.ZodType>(ctx: AppContext, schema: T) => parseInput(schema, ctx.query, "query");
 const path = <T extends z.ZodType>(schema: T, value: string | undefined) => parseInput(schema, value, "path");
@@ -135,6 +151,11 @@ function readRoutes(router: Router<AppState>, deps: ApiDeps): void {
     sendJsonText(ctx, await deps.reads.team(path(idParam, ctx.params.id)));
   });
 
+  router.get("/teams/:id/strength", async (ctx) => {
+    const { league } = query(ctx, strengthQuery);
+    ctx.body = await deps.reads.strength(path(idParam, ctx.params.id), league);
+  });
+
   router.get("/matches", async (ctx) => {
     const { cursor, ...filter } = query(ctx, matchesQuery);
     sendJsonText(ctx, await deps.reads.matches({ ...filter, after: cursor }));
@@ -155,6 +176,15 @@ function readRoutes(router: Router<AppState>, deps: ApiDeps): void {
         metrics: model.metrics,
       })),
     };
+  });
+
+  router.get("/models/:league/record", async (ctx) => {
+    query(ctx, noQuery);
+    ctx.body = await deps.records.forLeague(path(leagueCode, ctx.params.league));
+  });
+
+  router.get("/fixtures", async (ctx) => {
+    sendJsonText(ctx, await deps.fixtures.page(query(ctx, fixturesQuery)));
   });
 
   router.get("/predictions", async (ctx) => {
@@ -197,7 +227,14 @@ function writeRoutes(router: Router<AppState>, deps: ApiDeps): void {
 
 /** The JSON API under /api/v1. */
 export function apiRoutes(deps: ApiDeps): Router<AppState> {
-  const router = new Router<AppState>({ prefix: "/api/v1" });
+  const router = new Router<AppState>({ prefix: API_PREFIX });
+  // Built on first request (it imports every schema) and then answered from memory.
+  let openApi: string | undefined;
+  router.get("/openapi.json", (ctx) => {
+    query(ctx, noQuery);
+    openApi ??= JSON.stringify(openApiDocument(deps.status.version));
+    sendJsonText(ctx, openApi);
+  });
   readRoutes(router, deps);
   writeRoutes(router, deps);
   return router;

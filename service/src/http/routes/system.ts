@@ -3,7 +3,7 @@ import type { Middleware } from "koa";
 import type { Metrics } from "../../metrics";
 import type { AppContext, AppState } from "../context";
 import { serviceUnavailable } from "../errors";
-import type { Readiness } from "../readiness";
+import type { ReadinessSource } from "../readiness";
 
 const HEALTHY = JSON.stringify({ status: "ok" });
 const HEALTH_PATH = "/health";
@@ -31,7 +31,7 @@ export function liveness(): Middleware<AppState> {
 }
 
 /** Probes and scrape endpoints, served on the ops port only (createOpsApp). */
-export function systemRoutes(readiness: Readiness, metrics: Metrics): Router<AppState> {
+export function systemRoutes(readiness: ReadinessSource, metrics: Metrics): Router<AppState> {
   const router = new Router<AppState>();
 
   // GET and HEAD never get here (liveness() answers them); registered so other methods get the router's 405.

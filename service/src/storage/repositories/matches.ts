@@ -41,7 +41,7 @@ export interface MatchFilter {
   limit: number;
 }
 
-interface MatchRow {
+export interface MatchRow {
   id: number;
   league_code: string;
   season: string;
@@ -67,7 +67,7 @@ export const SHOT_COLUMNS = ["home_shots", "away_shots", "home_shots_on_target",
 export const sidePair = (home: number | null, away: number | null): SideCounts | null =>
   home === null || away === null ? null : { home, away };
 
-function matchesWithNames(db: Knex) {
+export function matchesWithNames(db: Knex) {
   return db("matches as m")
     .join("seasons as s", "s.id", "m.season_id")
     .join("teams as ht", "ht.id", "m.home_team_id")
@@ -90,7 +90,7 @@ function matchesWithNames(db: Knex) {
     );
 }
 
-function toMatch(row: MatchRow): Match {
+export function toMatch(row: MatchRow): Match {
   return {
     id: row.id,
     league: row.league_code,
@@ -174,19 +174,21 @@ export async function setResult(db: Knex, id: number, score: { home: number; awa
 }
 
 /**
- * The league's played matches in date order, with their shots where known, as the model fits them (results
- * awarded by the league left out).
+ * The league's played matches in date order, with their season and their shots where known, as the model fits
+ * them (results awarded by the league left out).
  */
-export async function playedResults(db: Knex, league: string): Promise<MatchResult[]> {
+export async function playedResults(db: Knex, league: string): Promise<Array<MatchResult & { season: string }>> {
   const rows: Array<
-    { date: string; home: string; away: string; home_goals: number; away_goals: number } & Pick<
+    { season: string; date: string; home: string; away: string; home_goals: number; away_goals: number } & Pick<
       MatchRow,
       (typeof SHOT_COLUMNS)[number]
     >
   > = await db("matches as m")
+    .join("seasons as s", "s.id", "m.season_id")
     .join("teams as ht", "ht.id", "m.home_team_id")
     .join("teams as at", "at.id", "m.away_team_id")
     .select(
+      "s.name as season",
       "m.match_date as date",
       "ht.name as home",
       "at.name as away",
@@ -198,6 +200,7 @@ export async function playedResults(db: Knex, league: string): Promise<MatchResu
     .where({ "m.league_code": league, "m.status": "played", "m.awarded": false })
     .orderBy([{ column: "m.match_date" }, { column: "m.id" }]);
   return rows.map((row) => ({
+    season: row.season,
     date: row.date,
     homeTeam: row.home,
     awayTeam: row.away,

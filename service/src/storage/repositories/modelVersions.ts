@@ -58,3 +58,29 @@ export async function latestVersionIds(db: Knex): Promise<Map<string, number>> {
     .groupBy("league_code");
   return new Map(rows.map((row) => [row.league_code, row.id]));
 }
+
+/** One team's ratings in one stored model version. */
+export interface RatingPoint {
+  version: number;
+  fittedAt: Date;
+  dataTo: string;
+  attack: number;
+  defence: number;
+}
+
+/**
+ * A team's attack and defence in every stored version of the league's model that rates it, oldest first. Only the
+ * team's entry is read out of each version's parameters, so the history stays cheap however many teams there are.
+ */
+export async function ratingHistory(db: Knex, league: string, teamName: string): Promise<RatingPoint[]> {
+  const rows: Array<{ id: number; fitted_at: Date; data_to: string; rating: { attack: number; defence: number } | null }> =
+    await db("model_versions")
+      .select("id", "fitted_at", "data_to", db.raw("parameters -> 'teams' -> ? AS rating", [teamName]))
+      .where({ league_code: league })
+      .orderBy("id");
+  return rows.flatMap((row) =>
+    row.rating === null
+      ? []
+      : [{ version: row.id, fittedAt: row.fitted_at, dataTo: row.data_to, attack: row.rating.attack, defence: row.rating.defence }],
+  );
+}

@@ -1,36 +1,121 @@
 import type { Knex } from "knex";
 import type { MatchPrediction } from "../../domain/types";
+import { KICKOFF_SQL } from "./fixtures";
 
 export interface PredictionRecord {
   modelVersion: number;
-  /** Null for an ad-hoc pairing that is not a stored fixture. */
-  matchId: number | null;
+  matchId: number;
   league: string;
   homeTeamId: number;
   awayTeamId: number;
   prediction: MatchPrediction;
 }
 
-/** Stores a prediction once per model version and fixture (or pairing); repeats are no-ops. */
-export async function recordPrediction(db: Knex, record: PredictionRecord): Promise<void> {
-  const { prediction } = record;
-  // The targets name the partial unique indexes of the predictions migration.
-  const conflictTarget =
-    record.matchId === null
-      ? "(model_version_id, home_team_id, away_team_id) WHERE match_id IS NULL"
-      : "(model_version_id, match_id) WHERE match_id IS NOT NULL";
-  const insert = db("predictions").insert({
-    model_version_id: record.modelVersion,
-    match_id: record.matchId,
-    league_code: record.league,
-    home_team_id: record.homeTeamId,
-    away_team_id: record.awayTeamId,
-    home_win: prediction.homeWin,
-    draw: prediction.draw,
-    away_win: prediction.awayWin,
-    expected_home_goals: prediction.expectedGoals.home,
-    expected_away_goals: prediction.expectedGoals.away,
-    details: JSON.stringify(prediction),
-  });
-  await db.raw(`? ON CONFLICT ${conflictTarget} DO NOTHING`, [insert]);
+/** The model behind a stored prediction, as far as a client is told. */
+export interface StoredModel {
+  version: number;
+  /** Null for versions stored before the parameters named their model. */
+  name: string | null;
+  fittedAt: Date;
+  dataFrom: string;
+  dataTo: string;
+}
+
+export interface StoredPrediction {
+  prediction: MatchPrediction;
+  model: StoredModel;
+}
+
+/**
+ * A stored prediction with its fields in the order the model produces them: jsonb keeps keys sorted, and a
+ * stored forecast should read exactly as the same prediction computed in process.
+ */
+const asPrediction = (stored: MatchPrediction): MatchPrediction => ({
+  homeWin: stored.homeWin,
+  draw: stored.draw,
+  awayWin: stored.awayWin,
+  expectedGoals: { home: stored.expectedGoals.home, away: stored.expectedGoals.away },
+  likelyScores: stored.likelyScores.map(({ homeGoals, awayGoals, probability }) => ({ homeGoals, awayGoals, probability })),
+  over25: stored.over25,
+  under25: stored.under25,
+  bothTeamsToScore: stored.bothTeamsToScore,
+});
+
+/** Stores fixtures' predictions, once per model version and fixture; repeats are no-ops. */
+export async function recordPredictions(db: Knex, records: readonly PredictionRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const insert = db("predictions").insert(
+    records.map(({ prediction, ...record }) => ({
+      model_version_id: record.modelVersion,
+      match_id: record.matchId,
+      league_code: record.league,
+      home_team_id: record.homeTeamId,
+      away_team_id: record.awayTeamId,
+      home_win: prediction.homeWin,
+      draw: prediction.draw,
+      away_win: prediction.awayWin,
+      expected_home_goals: prediction.expectedGoals.home,
+      expected_away_goals: prediction.expectedGoals.away,
+      details: JSON.stringify(prediction),
+    })),
+  );
+  // The target names the partial unique index of the predictions migration.
+  await db.raw("? ON CONFLICT (model_version_id, match_id) WHERE match_id IS NOT NULL DO NOTHING", [insert]);
+}
+
+/**
+ * What the given model versions predicted for the given matches, by match. A stored prediction's version is always
+ * of its match's league, so one version per league and the leagues' matches can be asked for in one statement.
+ */
+export async function predictionsOfVersions(
+  db: Knex,
+  versions: readonly number[],
+  matchIds: readonly number[],
+): Promise<Map<number, MatchPrediction>> {
+  if (versions.length === 0 || matchIds.length === 0) return new Map();
+  const rows: Array<{ match_id: number; details: MatchPrediction }> = await db("predictions")
+    .select("match_id", "details")
+    .whereIn("model_version_id", versions)
+    .whereIn("match_id", matchIds);
+  return new Map(rows.map((row) => [row.match_id, asPrediction(row.details)]));
+}
+
+/** For each match that has one, the last prediction stored before it kicked off, with the model that made it. */
+export async function preMatchPredictions(
+  db: Knex,
+  matchIds: readonly number[],
+): Promise<Map<number, StoredPrediction>> {
+  if (matchIds.length === 0) return new Map();
+  const rows: Array<{
+    match_id: number;
+    details: MatchPrediction;
+    version: number;
+    name: string | null;
+    fitted_at: Date;
+    data_from: string;
+    data_to: string;
+  }> = await db("predictions as p")
+    .join("matches as m", "m.id", "p.match_id")
+    .join("model_versions as v", "v.id", "p.model_version_id")
+    .distinctOn("p.match_id")
+    .select("p.match_id", "p.details", "v.id as version", "v.fitted_at", "v.data_from", "v.data_to")
+    .select(db.raw("v.parameters->>'model' AS name"))
+    .whereIn("p.match_id", matchIds)
+    .whereRaw(`p.created_at < ${KICKOFF_SQL}`)
+    .orderBy([{ column: "p.match_id" }, { column: "p.created_at", order: "desc" }, { column: "p.id", order: "desc" }]);
+  return new Map(
+    rows.map((row) => [
+      row.match_id,
+      {
+        prediction: asPrediction(row.details),
+        model: {
+          version: row.version,
+          name: row.name,
+          fittedAt: row.fitted_at,
+          dataFrom: row.data_from,
+          dataTo: row.data_to,
+        },
+      },
+    ]),
+  );
 }

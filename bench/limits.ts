@@ -1,0 +1,69 @@
+import type { LoadFigures } from "./load";
+import type { Scenario } from "./report";
+import { TARGETS } from "./targets";
+
+export const SOAK_CONNECTIONS = 1_000;
+export const CONNECTIONS = 100;
+
+/** The service's own handling time over a run, from its access log. */
+export interface HandlingTimes {
+  requests: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** The "what limits it" paragraphs, from this run's own figures. */
+export function limits(
+  cores: number,
+  scenarios: Scenario[],
+  soak: Scenario,
+  handling: HandlingTimes,
+): string[] {
+  const byId = (id: string) => scenarios.find((scenario) => scenario.id === id) as Scenario;
+  const cpu = (figures: LoadFigures) => Math.round(figures.serverCpuMicrosecondsPerRequest);
+  const health = byId("health");
+  const cached = byId("prediction-cached");
+  const cold = byId("prediction-cold");
+  const absent = byId("prediction-redis-absent");
+  const fixturesCached = byId("fixtures-cached");
+  const fixturesCold = byId("fixtures-cold");
+  const rps = (figures: LoadFigures) => Math.round(figures.requestsPerSecond).toLocaleString("en-US");
+  const cores2 = (value: number) => value.toFixed(2);
+  return [
+    `Everything shares ${cores} cores: autocannon (one Node process) used ${cores2(cached.service.generatorCores)} ` +
+      `cores while driving cached predictions at 100 connections and ${cores2(soak.service.generatorCores)} at ` +
+      `1,000, the service ${cores2(cached.service.serverCores)} and ${cores2(soak.service.serverCores)}; ` +
+      "PostgreSQL, Redis and whatever else runs on the machine take the rest (see the load averages in the JSON). " +
+      "Throughput is therefore CPU-bound on every side, and absolute figures move with the machine's other load; " +
+      "the ratios compare two servers measured one right after the other under the same conditions.",
+    `CPU per request: bare Koa ${cpu(health.yardstick)} µs, /health ${cpu(health.service)} µs, a cached prediction ` +
+      `${cpu(cached.service)} µs, a prediction from PostgreSQL ${cpu(cold.service)} µs with Redis and ` +
+      `${cpu(absent.service)} µs without (PostgreSQL's own CPU not counted). Beyond bare Koa, every response carries ` +
+      "a request id, security headers and metrics; API requests add routing, input validation, the rate limit, " +
+      "an access-log line (buffered: one write system call per 8 kB of lines) and a larger body; a prediction " +
+      "that is not cached adds a PostgreSQL statement to read the match (two for a fixture still to kick off: its " +
+      "stored forecast too, never a write) and, with Redis, a cache lookup and store. A fixtures page costs " +
+      `${cpu(fixturesCached.service)} µs cached and ${cpu(fixturesCold.service)} µs uncached: three statements ` +
+      "(the matches, the current models' stored forecasts, the pre-match predictions of matches under way or " +
+      "played) and a body of some dozens of predictions to serialise.",
+    `Latency under a closed loop is bounded by throughput (Little's law): each connection waits for its answer, ` +
+      `so mean latency is about connections / throughput. At ${rps(soak.service)} req/s, 1,000 connections wait ` +
+      `${Math.round((1000 * soak.service.connections) / soak.service.requestsPerSecond)} ms on average; a p99 of ` +
+      `${TARGETS.soakP99Ms} ms at 1,000 connections needs more than ${((1000 * SOAK_CONNECTIONS) / TARGETS.soakP99Ms).toLocaleString("en-US")} req/s, and ` +
+      `${TARGETS.cachedP99Ms} ms at 100 connections more than ${((1000 * CONNECTIONS) / TARGETS.cachedP99Ms).toLocaleString("en-US")} req/s, while bare Koa ` +
+      `manages ${rps(cached.yardstick)} req/s here. The service's own handling time at 1,000 connections (its ` +
+      `access log, from the first middleware to the response): p99 ${handling.p99Ms} ms, at most ${handling.maxMs} ms.`,
+    ...(soak.service.timeouts + soak.yardstick.timeouts > 0
+      ? [
+          `At 1,000 connections ${soak.service.timeouts} requests to the service and ${soak.yardstick.timeouts} to bare ` +
+            "Koa got no answer within 10 s." +
+            (handling.maxMs < 10_000
+              ? " The service never took that long over a request, so that time passed before it read them: on " +
+                "connections not accepted yet. 1,000 connections opened at once against a server busy answering " +
+                "the others wait in (or overflow) its listen queue (Node's default backlog, 511) and on TCP " +
+                "retransmissions; a connection that timed out reconnects and may wait again."
+              : ""),
+        ]
+      : []),
+  ];
+}

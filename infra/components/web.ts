@@ -1,0 +1,197 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { COLOUR_LABEL, COLOURS, colourTag, idleColour } from "../blueGreen";
+import type { Colour } from "../config";
+import { imageUsers } from "../images";
+import {
+  clusterService,
+  contentConfigMap,
+  disruptionBudget,
+  EDGE_SECURITY_HEADERS,
+  edgeAnnotations,
+  httpProbe,
+  meta,
+  plainEnv,
+  podDefaults,
+  resourcesOf,
+  restrictedContainerSecurity,
+  scratchVolume,
+  serviceAccount,
+  servingPriority,
+  tlsIngressSpec,
+  type Container,
+} from "../k8s";
+import { labelValue, objectLabels, selectorLabels, workloads } from "../labels";
+import { OPS_PORT, WEB_PORT } from "../ports";
+import { TYPE_PREFIX, type StackContext } from "./context";
+
+export interface WebArgs extends StackContext {
+  /** The Secret holding the host's certificate: the page and the API share one host, so one certificate. */
+  tlsSecretName: string;
+}
+
+/** The page takes every path the API's Ingress does not (`/api`): ingress-nginx picks the longest prefix. */
+const PAGE_PATHS = ["/"];
+const UID = imageUsers.service;
+
+/**
+ * The page: blue and green Deployments of the service image running `web` (the built page and nothing else, so no
+ * database, Redis or secret), each autoscaled and disruption-budgeted, the `web` Service on the active colour and
+ * `web-preview` on the idle one, and the Ingress that sends the host's `/` to it. The colour is the API's
+ * (`blueGreen.active`), so one switch moves the page and the API together.
+ */
+export class Web extends pulumi.ComponentResource {
+  private readonly args: WebArgs;
+  private readonly serviceAccountName: pulumi.Output<string>;
+
+  constructor(name: string, args: WebArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${TYPE_PREFIX}:Web`, name, {}, opts);
+    this.args = args;
+    const labels = objectLabels(args.instance, workloads.web);
+    // A ServiceAccount of its own: nothing the API's account may ever be granted reaches the page's pods.
+    this.serviceAccountName = serviceAccount("web", args.namespace, labels, this.child).metadata.name;
+    for (const colour of COLOURS) {
+      this.colour(colour);
+    }
+    this.ingress(this.services());
+    this.registerOutputs({});
+  }
+
+  private get child(): pulumi.CustomResourceOptions {
+    return { parent: this };
+  }
+
+  private selector(colour: Colour) {
+    return { ...selectorLabels(this.args.instance, workloads.web), [COLOUR_LABEL]: colour };
+  }
+
+  private container(tag: string): Container {
+    const { settings } = this.args;
+    return {
+      name: "web",
+      image: `${settings.imageRepository}:${tag}`,
+      imagePullPolicy: settings.image.pullPolicy,
+      args: ["web"],
+      // Plain values, not the API's ConfigMap: the page needs none of its settings and none of its credentials.
+      env: plainEnv({
+        APP_ENV: settings.environment,
+        LOG_LEVEL: settings.logLevel,
+        PORT: String(WEB_PORT),
+        OPS_PORT: String(OPS_PORT),
+        SHUTDOWN_GRACE_SECONDS: String(settings.api.shutdownGraceSeconds),
+      }),
+      ports: [
+        { name: "http", containerPort: WEB_PORT, protocol: "TCP" },
+        { name: "ops", containerPort: OPS_PORT, protocol: "TCP" },
+      ],
+      resources: resourcesOf(settings.web.resources),
+      securityContext: restrictedContainerSecurity(UID),
+      // The image's HOME is /tmp; nothing else is written, so a small scratch volume does.
+      volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+      startupProbe: httpProbe("/health", "ops", 2, 30),
+      readinessProbe: httpProbe("/ready", "ops", 5, 3),
+      livenessProbe: httpProbe("/health", "ops", 10, 3),
+    };
+  }
+
+  /** One colour: its Deployment, HPA and PodDisruptionBudget, on the colour's own tag. */
+  private colour(colour: Colour): void {
+    const { settings, namespace, instance } = this.args;
+    const tag = colourTag(settings, colour);
+    const name = `web-${colour}`;
+    const selector = this.selector(colour);
+    const labels = { ...objectLabels(instance, workloads.web, labelValue(tag)), [COLOUR_LABEL]: colour };
+
+    new k8s.apps.v1.Deployment(
+      name,
+      {
+        metadata: meta(name, namespace, labels),
+        spec: {
+          // No `replicas`: the HPA owns the count, and a value here would reset it on every `pulumi up`.
+          selector: { matchLabels: selector },
+          revisionHistoryLimit: 5,
+          minReadySeconds: 5,
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+          template: {
+            metadata: { labels },
+            spec: {
+              ...podDefaults(this.serviceAccountName, UID),
+              ...servingPriority(settings),
+              terminationGracePeriodSeconds: settings.api.shutdownGraceSeconds + 10,
+              topologySpreadConstraints: ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) => ({
+                maxSkew: 1,
+                topologyKey,
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: selector },
+              })),
+              volumes: [scratchVolume("tmp", "16Mi")],
+              containers: [this.container(tag)],
+            },
+          },
+        },
+      },
+      this.child,
+    );
+
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      name,
+      {
+        metadata: meta(name, namespace, labels),
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name },
+          minReplicas: settings.web.minReplicas,
+          maxReplicas: settings.web.maxReplicas,
+          metrics: [
+            {
+              type: "Resource",
+              resource: { name: "cpu", target: { type: "Utilization", averageUtilization: settings.web.cpuUtilization } },
+            },
+          ],
+          behavior: {
+            scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] },
+          },
+        },
+      },
+      this.child,
+    );
+
+    disruptionBudget(name, namespace, labels, selector, this.child);
+  }
+
+  /** `web` routes to the active colour; `web-preview` to the idle one, to check a staged page before the switch. */
+  private services(): k8s.core.v1.Service {
+    const { settings, namespace, instance } = this.args;
+    const active = settings.blueGreen.active;
+    const labels = objectLabels(instance, workloads.web);
+    const ports = [{ name: "http", port: WEB_PORT }];
+    clusterService("web-preview", namespace, labels, this.selector(idleColour(active)), ports, this.child);
+    return clusterService("web", namespace, labels, this.selector(active), ports, this.child);
+  }
+
+  /**
+   * The host's `/`, over the API's certificate and with the edge's headers but no CSP of the edge's own: ingress-nginx
+   * would replace the page's (which allows its scripts and styles) with it.
+   */
+  private ingress(service: k8s.core.v1.Service): void {
+    const { settings, namespace, instance, tlsSecretName } = this.args;
+    const labels = objectLabels(instance, workloads.web);
+    const headers = contentConfigMap("web-security-headers", namespace, labels, { ...EDGE_SECURITY_HEADERS }, this.child);
+    new k8s.networking.v1.Ingress(
+      "web",
+      {
+        metadata: {
+          name: "web",
+          namespace,
+          labels,
+          annotations: {
+            ...edgeAnnotations(settings.ingress.rateLimit, pulumi.interpolate`${namespace}/${headers.metadata.name}`),
+            // The page only reads: nothing it serves takes a request body.
+            "nginx.ingress.kubernetes.io/proxy-body-size": "1k",
+          },
+        },
+        spec: tlsIngressSpec(settings.ingress.className, settings.ingress.host, tlsSecretName, service.metadata.name, PAGE_PATHS),
+      },
+      this.child,
+    );
+  }
+}

@@ -1,0 +1,120 @@
+import { type Cache, FIXTURES_BUCKET, cacheAside, canonicalKey, putAhead } from "../cache/cache";
+import { DIXON_COLES, predictMatch } from "../domain/dixonColes";
+import type { MatchPrediction } from "../domain/types";
+import { type Clock, systemClock } from "../importer/types";
+import type { Metrics } from "../metrics";
+import type { Database } from "../storage/db";
+import { kickoffOf, matchesBetween, nextMatchDays } from "../storage/repositories/fixtures";
+import type { Match } from "../storage/repositories/matches";
+import { type StoredModel, preMatchPredictions, predictionsOfVersions } from "../storage/repositories/predictions";
+import type { ModelRegistry } from "./modelRegistry";
+import { type ModelSummary, currentModel, isUpcoming, summariseModel } from "./predictionService";
+
+/** `from` and `to` come together (validated by the caller); without them the next match day of each league. */
+export interface FixturesQuery {
+  league?: string;
+  from?: string;
+  to?: string;
+}
+
+interface Fixture {
+  match: Match;
+  prediction: MatchPrediction | null;
+  model: ModelSummary | null;
+  /** True for a match still to kick off: the prediction is the current model's; false for the pre-match record. */
+  forecast: boolean;
+}
+
+const summariseStored = (model: StoredModel): ModelSummary => ({
+  version: model.version,
+  name: model.name ?? DIXON_COLES,
+  fittedAt: model.fittedAt.toISOString(),
+  dataFrom: model.dataFrom,
+  dataTo: model.dataTo,
+});
+
+/** Never expires: a page without forecasts changes only through writes, which drop the bucket. */
+const NO_EXPIRY = Number.MAX_SAFE_INTEGER;
+
+// Cached as "<expiry ms>\n<json>": a page stops being true when its first forecast kicks off.
+const expiryOf = (value: string) => Number(value.slice(0, value.indexOf("\n")));
+const jsonOf = (value: string) => value.slice(value.indexOf("\n") + 1);
+
+/**
+ * GET /fixtures: matches with their predictions in one answer, cache-aside in the fixtures bucket under the model
+ * versions in use. Forecasts are the predictions the worker stored (computed in process, not stored, when a
+ * request comes first); matches under way or played carry the last prediction stored before kick-off, never a
+ * new one. Reads only: nothing here writes to the database.
+ */
+export class FixtureService {
+  constructor(
+    private readonly db: Database,
+    private readonly cache: Cache,
+    private readonly registry: ModelRegistry,
+    private readonly metrics: Metrics,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** The page as JSON text. Naming a league alone needs its model: 404 when unknown, 503 before its first fit. */
+  async page(query: FixturesQuery): Promise<string> {
+    if (query.league !== undefined) await currentModel(this.db, this.registry, query.league);
+    const isFresh = (value: string) => expiryOf(value) > this.clock().getTime();
+    const load = () => this.load(query);
+    const key = this.key(query);
+    const { value } = await cacheAside(this.cache, this.metrics, "fixtures", FIXTURES_BUCKET, key, load, isFresh);
+    return jsonOf(value);
+  }
+
+  /** Caches the default pages (every league's next match day, and each league's alone) ahead of any request. */
+  async warm(leagues: readonly string[]): Promise<void> {
+    for (const query of [{}, ...leagues.map((league) => ({ league }))]) {
+      await putAhead(this.cache, FIXTURES_BUCKET, this.key(query), await this.load(query));
+    }
+  }
+
+  private key(query: FixturesQuery): string {
+    return `${canonicalKey("fixtures", query)}@${this.registry.tag}`;
+  }
+
+  private async load(query: FixturesQuery): Promise<string> {
+    const now = this.clock();
+    const { from, to } = query;
+    const matches =
+      from === undefined || to === undefined
+        ? await nextMatchDays(this.db, query.league, now)
+        : await matchesBetween(this.db, { league: query.league, from, to });
+    const upcoming = matches.filter((match) => isUpcoming(match, now));
+    const data = await this.withPredictions(matches, upcoming);
+    const dates = matches.map((match) => match.date).sort();
+    const today = now.toISOString().slice(0, 10);
+    const range = { from: from ?? dates[0] ?? today, to: to ?? dates[dates.length - 1] ?? today };
+    const expiry = Math.min(NO_EXPIRY, ...upcoming.map((match) => kickoffOf(match).getTime()));
+    return `${expiry}\n${JSON.stringify({ data, range })}`;
+  }
+
+  private async withPredictions(matches: readonly Match[], upcoming: readonly Match[]): Promise<Fixture[]> {
+    const leagues = new Set(upcoming.map((match) => match.league));
+    const versions = this.registry
+      .all()
+      .filter((model) => leagues.has(model.league))
+      .map((model) => model.version);
+    const forecasts = await predictionsOfVersions(this.db, versions, upcoming.map((match) => match.id));
+    const upcomingIds = new Set(upcoming.map((match) => match.id));
+    const records = await preMatchPredictions(
+      this.db,
+      matches.filter((match) => !upcomingIds.has(match.id)).map((match) => match.id),
+    );
+    return matches.map((match): Fixture => {
+      if (!upcomingIds.has(match.id)) {
+        const record = records.get(match.id);
+        if (record === undefined) return { match, prediction: null, model: null, forecast: false };
+        return { match, prediction: record.prediction, model: summariseStored(record.model), forecast: false };
+      }
+      const model = this.registry.get(match.league);
+      if (model === undefined) return { match, prediction: null, model: null, forecast: true };
+      const prediction =
+        forecasts.get(match.id) ?? predictMatch(model.parameters, match.homeTeam.name, match.awayTeam.name);
+      return { match, prediction, model: summariseModel(model), forecast: true };
+    });
+  }
+}

@@ -1,0 +1,196 @@
+// The page's tier in every stack: what runs it (the `web` command, restricted, holding nothing secret), how traffic
+// reaches it (`/` on the API's host, the active colour's pods), how it scales and how little it may reach.
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+import { parseSettings, PROJECT, type Settings } from "../../infra/config";
+import { renderStack, type RenderedStack } from "../../infra/offline/render";
+import { loadStackConfig, STACKS } from "../../infra/offline/stackConfig";
+import { OPS_PORT, WEB_PORT } from "../../infra/ports";
+import { baseName, findObject, objects, rendered, selects, type K8sObject } from "./helpers";
+
+const COLOUR = "football-prediction/colour";
+
+function stackSettings(stack: string): Settings {
+  const { values } = loadStackConfig(stack);
+  return parseSettings(stack, (key) => values[`${PROJECT}:${key}`]);
+}
+
+function webPod(r: RenderedStack, colour: string): K8sObject {
+  return findObject(r, "Deployment", `web-${colour}`).spec.template;
+}
+
+/** Path → [Service, port name] over every Ingress rule for `host`. */
+function routes(r: RenderedStack, host: string): Record<string, [string, string]> {
+  const ingresses = objects(r).map((m) => m.object as K8sObject).filter((o) => o.kind === "Ingress");
+  return Object.fromEntries(
+    ingresses
+      .flatMap((ingress) => ingress.spec.rules.filter((rule: K8sObject) => rule.host === host))
+      .flatMap((rule: K8sObject) => rule.http.paths)
+      .map((path: K8sObject) => {
+        assert.equal(path.pathType, "Prefix");
+        return [path.path, [path.backend.service.name, path.backend.service.port.name]];
+      }),
+  );
+}
+
+/** The colour a Service's pods are, checked against the Deployment whose pods it selects. */
+function colourBehind(r: RenderedStack, serviceName: string): string {
+  const selector = findObject(r, "Service", serviceName).spec.selector;
+  const tier = serviceName.replace(/-preview$/, "");
+  const chosen = ["blue", "green"].filter((colour) =>
+    selects(selector, findObject(r, "Deployment", `${tier}-${colour}`).spec.template.metadata.labels),
+  );
+  assert.equal(chosen.length, 1, `${serviceName} selects ${chosen.length} colours`);
+  return chosen[0];
+}
+
+describe("infrastructure: the web tier", function () {
+  this.timeout(120_000);
+
+  for (const stack of STACKS) {
+    describe(stack, () => {
+      let r: RenderedStack;
+      let settings: Settings;
+      before(async () => {
+        r = await rendered(stack);
+        settings = stackSettings(stack);
+      });
+
+      it("runs the image's `web` command on the page's port, probed on the ops port", () => {
+        for (const colour of ["blue", "green"]) {
+          const [container, ...others] = webPod(r, colour).spec.containers;
+          assert.equal(others.length, 0);
+          assert.equal(container.image, `${settings.imageRepository}:${settings.image.tag}`);
+          assert.deepEqual(container.args, ["web"]);
+          assert.deepEqual(container.ports.map((p: K8sObject) => [p.name, p.containerPort]), [["http", WEB_PORT], ["ops", OPS_PORT]]);
+          const env = Object.fromEntries(container.env.map((e: K8sObject) => [e.name, e.value]));
+          assert.equal(env.PORT, String(WEB_PORT));
+          assert.equal(env.OPS_PORT, String(OPS_PORT));
+          assert.equal(env.APP_ENV, stack);
+          assert.equal(container.readinessProbe.httpGet.path, "/ready");
+          for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+            assert.equal(container[probe].httpGet.port, "ops", probe);
+          }
+          assert.deepEqual(container.resources, settings.web.resources);
+        }
+      });
+
+      it("holds nothing secret: no Secret reference, no ConfigMap of the API's, no token", () => {
+        const template = webPod(r, "blue");
+        const text = JSON.stringify(template);
+        assert.doesNotMatch(text, /secretKeyRef|secretRef|"secret"/, "the page's pods reference a Secret");
+        const container = template.spec.containers[0];
+        assert.equal(container.envFrom, undefined, "the API's ConfigMap carries settings the page has no use for");
+        const names = container.env.map((e: K8sObject) => e.name);
+        for (const name of ["DATABASE_URL", "REDIS_URL", "RATE_LIMIT_REDIS_URL", "JWT_SECRET"]) {
+          assert.ok(!names.includes(name), `${name} is set on the page's pods`);
+        }
+        assert.equal(template.spec.automountServiceAccountToken, false);
+        assert.equal(template.spec.serviceAccountName, "web", "a ServiceAccount of its own");
+      });
+
+      it("runs restricted with a read-only root filesystem", () => {
+        const { spec } = webPod(r, "green");
+        assert.equal(spec.securityContext.runAsNonRoot, true);
+        assert.equal(spec.securityContext.seccompProfile.type, "RuntimeDefault");
+        const security = spec.containers[0].securityContext;
+        assert.equal(security.readOnlyRootFilesystem, true);
+        assert.equal(security.allowPrivilegeEscalation, false);
+        assert.equal(security.privileged, false);
+        assert.deepEqual(security.capabilities.drop, ["ALL"]);
+        assert.deepEqual(spec.containers[0].volumeMounts.map((m: K8sObject) => m.mountPath), ["/tmp"]);
+        assert.ok(spec.volumes.every((v: K8sObject) => v.emptyDir !== undefined));
+      });
+
+      it("routes / to the page and /api to the API, on one host and one certificate", () => {
+        assert.deepEqual(routes(r, settings.ingress.host), { "/": ["web", "http"], "/api": ["api", "http"] });
+        const web = findObject(r, "Ingress", "web");
+        assert.deepEqual(web.spec.tls, findObject(r, "Ingress", "api").spec.tls);
+        assert.equal(web.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"], "true");
+        assert.deepEqual(findObject(r, "Service", "web").spec.ports.map((p: K8sObject) => [p.name, p.port, p.targetPort]), [
+          ["http", WEB_PORT, "http"],
+        ]);
+      });
+
+      it("leaves the page's Content-Security-Policy to the page, and keeps the API's at the edge", () => {
+        const headersOf = (ingress: string) => {
+          const reference = findObject(r, "Ingress", ingress).metadata.annotations["nginx.ingress.kubernetes.io/custom-headers"];
+          return findObject(r, "ConfigMap", baseName(reference.split("/")[1])).data;
+        };
+        const page = headersOf("web");
+        assert.equal(page["Content-Security-Policy"], undefined, "the edge would replace the page's own policy");
+        assert.equal(page["X-Content-Type-Options"], "nosniff");
+        assert.match(page["Strict-Transport-Security"], /max-age=\d+/);
+        assert.match(headersOf("api")["Content-Security-Policy"], /default-src 'none'/);
+      });
+
+      it("puts the page of the active colour behind `web` and the idle one behind `web-preview`", () => {
+        assert.equal(colourBehind(r, "web"), settings.blueGreen.active);
+        assert.equal(colourBehind(r, "web-preview"), colourBehind(r, "api-preview"));
+        assert.equal(colourBehind(r, "web"), colourBehind(r, "api"));
+      });
+
+      it("autoscales each colour on CPU within the stack's bounds, one pod down at a time", () => {
+        for (const colour of ["blue", "green"]) {
+          const name = `web-${colour}`;
+          const hpa = findObject(r, "HorizontalPodAutoscaler", name);
+          assert.equal(hpa.spec.scaleTargetRef.name, name);
+          assert.equal(hpa.spec.minReplicas, settings.web.minReplicas);
+          assert.equal(hpa.spec.maxReplicas, settings.web.maxReplicas);
+          assert.deepEqual(
+            hpa.spec.metrics.map((m: K8sObject) => [m.resource.name, m.resource.target.averageUtilization]),
+            [["cpu", settings.web.cpuUtilization]],
+          );
+          assert.equal(findObject(r, "Deployment", name).spec.replicas, undefined, "the HPA owns the replica count");
+          const pdb = findObject(r, "PodDisruptionBudget", name);
+          assert.equal(pdb.spec.maxUnavailable, 1);
+          assert.ok(selects(pdb.spec.selector.matchLabels, webPod(r, colour).metadata.labels));
+          assert.equal(pdb.spec.selector.matchLabels[COLOUR], colour, "one budget per colour");
+        }
+      });
+
+      it("lets in the ingress controller on the page's port and Prometheus on the ops port, and lets nothing out", () => {
+        const labels = webPod(r, "blue").metadata.labels;
+        const excludes = (o: K8sObject) =>
+          (o.spec.podSelector.matchExpressions ?? []).some(
+            (e: K8sObject) => e.operator === "NotIn" && e.values.includes(labels[e.key]),
+          );
+        const policies = objects(r)
+          .map((m) => m.object as K8sObject)
+          .filter((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === settings.namespace)
+          .filter((o) => selects(o.spec.podSelector.matchLabels ?? {}, labels) && !excludes(o));
+        assert.deepEqual(policies.map((p) => p.metadata.name).sort(), ["allow-web", "default-deny-all"]);
+        const allow = findObject(r, "NetworkPolicy", "allow-web");
+        assert.deepEqual(allow.spec.policyTypes, ["Ingress"]);
+        const ingress = allow.spec.ingress.map((rule: K8sObject) => [
+          rule.from[0].namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ?? rule.from[0].podSelector.matchLabels["app.kubernetes.io/name"],
+          rule.ports.map((p: K8sObject) => p.port),
+        ]);
+        const monitoring = settings.monitoring.enabled ? [["prometheus", [OPS_PORT]]] : [];
+        assert.deepEqual(ingress, [[settings.cluster.ingressControllerNamespace, [WEB_PORT]], ...monitoring]);
+        const egressing = policies.filter((p) => (p.spec.egress ?? []).length > 0);
+        assert.deepEqual(egressing, [], "no policy opens egress, DNS included");
+      });
+
+      if (stack !== "dev") {
+        it("is scraped like the API, under the service's job", () => {
+          const config = parse(findObject(r, "ConfigMap", "prometheus-config").data["prometheus.yml"]);
+          const job = config.scrape_configs.find((c: K8sObject) => c.job_name === "football-prediction");
+          const keep = job.relabel_configs.find((c: K8sObject) => c.source_labels.length === 2 && c.action === "keep");
+          assert.ok(new RegExp(`^${keep.regex}$`).test(`football-prediction;${webPod(r, "blue").metadata.labels["app.kubernetes.io/component"]}`));
+          const port = job.relabel_configs.find((c: K8sObject) => c.source_labels[0] === "__meta_kubernetes_pod_container_port_number");
+          assert.equal(port.regex, String(OPS_PORT));
+        });
+      }
+    });
+  }
+
+  it("switches with the API and stages a release on the idle colour", async () => {
+    const switched = await renderStack("dev", { "blueGreen.active": "green", "blueGreen.tags.green": "0.2.0" });
+    assert.equal(colourBehind(switched, "web"), "green");
+    assert.equal(colourBehind(switched, "web-preview"), "blue");
+    assert.match(webPod(switched, "green").spec.containers[0].image, /:0\.2\.0$/);
+    assert.match(webPod(switched, "blue").spec.containers[0].image, /:0\.1\.0$/);
+    assert.equal(colourBehind(switched, "api"), "green");
+  });
+});
