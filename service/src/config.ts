@@ -129,6 +129,7 @@ const schema = z
     MODEL_POLL_INTERVAL_SECONDS: seconds(60, 0.1, 3_600),
     SHUTDOWN_GRACE_SECONDS: seconds(20, 0, 600),
     EMBEDDED_DATA_DIR: z.string().min(1).default(DEFAULT_EMBEDDED_DATA_DIR),
+    WEB_ROOT: z.string().min(1).optional(),
     IMPORT_LEAGUES: importLeagues.default([]),
     IMPORT_SEASON: z
       .string()
@@ -187,6 +188,8 @@ export interface Config {
   model: { refitIntervalMs: number; refitDebounceMs: number; pollIntervalMs: number };
   shutdownGraceMs: number;
   embeddedDataDir: string;
+  /** Where the built page is, when not in web/dist beside service/ (as `npm run build -w web` writes it). */
+  webRoot: string | undefined;
   importer: ImporterConfig;
 }
 
@@ -267,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
     embeddedDataDir: resolveFromInvocation(e.EMBEDDED_DATA_DIR, env),
+    webRoot: e.WEB_ROOT === undefined ? undefined : resolveFromInvocation(e.WEB_ROOT, env),
     importer: {
       leagues: e.IMPORT_LEAGUES,
       season: e.IMPORT_SEASON,

@@ -74,7 +74,7 @@ async function runConfigured(
       stopOnSignals(await startWorker(config, logger), logger);
       return undefined;
     case "web":
-      stopOnSignals(await startWeb(config, logger), logger);
+      stopOnSignals(await startWeb(config, logger, config.webRoot), logger);
       return undefined;
     case "migrate":
       await runMigrate(config, logger, args);

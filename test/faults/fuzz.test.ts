@@ -19,6 +19,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { SignJWT } from "jose";
 import { mintToken } from "../../service/src/auth/tokens";
+import { builtWebPage } from "../support/browser";
 import { type RequestSpec, type Sample, prng, rawExchange, report, send, tally } from "../support/load";
 import type { RedisServer } from "../support/redisServer";
 import { TEST_JWT_SECRET } from "../support/service";
@@ -656,6 +657,8 @@ describe("faults: fuzz", function () {
       RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
       LOG_LEVEL: "info",
       TRUSTED_PROXIES: "127.0.0.1",
+      // The page as users get it: built, so `/` and its routes answer the page rather than "not built".
+      WEB_ROOT: await builtWebPage(),
     }));
     tokens = await mintTokens();
   });

@@ -51,6 +51,8 @@ export function webPage(root: string = WEB_DIST_DIR): Middleware<AppState> {
     (ctx as { _matchedRoute?: string })._matchedRoute = ctx.path.startsWith(HASHED_ASSETS) ? "/assets/*" : "/*";
     ctx.set("Content-Security-Policy", PAGE_CSP);
     if (!built) {
+      // Only the page's own addresses say what is missing; everything else stays the JSON 404 it would be.
+      if (!PAGE_ROUTES.test(ctx.path) && !ctx.path.startsWith(HASHED_ASSETS)) return next();
       ctx.status = 503;
       ctx.type = "text/plain";
       ctx.body = NOT_BUILT(root);

@@ -164,7 +164,7 @@ export async function startService(
     }),
     isDraining: () => draining,
     trustedProxies: config.trustedProxies,
-    webRoot: options.webRoot,
+    webRoot: options.webRoot ?? config.webRoot,
     status: statusInfo(config, startedAt, database.kind, shared.redis === undefined ? "memory" : "redis"),
   });
 
