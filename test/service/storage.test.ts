@@ -11,6 +11,7 @@ import { seedHistoricalResults } from "../../service/src/storage/seed";
 import { commandDatabase, freshDatabaseUrl } from "../support/databases";
 
 const SHOT_COLUMNS = ["home_shots", "away_shots", "home_shots_on_target", "away_shots_on_target"];
+const ODDS_COLUMNS = ["home_closing_odds", "draw_closing_odds", "away_closing_odds", "closing_odds_source"];
 
 const TABLES = [
   "audit_log",
@@ -131,13 +132,14 @@ describe("storage", () => {
         matchesAdded: 13_320,
         resultsFilled: 0,
         shotsFilled: 0,
+        oddsFilled: 0,
         leaguesChanged: ["D1", "E0", "SP1"],
       });
       const arsenal = await db("matches as m")
         .join("teams as h", "h.id", "m.home_team_id")
         .join("teams as a", "a.id", "m.away_team_id")
         .where({ "h.name": "Arsenal", "a.name": "Chelsea", "m.match_date": "2024-04-23" })
-        .first("m.home_goals", "m.away_goals", "m.status", ...SHOT_COLUMNS);
+        .first("m.home_goals", "m.away_goals", "m.status", ...SHOT_COLUMNS, ...ODDS_COLUMNS);
       assert.deepEqual(arsenal, {
         home_goals: 5,
         away_goals: 0,
@@ -146,8 +148,20 @@ describe("storage", () => {
         away_shots: 7,
         home_shots_on_target: 10,
         away_shots_on_target: 1,
+        home_closing_odds: 1.41,
+        draw_closing_odds: 5.3,
+        away_closing_odds: 7.65,
+        closing_odds_source: "pinnacle-closing",
       });
       assert.equal((await db("matches").whereNull("home_shots").count("* as n"))[0].n, "0");
+      // EPL 2009-10 to 2011-12 predate Pinnacle's closing prices; one D1 and one SP1 match lack them.
+      assert.equal((await db("matches").whereNull("home_closing_odds").count("* as n"))[0].n, "1142");
+      const bySource = await db("matches").groupBy("closing_odds_source").orderBy("closing_odds_source").select("closing_odds_source").count("* as n");
+      assert.deepEqual(bySource, [
+        { closing_odds_source: "market-average-closing", n: "170" },
+        { closing_odds_source: "pinnacle-closing", n: "12008" },
+        { closing_odds_source: null, n: "1142" },
+      ]);
       const audit = await db("audit_log").where({ action: "seed.import" });
       assert.equal(audit.length, 1);
       assert.equal((await db("refit_requests").whereNull("completed_at")).length, 3);
@@ -163,6 +177,7 @@ describe("storage", () => {
         matchesAdded: 0,
         resultsFilled: 0,
         shotsFilled: 0,
+        oddsFilled: 0,
         leaguesChanged: [],
       });
       assert.deepEqual(await snapshot(db), before);
@@ -186,6 +201,33 @@ describe("storage", () => {
       assert.ok(SHOT_COLUMNS.every((column) => Number.isInteger(filled[column])), JSON.stringify(filled));
       const untouched = await db("matches").where({ id: kept }).first("home_shots", "away_shots");
       assert.deepEqual(untouched, { home_shots: 1, away_shots: 2 });
+    });
+
+    it("adds closing odds to played matches stored without them, keeps stored odds, and requests no refit", async () => {
+      const rows: Array<{ id: number }> = await db("matches").where({ league_code: "SP1" }).orderBy("id").limit(2);
+      const [missing, kept] = rows.map((row) => row.id);
+      const shipped = await db("matches").where({ id: missing }).first(...ODDS_COLUMNS);
+      await db("matches").where({ id: missing }).update(Object.fromEntries(ODDS_COLUMNS.map((column) => [column, null])));
+      const corrected = { home_closing_odds: 2.5, draw_closing_odds: 3.2, away_closing_odds: 3, closing_odds_source: "market-average-closing" };
+      await db("matches").where({ id: kept }).update(corrected);
+      const pending = (await db("refit_requests").whereNull("completed_at")).length;
+      const audits = (await db("audit_log").where({ action: "seed.import" })).length;
+
+      const summary = await seedHistoricalResults(db);
+      assert.equal(summary.oddsFilled, 1);
+      assert.deepEqual(summary.leaguesChanged, [], "odds are no model input");
+      assert.equal((await db("refit_requests").whereNull("completed_at")).length, pending);
+      assert.equal((await db("audit_log").where({ action: "seed.import" })).length, audits + 1);
+      assert.deepEqual(await db("matches").where({ id: missing }).first(...ODDS_COLUMNS), shipped);
+      assert.deepEqual(await db("matches").where({ id: kept }).first(...ODDS_COLUMNS), corrected);
+      assert.equal((await seedHistoricalResults(db)).oddsFilled, 0, "a second run fills nothing");
+    });
+
+    it("refuses a half-filled or impossible triple of closing odds in the database", async () => {
+      const [{ id }] = await db("matches").whereNotNull("home_closing_odds").orderBy("id").limit(1).select("id");
+      await assert.rejects(db("matches").where({ id }).update({ draw_closing_odds: null }), /matches_closing_odds_triple/);
+      await assert.rejects(db("matches").where({ id }).update({ away_closing_odds: 1 }), /matches_closing_odds_range/);
+      await assert.rejects(db("matches").where({ id }).update({ closing_odds_source: "bet365" }), /matches_closing_odds_source/);
     });
 
     it("fills in results of scheduled fixtures but never overrides a recorded result", async () => {
