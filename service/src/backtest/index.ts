@@ -2,6 +2,7 @@ export { runBacktestCli, USAGE, type CliOutput } from "./cli";
 export {
   formatReport,
   runBacktest,
+  closingLineScores,
   summariseBacktest,
   type BacktestReport,
   MODEL_NAMES,

@@ -9,6 +9,7 @@ import type { Database } from "../storage/db";
 import { listLeagueCodes } from "../storage/repositories/leagues";
 import { playedResults } from "../storage/repositories/matches";
 import { type CalibrationBin, calibrationBins } from "./calibration";
+import { closingLineScores } from "./report";
 import { type BacktestForecast, type ModelKey, walkForward } from "./walkForward";
 
 /** Seasons scored per league: the latest ones with results, enough to judge the model without minutes of fitting. */
@@ -19,7 +20,10 @@ const RETRY_AFTER_SECONDS = 5;
 export interface SeasonRecord {
   season: string;
   matches: number;
-  /** Mean ranked probability score of each forecaster; lower is better. */
+  /**
+   * Mean ranked probability score of each forecaster; lower is better. `closingOdds` is the bookmakers' closing line
+   * (1/odds normalised to remove the margin) over the season's matches that have closing odds, null when none has.
+   */
   rps: { model: number; baseline: number; closingOdds: number | null };
 }
 
@@ -105,7 +109,7 @@ export class BacktestRecords {
         rps: {
           model: meanScores(own.map((f) => ({ forecast: f[key], outcome: f.outcome }))).rps,
           baseline: meanScores(own.map((f) => ({ forecast: f.baseline, outcome: f.outcome }))).rps,
-          closingOdds: null,
+          closingOdds: closingLineScores(own)?.rps ?? null,
         },
       });
     }
@@ -115,7 +119,7 @@ export class BacktestRecords {
       version,
       model: name,
       computedAt: new Date().toISOString(),
-      closingOdds: false,
+      closingOdds: records.some((record) => record.rps.closingOdds !== null),
       seasons: records,
       calibration: calibrationBins(forecasts.map((f) => ({ forecast: f[key], outcome: f.outcome }))),
     };

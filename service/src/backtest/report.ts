@@ -25,6 +25,11 @@ export interface PairedDifference {
 export interface ModelComparison extends Record<ModelKey, ForecastScores> {
   /** Previous seasons' home/draw/away frequencies of the same league. */
   baseline: ForecastScores;
+  /**
+   * The bookmakers' closing line (implied probabilities with the margin removed proportionally), over the matches
+   * that have closing odds (`matches` says how many); null where none has.
+   */
+  closingOdds: ForecastScores | null;
   rpsDifference: PairedDifference;
 }
 
@@ -90,6 +95,12 @@ export function summariseBacktest(
 const scored = (forecasts: readonly BacktestForecast[], model: ModelKey | "baseline") =>
   forecasts.map((forecast) => ({ forecast: forecast[model], outcome: forecast.outcome }));
 
+/** The closing line's scores over the forecasts whose match has closing odds; null when none has. */
+export function closingLineScores(forecasts: readonly BacktestForecast[]): ForecastScores | null {
+  const priced = forecasts.flatMap(({ closingOdds, outcome }) => (closingOdds === null ? [] : [{ forecast: closingOdds, outcome }]));
+  return priced.length === 0 ? null : meanScores(priced);
+}
+
 function compare(forecasts: readonly BacktestForecast[]): ModelComparison {
   const differences = forecasts.map(
     ({ goals, shots, outcome }) => rankedProbabilityScore(shots, outcome) - rankedProbabilityScore(goals, outcome),
@@ -98,6 +109,7 @@ function compare(forecasts: readonly BacktestForecast[]): ModelComparison {
     goals: meanScores(scored(forecasts, "goals")),
     shots: meanScores(scored(forecasts, "shots")),
     baseline: meanScores(scored(forecasts, "baseline")),
+    closingOdds: closingLineScores(forecasts),
     rpsDifference: meanWithError(differences),
   };
 }
@@ -116,9 +128,11 @@ const COLUMNS = [
   "RPS +shots",
   "difference",
   "naive RPS",
+  "closing RPS",
   "LL goals",
   "LL +shots",
   "naive LL",
+  "closing LL",
   "Brier goals",
   "Brier +shots",
   "naive Brier",
@@ -133,9 +147,11 @@ export function formatReport(report: BacktestReport): string {
     row.shots.rps.toFixed(4),
     signed(row.rpsDifference.mean),
     row.baseline.rps.toFixed(4),
+    closing(row, "rps"),
     row.goals.logLoss.toFixed(4),
     row.shots.logLoss.toFixed(4),
     row.baseline.logLoss.toFixed(4),
+    closing(row, "logLoss"),
     row.goals.brier.toFixed(4),
     row.shots.brier.toFixed(4),
     row.baseline.brier.toFixed(4),
@@ -158,8 +174,10 @@ export function formatReport(report: BacktestReport): string {
       `all shots (xi ${shots.xi}/day, prior strength ${shots.priorStrength}, arrival prior strength ` +
       `${shots.arrivalPriorStrength}); attack and defence ${weights.goals} x goals + ${weights.shotsOnTarget} x ` +
       `on target + ${weights.shots} x shots.`,
-    `Naive baseline: previous ${report.baselineSeasons} seasons' home/draw/away frequencies. Lower is better for ` +
-      "every score; difference is RPS +shots minus RPS goals.",
+    `Naive baseline: previous ${report.baselineSeasons} seasons' home/draw/away frequencies. Closing: the ` +
+      "bookmakers' closing odds (Pinnacle's, else the market average's) as probabilities, 1/odds divided by their " +
+      "sum to remove the margin; - where the data has no closing odds, * where only some matches have them (scored " +
+      "over those). Lower is better for every score; difference is RPS +shots minus RPS goals.",
     "",
     line(COLUMNS),
     ...rows.slice(0, -1).map(line),
@@ -169,6 +187,13 @@ export function formatReport(report: BacktestReport): string {
     `+shots has the lower RPS in ${report.seasonsWon} of ${report.seasons.length} seasons; pooled paired RPS ` +
       `difference ${signed(mean)} (standard error ${standardError.toFixed(4)}).`,
   ].join("\n");
+}
+
+/** A closing-line score for the table: marked when it covers only part of the row's matches. */
+function closing(row: ModelComparison, score: "rps" | "logLoss"): string {
+  if (row.closingOdds === null) return "-";
+  const partial = row.closingOdds.matches < row.goals.matches ? "*" : "";
+  return `${partial}${row.closingOdds[score].toFixed(4)}`;
 }
 
 const signed = (value: number): string => (value >= 0 ? "+" : "") + value.toFixed(4);
