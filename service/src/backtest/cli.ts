@@ -23,7 +23,8 @@ export const USAGE = `Usage: backtest [--league E0] [--from 2014-2015] [--to 202
          [--xi <per day>] [--league-xi <per day>] [--prior-strength <matches>]
          [--arrival-prior-strength <matches>] [--newcomer-attack=<log rate>] [--newcomer-defence=<log rate>]
          [--shots-xi <per day>] [--shots-prior-strength <matches>]
-Compares Dixon-Coles on goals with the model that blends in shots. Defaults: league E0, from the league's
+Compares Dixon-Coles on goals with the model that blends in shots, beside the naive baseline and the bookmakers'
+closing line where the data has closing odds. Defaults: league E0, from the league's
 second season to its last, calibration plots calibration-<league>-goals.svg and calibration-<league>-shots.svg
 in service/out/backtest, and the tuned model defaults. A relative --svg-dir is relative to where you run the
 command. Negative values need the --option=value form.`;

@@ -1276,6 +1276,7 @@ export interface operations {
                                 model: number;
                                 /** @description The previous seasons' home/draw/away frequencies */
                                 baseline: number;
+                                /** @description The bookmakers' closing line (Pinnacle's closing odds, else the market average's, as 1/odds normalised to remove the margin) over the season's matches with closing odds; null where none has them */
                                 closingOdds: number | null;
                             };
                         }[];

@@ -168,7 +168,10 @@ export const leagueRecord = z.strictObject({
       rps: z.strictObject({
         model: z.number(),
         baseline: z.number().meta({ description: "The previous seasons' home/draw/away frequencies" }),
-        closingOdds: z.number().nullable(),
+        closingOdds: z.number().nullable().meta({
+          description:
+            "The bookmakers' closing line (Pinnacle's closing odds, else the market average's, as 1/odds normalised to remove the margin) over the season's matches with closing odds; null where none has them",
+        }),
       }),
     }),
   ),
