@@ -16,9 +16,9 @@ import type { Feed, RecordProblem } from "./types";
 
 /**
  * `authoritative`: the source is the truth for its league (the scheduled import): matches move, change status and
- * get corrected results and shots. `fill-only`: the shipped files a release seeds from: they add what is missing,
- * fill in results of scheduled matches and shots of played ones that have none, but never undo what a newer import
- * (or an operator) recorded since.
+ * get corrected results, shots and closing odds. `fill-only`: the shipped files a release seeds from: they add what
+ * is missing, fill in results of scheduled matches and shots and closing odds of played ones that have none, but
+ * never undo what a newer import (or an operator) recorded since.
  *
  * In both modes a record without shots or closing odds leaves stored ones alone: a source that carries none
  * (openfootball taking a match over from a football-data.co.uk file) or has not filled them in yet says nothing
