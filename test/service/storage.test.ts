@@ -132,14 +132,13 @@ describe("storage", () => {
         matchesAdded: 13_320,
         resultsFilled: 0,
         shotsFilled: 0,
-        oddsFilled: 0,
         leaguesChanged: ["D1", "E0", "SP1"],
       });
       const arsenal = await db("matches as m")
         .join("teams as h", "h.id", "m.home_team_id")
         .join("teams as a", "a.id", "m.away_team_id")
         .where({ "h.name": "Arsenal", "a.name": "Chelsea", "m.match_date": "2024-04-23" })
-        .first("m.home_goals", "m.away_goals", "m.status", ...SHOT_COLUMNS, ...ODDS_COLUMNS);
+        .first("m.home_goals", "m.away_goals", "m.status", ...SHOT_COLUMNS);
       assert.deepEqual(arsenal, {
         home_goals: 5,
         away_goals: 0,
@@ -148,20 +147,10 @@ describe("storage", () => {
         away_shots: 7,
         home_shots_on_target: 10,
         away_shots_on_target: 1,
-        home_closing_odds: 1.41,
-        draw_closing_odds: 5.3,
-        away_closing_odds: 7.65,
-        closing_odds_source: "pinnacle-closing",
       });
       assert.equal((await db("matches").whereNull("home_shots").count("* as n"))[0].n, "0");
-      // EPL 2009-10 to 2011-12 predate Pinnacle's closing prices; one D1 and one SP1 match lack them.
-      assert.equal((await db("matches").whereNull("home_closing_odds").count("* as n"))[0].n, "1142");
-      const bySource = await db("matches").groupBy("closing_odds_source").orderBy("closing_odds_source").select("closing_odds_source").count("* as n");
-      assert.deepEqual(bySource, [
-        { closing_odds_source: "market-average-closing", n: "170" },
-        { closing_odds_source: "pinnacle-closing", n: "12008" },
-        { closing_odds_source: null, n: "1142" },
-      ]);
+      // The shipped results carry no bookmakers' prices (their terms are unclear): only an operator's import adds them.
+      assert.equal((await db("matches").whereNotNull("home_closing_odds").count("* as n"))[0].n, "0");
       const audit = await db("audit_log").where({ action: "seed.import" });
       assert.equal(audit.length, 1);
       assert.equal((await db("refit_requests").whereNull("completed_at")).length, 3);
@@ -177,7 +166,6 @@ describe("storage", () => {
         matchesAdded: 0,
         resultsFilled: 0,
         shotsFilled: 0,
-        oddsFilled: 0,
         leaguesChanged: [],
       });
       assert.deepEqual(await snapshot(db), before);
@@ -203,28 +191,18 @@ describe("storage", () => {
       assert.deepEqual(untouched, { home_shots: 1, away_shots: 2 });
     });
 
-    it("adds closing odds to played matches stored without them, keeps stored odds, and requests no refit", async () => {
-      const rows: Array<{ id: number }> = await db("matches").where({ league_code: "SP1" }).orderBy("id").limit(2);
-      const [missing, kept] = rows.map((row) => row.id);
-      const shipped = await db("matches").where({ id: missing }).first(...ODDS_COLUMNS);
-      await db("matches").where({ id: missing }).update(Object.fromEntries(ODDS_COLUMNS.map((column) => [column, null])));
-      const corrected = { home_closing_odds: 2.5, draw_closing_odds: 3.2, away_closing_odds: 3, closing_odds_source: "market-average-closing" };
-      await db("matches").where({ id: kept }).update(corrected);
-      const pending = (await db("refit_requests").whereNull("completed_at")).length;
-      const audits = (await db("audit_log").where({ action: "seed.import" })).length;
-
+    it("keeps the closing odds a deployment stored when seeding again", async () => {
+      const [{ id }] = await db("matches").where({ league_code: "SP1", status: "played" }).orderBy("id").limit(1).select("id");
+      const imported = { home_closing_odds: 2.5, draw_closing_odds: 3.2, away_closing_odds: 3, closing_odds_source: "pinnacle-closing" };
+      await db("matches").where({ id }).update(imported);
       const summary = await seedHistoricalResults(db);
-      assert.equal(summary.oddsFilled, 1);
-      assert.deepEqual(summary.leaguesChanged, [], "odds are no model input");
-      assert.equal((await db("refit_requests").whereNull("completed_at")).length, pending);
-      assert.equal((await db("audit_log").where({ action: "seed.import" })).length, audits + 1);
-      assert.deepEqual(await db("matches").where({ id: missing }).first(...ODDS_COLUMNS), shipped);
-      assert.deepEqual(await db("matches").where({ id: kept }).first(...ODDS_COLUMNS), corrected);
-      assert.equal((await seedHistoricalResults(db)).oddsFilled, 0, "a second run fills nothing");
+      assert.deepEqual(summary.leaguesChanged, []);
+      assert.deepEqual(await db("matches").where({ id }).first(...ODDS_COLUMNS), imported);
     });
 
     it("refuses a half-filled or impossible triple of closing odds in the database", async () => {
-      const [{ id }] = await db("matches").whereNotNull("home_closing_odds").orderBy("id").limit(1).select("id");
+      const [{ id }] = await db("matches").where({ league_code: "D1", status: "played" }).orderBy("id").limit(1).select("id");
+      await db("matches").where({ id }).update({ home_closing_odds: 1.9, draw_closing_odds: 3.6, away_closing_odds: 4.2, closing_odds_source: "pinnacle-closing" });
       await assert.rejects(db("matches").where({ id }).update({ draw_closing_odds: null }), /matches_closing_odds_triple/);
       await assert.rejects(db("matches").where({ id }).update({ away_closing_odds: 1 }), /matches_closing_odds_range/);
       await assert.rejects(db("matches").where({ id }).update({ closing_odds_source: "bet365" }), /matches_closing_odds_source/);

@@ -1,19 +1,20 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
-import { CLOSING_ODDS_SOURCES, type ClosingOdds, type ClosingOddsSource, isDecimalOdds } from "../domain/closingOdds";
+import type { ClosingOdds } from "../domain/closingOdds";
 import type { MatchResult, SideCounts } from "../domain/types";
 
 /**
- * One shipped result (with shots where the source has them): a model input plus its league and season, and the
- * bookmakers' closing odds the backtest measures the model against.
+ * One result (with shots where the source has them): a model input plus its league and season, and, where a
+ * deployment stored them (its own import of football-data.co.uk files), the bookmakers' closing odds the backtest
+ * measures the model against. The shipped file carries no odds.
  */
 export interface HistoricalMatch extends MatchResult {
   /** football-data.co.uk league code, e.g. `E0`. */
   league: string;
   /** Season as `yyyy-yyyy`, e.g. `2014-2015`. */
   season: string;
-  /** Closing odds, where the source has them (null otherwise, e.g. before Pinnacle's were published). */
+  /** Stored closing odds, where the database has them; never set from the shipped file. */
   closingOdds?: ClosingOdds | null;
 }
 
@@ -48,10 +49,6 @@ const COLUMNS = [
   "away_shots",
   "home_shots_on_target",
   "away_shots_on_target",
-  "home_closing_odds",
-  "draw_closing_odds",
-  "away_closing_odds",
-  "closing_odds_source",
 ] as const;
 type CsvRow = Record<(typeof COLUMNS)[number], string>;
 
@@ -109,30 +106,6 @@ function toHistoricalMatch(row: CsvRow, where: string): HistoricalMatch {
     awayGoals: parseCount(row.away_goals) ?? fail(`away_goals "${row.away_goals}" is not a whole number`),
     shots: sidePair(row, "home_shots", "away_shots", fail),
     shotsOnTarget: sidePair(row, "home_shots_on_target", "away_shots_on_target", fail),
-    closingOdds: closingOdds(row, fail),
-  };
-}
-
-const ODDS_COLUMNS = ["home_closing_odds", "draw_closing_odds", "away_closing_odds", "closing_odds_source"] as const;
-
-/** The closing odds: all four cells empty is null, some of them empty an error, as is a price that is not above 1. */
-function closingOdds(row: CsvRow, fail: (problem: string) => never): ClosingOdds | null {
-  const empty = ODDS_COLUMNS.filter((column) => row[column] === "");
-  if (empty.length === ODDS_COLUMNS.length) return null;
-  if (empty.length > 0) fail(`${empty.join(", ")} empty: give all of ${ODDS_COLUMNS.join(", ")} or none`);
-  const price = (column: (typeof ODDS_COLUMNS)[number]): number => {
-    const value = /^\d+(\.\d+)?$/.test(row[column]) ? Number(row[column]) : Number.NaN;
-    return isDecimalOdds(value) ? value : fail(`${column} "${row[column]}" is not decimal odds above 1`);
-  };
-  const source = row.closing_odds_source;
-  if (!(CLOSING_ODDS_SOURCES as readonly string[]).includes(source)) {
-    fail(`closing_odds_source "${source}" is not one of ${CLOSING_ODDS_SOURCES.join(", ")}`);
-  }
-  return {
-    home: price("home_closing_odds"),
-    draw: price("draw_closing_odds"),
-    away: price("away_closing_odds"),
-    source: source as ClosingOddsSource,
   };
 }
 

@@ -22,8 +22,8 @@ export const isDecimalOdds = (value: number): boolean => Number.isFinite(value) 
  * The closing line as a forecast: the implied probabilities 1/odds, which sum to 1 plus the bookmaker's margin,
  * divided by their sum (proportional normalisation, which spreads the margin over the outcomes in proportion to
  * their probabilities). Shin's method, which moves a little probability from long shots to favourites, scores the
- * shipped closing lines the same to within 0.0001 RPS pooled (EPL 2014-15 to 2024-25: 0.1935 against 0.1936), so the
- * simpler way, which the published comparisons use too, is kept.
+ * closing lines of football-data.co.uk's files the same to within 0.0001 RPS pooled (EPL 2014-15 to 2024-25:
+ * 0.1935 against 0.1936), so the simpler way, which the published comparisons use too, is kept.
  */
 export function closingLineProbabilities(odds: Pick<ClosingOdds, "home" | "draw" | "away">): OutcomeProbabilities {
   const implied = [1 / odds.home, 1 / odds.draw, 1 / odds.away];

@@ -19,15 +19,12 @@ export interface SeedSummary {
   resultsFilled: number;
   /** Played matches stored without shots (e.g. seeded before shots were shipped) that now have them. */
   shotsFilled: number;
-  /** Played matches stored without closing odds that now have them (no refit: the model does not use them). */
-  oddsFilled: number;
   /** Leagues whose played matches changed, for which a refit was requested (reason `stats` when only shots were filled). */
   leaguesChanged: string[];
 }
 
 // pg sends null elements as SQL NULLs; knex's binding types only know arrays without nulls.
 const nullableInts = (values: Array<number | null>) => values as number[];
-const nullable = <T>(values: Array<T | null>) => values as T[];
 
 /** The shipped results as column arrays, so one statement can insert them all through `unnest`. */
 function asColumns(matches: readonly HistoricalMatch[]) {
@@ -43,18 +40,13 @@ function asColumns(matches: readonly HistoricalMatch[]) {
     nullableInts(matches.map((m) => m.shots?.away ?? null)),
     nullableInts(matches.map((m) => m.shotsOnTarget?.home ?? null)),
     nullableInts(matches.map((m) => m.shotsOnTarget?.away ?? null)),
-    nullable(matches.map((m) => m.closingOdds?.home ?? null)),
-    nullable(matches.map((m) => m.closingOdds?.draw ?? null)),
-    nullable(matches.map((m) => m.closingOdds?.away ?? null)),
-    nullable(matches.map((m) => m.closingOdds?.source ?? null)),
   ];
 }
 
 const SHIPPED_ROWS = `unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::int[], ?::int[],
-    ?::int[], ?::int[], ?::int[], ?::int[], ?::float8[], ?::float8[], ?::float8[], ?::text[])
+    ?::int[], ?::int[], ?::int[], ?::int[])
   AS v(league, season, match_date, home_key, away_key, home_goals, away_goals,
-    home_shots, away_shots, home_shots_on_target, away_shots_on_target,
-    home_closing_odds, draw_closing_odds, away_closing_odds, closing_odds_source)
+    home_shots, away_shots, home_shots_on_target, away_shots_on_target)
   JOIN seasons s ON s.league_code = v.league AND s.name = v.season
   JOIN team_aliases ha ON ha.name_key = v.home_key
   JOIN teams ht ON ht.id = ha.team_id
@@ -104,11 +96,9 @@ async function addMatches(trx: Knex.Transaction, matches: readonly HistoricalMat
   const result = await trx.raw(
     `INSERT INTO matches
          (league_code, season_id, match_date, home_team_id, away_team_id, status, home_goals, away_goals,
-        home_shots, away_shots, home_shots_on_target, away_shots_on_target,
-        home_closing_odds, draw_closing_odds, away_closing_odds, closing_odds_source)
+        home_shots, away_shots, home_shots_on_target, away_shots_on_target)
      SELECT v.league, s.id, v.match_date, ht.id, at.id, 'played', v.home_goals, v.away_goals,
-       v.home_shots, v.away_shots, v.home_shots_on_target, v.away_shots_on_target,
-       v.home_closing_odds, v.draw_closing_odds, v.away_closing_odds, v.closing_odds_source
+       v.home_shots, v.away_shots, v.home_shots_on_target, v.away_shots_on_target
      FROM ${SHIPPED_ROWS}
      WHERE NOT EXISTS (
        SELECT 1 FROM matches m WHERE m.league_code = v.league AND m.season_id = s.id AND m.match_date = v.match_date
@@ -120,14 +110,13 @@ async function addMatches(trx: Knex.Transaction, matches: readonly HistoricalMat
   return (result.rows as Array<{ league_code: string }>).map((row) => row.league_code);
 }
 
-// Results recorded through the API are audited and win over the shipped file: only scheduled fixtures are filled
-// (with the shipped shots, and the shipped odds unless the fixture already has some).
+// Results recorded through the API are audited and win over the shipped file: only scheduled fixtures are filled.
 async function fillResults(trx: Knex.Transaction, matches: readonly HistoricalMatch[]): Promise<string[]> {
   const result = await trx.raw(
     `UPDATE matches m
      SET status = 'played', home_goals = v.home_goals, away_goals = v.away_goals, home_shots = v.home_shots,
        away_shots = v.away_shots, home_shots_on_target = v.home_shots_on_target,
-       away_shots_on_target = v.away_shots_on_target, ${KEEP_OR_FILL_ODDS}, updated_at = now()
+       away_shots_on_target = v.away_shots_on_target, updated_at = now()
      FROM ${SHIPPED_ROWS}
      WHERE m.league_code = v.league AND m.season_id = s.id AND m.match_date = v.match_date
        AND m.home_team_id = ht.id AND m.away_team_id = at.id AND m.status = 'scheduled'
@@ -156,26 +145,6 @@ async function fillShots(trx: Knex.Transaction, matches: readonly HistoricalMatc
   return (result.rows as Array<{ league_code: string }>).map((row) => row.league_code);
 }
 
-// The four odds columns move together (the schema keeps them all set or all null), so stored odds keep all four.
-const KEEP_OR_FILL_ODDS = ["home_closing_odds", "draw_closing_odds", "away_closing_odds", "closing_odds_source"]
-  .map((column) => `${column} = CASE WHEN m.home_closing_odds IS NULL THEN v.${column} ELSE m.${column} END`)
-  .join(", ");
-
-// Closing odds, like shots, describe the match whoever recorded its score: added where a played match has none,
-// never replacing stored ones. They are no model input, so filling them asks for no refit.
-async function fillOdds(trx: Knex.Transaction, matches: readonly HistoricalMatch[]): Promise<number> {
-  const result = await trx.raw(
-    `UPDATE matches m
-     SET ${KEEP_OR_FILL_ODDS}, updated_at = now()
-     FROM ${SHIPPED_ROWS}
-     WHERE m.league_code = v.league AND m.season_id = s.id AND m.match_date = v.match_date
-       AND m.home_team_id = ht.id AND m.away_team_id = at.id AND m.status = 'played'
-       AND m.home_closing_odds IS NULL AND v.home_closing_odds IS NOT NULL`,
-    asColumns(matches),
-  );
-  return result.rowCount ?? 0;
-}
-
 /**
  * Loads the shipped leagues and results in one transaction. Idempotent: a second run inserts and updates
  * nothing, writes no audit row and requests no refit.
@@ -192,7 +161,6 @@ export async function seedHistoricalResults(
     const added = await addMatches(trx, matches);
     const filled = await fillResults(trx, matches);
     const shotsFilled = await fillShots(trx, matches);
-    const oddsFilled = await fillOdds(trx, matches);
     const leaguesChanged = [...new Set([...added, ...filled, ...shotsFilled])].sort();
     const summary = {
       leaguesAdded,
@@ -201,15 +169,13 @@ export async function seedHistoricalResults(
       matchesAdded: added.length,
       resultsFilled: filled.length,
       shotsFilled: shotsFilled.length,
-      oddsFilled,
       leaguesChanged,
     };
     for (const league of leaguesChanged) {
       const reason = added.includes(league) || filled.includes(league) ? "result" : "stats";
       await insertRefitRequest(trx, { league, reason, requestedBy: "seed" });
     }
-    const changes = leaguesAdded + seasonsAdded + teamsAdded + added.length + filled.length + shotsFilled.length + oddsFilled;
-    if (changes > 0) {
+    if (leaguesAdded + seasonsAdded + teamsAdded + added.length + filled.length + shotsFilled.length > 0) {
       await insertAuditEntry(trx, {
         actor: "seed",
         action: "seed.import",
