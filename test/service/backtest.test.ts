@@ -248,6 +248,8 @@ describe("walk-forward backtest", () => {
       const text = output.stdout.join("\n");
       assert.match(text, /^season +matches +RPS goals +RPS \+shots +difference +naive RPS +closing RPS/m);
       assert.match(text, /^2023-2024 +380 +0\.\d{4} +0\.\d{4} +-0\.\d{4} +0\.\d{4} +0\.1805 /m);
+      // The shipped results carry no odds: the closing line's figure is the shipped one, and the report says so.
+      assert.match(text, /^Closing line: from the shipped derived figures \(service\/data\/closing-line\.csv\) in 2023-2024\.$/m);
       assert.match(text, /^pooled +380 /m);
       assert.match(text, /^\+shots has the lower RPS in 1 of 1 seasons; pooled paired RPS difference -0\.\d{4}/m);
     });

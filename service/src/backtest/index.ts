@@ -2,7 +2,6 @@ export { runBacktestCli, USAGE, type CliOutput } from "./cli";
 export {
   formatReport,
   runBacktest,
-  closingLineScores,
   summariseBacktest,
   type BacktestReport,
   MODEL_NAMES,
@@ -10,6 +9,13 @@ export {
   type PairedDifference,
   type SeasonScores,
 } from "./report";
+export {
+  pooledClosingLine,
+  seasonClosingLine,
+  storedClosingLine,
+  type ClosingLineScores,
+  type ClosingOddsOrigin,
+} from "./closingLine";
 export { calibrationBins, calibrationSvg, type CalibrationBin } from "./calibration";
 export {
   MODELS,

@@ -1,8 +1,10 @@
+import type { ShippedClosingLine } from "../data/closingLine";
 import type { HistoricalMatch } from "../data/historicalResults";
 import { DIXON_COLES } from "../domain/dixonColes";
 import { meanScores, rankedProbabilityScore, type ForecastScores } from "../domain/metrics";
 import { DIXON_COLES_SHOTS, resolveShotsTuning, type ShotsTuning } from "../domain/shotsModel";
 import { calibrationBins, type CalibrationBin } from "./calibration";
+import { type ClosingLineScores, pooledClosingLine, seasonClosingLine } from "./closingLine";
 import {
   BASELINE_SEASONS,
   walkForward,
@@ -27,9 +29,10 @@ export interface ModelComparison extends Record<ModelKey, ForecastScores> {
   baseline: ForecastScores;
   /**
    * The bookmakers' closing line (implied probabilities with the margin removed proportionally), over the matches
-   * that have closing odds (`matches` says how many); null where none has.
+   * that have closing odds (`matches` says how many): from the stored odds where the matches carry them, else the
+   * shipped figures (`origin` says which); null where neither has the season.
    */
-  closingOdds: ForecastScores | null;
+  closingOdds: ClosingLineScores | null;
   rpsDifference: PairedDifference;
 }
 
@@ -55,10 +58,15 @@ export interface BacktestReport {
   calibration: Record<ModelKey, CalibrationBin[]>;
 }
 
-export function runBacktest(matches: readonly HistoricalMatch[], options: WalkForwardOptions): BacktestReport {
+/** `shipped`: the closing line's derived figures, for the seasons whose matches carry no closing odds. */
+export function runBacktest(
+  matches: readonly HistoricalMatch[],
+  options: WalkForwardOptions,
+  shipped: readonly ShippedClosingLine[] = [],
+): BacktestReport {
   const started = performance.now();
   const result = walkForward(matches, options);
-  return summariseBacktest(options, result, performance.now() - started);
+  return summariseBacktest(options, result, performance.now() - started, shipped);
 }
 
 /** Scores a finished walk-forward run per season and pooled, with each model's calibration. */
@@ -66,12 +74,13 @@ export function summariseBacktest(
   options: WalkForwardOptions,
   result: WalkForwardResult,
   wallMs: number,
+  shipped: readonly ShippedClosingLine[] = [],
 ): BacktestReport {
   const { forecasts, refits, fitMs } = result;
-  const seasons = [...new Set(forecasts.map((forecast) => forecast.season))].map((season) => ({
-    season,
-    ...compare(forecasts.filter((forecast) => forecast.season === season)),
-  }));
+  const seasons = [...new Set(forecasts.map((forecast) => forecast.season))].map((season) => {
+    const own = forecasts.filter((forecast) => forecast.season === season);
+    return { season, ...compare(own), closingOdds: seasonClosingLine(options.league, season, own, shipped) };
+  });
   return {
     league: options.league,
     fromSeason: options.fromSeason,
@@ -83,7 +92,7 @@ export function summariseBacktest(
     fitMs,
     wallMs,
     seasons,
-    pooled: compare(forecasts),
+    pooled: { ...compare(forecasts), closingOdds: pooledClosingLine(seasons.map((season) => season.closingOdds)) },
     seasonsWon: seasons.filter((season) => season.shots.rps < season.goals.rps).length,
     calibration: {
       goals: calibrationBins(scored(forecasts, "goals")),
@@ -95,13 +104,7 @@ export function summariseBacktest(
 const scored = (forecasts: readonly BacktestForecast[], model: ModelKey | "baseline") =>
   forecasts.map((forecast) => ({ forecast: forecast[model], outcome: forecast.outcome }));
 
-/** The closing line's scores over the forecasts whose match has closing odds; null when none has. */
-export function closingLineScores(forecasts: readonly BacktestForecast[]): ForecastScores | null {
-  const priced = forecasts.flatMap(({ closingOdds, outcome }) => (closingOdds === null ? [] : [{ forecast: closingOdds, outcome }]));
-  return priced.length === 0 ? null : meanScores(priced);
-}
-
-function compare(forecasts: readonly BacktestForecast[]): ModelComparison {
+function compare(forecasts: readonly BacktestForecast[]): Omit<ModelComparison, "closingOdds"> {
   const differences = forecasts.map(
     ({ goals, shots, outcome }) => rankedProbabilityScore(shots, outcome) - rankedProbabilityScore(goals, outcome),
   );
@@ -109,7 +112,6 @@ function compare(forecasts: readonly BacktestForecast[]): ModelComparison {
     goals: meanScores(scored(forecasts, "goals")),
     shots: meanScores(scored(forecasts, "shots")),
     baseline: meanScores(scored(forecasts, "baseline")),
-    closingOdds: closingLineScores(forecasts),
     rpsDifference: meanWithError(differences),
   };
 }
@@ -178,6 +180,7 @@ export function formatReport(report: BacktestReport): string {
       "bookmakers' closing odds (Pinnacle's, else the market average's) as probabilities, 1/odds divided by their " +
       "sum to remove the margin; - where the data has no closing odds, * where only some matches have them (scored " +
       "over those). Lower is better for every score; difference is RPS +shots minus RPS goals.",
+    closingOrigin(report),
     "",
     line(COLUMNS),
     ...rows.slice(0, -1).map(line),
@@ -194,6 +197,19 @@ function closing(row: ModelComparison, score: "rps" | "logLoss"): string {
   if (row.closingOdds === null) return "-";
   const partial = row.closingOdds.matches < row.goals.matches ? "*" : "";
   return `${partial}${row.closingOdds[score].toFixed(4)}`;
+}
+
+/** Which seasons' closing line comes from odds stored with the matches and which from the shipped figures. */
+function closingOrigin(report: BacktestReport): string {
+  const seasons = (origin: "stored" | "shipped") =>
+    report.seasons.filter((season) => season.closingOdds?.origin === origin).map((season) => season.season);
+  const stored = seasons("stored");
+  const shipped = seasons("shipped");
+  const parts = [
+    stored.length > 0 ? `from the closing odds stored with the matches in ${stored.join(", ")}` : "",
+    shipped.length > 0 ? `from the shipped derived figures (service/data/closing-line.csv) in ${shipped.join(", ")}` : "",
+  ].filter((part) => part !== "");
+  return parts.length === 0 ? "Closing line: no closing odds for these seasons." : `Closing line: ${parts.join("; ")}.`;
 }
 
 const signed = (value: number): string => (value >= 0 ? "+" : "") + value.toFixed(4);

@@ -39,6 +39,9 @@ function Record({ record }: { record: LeagueRecord }) {
         {record.closingOdds
           ? " Closing odds: the bookmakers' prices at kick-off (Pinnacle's, else the market average's) as probabilities, with their margin removed."
           : " The data has no bookmakers' closing odds, so there is no comparison with them."}
+        {seasons.some((s) => s.closingOddsSource === "shipped")
+          ? " Closing-odds figures marked † are the service's shipped benchmark, derived from football-data.co.uk's closing odds (no prices are shipped); unmarked ones are scored on closing odds stored with the matches."
+          : ""}
       </p>
       <div class="scroll">
         <table class="record">
@@ -58,7 +61,10 @@ function Record({ record }: { record: LeagueRecord }) {
                 <td>{s.matches}</td>
                 <td>{formatScore(s.rps.model)}</td>
                 <td>{formatScore(s.rps.baseline)}</td>
-                <td>{s.rps.closingOdds === null ? "not in the data" : formatScore(s.rps.closingOdds)}</td>
+                <td>
+                  {s.rps.closingOdds === null ? "not in the data" : formatScore(s.rps.closingOdds)}
+                  {s.closingOddsSource === "shipped" ? " †" : ""}
+                </td>
               </tr>
             ))}
           </tbody>
