@@ -247,6 +247,28 @@ describe("importer: the oddities of the real files and the data-quality gate", (
       assert.equal(result.clean.length, 380 - 4);
     });
 
+    it("refuses closing odds that are not three finite decimal odds above 1, whatever the source", () => {
+      const { rows } = parse(snapshot("40b3e1b"));
+      assert.ok(rows.every((row) => row.closingOdds === null), "openfootball carries no odds");
+      const [good, evens, infinite, missing] = rows.filter((row) => row.status === "played");
+      good.closingOdds = { home: 1.01, draw: 6.5, away: 41, source: "pinnacle-closing" };
+      evens.closingOdds = { home: 1, draw: 4, away: 5, source: "market-average-closing" };
+      infinite.closingOdds = { home: 2, draw: Number.POSITIVE_INFINITY, away: 3, source: "pinnacle-closing" };
+      missing.closingOdds = { home: 2, draw: Number.NaN, away: 3, source: "pinnacle-closing" };
+      const result = checkBatch(rows, context(rows));
+      const byKey = (a: string[], b: string[]) => a[0].localeCompare(b[0]);
+      assert.deepEqual(
+        result.problems.map((problem) => [problem.recordKey, problem.code, problem.reason]).sort(byKey),
+        [
+          [evens.recordKey, "invalid_odds", "closing odds 1 / 4 / 5 (market-average-closing) are not three finite decimal odds above 1"],
+          [infinite.recordKey, "invalid_odds", "closing odds 2 / Infinity / 3 (pinnacle-closing) are not three finite decimal odds above 1"],
+          [missing.recordKey, "invalid_odds", "closing odds 2 / NaN / 3 (pinnacle-closing) are not three finite decimal odds above 1"],
+        ].sort(byKey),
+      );
+      assert.deepEqual(result.clean.find((row) => row.recordKey === good.recordKey)?.closingOdds, good.closingOdds);
+      assert.equal(result.clean.length, 380 - 3);
+    });
+
     it("refuses a batch that is not the shape of the league's season", () => {
       const { rows } = parse(snapshot("40b3e1b"));
       assert.equal(checkBatch(rows, context(rows, NOW, 18)).shapeProblem, "20 teams in a season of a 18-team league");

@@ -17,7 +17,7 @@ import { Metrics } from "../../service/src/metrics";
 import { LocalSignalBus } from "../../service/src/predictions/signals";
 import { configuredImporter } from "../../service/src/runtime/importing";
 import type { Database } from "../../service/src/storage/db";
-import { SHOT_COLUMNS } from "../../service/src/storage/repositories/matches";
+import { CLOSING_ODDS_COLUMNS, SHOT_COLUMNS } from "../../service/src/storage/repositories/matches";
 import { seedTeamAliases } from "../../service/src/storage/seedAliases";
 import { commandDatabase, seededDatabaseUrl } from "../support/databases";
 import { prng } from "../support/load";
@@ -189,13 +189,16 @@ function zonedInstant(date: string, time: string, timeZone: string): string {
   return new Date(new TZDate(year, month - 1, day, hours, minutes, timeZone).getTime()).toISOString().replace(".000Z", "Z");
 }
 
-/** The statistics columns of a football-data.co.uk file that the importer reads, and the result's. */
-export type CsvCell = "FTHG" | "FTAG" | "HS" | "AS" | "HST" | "AST";
+/** The statistics and closing-odds columns of a football-data.co.uk file that the importer reads, and the result's. */
+export type CsvCell = "FTHG" | "FTAG" | "HS" | "AS" | "HST" | "AST" | (typeof ODDS_CELLS)[number];
+
+/** Pre-match Pinnacle and Bet365 prices (ignored), then the closing ones the importer reads, in the files' order. */
+const ODDS_CELLS = ["PSCH", "PSCD", "PSCA", "AvgCH", "AvgCD", "AvgCA"] as const;
 
 /**
  * A football-data.co.uk season file (BOM, CRLF, day-first two-digit years, `2.0` goals) from an openfootball file.
- * `cells` fills or overrides a match's result and shot cells (openfootball has no shots; the shot columns are
- * empty without it).
+ * `cells` fills or overrides a match's result, shot and closing-odds cells (openfootball has no shots or odds; those
+ * columns are empty without it).
  */
 export function footballDataCsv(
   file: OpenfootballFile,
@@ -203,13 +206,15 @@ export function footballDataCsv(
   names: (name: string) => string,
   cells: (match: OpenfootballMatch) => Partial<Record<CsvCell, string>> = () => ({}),
 ): string {
-  const header = "Div,Date,Time,HomeTeam,AwayTeam,FTHG,FTAG,FTR,HTHG,HTAG,HTR,Referee,HS,AS,HST,AST,HF,AF";
+  const header = `Div,Date,Time,HomeTeam,AwayTeam,FTHG,FTAG,FTR,HTHG,HTAG,HTR,Referee,HS,AS,HST,AST,HF,AF,B365H,B365D,B365A,PSH,PSD,PSA,${ODDS_CELLS.join(",")}`;
   const lines = file.matches.map((match) => {
     const ft = resultOf(match);
     const [year, month, day] = match.date.split("-");
     const result = ft === undefined ? "" : ft[0] > ft[1] ? "H" : ft[0] < ft[1] ? "A" : "D";
-    const cell = { FTHG: pandas(ft?.[0]), FTAG: pandas(ft?.[1]), HS: "", AS: "", HST: "", AST: "", ...cells(match) };
-    return [division, `${day}/${month}/${year.slice(2)}`, match.time ?? "", names(match.team1), names(match.team2), cell.FTHG, cell.FTAG, result, "", "", "", "", cell.HS, cell.AS, cell.HST, cell.AST, "", ""].join(",");
+    const cell: Record<CsvCell, string> = { FTHG: pandas(ft?.[0]), FTAG: pandas(ft?.[1]), HS: "", AS: "", HST: "", AST: "", PSCH: "", PSCD: "", PSCA: "", AvgCH: "", AvgCD: "", AvgCA: "", ...cells(match) };
+    // Pre-match prices are there for every match, fixtures too: the importer must not take them for closing ones.
+    const preMatch = ["2.10", "3.40", "3.60", "2.15", "3.45", "3.70"];
+    return [division, `${day}/${month}/${year.slice(2)}`, match.time ?? "", names(match.team1), names(match.team2), cell.FTHG, cell.FTAG, result, "", "", "", "", cell.HS, cell.AS, cell.HST, cell.AST, "", "", ...preMatch, ...ODDS_CELLS.map((column) => cell[column])].join(",");
   });
   return `\uFEFF${[header, ...lines].join("\r\n")}\r\n`;
 }
@@ -238,6 +243,30 @@ export function shotCells(match: OpenfootballMatch): Partial<Record<CsvCell, str
   if (resultOf(match) === undefined) return {};
   const { shots, shotsOnTarget } = shotsOf(match);
   return { HS: pandas(shots.home), AS: pandas(shots.away), HST: pandas(shotsOnTarget.home), AST: pandas(shotsOnTarget.away) };
+}
+
+export interface MatchOdds {
+  home: number;
+  draw: number;
+  away: number;
+}
+
+/** Made-up but plausible closing odds of a match (a 2-4% margin), the same every time. */
+export function oddsOf(match: Pick<OpenfootballMatch, "team1" | "team2">): MatchOdds {
+  const random = prng(apiMatchId(match) + 1);
+  const home = 0.2 + random() * 0.4;
+  const draw = 0.2 + random() * 0.1;
+  const margin = 1.02 + random() * 0.02;
+  const price = (p: number) => Math.round((100 / (p * margin)) * 1) / 100;
+  return { home: price(home), draw: price(draw), away: price(1 - home - draw) };
+}
+
+/** A played match's closing-odds cells, Pinnacle's (or the market average's), from `oddsOf`. */
+export function oddsCells(match: OpenfootballMatch, source: "pinnacle" | "average" = "pinnacle"): Partial<Record<CsvCell, string>> {
+  if (resultOf(match) === undefined) return {};
+  const { home, draw, away } = oddsOf(match);
+  const [h, d, a] = [home, draw, away].map((price) => price.toFixed(2));
+  return source === "pinnacle" ? { PSCH: h, PSCD: d, PSCA: a } : { AvgCH: h, AvgCD: d, AvgCA: a };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -308,6 +337,10 @@ export interface MatchRow {
   away_shots: number | null;
   home_shots_on_target: number | null;
   away_shots_on_target: number | null;
+  home_closing_odds: number | null;
+  draw_closing_odds: number | null;
+  away_closing_odds: number | null;
+  closing_odds_source: string | null;
 }
 
 /** The league's matches of a season with their team names, by date and pairing. */
@@ -332,6 +365,7 @@ export async function seasonMatches(db: Knex, league: string, season: string): P
       "m.source_id",
       "m.awarded",
       ...SHOT_COLUMNS.map((column) => `m.${column}`),
+      ...CLOSING_ODDS_COLUMNS.map((column) => `m.${column}`),
     );
 }
 

@@ -13,6 +13,7 @@ import {
 } from "../../service/src/backtest";
 import { calibrationBins, calibrationSvg } from "../../service/src/backtest/calibration";
 import { loadHistoricalResults, type HistoricalMatch } from "../../service/src/data/historicalResults";
+import { closingLineProbabilities } from "../../service/src/domain/closingOdds";
 import { fitDixonColes, predictMatch } from "../../service/src/domain/dixonColes";
 import { naiveBaseline, rankedProbabilityScore } from "../../service/src/domain/metrics";
 import { fitShotsModel } from "../../service/src/domain/shotsModel";
@@ -119,6 +120,35 @@ describe("walk-forward backtest", () => {
     }
   });
 
+  it("scores the bookmakers' closing line: 1/odds normalised to remove the margin, RPS as computed by hand", () => {
+    // 1/2 + 1/3.5 + 1/4 = 1.0357142857: probabilities 0.4827586, 0.2758621, 0.2413793.
+    const probabilities = closingLineProbabilities({ home: 2, draw: 3.5, away: 4 });
+    assert.ok(Math.abs(probabilities.homeWin - 14 / 29) < 1e-12 && Math.abs(probabilities.draw - 8 / 29) < 1e-12);
+    assert.ok(Math.abs(probabilities.awayWin - 7 / 29) < 1e-12);
+    const e0 = matches.filter((m) => m.league === "E0" && m.season >= "2021-2022" && m.season <= "2022-2023");
+    // A small fixture: the first three matches of 2022-23 with made-up prices, one of them without any.
+    const first = e0.findIndex((m) => m.season === "2022-2023");
+    const priced: HistoricalMatch[] = e0.map((m, i) => {
+      if (i === first) return { ...m, homeGoals: 2, awayGoals: 0, closingOdds: { home: 2, draw: 3.5, away: 4, source: "pinnacle-closing" } };
+      if (i === first + 1) return { ...m, homeGoals: 1, awayGoals: 1, closingOdds: { home: 1.5, draw: 4, away: 8, source: "market-average-closing" } };
+      if (i === first + 2) return { ...m, homeGoals: 0, awayGoals: 1, closingOdds: null };
+      return i > first + 2 ? { ...m, closingOdds: null } : m;
+    });
+    const options = { league: "E0", fromSeason: "2022-2023", toSeason: "2022-2023" };
+    const fixture = summariseBacktest(options, walkForward(priced.slice(0, first + 3), options), 0);
+    // Home win at 14/29: ((14/29 - 1)^2 + (22/29 - 1)^2) / 2. Draw at 1/1.5, 1/4, 1/8 over their sum 1.0416667:
+    // cumulative 0.64 and 0.88, so ((0.64 - 0)^2 + (0.88 - 1)^2) / 2.
+    const home = ((14 / 29 - 1) ** 2 + (22 / 29 - 1) ** 2) / 2;
+    const draw = (0.64 ** 2 + (0.88 - 1) ** 2) / 2;
+    const closing = fixture.pooled.closingOdds;
+    assert.equal(closing?.matches, 2, "the match without odds is left out of the closing line");
+    assert.ok(Math.abs((closing?.rps ?? Number.NaN) - (home + draw) / 2) < 1e-12, `${closing?.rps} vs ${(home + draw) / 2}`);
+    assert.equal(fixture.pooled.goals.matches, 3);
+    assert.deepEqual(fixture.seasons[0].closingOdds, closing);
+    const unpriced = summariseBacktest(options, walkForward(priced.map((m) => ({ ...m, closingOdds: null })).slice(0, first + 3), options), 0);
+    assert.equal(unpriced.pooled.closingOdds, null);
+  });
+
   it("computes calibration bins by hand and draws them as SVG", () => {
     const bins = calibrationBins(
       [
@@ -216,8 +246,10 @@ describe("walk-forward backtest", () => {
       const argv = ["--from=2023-2024", "--to=2023-2024", "--svg-dir", path.join(directory, "table")];
       assert.equal(await runBacktestCli(argv, output), 0, output.stderr.join("\n"));
       const text = output.stdout.join("\n");
-      assert.match(text, /^season +matches +RPS goals +RPS \+shots +difference +naive RPS/m);
-      assert.match(text, /^2023-2024 +380 +0\.\d{4} +0\.\d{4} +-0\.\d{4} +0\.\d{4}/m);
+      assert.match(text, /^season +matches +RPS goals +RPS \+shots +difference +naive RPS +closing RPS/m);
+      assert.match(text, /^2023-2024 +380 +0\.\d{4} +0\.\d{4} +-0\.\d{4} +0\.\d{4} +0\.1805 /m);
+      // The shipped results carry no odds: the closing line's figure is the shipped one, and the report says so.
+      assert.match(text, /^Closing line: from the shipped derived figures \(service\/data\/closing-line\.csv\) in 2023-2024\.$/m);
       assert.match(text, /^pooled +380 /m);
       assert.match(text, /^\+shots has the lower RPS in 1 of 1 seasons; pooled paired RPS difference -0\.\d{4}/m);
     });

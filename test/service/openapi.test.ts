@@ -6,6 +6,7 @@ import { API_PREFIX, openApiDocument, operations } from "../../service/src/http/
 import * as schemas from "../../service/src/http/openapi/schemas";
 import { type ApiDeps, apiRoutes } from "../../service/src/http/routes/api";
 import { SCHEMA_TYPES_FILE, generateWebTypes } from "../../scripts/webTypes";
+import { loadShippedClosingLine } from "../../service/src/data/closingLine";
 import { seededDatabaseUrl } from "../support/databases";
 import { eventually } from "../support/net";
 import { type TestService, startTestService, testConfig, writeToken } from "../support/service";
@@ -112,6 +113,15 @@ describe("API responses match the document's schemas (PostgreSQL)", function () 
     assert.ok(record.seasons.length > 0);
     for (const season of record.seasons) assert.ok(season.rps.model < season.rps.baseline, `${season.season} beats the naive baseline`);
     assert.ok(record.calibration.some((bin) => bin.outcome === "draw"));
+    // The seeded database stores no odds: each recent EPL season's closing-line RPS is the shipped derived figure.
+    assert.equal(record.closingOdds, true);
+    const shipped = loadShippedClosingLine().filter((figures) => figures.league === "E0");
+    for (const season of record.seasons) {
+      const figures = shipped.find((row) => row.season === season.season);
+      assert.equal(season.closingOddsSource, "shipped", season.season);
+      assert.equal(season.rps.closingOdds, figures?.rps, season.season);
+      assert.ok(season.rps.closingOdds! < season.rps.baseline, `${season.season}: the closing line beats the naive baseline`);
+    }
   });
 
   it("writes answer in their documented shapes", async () => {

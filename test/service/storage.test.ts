@@ -11,6 +11,7 @@ import { seedHistoricalResults } from "../../service/src/storage/seed";
 import { commandDatabase, freshDatabaseUrl } from "../support/databases";
 
 const SHOT_COLUMNS = ["home_shots", "away_shots", "home_shots_on_target", "away_shots_on_target"];
+const ODDS_COLUMNS = ["home_closing_odds", "draw_closing_odds", "away_closing_odds", "closing_odds_source"];
 
 const TABLES = [
   "audit_log",
@@ -148,6 +149,8 @@ describe("storage", () => {
         away_shots_on_target: 1,
       });
       assert.equal((await db("matches").whereNull("home_shots").count("* as n"))[0].n, "0");
+      // The shipped results carry no bookmakers' prices (their terms are unclear): only an operator's import adds them.
+      assert.equal((await db("matches").whereNotNull("home_closing_odds").count("* as n"))[0].n, "0");
       const audit = await db("audit_log").where({ action: "seed.import" });
       assert.equal(audit.length, 1);
       assert.equal((await db("refit_requests").whereNull("completed_at")).length, 3);
@@ -186,6 +189,23 @@ describe("storage", () => {
       assert.ok(SHOT_COLUMNS.every((column) => Number.isInteger(filled[column])), JSON.stringify(filled));
       const untouched = await db("matches").where({ id: kept }).first("home_shots", "away_shots");
       assert.deepEqual(untouched, { home_shots: 1, away_shots: 2 });
+    });
+
+    it("keeps the closing odds a deployment stored when seeding again", async () => {
+      const [{ id }] = await db("matches").where({ league_code: "SP1", status: "played" }).orderBy("id").limit(1).select("id");
+      const imported = { home_closing_odds: 2.5, draw_closing_odds: 3.2, away_closing_odds: 3, closing_odds_source: "pinnacle-closing" };
+      await db("matches").where({ id }).update(imported);
+      const summary = await seedHistoricalResults(db);
+      assert.deepEqual(summary.leaguesChanged, []);
+      assert.deepEqual(await db("matches").where({ id }).first(...ODDS_COLUMNS), imported);
+    });
+
+    it("refuses a half-filled or impossible triple of closing odds in the database", async () => {
+      const [{ id }] = await db("matches").where({ league_code: "D1", status: "played" }).orderBy("id").limit(1).select("id");
+      await db("matches").where({ id }).update({ home_closing_odds: 1.9, draw_closing_odds: 3.6, away_closing_odds: 4.2, closing_odds_source: "pinnacle-closing" });
+      await assert.rejects(db("matches").where({ id }).update({ draw_closing_odds: null }), /matches_closing_odds_triple/);
+      await assert.rejects(db("matches").where({ id }).update({ away_closing_odds: 1 }), /matches_closing_odds_range/);
+      await assert.rejects(db("matches").where({ id }).update({ closing_odds_source: "bet365" }), /matches_closing_odds_source/);
     });
 
     it("fills in results of scheduled fixtures but never overrides a recorded result", async () => {

@@ -190,7 +190,12 @@ describe("web page in Chromium (real service, fresh database)", function () {
     // the page meets no failed request.
     const record = await eventually(async () => {
       const response = await api.get("/api/v1/models/E0/record");
-      return response.status === 200 ? ((await response.json()) as { seasons: unknown[] }) : undefined;
+      return response.status === 200
+        ? ((await response.json()) as {
+            closingOdds: boolean;
+            seasons: Array<{ rps: { closingOdds: number | null }; closingOddsSource: "stored" | "shipped" | null }>;
+          })
+        : undefined;
     }, 90_000, 500);
     await page.goto(`${api.baseUrl}/model?league=E0`);
     await page.waitForSelector("table.models tbody tr");
@@ -198,8 +203,16 @@ describe("web page in Chromium (real service, fresh database)", function () {
     assert.equal(await page.locator("table.record tbody tr").count(), record.seasons.length);
     const charts = page.locator("svg[data-chart]");
     assert.equal(await charts.count(), 2);
-    assert.equal(await charts.nth(0).locator("[data-series]").count(), 2);
-    assert.equal(await charts.nth(0).locator("[data-series] [data-point]").count(), 2 * record.seasons.length);
+    // The shipped closing-line figures cover every recent EPL season: the closing line is the third series.
+    assert.equal(record.closingOdds, true);
+    assert.ok(record.seasons.every((season) => season.rps.closingOdds !== null));
+    assert.equal(await charts.nth(0).locator("[data-series]").count(), 3);
+    assert.equal(await charts.nth(0).locator('[data-series="Closing odds"] [data-point]').count(), record.seasons.length);
+    assert.equal(await charts.nth(0).locator("[data-series] [data-point]").count(), 3 * record.seasons.length);
+    assert.equal(await page.locator("table.record tbody td", { hasText: "not in the data" }).count(), 0);
+    // No odds are stored on a fresh clone: every figure is the shipped benchmark, and marked so.
+    assert.ok(record.seasons.every((season) => season.closingOddsSource === "shipped"));
+    assert.equal(await page.locator("table.record tbody td", { hasText: "†" }).count(), record.seasons.length);
     assert.equal(await charts.nth(1).locator("[data-series]").count(), 3);
     assert.ok((await charts.nth(1).locator("[data-point]").count()) > 3);
     await assertAccessible("model");

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { loadShippedClosingLine, type ShippedClosingLine } from "../data/closingLine";
 import { loadHistoricalResults, type HistoricalMatch } from "../data/historicalResults";
 import type { DixonColesTuning } from "../domain/dixonColes";
 import type { RatingsTuning } from "../domain/ratings";
@@ -23,7 +24,9 @@ export const USAGE = `Usage: backtest [--league E0] [--from 2014-2015] [--to 202
          [--xi <per day>] [--league-xi <per day>] [--prior-strength <matches>]
          [--arrival-prior-strength <matches>] [--newcomer-attack=<log rate>] [--newcomer-defence=<log rate>]
          [--shots-xi <per day>] [--shots-prior-strength <matches>]
-Compares Dixon-Coles on goals with the model that blends in shots. Defaults: league E0, from the league's
+Compares Dixon-Coles on goals with the model that blends in shots, beside the naive baseline and the bookmakers'
+closing line (the shipped results carry no odds: its figures come from service/data/closing-line.csv, written by
+npm run data:closing-odds). Defaults: league E0, from the league's
 second season to its last, calibration plots calibration-<league>-goals.svg and calibration-<league>-shots.svg
 in service/out/backtest, and the tuned model defaults. A relative --svg-dir is relative to where you run the
 command. Negative values need the --option=value form.`;
@@ -48,9 +51,11 @@ interface BacktestCommand {
  */
 export async function runBacktestCli(argv: string[], output: CliOutput = consoleOutput): Promise<number> {
   let matches: HistoricalMatch[];
+  let shipped: ShippedClosingLine[];
   let command: BacktestCommand;
   try {
     matches = loadHistoricalResults();
+    shipped = loadShippedClosingLine();
     command = parseCommand(argv, matches);
   } catch (error) {
     output.err(`backtest: ${(error as Error).message}`);
@@ -63,7 +68,7 @@ export async function runBacktestCli(argv: string[], output: CliOutput = console
     return 0;
   }
   try {
-    const report = runBacktest(matches, command.options);
+    const report = runBacktest(matches, command.options, shipped);
     const { league, fromSeason, toSeason } = command.options;
     mkdirSync(command.svgDir, { recursive: true });
     const plots = {} as Record<ModelKey, string>;

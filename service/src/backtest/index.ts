@@ -9,6 +9,13 @@ export {
   type PairedDifference,
   type SeasonScores,
 } from "./report";
+export {
+  pooledClosingLine,
+  seasonClosingLine,
+  storedClosingLine,
+  type ClosingLineScores,
+  type ClosingOddsOrigin,
+} from "./closingLine";
 export { calibrationBins, calibrationSvg, type CalibrationBin } from "./calibration";
 export {
   MODELS,

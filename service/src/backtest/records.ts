@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { loadShippedClosingLine, type ShippedClosingLine } from "../data/closingLine";
 import { DIXON_COLES } from "../domain/dixonColes";
 import { meanScores } from "../domain/metrics";
 import { DIXON_COLES_SHOTS } from "../domain/shotsModel";
@@ -9,6 +10,7 @@ import type { Database } from "../storage/db";
 import { listLeagueCodes } from "../storage/repositories/leagues";
 import { playedResults } from "../storage/repositories/matches";
 import { type CalibrationBin, calibrationBins } from "./calibration";
+import { type ClosingOddsOrigin, seasonClosingLine } from "./closingLine";
 import { type BacktestForecast, type ModelKey, walkForward } from "./walkForward";
 
 /** Seasons scored per league: the latest ones with results, enough to judge the model without minutes of fitting. */
@@ -19,8 +21,16 @@ const RETRY_AFTER_SECONDS = 5;
 export interface SeasonRecord {
   season: string;
   matches: number;
-  /** Mean ranked probability score of each forecaster; lower is better. */
+  /**
+   * Mean ranked probability score of each forecaster; lower is better. `closingOdds` is the bookmakers' closing line
+   * (1/odds normalised to remove the margin) over the season's matches that have closing odds, null when none has.
+   */
   rps: { model: number; baseline: number; closingOdds: number | null };
+  /**
+   * Where `rps.closingOdds` comes from: the closing odds stored with the season's matches (a deployment's own
+   * import of football-data.co.uk files) or, without them, the figures the repository ships; null with it.
+   */
+  closingOddsSource: ClosingOddsOrigin | null;
 }
 
 /** The current model's walk-forward record in one league: what the page's model view shows. */
@@ -50,10 +60,12 @@ interface Entry {
 export class BacktestRecords {
   private readonly entries = new Map<string, Entry>();
 
+  /** `shipped`: the closing line's derived figures, for seasons whose matches have no stored closing odds. */
   constructor(
     private readonly db: Database,
     private readonly registry: ModelRegistry,
     private readonly logger: Logger,
+    private readonly shipped: readonly ShippedClosingLine[] = loadShippedClosingLine(),
   ) {}
 
   async forLeague(league: string): Promise<LeagueRecord> {
@@ -99,14 +111,16 @@ export class BacktestRecords {
       await nextTurn();
       const own = walkForward(results, { league, fromSeason: season, toSeason: season }).forecasts;
       forecasts.push(...own);
+      const closing = seasonClosingLine(league, season, own, this.shipped);
       records.push({
         season,
         matches: own.length,
         rps: {
           model: meanScores(own.map((f) => ({ forecast: f[key], outcome: f.outcome }))).rps,
           baseline: meanScores(own.map((f) => ({ forecast: f.baseline, outcome: f.outcome }))).rps,
-          closingOdds: null,
+          closingOdds: closing?.rps ?? null,
         },
+        closingOddsSource: closing?.origin ?? null,
       });
     }
     this.logger.info({ league, version, seasons: scored, ms: Math.round(performance.now() - started) }, "backtest record computed");
@@ -115,7 +129,7 @@ export class BacktestRecords {
       version,
       model: name,
       computedAt: new Date().toISOString(),
-      closingOdds: false,
+      closingOdds: records.some((record) => record.rps.closingOdds !== null),
       seasons: records,
       calibration: calibrationBins(forecasts.map((f) => ({ forecast: f[key], outcome: f.outcome }))),
     };

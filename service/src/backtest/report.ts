@@ -1,8 +1,10 @@
+import type { ShippedClosingLine } from "../data/closingLine";
 import type { HistoricalMatch } from "../data/historicalResults";
 import { DIXON_COLES } from "../domain/dixonColes";
 import { meanScores, rankedProbabilityScore, type ForecastScores } from "../domain/metrics";
 import { DIXON_COLES_SHOTS, resolveShotsTuning, type ShotsTuning } from "../domain/shotsModel";
 import { calibrationBins, type CalibrationBin } from "./calibration";
+import { type ClosingLineScores, pooledClosingLine, seasonClosingLine } from "./closingLine";
 import {
   BASELINE_SEASONS,
   walkForward,
@@ -25,6 +27,12 @@ export interface PairedDifference {
 export interface ModelComparison extends Record<ModelKey, ForecastScores> {
   /** Previous seasons' home/draw/away frequencies of the same league. */
   baseline: ForecastScores;
+  /**
+   * The bookmakers' closing line (implied probabilities with the margin removed proportionally), over the matches
+   * that have closing odds (`matches` says how many): from the stored odds where the matches carry them, else the
+   * shipped figures (`origin` says which); null where neither has the season.
+   */
+  closingOdds: ClosingLineScores | null;
   rpsDifference: PairedDifference;
 }
 
@@ -50,10 +58,15 @@ export interface BacktestReport {
   calibration: Record<ModelKey, CalibrationBin[]>;
 }
 
-export function runBacktest(matches: readonly HistoricalMatch[], options: WalkForwardOptions): BacktestReport {
+/** `shipped`: the closing line's derived figures, for the seasons whose matches carry no closing odds. */
+export function runBacktest(
+  matches: readonly HistoricalMatch[],
+  options: WalkForwardOptions,
+  shipped: readonly ShippedClosingLine[] = [],
+): BacktestReport {
   const started = performance.now();
   const result = walkForward(matches, options);
-  return summariseBacktest(options, result, performance.now() - started);
+  return summariseBacktest(options, result, performance.now() - started, shipped);
 }
 
 /** Scores a finished walk-forward run per season and pooled, with each model's calibration. */
@@ -61,12 +74,13 @@ export function summariseBacktest(
   options: WalkForwardOptions,
   result: WalkForwardResult,
   wallMs: number,
+  shipped: readonly ShippedClosingLine[] = [],
 ): BacktestReport {
   const { forecasts, refits, fitMs } = result;
-  const seasons = [...new Set(forecasts.map((forecast) => forecast.season))].map((season) => ({
-    season,
-    ...compare(forecasts.filter((forecast) => forecast.season === season)),
-  }));
+  const seasons = [...new Set(forecasts.map((forecast) => forecast.season))].map((season) => {
+    const own = forecasts.filter((forecast) => forecast.season === season);
+    return { season, ...compare(own), closingOdds: seasonClosingLine(options.league, season, own, shipped) };
+  });
   return {
     league: options.league,
     fromSeason: options.fromSeason,
@@ -78,7 +92,7 @@ export function summariseBacktest(
     fitMs,
     wallMs,
     seasons,
-    pooled: compare(forecasts),
+    pooled: { ...compare(forecasts), closingOdds: pooledClosingLine(seasons.map((season) => season.closingOdds)) },
     seasonsWon: seasons.filter((season) => season.shots.rps < season.goals.rps).length,
     calibration: {
       goals: calibrationBins(scored(forecasts, "goals")),
@@ -90,7 +104,7 @@ export function summariseBacktest(
 const scored = (forecasts: readonly BacktestForecast[], model: ModelKey | "baseline") =>
   forecasts.map((forecast) => ({ forecast: forecast[model], outcome: forecast.outcome }));
 
-function compare(forecasts: readonly BacktestForecast[]): ModelComparison {
+function compare(forecasts: readonly BacktestForecast[]): Omit<ModelComparison, "closingOdds"> {
   const differences = forecasts.map(
     ({ goals, shots, outcome }) => rankedProbabilityScore(shots, outcome) - rankedProbabilityScore(goals, outcome),
   );
@@ -116,9 +130,11 @@ const COLUMNS = [
   "RPS +shots",
   "difference",
   "naive RPS",
+  "closing RPS",
   "LL goals",
   "LL +shots",
   "naive LL",
+  "closing LL",
   "Brier goals",
   "Brier +shots",
   "naive Brier",
@@ -133,9 +149,11 @@ export function formatReport(report: BacktestReport): string {
     row.shots.rps.toFixed(4),
     signed(row.rpsDifference.mean),
     row.baseline.rps.toFixed(4),
+    closing(row, "rps"),
     row.goals.logLoss.toFixed(4),
     row.shots.logLoss.toFixed(4),
     row.baseline.logLoss.toFixed(4),
+    closing(row, "logLoss"),
     row.goals.brier.toFixed(4),
     row.shots.brier.toFixed(4),
     row.baseline.brier.toFixed(4),
@@ -158,8 +176,11 @@ export function formatReport(report: BacktestReport): string {
       `all shots (xi ${shots.xi}/day, prior strength ${shots.priorStrength}, arrival prior strength ` +
       `${shots.arrivalPriorStrength}); attack and defence ${weights.goals} x goals + ${weights.shotsOnTarget} x ` +
       `on target + ${weights.shots} x shots.`,
-    `Naive baseline: previous ${report.baselineSeasons} seasons' home/draw/away frequencies. Lower is better for ` +
-      "every score; difference is RPS +shots minus RPS goals.",
+    `Naive baseline: previous ${report.baselineSeasons} seasons' home/draw/away frequencies. Closing: the ` +
+      "bookmakers' closing odds (Pinnacle's, else the market average's) as probabilities, 1/odds divided by their " +
+      "sum to remove the margin; - where the data has no closing odds, * where only some matches have them (scored " +
+      "over those). Lower is better for every score; difference is RPS +shots minus RPS goals.",
+    closingOrigin(report),
     "",
     line(COLUMNS),
     ...rows.slice(0, -1).map(line),
@@ -169,6 +190,26 @@ export function formatReport(report: BacktestReport): string {
     `+shots has the lower RPS in ${report.seasonsWon} of ${report.seasons.length} seasons; pooled paired RPS ` +
       `difference ${signed(mean)} (standard error ${standardError.toFixed(4)}).`,
   ].join("\n");
+}
+
+/** A closing-line score for the table: marked when it covers only part of the row's matches. */
+function closing(row: ModelComparison, score: "rps" | "logLoss"): string {
+  if (row.closingOdds === null) return "-";
+  const partial = row.closingOdds.matches < row.goals.matches ? "*" : "";
+  return `${partial}${row.closingOdds[score].toFixed(4)}`;
+}
+
+/** Which seasons' closing line comes from odds stored with the matches and which from the shipped figures. */
+function closingOrigin(report: BacktestReport): string {
+  const seasons = (origin: "stored" | "shipped") =>
+    report.seasons.filter((season) => season.closingOdds?.origin === origin).map((season) => season.season);
+  const stored = seasons("stored");
+  const shipped = seasons("shipped");
+  const parts = [
+    stored.length > 0 ? `from the closing odds stored with the matches in ${stored.join(", ")}` : "",
+    shipped.length > 0 ? `from the shipped derived figures (service/data/closing-line.csv) in ${shipped.join(", ")}` : "",
+  ].filter((part) => part !== "");
+  return parts.length === 0 ? "Closing line: no closing odds for these seasons." : `Closing line: ${parts.join("; ")}.`;
 }
 
 const signed = (value: number): string => (value >= 0 ? "+" : "") + value.toFixed(4);

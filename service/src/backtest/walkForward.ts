@@ -1,4 +1,5 @@
 import type { HistoricalMatch } from "../data/historicalResults";
+import { closingLineProbabilities } from "../domain/closingOdds";
 import { goalsOnly, predictMatch, type DixonColesTuning } from "../domain/dixonColes";
 import { naiveBaseline, outcomeOf, type Outcome, type OutcomeProbabilities } from "../domain/metrics";
 import type { RatingsTuning } from "../domain/ratings";
@@ -27,6 +28,8 @@ export interface BacktestForecast extends Record<ModelKey, OutcomeProbabilities>
   awayTeam: string;
   outcome: Outcome;
   baseline: OutcomeProbabilities;
+  /** The bookmakers' closing line (margin removed), where the match has closing odds. */
+  closingOdds: OutcomeProbabilities | null;
 }
 
 export interface WalkForwardResult {
@@ -88,6 +91,7 @@ export function walkForward(allMatches: readonly HistoricalMatch[], options: Wal
       goals: forecast("goals"),
       shots: forecast("shots"),
       baseline: baselines.get(match.season) as OutcomeProbabilities,
+      closingOdds: match.closingOdds ? closingLineProbabilities(match.closingOdds) : null,
     });
   }
   return { forecasts, refits, fitMs };

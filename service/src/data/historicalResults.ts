@@ -1,14 +1,21 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
+import type { ClosingOdds } from "../domain/closingOdds";
 import type { MatchResult, SideCounts } from "../domain/types";
 
-/** One shipped result (with shots where the source has them): a model input plus its league and season. */
+/**
+ * One result (with shots where the source has them): a model input plus its league and season, and, where a
+ * deployment stored them (its own import of football-data.co.uk files), the bookmakers' closing odds the backtest
+ * measures the model against. The shipped file carries no odds.
+ */
 export interface HistoricalMatch extends MatchResult {
   /** football-data.co.uk league code, e.g. `E0`. */
   league: string;
   /** Season as `yyyy-yyyy`, e.g. `2014-2015`. */
   season: string;
+  /** Stored closing odds, where the database has them; never set from the shipped file. */
+  closingOdds?: ClosingOdds | null;
 }
 
 export interface LeagueInfo {

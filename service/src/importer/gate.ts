@@ -1,3 +1,4 @@
+import { isDecimalOdds } from "../domain/closingOdds";
 import { teamNameKey } from "../domain/teamNames";
 import type { Team } from "../storage/repositories/teams";
 import { localDate, seasonWindow } from "./seasons";
@@ -33,8 +34,9 @@ export interface GateResult {
  * (so each pairing at most twice, home and away), no team playing twice on one day, and no more known teams than
  * the league has (a batch mixing two leagues or seasons). Scores were checked as whole numbers from 0 to 99 when the
  * source was parsed; shots are checked here whatever the source: whole numbers from 0 to 99, and only on a played
- * result (the `matches_shots_*` constraints would otherwise fail the whole transaction). Both sides or neither is the
- * shape of a pair; a source reading a half-filled one reports it as a problem while parsing.
+ * result (the `matches_shots_*` constraints would otherwise fail the whole transaction); and closing odds: a triple of
+ * finite decimal odds above 1. Both sides or neither is the shape of a pair, all three outcomes or none that of a
+ * triple; a source reading a half-filled one reports it as a problem while parsing.
  */
 export function checkBatch(rows: readonly SourceRow[], context: GateContext): GateResult {
   const problems: RecordProblem[] = [];
@@ -69,6 +71,11 @@ export function checkBatch(rows: readonly SourceRow[], context: GateContext): Ga
     const shotsProblem = checkShots(row);
     if (shotsProblem !== undefined) {
       reject("invalid_shots", shotsProblem);
+      continue;
+    }
+    const oddsProblem = checkOdds(row);
+    if (oddsProblem !== undefined) {
+      reject("invalid_odds", oddsProblem);
       continue;
     }
     candidates.push({ ...row, homeTeam, awayTeam });
@@ -124,6 +131,17 @@ function checkShots(row: SourceRow): string | undefined {
       return `${name} ${JSON.stringify(pair)} are not two whole numbers from 0 to 99`;
     }
     if (row.status !== "played") return `${name} ${pair.home}-${pair.away} for a match without a result (${row.status})`;
+  }
+  return undefined;
+}
+
+/** Why the row's closing odds cannot be stored, if they cannot. */
+function checkOdds(row: SourceRow): string | undefined {
+  const odds = row.closingOdds;
+  if (odds === null) return undefined;
+  const prices = [odds.home, odds.draw, odds.away];
+  if (!prices.every(isDecimalOdds)) {
+    return `closing odds ${prices.join(" / ")} (${odds.source}) are not three finite decimal odds above 1`;
   }
   return undefined;
 }

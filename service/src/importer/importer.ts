@@ -192,6 +192,7 @@ export class Importer {
             quarantined: open,
             resultsChanged: written.resultsChanged,
             statsChanged: written.statsChanged,
+            oddsChanged: written.oddsChanged,
             refitRequested: refitNeeded(written),
           },
           requestId,
@@ -199,7 +200,12 @@ export class Importer {
       }
       await insertImportRun(trx, {
         ...runFields(feed, outcome, options, startedAt, clock()),
-        details: { requestId, resultsChanged: written.resultsChanged, statsChanged: written.statsChanged },
+        details: {
+          requestId,
+          resultsChanged: written.resultsChanged,
+          statsChanged: written.statsChanged,
+          oddsChanged: written.oddsChanged,
+        },
       });
       return written;
     });

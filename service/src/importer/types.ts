@@ -1,4 +1,5 @@
 import type { ImportSource } from "../config";
+import type { ClosingOdds } from "../domain/closingOdds";
 import type { SideCounts } from "../domain/types";
 import type { MatchStatus } from "../storage/repositories/matches";
 
@@ -43,6 +44,11 @@ export interface SourceRow {
    */
   shots: SideCounts | null;
   shotsOnTarget: SideCounts | null;
+  /**
+   * The bookmakers' closing odds, where the source carries them (football-data.co.uk's Pinnacle or market-average
+   * closing prices); null elsewhere. Stored for the backtest's comparison; the model does not use them.
+   */
+  closingOdds: ClosingOdds | null;
   /** The record as fetched, for the quarantine. */
   raw: unknown;
 }
@@ -62,6 +68,7 @@ export type RejectionCode =
   | "invalid_date"
   | "invalid_score"
   | "invalid_shots"
+  | "invalid_odds"
   | "future_result"
   | "duplicate_pairing"
   | "team_twice_a_day"

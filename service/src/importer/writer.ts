@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import type { ClosingOdds } from "../domain/closingOdds";
 import type { SideCounts } from "../domain/types";
 import { insertAuditEntry } from "../storage/repositories/audit";
 import {
@@ -15,12 +16,13 @@ import type { Feed, RecordProblem } from "./types";
 
 /**
  * `authoritative`: the source is the truth for its league (the scheduled import): matches move, change status and
- * get corrected results and shots. `fill-only`: the shipped files a release seeds from: they add what is missing,
- * fill in results of scheduled matches and shots of played ones that have none, but never undo what a newer import
- * (or an operator) recorded since.
+ * get corrected results, shots and closing odds. `fill-only`: the shipped files a release seeds from: they add what
+ * is missing, fill in results of scheduled matches and shots and closing odds of played ones that have none, but
+ * never undo what a newer import (or an operator) recorded since.
  *
- * In both modes a record without shots leaves stored shots alone: a source that carries none (openfootball taking a
- * match over from a football-data.co.uk file) or has not filled them in yet says nothing about them.
+ * In both modes a record without shots or closing odds leaves stored ones alone: a source that carries none
+ * (openfootball taking a match over from a football-data.co.uk file) or has not filled them in yet says nothing
+ * about them.
  */
 export type WriteMode = "authoritative" | "fill-only";
 
@@ -34,9 +36,14 @@ export interface WriteSummary {
   resultsChanged: boolean;
   /** Whether shots of a played match arrived or changed while its result stayed (`match.stats`). */
   statsChanged: boolean;
+  /** Whether any match's closing odds arrived or changed (`match.odds`, or with its result or shots); no refit. */
+  oddsChanged: boolean;
 }
 
-/** Shots are part of what the model fits, so a change of them alone needs a refit as a changed result does. */
+/**
+ * Shots are part of what the model fits, so a change of them alone needs a refit as a changed result does; closing
+ * odds are not, so they never do.
+ */
 export const refitNeeded = (summary: WriteSummary) => summary.resultsChanged || summary.statsChanged;
 
 export interface WriteContext {
@@ -48,15 +55,19 @@ export interface WriteContext {
   requestId: string;
 }
 
-type Action = "match.result" | "match.stats" | "match.status" | "match.reschedule" | "match.matchday";
+type Action = "match.result" | "match.stats" | "match.odds" | "match.status" | "match.reschedule" | "match.matchday";
 
 const sameInstant = (a: Date | null, b: Date | null) => (a === null ? b === null : b !== null && a.getTime() === b.getTime());
 const samePair = (a: SideCounts | null, b: SideCounts | null) =>
   a === null ? b === null : b !== null && a.home === b.home && a.away === b.away;
+const sameOdds = (a: ClosingOdds | null, b: ClosingOdds | null) =>
+  a === null
+    ? b === null
+    : b !== null && a.home === b.home && a.draw === b.draw && a.away === b.away && a.source === b.source;
 
 /**
  * What an authoritative source would change about a stored match, as the audit action for it: the most telling one
- * when several change at once (a corrected score, then its shots, then status, date and match day).
+ * when several change at once (a corrected score, then its shots, then status, closing odds, date and match day).
  */
 function changesTo(stored: StoredMatch, incoming: ImportedMatch): Action | undefined {
   if (stored.status === "played" && incoming.status === "played") {
@@ -67,38 +78,47 @@ function changesTo(stored: StoredMatch, incoming: ImportedMatch): Action | undef
   } else if (stored.status !== incoming.status) {
     return "match.status";
   }
+  if (!sameOdds(stored.closingOdds, incoming.closingOdds)) return "match.odds";
   if (stored.date !== incoming.date || !sameInstant(stored.kickoff, incoming.kickoff)) return "match.reschedule";
   if (stored.matchday !== incoming.matchday) return "match.matchday";
   return undefined;
 }
 
-/** What an authoritative source writes over a stored match, if that changes anything: its record, with shots only where it has them. */
+/**
+ * What an authoritative source writes over a stored match, if that changes anything: its record, with shots and
+ * closing odds only where it has them.
+ */
 function overwrites(stored: StoredMatch, incoming: ImportedMatch): { action: Action; next: ImportedMatch } | undefined {
   const next = {
     ...incoming,
     shots: incoming.shots ?? stored.shots,
     shotsOnTarget: incoming.shotsOnTarget ?? stored.shotsOnTarget,
+    closingOdds: incoming.closingOdds ?? stored.closingOdds,
   };
   const action = changesTo(stored, next);
   return action === undefined ? undefined : { action, next };
 }
 
 /**
- * What a fill-only source may write to a stored match: the result of a scheduled one (and its shots), or the shots a
- * played one lacks; nothing else of the stored match changes.
+ * What a fill-only source may write to a stored match: the result of a scheduled one (and its shots and odds), or the
+ * shots and closing odds a played one lacks; nothing else of the stored match changes.
  */
 function fillsIn(stored: StoredMatch, incoming: ImportedMatch): { action: Action; next: ImportedMatch } | undefined {
   const source = stored.source ?? incoming.source;
   const sourceId = stored.sourceId ?? incoming.sourceId;
   if (stored.status === "scheduled" && incoming.status === "played") {
     const { date, kickoff, matchday } = stored;
-    return { action: "match.result", next: { ...incoming, date, kickoff, matchday, source, sourceId } };
+    const closingOdds = stored.closingOdds ?? incoming.closingOdds;
+    return { action: "match.result", next: { ...incoming, date, kickoff, matchday, closingOdds, source, sourceId } };
   }
   if (stored.status !== "played" || incoming.status !== "played") return undefined;
   const shots = stored.shots ?? incoming.shots;
   const shotsOnTarget = stored.shotsOnTarget ?? incoming.shotsOnTarget;
-  if (samePair(shots, stored.shots) && samePair(shotsOnTarget, stored.shotsOnTarget)) return undefined;
-  return { action: "match.stats", next: { ...stored, shots, shotsOnTarget, source, sourceId } };
+  const closingOdds = stored.closingOdds ?? incoming.closingOdds;
+  const statsFilled = !samePair(shots, stored.shots) || !samePair(shotsOnTarget, stored.shotsOnTarget);
+  if (!statsFilled && sameOdds(closingOdds, stored.closingOdds)) return undefined;
+  const action = statsFilled ? "match.stats" : "match.odds";
+  return { action, next: { ...stored, shots, shotsOnTarget, closingOdds, source, sourceId } };
 }
 
 const describe = (match: StoredMatch | ImportedMatch) => ({
@@ -110,6 +130,7 @@ const describe = (match: StoredMatch | ImportedMatch) => ({
   awarded: match.awarded,
   shots: match.shots,
   shotsOnTarget: match.shotsOnTarget,
+  closingOdds: match.closingOdds,
 });
 
 /**
@@ -117,9 +138,10 @@ const describe = (match: StoredMatch | ImportedMatch) => ({
  * the source's id, else by its pairing (each ordered pairing is played once a season), so a re-dated match moves
  * instead of duplicating, and a match first loaded from another source is taken over rather than repeated. Changes
  * to existing matches are audited one by one (`match.result` for a recorded or corrected result, as an operator's
- * write is; `match.stats` for shots that arrive or change under an unchanged result); a played result is never
- * removed by a source that stops reporting it, and keeps its shots. A changed result queues a refit in the same
- * transaction (reason `result`), and so do changed shots alone (reason `stats`): the model fits them too.
+ * write is; `match.stats` for shots that arrive or change under an unchanged result; `match.odds` for closing odds
+ * alone); a played result is never removed by a source that stops reporting it, and keeps its shots and odds. A
+ * changed result queues a refit in the same transaction (reason `result`), and so do changed shots alone (reason
+ * `stats`): the model fits them too. Closing odds alone queue none: the model does not use them.
  */
 export async function applyRows(trx: Knex.Transaction, rows: readonly CleanRow[], context: WriteContext): Promise<WriteSummary> {
   const { feed, mode } = context;
@@ -127,7 +149,7 @@ export async function applyRows(trx: Knex.Transaction, rows: readonly CleanRow[]
   const stored = await lockSeasonMatches(trx, feed.league, season.id);
   const bySourceId = new Map(stored.filter((m) => m.source === feed.source).map((m) => [m.sourceId, m]));
   const byPairing = new Map(stored.map((m) => [`${m.homeTeamId}:${m.awayTeamId}`, m]));
-  const summary: WriteSummary = { inserted: 0, updated: 0, unchanged: 0, withdrawn: [], resultsChanged: false, statsChanged: false };
+  const summary: WriteSummary = { inserted: 0, updated: 0, unchanged: 0, withdrawn: [], resultsChanged: false, statsChanged: false, oddsChanged: false };
   const audit = (action: string, entityId: number, before: unknown, after: unknown) =>
     insertAuditEntry(trx, {
       actor: context.actor,
@@ -150,6 +172,7 @@ export async function applyRows(trx: Knex.Transaction, rows: readonly CleanRow[]
       awarded: row.awarded,
       shots: row.shots,
       shotsOnTarget: row.shotsOnTarget,
+      closingOdds: row.closingOdds,
       source: feed.source,
       sourceId: row.sourceId ?? `${feed.season}:${pairing}`,
     };
@@ -164,6 +187,7 @@ export async function applyRows(trx: Knex.Transaction, rows: readonly CleanRow[]
       });
       summary.inserted += 1;
       summary.resultsChanged ||= incoming.status === "played";
+      summary.oddsChanged ||= incoming.closingOdds !== null;
       continue;
     }
     if (current.status === "played" && incoming.status !== "played") {
@@ -194,6 +218,7 @@ export async function applyRows(trx: Knex.Transaction, rows: readonly CleanRow[]
     summary.updated += 1;
     summary.resultsChanged ||= update.action === "match.result";
     summary.statsChanged ||= update.action === "match.stats";
+    summary.oddsChanged ||= !sameOdds(current.closingOdds, update.next.closingOdds);
   }
   if (refitNeeded(summary)) {
     const reason = summary.resultsChanged ? "result" : "stats";

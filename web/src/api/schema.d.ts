@@ -1267,7 +1267,7 @@ export interface operations {
                         model: string;
                         /** Format: date-time */
                         computedAt: string;
-                        /** @description Whether the data has bookmakers' closing odds to compare with */
+                        /** @description Whether any season has a closing-line figure (from stored closing odds or the shipped figures) */
                         closingOdds: boolean;
                         seasons: {
                             season: string;
@@ -1276,8 +1276,11 @@ export interface operations {
                                 model: number;
                                 /** @description The previous seasons' home/draw/away frequencies */
                                 baseline: number;
+                                /** @description The bookmakers' closing line (Pinnacle's closing odds, else the market average's, as 1/odds normalised to remove the margin) over the season's matches with closing odds; null where neither stored odds nor the shipped figures cover the season */
                                 closingOdds: number | null;
                             };
+                            /** @description Where rps.closingOdds comes from: `stored`, the closing odds stored with the season's matches (imported from football-data.co.uk files by this deployment); `shipped`, the derived figures the service ships (service/data/closing-line.csv; no prices are shipped); null when rps.closingOdds is */
+                            closingOddsSource: ("stored" | "shipped") | null;
                         }[];
                         calibration: {
                             /** @enum {string} */

@@ -14,6 +14,11 @@ function Record({ record }: { record: LeagueRecord }) {
     { name: "Model", className: "s-model", points: seasons.map((s, i) => ({ x: i, y: s.rps.model, label: `${s.season}: ${formatScore(s.rps.model)}` })) },
     { name: "Naive baseline", className: "s-baseline", points: seasons.map((s, i) => ({ x: i, y: s.rps.baseline, label: `${s.season}: ${formatScore(s.rps.baseline)}` })) },
   ];
+  if (record.closingOdds) {
+    // Only the seasons whose data has closing odds have a point; the line joins those.
+    const priced = seasons.flatMap((s, i) => (s.rps.closingOdds === null ? [] : [{ x: i, y: s.rps.closingOdds, label: `${s.season}: ${formatScore(s.rps.closingOdds)}` }]));
+    rpsSeries.push({ name: "Closing odds", className: "s-closing", points: priced });
+  }
   const calibration = (["home", "draw", "away"] as const).map((outcome) => ({
     name: OUTCOME_NAMES[outcome],
     className: `s-${outcome}`,
@@ -31,7 +36,12 @@ function Record({ record }: { record: LeagueRecord }) {
       <p>
         Walk-forward backtest of {record.model} (version {record.version}): each match predicted by a model refitted
         before its match day on earlier results only. Ranked probability score, lower is better.
-        {!record.closingOdds && " The data has no bookmakers' closing odds, so there is no comparison with them."}
+        {record.closingOdds
+          ? " Closing odds: the bookmakers' prices at kick-off (Pinnacle's, else the market average's) as probabilities, with their margin removed."
+          : " The data has no bookmakers' closing odds, so there is no comparison with them."}
+        {seasons.some((s) => s.closingOddsSource === "shipped")
+          ? " Closing-odds figures marked † are the service's shipped benchmark, derived from football-data.co.uk's closing odds (no prices are shipped); unmarked ones are scored on closing odds stored with the matches."
+          : ""}
       </p>
       <div class="scroll">
         <table class="record">
@@ -51,7 +61,10 @@ function Record({ record }: { record: LeagueRecord }) {
                 <td>{s.matches}</td>
                 <td>{formatScore(s.rps.model)}</td>
                 <td>{formatScore(s.rps.baseline)}</td>
-                <td>{s.rps.closingOdds === null ? "not in the data" : formatScore(s.rps.closingOdds)}</td>
+                <td>
+                  {s.rps.closingOdds === null ? "not in the data" : formatScore(s.rps.closingOdds)}
+                  {s.closingOddsSource === "shipped" ? " †" : ""}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -60,7 +73,7 @@ function Record({ record }: { record: LeagueRecord }) {
       {seasons.length > 0 && (
         <LineChart
           title={`RPS per season in ${record.league}`}
-          description="The model's and the naive baseline's ranked probability score per season; lower is better."
+          description={`The model's${record.closingOdds ? ", the closing odds'" : ""} and the naive baseline's ranked probability score per season; lower is better.`}
           series={rpsSeries}
           xDomain={seasons.length === 1 ? [-1, 1] : undefined}
           xTicks={seasons.map((s, i) => ({ x: i, label: s.season }))}

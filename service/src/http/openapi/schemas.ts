@@ -160,7 +160,9 @@ export const leagueRecord = z.strictObject({
   version: z.number().int(),
   model: z.string(),
   computedAt: instant,
-  closingOdds: z.boolean().meta({ description: "Whether the data has bookmakers' closing odds to compare with" }),
+  closingOdds: z.boolean().meta({
+    description: "Whether any season has a closing-line figure (from stored closing odds or the shipped figures)",
+  }),
   seasons: z.array(
     z.strictObject({
       season: z.string(),
@@ -168,7 +170,14 @@ export const leagueRecord = z.strictObject({
       rps: z.strictObject({
         model: z.number(),
         baseline: z.number().meta({ description: "The previous seasons' home/draw/away frequencies" }),
-        closingOdds: z.number().nullable(),
+        closingOdds: z.number().nullable().meta({
+          description:
+            "The bookmakers' closing line (Pinnacle's closing odds, else the market average's, as 1/odds normalised to remove the margin) over the season's matches with closing odds; null where neither stored odds nor the shipped figures cover the season",
+        }),
+      }),
+      closingOddsSource: z.enum(["stored", "shipped"]).nullable().meta({
+        description:
+          "Where rps.closingOdds comes from: `stored`, the closing odds stored with the season's matches (imported from football-data.co.uk files by this deployment); `shipped`, the derived figures the service ships (service/data/closing-line.csv; no prices are shipped); null when rps.closingOdds is",
       }),
     }),
   ),

@@ -73,9 +73,10 @@ function toRow(match: ApiMatch, raw: unknown, index: number, feed: Feed): Source
     matchday,
     homeName: homeName.trim(),
     awayName: awayName.trim(),
-    // Not read from this source: the free tier's matches carry no shot statistics.
+    // Not read from this source: the free tier's matches carry no shot statistics or odds.
     shots: null,
     shotsOnTarget: null,
+    closingOdds: null,
     raw,
   };
   if (status !== "played" && status !== "awarded") return { ...base, status, score: null, awarded: false };

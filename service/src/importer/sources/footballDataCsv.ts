@@ -1,5 +1,6 @@
 import { parse } from "csv-parse/sync";
 import { teamNameKey } from "../../domain/teamNames";
+import type { ClosingOdds, ClosingOddsSource } from "../../domain/closingOdds";
 import type { SideCounts } from "../../domain/types";
 import { isCalendarDate, localKickoff } from "../seasons";
 import { type Feed, FeedError, type ParsedFeed, type RecordProblem, type SourceRow } from "../types";
@@ -8,10 +9,12 @@ import { readRecords } from "./matchList";
 /**
  * football-data.co.uk's season files (`/mmz4281/2627/E0.csv`): one row per match with `Div`, `Date`, optional `Time`
  * (UK time, whatever the league's country), `HomeTeam`, `AwayTeam`, `FTHG`, `FTAG`, the shots `HS`/`AS` and shots on
- * target `HST`/`AST` where the file has them, and dozens of other statistics and odds columns that are ignored.
+ * target `HST`/`AST` and the closing odds (Pinnacle's `PSCH`/`PSCD`/`PSCA`, else the market average `AvgCH`/`AvgCD`/
+ * `AvgCA`) where the file has them, and dozens of other statistics and odds columns that are ignored.
  * Dates are day-first, `dd/mm/yy` or `dd/mm/yyyy` depending on the season; recent files are CRLF with a byte-order
  * mark; counts may be written as `2.0` (the pandas-processed files). A row without goals is a fixture without a
- * result; a pair of shot columns left empty is a match whose shots are not known (yet).
+ * result; a pair of shot columns left empty is a match whose shots are not known (yet), and so is a triple of closing
+ * odds (a fixture's odds close at kick-off; older seasons have none).
  */
 export function parseFootballDataCsv(text: string, feed: Feed): ParsedFeed {
   let records: Array<{ record: Record<string, string>; line: number }>;
@@ -36,6 +39,13 @@ export function parseFootballDataCsv(text: string, feed: Feed): ParsedFeed {
     if (columns.includes(home) !== columns.includes(away)) {
       const [has, lacks] = columns.includes(home) ? [home, away] : [away, home];
       throw new FeedError(`not a football-data.co.uk season file: a ${has} column but no ${lacks} column`);
+    }
+  }
+  for (const triple of Object.values(CLOSING_ODDS_COLUMNS)) {
+    const present = triple.filter((column) => columns.includes(column));
+    if (present.length > 0 && present.length < triple.length) {
+      const lacking = triple.filter((column) => !columns.includes(column));
+      throw new FeedError(`not a football-data.co.uk season file: a ${present[0]} column but no ${lacking.join(", ")} column`);
     }
   }
   // The pandas-processed files end with a row of empty fields.
@@ -77,6 +87,34 @@ function sidePair(record: Record<string, string>, [home, away]: readonly [string
   return { home: homeCount, away: awayCount };
 }
 
+/** The closing odds columns (home, draw, away) by preference: Pinnacle's, then the market average. */
+const CLOSING_ODDS_COLUMNS: Readonly<Record<ClosingOddsSource, readonly [string, string, string]>> = {
+  "pinnacle-closing": ["PSCH", "PSCD", "PSCA"],
+  "market-average-closing": ["AvgCH", "AvgCD", "AvgCA"],
+};
+
+/**
+ * The row's closing odds: Pinnacle's triple when it is filled, else the market average's, else null. A triple with
+ * some cells empty, or a cell that is not a decimal number, is what is wrong with the row (whether the prices are
+ * odds above 1 is the gate's to judge, as for every source).
+ */
+function closingOdds(record: Record<string, string>): ClosingOdds | null | string {
+  for (const [source, columns] of Object.entries(CLOSING_ODDS_COLUMNS) as Array<[ClosingOddsSource, readonly string[]]>) {
+    const texts = columns.map((column) => record[column] ?? "");
+    if (texts.every((text) => text === "")) continue;
+    const empty = columns.filter((_, i) => texts[i] === "");
+    if (empty.length > 0) {
+      const filled = columns.filter((_, i) => texts[i] !== "");
+      return `${filled.join(", ")} filled but ${empty.join(", ")} empty: closing odds are given for all three outcomes or none`;
+    }
+    const bad = columns.findIndex((_, i) => !/^\d+(\.\d+)?$/.test(texts[i]));
+    if (bad >= 0) return `${columns[bad]} "${texts[bad]}" is not decimal odds`;
+    const [home, draw, away] = texts.map(Number);
+    return { home, draw, away, source };
+  }
+  return null;
+}
+
 function toRow(record: Record<string, string>, line: number, feed: Feed): SourceRow | RecordProblem {
   const home = record.HomeTeam ?? "";
   const away = record.AwayTeam ?? "";
@@ -96,6 +134,8 @@ function toRow(record: Record<string, string>, line: number, feed: Feed): Source
   if (typeof shots === "string") return problem("invalid_shots", shots);
   const shotsOnTarget = sidePair(record, STAT_COLUMNS.shotsOnTarget);
   if (typeof shotsOnTarget === "string") return problem("invalid_shots", shotsOnTarget);
+  const odds = closingOdds(record);
+  if (typeof odds === "string") return problem("invalid_odds", odds);
   const base = {
     recordKey,
     sourceId: null,
@@ -107,6 +147,7 @@ function toRow(record: Record<string, string>, line: number, feed: Feed): Source
     awarded: false,
     shots,
     shotsOnTarget,
+    closingOdds: odds,
     raw: record,
   };
   if ((record.FTHG ?? "") === "" && (record.FTAG ?? "") === "") return { ...base, status: "scheduled", score: null };

@@ -63,9 +63,10 @@ function toRow(raw: unknown, index: number, feed: Feed): SourceRow | RecordProbl
     matchday: matchday === undefined ? null : Number(matchday),
     homeName: record.team1.trim(),
     awayName: record.team2.trim(),
-    // football.json carries results only.
+    // football.json carries results only: no shots, no odds.
     shots: null,
     shotsOnTarget: null,
+    closingOdds: null,
     raw,
   };
   if (status === "postponed" || status === "cancelled" || status === "canceled") {

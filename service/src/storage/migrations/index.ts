@@ -9,6 +9,7 @@ import * as auditClientRequestId from "./20261206000016_audit_client_request_id"
 import * as teamIdentity from "./20261206000017_team_identity";
 import * as imports from "./20261206000018_imports";
 import * as refitReasonStats from "./20261206000019_refit_reason_stats";
+import * as matchClosingOdds from "./20261206000020_match_closing_odds";
 
 /**
  * Every migration, in order. A fixed import list (rather than a directory scan) works the same from ts-node
@@ -25,4 +26,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ["20261206000017_team_identity", teamIdentity],
   ["20261206000018_imports", imports],
   ["20261206000019_refit_reason_stats", refitReasonStats],
+  ["20261206000020_match_closing_odds", matchClosingOdds],
 ];

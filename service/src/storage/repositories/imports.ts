@@ -1,7 +1,16 @@
 import { createHash } from "node:crypto";
 import type { Knex } from "knex";
+import type { ClosingOdds } from "../../domain/closingOdds";
 import type { SideCounts } from "../../domain/types";
-import { type MatchStatus, SHOT_COLUMNS, sidePair } from "./matches";
+import {
+  CLOSING_ODDS_COLUMNS,
+  type ClosingOddsRow,
+  type MatchStatus,
+  SHOT_COLUMNS,
+  closingOddsColumns,
+  closingOddsOf,
+  sidePair,
+} from "./matches";
 
 /** A match of one league's season as the importer compares it with a source's record. */
 export interface StoredMatch {
@@ -16,11 +25,12 @@ export interface StoredMatch {
   awarded: boolean;
   shots: SideCounts | null;
   shotsOnTarget: SideCounts | null;
+  closingOdds: ClosingOdds | null;
   source: string | null;
   sourceId: string | null;
 }
 
-interface StoredMatchRow {
+interface StoredMatchRow extends ClosingOddsRow {
   id: number;
   match_date: string;
   kickoff_at: Date | null;
@@ -51,6 +61,7 @@ const toStoredMatch = (row: StoredMatchRow): StoredMatch => ({
   awarded: row.awarded,
   shots: sidePair(row.home_shots, row.away_shots),
   shotsOnTarget: sidePair(row.home_shots_on_target, row.away_shots_on_target),
+  closingOdds: closingOddsOf(row),
   source: row.source,
   sourceId: row.source_id,
 });
@@ -70,6 +81,7 @@ export async function lockSeasonMatches(trx: Knex.Transaction, league: string, s
       "away_goals",
       "awarded",
       ...SHOT_COLUMNS,
+      ...CLOSING_ODDS_COLUMNS,
       "source",
       "source_id",
     )
@@ -89,6 +101,7 @@ export interface ImportedMatch {
   awarded: boolean;
   shots: SideCounts | null;
   shotsOnTarget: SideCounts | null;
+  closingOdds: ClosingOdds | null;
   source: string;
   sourceId: string;
 }
@@ -105,6 +118,7 @@ const matchColumns = (match: ImportedMatch) => ({
   away_shots: match.shots?.away ?? null,
   home_shots_on_target: match.shotsOnTarget?.home ?? null,
   away_shots_on_target: match.shotsOnTarget?.away ?? null,
+  ...closingOddsColumns(match.closingOdds),
   source: match.source,
   source_id: match.sourceId,
 });

@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import type { ClosingOdds, ClosingOddsSource } from "../../domain/closingOdds";
 import type { MatchResult, SideCounts } from "../../domain/types";
 import type { Team } from "./teams";
 
@@ -62,6 +63,32 @@ export interface MatchRow {
 }
 
 export const SHOT_COLUMNS = ["home_shots", "away_shots", "home_shots_on_target", "away_shots_on_target"] as const;
+
+export const CLOSING_ODDS_COLUMNS = ["home_closing_odds", "draw_closing_odds", "away_closing_odds", "closing_odds_source"] as const;
+
+export interface ClosingOddsRow {
+  home_closing_odds: number | null;
+  draw_closing_odds: number | null;
+  away_closing_odds: number | null;
+  closing_odds_source: ClosingOddsSource | null;
+}
+
+/** The stored closing odds (the schema keeps the four columns all null or all set). */
+export const closingOddsOf = (row: ClosingOddsRow): ClosingOdds | null =>
+  row.home_closing_odds === null ||
+  row.draw_closing_odds === null ||
+  row.away_closing_odds === null ||
+  row.closing_odds_source === null
+    ? null
+    : { home: row.home_closing_odds, draw: row.draw_closing_odds, away: row.away_closing_odds, source: row.closing_odds_source };
+
+/** The four columns of closing odds, or nulls. */
+export const closingOddsColumns = (odds: ClosingOdds | null): ClosingOddsRow => ({
+  home_closing_odds: odds?.home ?? null,
+  draw_closing_odds: odds?.draw ?? null,
+  away_closing_odds: odds?.away ?? null,
+  closing_odds_source: odds?.source ?? null,
+});
 
 /** A per-side pair of nullable columns (the schema keeps both null or both set). */
 export const sidePair = (home: number | null, away: number | null): SideCounts | null =>
@@ -174,15 +201,19 @@ export async function setResult(db: Knex, id: number, score: { home: number; awa
 }
 
 /**
- * The league's played matches in date order, with their season and their shots where known, as the model fits
- * them (results awarded by the league left out).
+ * The league's played matches in date order, with their season, their shots and closing odds where known, as the
+ * model fits them and the backtest scores them (results awarded by the league left out).
  */
-export async function playedResults(db: Knex, league: string): Promise<Array<MatchResult & { season: string }>> {
+export async function playedResults(
+  db: Knex,
+  league: string,
+): Promise<Array<MatchResult & { season: string; closingOdds: ClosingOdds | null }>> {
   const rows: Array<
     { season: string; date: string; home: string; away: string; home_goals: number; away_goals: number } & Pick<
       MatchRow,
       (typeof SHOT_COLUMNS)[number]
-    >
+    > &
+      ClosingOddsRow
   > = await db("matches as m")
     .join("seasons as s", "s.id", "m.season_id")
     .join("teams as ht", "ht.id", "m.home_team_id")
@@ -195,6 +226,7 @@ export async function playedResults(db: Knex, league: string): Promise<Array<Mat
       "m.home_goals",
       "m.away_goals",
       ...SHOT_COLUMNS.map((column) => `m.${column}`),
+      ...CLOSING_ODDS_COLUMNS.map((column) => `m.${column}`),
     )
     // An awarded result stands in the table but says nothing about how the teams play.
     .where({ "m.league_code": league, "m.status": "played", "m.awarded": false })
@@ -208,5 +240,6 @@ export async function playedResults(db: Knex, league: string): Promise<Array<Mat
     awayGoals: row.away_goals,
     shots: sidePair(row.home_shots, row.away_shots),
     shotsOnTarget: sidePair(row.home_shots_on_target, row.away_shots_on_target),
+    closingOdds: closingOddsOf(row),
   }));
 }
