@@ -41,6 +41,13 @@ export interface RenderedResource {
   secretPaths: string[];
   /** URNs this resource depends on: explicit `dependsOn` and those implied by its inputs. */
   dependsOn: string[];
+  /**
+   * Per top-level input (`spec`, `stringData`), the URNs whose outputs it was built from: the engine marks exactly
+   * these inputs unknown when such a resource is deleted before its replacement (infra/plan reads them).
+   */
+  propertyDependencies: Record<string, string[]>;
+  /** The provider reference (`<provider URN>::<id>`) of a custom resource with an explicit provider. */
+  provider?: string;
 }
 
 export interface RenderedStack {
@@ -58,6 +65,8 @@ export interface RenderedStack {
   secretValues: string[];
   /** Values the mocked @pulumi/random generated: none may appear anywhere except under a secret path. */
   generatedSecrets: string[];
+  /** The same values by the URN of the resource that generated each (a plan maps one render's values onto another's). */
+  generated: Record<string, string>;
 }
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -112,6 +121,8 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(each: (value: { getUrnsList(): string[] }, key: string) => void): void };
+  getProvider(): string;
   getObject(): unknown;
 }
 type Callback = (err: unknown, response?: { getUrn(): string }) => void;
@@ -129,12 +140,14 @@ const ENVIRONMENT: OfflineProject = { files: ENVIRONMENT_PROJECT, program };
 
 async function runProgram(project: OfflineProject, stack: string, overrides: Record<string, unknown>): Promise<RenderedStack> {
   const generatedSecrets: string[] = [];
+  const generatedByName = new Map<string, string>();
   const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
       const state: Record<string, unknown> = { ...args.inputs };
       if (args.type === "random:index/randomPassword:RandomPassword") {
         const result = generatePassword(Number(args.inputs.length));
         generatedSecrets.push(result);
+        generatedByName.set(`${args.type}::${args.name}`, result);
         state.result = result;
       }
       return { id: `${args.name}-id`, state };
@@ -153,6 +166,10 @@ async function runProgram(project: OfflineProject, stack: string, overrides: Rec
       req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0],
     );
     const inputs = unwrapSecrets(registered, "", secretPaths, secretValues);
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((value, key) => {
+      propertyDependencies[key] = value.getUrnsList();
+    });
     return register(req, (err, response) => {
       if (!err && response) {
         resources.push({
@@ -164,6 +181,8 @@ async function runProgram(project: OfflineProject, stack: string, overrides: Rec
           inputs: inputs as Record<string, unknown>,
           secretPaths,
           dependsOn: req.getDependenciesList(),
+          propertyDependencies,
+          provider: req.getProvider() || undefined,
         });
       }
       callback(err, response);
@@ -201,6 +220,11 @@ async function runProgram(project: OfflineProject, stack: string, overrides: Rec
     outputs[key] = await new Promise((resolve) => output.apply(resolve));
   }
   const configFile = path.relative(REPO_ROOT, stackFile(stack, project.files));
+  const generated: Record<string, string> = {};
+  for (const resource of resources) {
+    const value = generatedByName.get(`${resource.type}::${resource.name}`);
+    if (value !== undefined) generated[resource.urn] = value;
+  }
   return {
     stack,
     project: project.files.name,
@@ -210,6 +234,7 @@ async function runProgram(project: OfflineProject, stack: string, overrides: Rec
     secretOutputs,
     secretValues: [...secretValues],
     generatedSecrets,
+    generated,
   };
 }
 
