@@ -15,7 +15,9 @@ function describe(change: PlannedChange): string[] {
   if (change.op === "update") {
     lines.push(...change.changed.map((path) => `      ~ ${path}`));
   } else if (change.op === "replace") {
-    lines.push(...change.replaceReasons.map((reason) => `      replaced because of ${reason}`));
+    const cause = change.cause === undefined ? "" : ` (${change.cause})`;
+    lines.push(...change.replaceReasons.map((reason) => `      replaced because of ${reason}${cause}`));
+    if (change.replaceReasons.length === 0 && change.cause !== undefined) lines.push(`      replaced because ${change.cause}`);
     const others = change.changed.filter((path) => !change.replaceReasons.includes(path));
     lines.push(...others.map((path) => `      ~ ${path}`));
   }

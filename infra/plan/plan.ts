@@ -27,8 +27,10 @@ export interface PlannedChange {
   urn: string;
   /** Changed input paths (`.data.LOG_LEVEL`); for a replacement caused by a dependency, the inputs marked unknown. */
   changed: string[];
-  /** For a replacement: the changed paths that force it, or what it follows (`provider kubernetes replaced`). */
+  /** For a replacement: the paths that force it (changed, or unknown because of `cause`). */
   replaceReasons: string[];
+  /** For a replacement forced by another resource: which, and how. */
+  cause?: string;
   deleteBeforeReplace: boolean;
   /** A Namespace, StatefulSet, PVC, Deployment, Service, Job or database object that would be replaced or deleted. */
   destructive: boolean;
@@ -125,8 +127,9 @@ function replaceReasons(resource: RenderedResource, before: Record<string, Json>
   return changed.filter((path) => fields.some((field) => forcesReplacement(wildcard(path), field)));
 }
 
-function change(op: Operation, resource: RenderedResource, changed: string[] = [], reasons: string[] = [], dbr = false): PlannedChange {
+function change(op: Operation, resource: RenderedResource, changed: string[] = [], reasons: string[] = [], dbr = false, cause?: string): PlannedChange {
   return {
+    ...(cause === undefined ? {} : { cause }),
     op,
     type: resource.type,
     name: resource.name,
@@ -177,7 +180,14 @@ export function plan(base: RenderedStack, head: RenderedStack): Plan {
     const current = changes.get(resource.urn);
     changes.set(
       resource.urn,
-      change("replace", resource, current?.changed ?? [], [`provider ${after.get(provider)?.name} replaced`], old !== undefined && deletesBeforeReplace(resource.type, old.inputs, resource.inputs)),
+      change(
+        "replace",
+        resource,
+        current?.changed ?? [],
+        [],
+        old !== undefined && deletesBeforeReplace(resource.type, old.inputs, resource.inputs),
+        `its provider ${after.get(provider)?.name} is replaced`,
+      ),
     );
   }
 
@@ -221,8 +231,8 @@ function cascadeDeleteBeforeReplace(
       if (reasons.length === 0) continue;
       const previous = changes.get(urn)?.changed ?? [];
       // The engine deletes such a dependant before the root goes, and creates it again once the root is back.
-      const because = `${reasons.join(", ")} unknown while ${rootName} is deleted before its replacement`;
-      changes.set(urn, change("replace", current, [...new Set([...previous, ...unknown])], [because], true));
+      const cause = `unknown while ${rootName} is deleted before its replacement`;
+      changes.set(urn, change("replace", current, [...new Set([...previous, ...unknown])], reasons, true, cause));
       queue.push(urn);
     }
   }
