@@ -3,14 +3,17 @@
  *
  * Stable API (tests, `npm run preview`, and the policy pack's offline runner use it):
  *
- *   renderStack(stack: string, overrides?: Record<string, unknown>): Promise<RenderedStack>
- *   renderProject(project: OfflineProject, stack, overrides?): the same for another project of this repository
+ *   renderStack(stack: string, overrides?: Record<string, unknown>, options?: RenderOptions): Promise<RenderedStack>
+ *   renderProject(project: OfflineProject, stack, overrides?, options?): the same for another project of this repository
  *     (platform/offline.ts renders the platform project with it)
  *
  * - `stack`: dev | test | staging | prod; its config is Pulumi.yaml's defaults overlaid by
  *   stacks/Pulumi.<stack>.yaml, exactly what the CLI would pass.
  * - `overrides`: config changes applied last, by path relative to the project namespace, like
  *   `pulumi config set --path`: `{ "image.tag": "latest" }`, `{ "api.minReplicas": 0 }`; `undefined` removes a key.
+ * - `options.mode`: `preview` (default, `pulumi preview`) or `update` (`pulumi up`): deployment-readiness problems
+ *   are warnings in the first and stop the second. `options.previousOutputs`: the stack's outputs at its last
+ *   deployment (the release record the program reads back); unset, a stack never deployed.
  * - Resolves to a `RenderedStack` once every registration has finished; rejects with the program's error (for a
  *   bad config: `stack "prod": config key "football-prediction:image.tag" must not be "latest"`).
  *
@@ -48,6 +51,30 @@ export interface RenderedResource {
   propertyDependencies: Record<string, string[]>;
   /** The provider reference (`<provider URN>::<id>`) of a custom resource with an explicit provider. */
   provider?: string;
+  /** The resource options the engine acts on when it plans a change (the mock runtime ignores them). */
+  options: ResourceOptionsSeen;
+}
+
+/** Resource options as the engine receives them. */
+export interface ResourceOptionsSeen {
+  protect: boolean;
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+  /** Property paths whose program values the engine replaces by the state's before it diffs. */
+  ignoreChanges: string[];
+}
+
+/** How the program is run: `preview` is `pulumi preview` (`pulumi.runtime.isDryRun()`), `update` is `pulumi up`. */
+export type RenderMode = "preview" | "update";
+
+export interface RenderOptions {
+  /** Default `preview`: what the offline preview and most tests model. */
+  mode?: RenderMode;
+  /**
+   * The outputs of the stack's last deployment, as a StackReference to the stack itself reads them; absent, the
+   * stack has never been deployed.
+   */
+  previousOutputs?: Record<string, unknown>;
 }
 
 export interface RenderedStack {
@@ -67,6 +94,8 @@ export interface RenderedStack {
   generatedSecrets: string[];
   /** The same values by the URN of the resource that generated each (a plan maps one render's values onto another's). */
   generated: Record<string, string>;
+  /** Warnings the program logged (`pulumi.log.warn`), in order. */
+  warnings: string[];
 }
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -124,6 +153,10 @@ interface RegisterRequest {
   getPropertydependenciesMap(): { forEach(each: (value: { getUrnsList(): string[] }, key: string) => void): void };
   getProvider(): string;
   getObject(): unknown;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getIgnorechangesList(): string[];
 }
 type Callback = (err: unknown, response?: { getUrn(): string }) => void;
 interface RecordableMonitor {
@@ -138,7 +171,29 @@ export interface OfflineProject {
 
 const ENVIRONMENT: OfflineProject = { files: ENVIRONMENT_PROJECT, program };
 
-async function runProgram(project: OfflineProject, stack: string, overrides: Record<string, unknown>): Promise<RenderedStack> {
+/** Without an engine (as under mocks) @pulumi/pulumi writes a warning to the console with this prefix. */
+const RUNTIME_WARNING = "warning: [runtime] ";
+
+/** Collects the program's warnings while it runs, still printing them. */
+function captureWarnings(into: string[]): () => void {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === "string" && args[0].startsWith(RUNTIME_WARNING)) {
+      into.push(args[0].slice(RUNTIME_WARNING.length));
+    }
+    warn(...args);
+  };
+  return () => {
+    console.warn = warn;
+  };
+}
+
+async function runProgram(
+  project: OfflineProject,
+  stack: string,
+  overrides: Record<string, unknown>,
+  options: RenderOptions,
+): Promise<RenderedStack> {
   const generatedSecrets: string[] = [];
   const generatedByName = new Map<string, string>();
   const mocks: pulumi.runtime.Mocks = {
@@ -150,11 +205,15 @@ async function runProgram(project: OfflineProject, stack: string, overrides: Rec
         generatedByName.set(`${args.type}::${args.name}`, result);
         state.result = result;
       }
+      if (args.type === "pulumi:pulumi:StackReference") {
+        // What the engine reads from the backend: the named stack's outputs at its last checkpoint.
+        state.outputs = options.previousOutputs ?? {};
+      }
       return { id: `${args.name}-id`, state };
     },
     call: () => ({}),
   };
-  await pulumi.runtime.setMocks(mocks, project.files.name, stack, false);
+  await pulumi.runtime.setMocks(mocks, project.files.name, stack, (options.mode ?? "preview") === "preview");
 
   const resources: RenderedResource[] = [];
   const secretValues = new Set<string>();
@@ -183,6 +242,12 @@ async function runProgram(project: OfflineProject, stack: string, overrides: Rec
           dependsOn: req.getDependenciesList(),
           propertyDependencies,
           provider: req.getProvider() || undefined,
+          options: {
+            protect: req.getProtect() === true,
+            retainOnDelete: req.getRetainondelete() === true,
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            ignoreChanges: req.getIgnorechangesList(),
+          },
         });
       }
       callback(err, response);
@@ -194,18 +259,24 @@ async function runProgram(project: OfflineProject, stack: string, overrides: Rec
 
   let stackOutputs: Record<string, unknown> = {};
   let programError: unknown;
-  // As the CLI does: the default-exported function runs inside the root Stack resource. Its error is kept and
-  // rethrown once the runtime is idle, so it rejects this render instead of surfacing as an unhandled rejection.
-  await pulumi.runtime.runInPulumiStack(async () => {
-    try {
-      stackOutputs = await project.program();
-    } catch (err) {
-      programError = err;
-    }
-    return stackOutputs;
-  });
-  // Lets every pending registration finish (resources whose inputs waited on other outputs) before returning.
-  await pulumi.runtime.disconnect();
+  const warnings: string[] = [];
+  const restoreWarn = captureWarnings(warnings);
+  try {
+    // As the CLI does: the default-exported function runs inside the root Stack resource. Its error is kept and
+    // rethrown once the runtime is idle, so it rejects this render instead of surfacing as an unhandled rejection.
+    await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        stackOutputs = await project.program();
+      } catch (err) {
+        programError = err;
+      }
+      return stackOutputs;
+    });
+    // Lets every pending registration finish (resources whose inputs waited on other outputs) before returning.
+    await pulumi.runtime.disconnect();
+  } finally {
+    restoreWarn();
+  }
   if (programError !== undefined) {
     throw programError;
   }
@@ -235,6 +306,7 @@ async function runProgram(project: OfflineProject, stack: string, overrides: Rec
     secretValues: [...secretValues],
     generatedSecrets,
     generated,
+    warnings,
   };
 }
 
@@ -254,12 +326,17 @@ async function withPlainStackTraces<T>(run: () => Promise<T>): Promise<T> {
 
 let queue: Promise<unknown> = Promise.resolve();
 
-export function renderProject(project: OfflineProject, stack: string, overrides: Record<string, unknown> = {}): Promise<RenderedStack> {
-  const run = queue.then(() => withPlainStackTraces(() => runProgram(project, stack, overrides)));
+export function renderProject(
+  project: OfflineProject,
+  stack: string,
+  overrides: Record<string, unknown> = {},
+  options: RenderOptions = {},
+): Promise<RenderedStack> {
+  const run = queue.then(() => withPlainStackTraces(() => runProgram(project, stack, overrides, options)));
   queue = run.catch(() => undefined);
   return run;
 }
 
-export function renderStack(stack: string, overrides: Record<string, unknown> = {}): Promise<RenderedStack> {
-  return renderProject(ENVIRONMENT, stack, overrides);
+export function renderStack(stack: string, overrides: Record<string, unknown> = {}, options: RenderOptions = {}): Promise<RenderedStack> {
+  return renderProject(ENVIRONMENT, stack, overrides, options);
 }

@@ -71,7 +71,7 @@ function exportTree(commit: string, dir: string): string {
 }
 
 function emptyRender(stack: string): RenderedStack {
-  return { stack, project: "", configFile: "", resources: [], outputs: {}, secretOutputs: [], secretValues: [], generatedSecrets: [], generated: {} };
+  return { stack, project: "", configFile: "", resources: [], outputs: {}, secretOutputs: [], secretValues: [], generatedSecrets: [], generated: {}, warnings: [] };
 }
 
 function runChild(root: string, stack: string, out: string): Promise<void> {
