@@ -10,7 +10,13 @@ const ORDER: Record<Operation, number> = { replace: 0, create: 1, update: 1, del
 
 function describe(change: PlannedChange): string[] {
   const head = `${SYMBOLS[change.op].padEnd(2)} ${change.type}  ${change.name}`;
-  const flags = [change.deleteBeforeReplace ? "(delete-before-replace)" : "", change.destructive ? "[destructive]" : ""];
+  const removes = change.op === "replace" || change.op === "delete";
+  const flags = [
+    change.deleteBeforeReplace ? "(delete-before-replace)" : "",
+    removes && change.protect ? "(protected: pulumi up stops here)" : "",
+    removes && change.retainOnDelete ? "(retained: the old object stays in the cluster)" : "",
+    change.destructive ? "[destructive]" : "",
+  ];
   const lines = [[head, ...flags].filter((part) => part !== "").join(" ")];
   if (change.op === "update") {
     lines.push(...change.changed.map((path) => `      ~ ${path}`));

@@ -12,6 +12,7 @@ import {
   forceNewFields,
   forcesReplacement,
   isDestructiveKind,
+  isWithin,
   KUBERNETES_PROVIDER,
   kubernetesType,
   PROVIDER_CLUSTER_INPUTS,
@@ -32,6 +33,10 @@ export interface PlannedChange {
   /** For a replacement forced by another resource: which, and how. */
   cause?: string;
   deleteBeforeReplace: boolean;
+  /** `protect` is set: `pulumi up` refuses to replace or delete it, and stops. */
+  protect: boolean;
+  /** `retainOnDelete` is set: a delete only forgets it, the object stays in the cluster. */
+  retainOnDelete: boolean;
   /** A Namespace, StatefulSet, PVC, Deployment, Service, Job or database object that would be replaced or deleted. */
   destructive: boolean;
 }
@@ -66,6 +71,15 @@ export function diffPaths(before: Json, after: Json, at = ""): string[] {
     return before.flatMap((value, i) => diffPaths(value, after[i], pathJoin(at, i)));
   }
   return JSON.stringify(before) === JSON.stringify(after) ? [] : [at === "" ? "." : at];
+}
+
+/**
+ * `ignoreChanges` paths (`spec.replicas`, `metadata.annotations["a.b/c"]`): the engine diffs the old value there
+ * instead of the program's, so nothing under them counts as changed.
+ */
+function withoutIgnored(changed: string[], ignoreChanges: string[]): string[] {
+  const ignored = ignoreChanges.map((p) => wildcard(`.${p.replace(/\["([^"]*)"\]/g, ".$1")}`));
+  return changed.filter((path) => !ignored.some((field) => isWithin(wildcard(path), field)));
 }
 
 /** `.spec.containers[2].env` → `.spec.containers[*].env`, the form the provider's tables use. */
@@ -136,7 +150,10 @@ function change(op: Operation, resource: RenderedResource, changed: string[] = [
     urn: resource.urn,
     changed,
     replaceReasons: reasons,
-    deleteBeforeReplace: dbr,
+    // The resource option forces delete-before-replace whatever the provider says.
+    deleteBeforeReplace: op === "replace" && (dbr || resource.options?.deleteBeforeReplace === true),
+    protect: resource.options?.protect === true,
+    retainOnDelete: resource.options?.retainOnDelete === true,
     destructive: (op === "replace" || op === "delete") && isDestructiveKind(resource.type),
   };
 }
@@ -161,7 +178,7 @@ export function plan(base: RenderedStack, head: RenderedStack): Plan {
       continue;
     }
     if (!resource.custom) continue;
-    const changed = diffPaths(old.inputs, resource.inputs);
+    const changed = withoutIgnored(diffPaths(old.inputs, resource.inputs), resource.options?.ignoreChanges ?? []);
     if (changed.length === 0) continue;
     const reasons = replaceReasons(resource, old.inputs, changed, options);
     changes.set(

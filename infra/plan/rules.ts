@@ -186,7 +186,10 @@ export function isDestructiveKind(type: string): boolean {
  * the field itself, inside it, or a parent of it replaced as a whole (an object that appears, goes or is unknown).
  */
 export function forcesReplacement(path: string, field: string): boolean {
-  if (field === ".") return true;
-  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
-  return within(path, field) || within(field, path);
+  return field === "." || isWithin(path, field) || isWithin(field, path);
+}
+
+/** `inner` is `outer` or a path inside it. */
+export function isWithin(inner: string, outer: string): boolean {
+  return inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
 }
