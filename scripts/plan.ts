@@ -7,18 +7,21 @@
  *       --base                 what to compare with (default: the merge base with main)
  *       --json                 the plan as JSON on stdout, and nothing else
  *       --fail-on-destructive  exit 1 when a Namespace, StatefulSet, PVC, Deployment, Service, Job or database
- *                              object would be replaced or deleted (the pull-request gate)
+ *                              object would be replaced or deleted, unless this change adds an approval of it to
+ *                              stacks/destructive-changes.yaml (the pull-request gate)
  */
 import { StackConfigError } from "../infra/config";
 import { STACKS } from "../infra/offline/stackConfig";
 import { renderStack } from "../infra/offline/render";
+import { addedApprovals, approvalFor } from "../infra/plan/approvals";
 import { PlanError, renderAtBase, resolveBase } from "../infra/plan/base";
 import { destructiveChanges, formatPlan, planJson } from "../infra/plan/format";
 import { plan } from "../infra/plan/plan";
 
 const USAGE = `usage: npm run plan -- <stack> [--base <git-ref>] [--json] [--fail-on-destructive]
 stacks: ${STACKS.join(", ")}; the base defaults to the merge base with main
-exit status: 0 planned, 1 destructive with --fail-on-destructive or a render failed, 2 usage`;
+exit status: 0 planned, 1 an unapproved destructive change with --fail-on-destructive, 2 usage, 3 could not plan
+  (not a git repository, unknown base, invalid config, a render failed)`;
 
 class UsageError extends Error {}
 
@@ -61,6 +64,12 @@ async function main(): Promise<number> {
     const before = await renderAtBase(base, options.stack);
     const after = await renderStack(options.stack);
     const result = plan(before, after);
+    if (options.failOnDestructive) {
+      const approvals = addedApprovals(base.commit);
+      for (const change of result.changes.filter((c) => c.destructive)) {
+        change.approved = approvalFor(change, options.stack, approvals)?.reason;
+      }
+    }
     const heading = { base: `${base.label} (${base.commit.slice(0, 7)})` };
     console.log(options.json ? JSON.stringify(planJson(result, heading), null, 2) : formatPlan(result, heading));
     return options.failOnDestructive && destructiveChanges(result).length > 0 ? 1 : 0;
@@ -71,7 +80,7 @@ async function main(): Promise<number> {
     }
     if (error instanceof PlanError || error instanceof StackConfigError) {
       console.error(error.message);
-      return 1;
+      return 3;
     }
     throw error;
   }

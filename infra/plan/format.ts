@@ -15,7 +15,7 @@ function describe(change: PlannedChange): string[] {
     change.deleteBeforeReplace ? "(delete-before-replace)" : "",
     removes && change.protect ? "(protected: pulumi up stops here)" : "",
     removes && change.retainOnDelete ? "(retained: the old object stays in the cluster)" : "",
-    change.destructive ? "[destructive]" : "",
+    change.destructive ? (change.approved === undefined ? "[destructive]" : "[destructive, approved]") : "",
   ];
   const lines = [[head, ...flags].filter((part) => part !== "").join(" ")];
   if (change.op === "update") {
@@ -43,8 +43,9 @@ export function summaryLine(plan: Plan): string {
   return `Resources: ${[...parts, `${counts.same} unchanged`].join(", ")}`;
 }
 
+/** Destructive changes no approval covers: what the gate refuses. */
 export function destructiveChanges(plan: Plan): PlannedChange[] {
-  return plan.changes.filter((c) => c.destructive);
+  return plan.changes.filter((c) => c.destructive && c.approved === undefined);
 }
 
 export function formatPlan(plan: Plan, heading: PlanHeading): string {
@@ -55,10 +56,11 @@ export function formatPlan(plan: Plan, heading: PlanHeading): string {
   const lines = [`Plan for stack ${plan.stack}: ${heading.base} → working tree`, ""];
   lines.push(...(sorted.length === 0 ? ["    no changes"] : sorted.flatMap(describe)));
   lines.push("", summaryLine(plan));
+  const name = (c: PlannedChange) => `${SYMBOLS[c.op]} ${c.type} ${c.name}`;
   const destructive = destructiveChanges(plan);
-  if (destructive.length > 0) {
-    lines.push(`Destructive: ${destructive.map((c) => `${SYMBOLS[c.op]} ${c.type} ${c.name}`).join("; ")}`);
-  }
+  if (destructive.length > 0) lines.push(`Destructive: ${destructive.map(name).join("; ")}`);
+  const approved = plan.changes.filter((c) => c.destructive && c.approved !== undefined);
+  if (approved.length > 0) lines.push(`Approved: ${approved.map((c) => `${name(c)} (${c.approved})`).join("; ")}`);
   lines.push(...plan.notes.map((note) => `Note: ${note}`));
   return lines.join("\n");
 }

@@ -39,6 +39,8 @@ export interface PlannedChange {
   retainOnDelete: boolean;
   /** A Namespace, StatefulSet, PVC, Deployment, Service, Job or database object that would be replaced or deleted. */
   destructive: boolean;
+  /** For a destructive change: the reason a reviewer gave when approving it (./approvals.ts). */
+  approved?: string;
 }
 
 export interface Plan {
