@@ -63,8 +63,11 @@ function exportTree(commit: string, dir: string): string {
   const root = path.join(dir, prefix);
   for (const modules of ["node_modules", "service/node_modules", "policy/node_modules"]) {
     const source = path.join(REPO_ROOT, modules);
-    if (existsSync(source) && existsSync(path.dirname(path.join(root, modules)))) {
-      symlinkSync(source, path.join(root, modules), "dir");
+    const link = path.join(root, modules);
+    if (existsSync(source) && existsSync(path.dirname(link))) {
+      // A checkout may have committed its own link (git ignores `node_modules/` directories, not links).
+      rmSync(link, { force: true });
+      symlinkSync(source, link, "dir");
     }
   }
   return root;
