@@ -169,11 +169,12 @@ export function plan(base: RenderedStack, head: RenderedStack): Plan {
   const notes: string[] = [];
   const align = alignGeneratedValues(base, head, notes);
   const before = new Map(base.resources.map((r) => [r.urn, { ...r, inputs: align(r.inputs) as Record<string, Json> }]));
-  const after = new Map(head.resources.map((r) => [r.urn, r]));
+  // Masked values (a base without the per-resource record) must read the same on both sides.
+  const after = new Map(head.resources.map((r) => [r.urn, base.generated === undefined ? { ...r, inputs: align(r.inputs) as Record<string, Json> } : r]));
   const options = providerOptions(head);
   const changes = new Map<string, PlannedChange>();
 
-  for (const resource of head.resources) {
+  for (const resource of after.values()) {
     const old = before.get(resource.urn);
     if (old === undefined) {
       changes.set(resource.urn, change("create", resource));
@@ -192,7 +193,7 @@ export function plan(base: RenderedStack, head: RenderedStack): Plan {
   }
 
   // A replaced provider takes every resource it manages with it.
-  for (const resource of head.resources) {
+  for (const resource of after.values()) {
     const provider = providerUrn(resource.provider);
     if (provider === undefined || changes.get(provider)?.op !== "replace" || changes.get(resource.urn)?.op === "create") continue;
     const old = before.get(resource.urn);

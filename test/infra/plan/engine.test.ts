@@ -218,6 +218,19 @@ describe("infrastructure: the plan engine", () => {
     assert.deepEqual(only(rotated.changes, "creds").replaceReasons, [".stringData.URL"]);
   });
 
+  it("masks generated values alike when the base's renderer does not record them per resource, and says so", () => {
+    const password: Spec = { type: "random:index/randomPassword:RandomPassword", name: "pw", inputs: { length: 32 } };
+    const secret = (value: string): Spec => ({
+      type: "kubernetes:core/v1:Secret",
+      name: "creds",
+      inputs: { metadata: { name: "creds", namespace: "fp" }, stringData: { PASSWORD: value } },
+    });
+    const base = { ...stackOf([provider(), password, secret("aaa")], { pw: "aaa" }), generated: undefined } as unknown as RenderedStack;
+    const result = plan(base, stackOf([provider(), password, secret("bbb")], { pw: "bbb" }));
+    assert.deepEqual(result.changes, []);
+    assert.match(result.notes.join("\n"), /secret rotations are not shown/);
+  });
+
   it("honours ignoreChanges and the deleteBeforeReplace option, and flags protected and retained objects", () => {
     const service = (type: string, options: Spec["options"] = {}): Spec => ({
       type: "kubernetes:core/v1:Service",
