@@ -164,13 +164,27 @@ const secretRotation = z.strictObject(
 );
 
 /** Top-level config keys whose value is a plain string; every other key holds structured YAML (JSON in config). */
-const stringKeys = new Set(["environment", "namespace", "logLevel", "priorityClassName"]);
+const stringKeys = new Set(["environment", "namespace", "logLevel", "priorityClassName", "clusterIdentifier"]);
 
 const schema = z
   .strictObject({
     environment: z.enum(["dev", "test", "staging", "prod"]),
     namespace: dnsLabel,
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]),
+    /**
+     * What the Kubernetes provider is replaced on, and nothing else (a new kubeconfig or context updates it): a
+     * replaced provider replaces every object under it. Change it only to move the stack to another cluster.
+     * Unset (empty): the stack's name.
+     */
+    clusterIdentifier: z
+      .union([z.literal(""), z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "must be a cluster name (letters, digits, . _ -)")])
+      .optional()
+      .transform((id) => id || undefined),
+    /**
+     * `protect` and `retainOnDelete` of the namespace and of every object that holds data (StatefulSets, claims):
+     * on in staging and prod, where a plan that would delete them must stop instead.
+     */
+    protection: z.strictObject({ protect: z.boolean(), retainOnDelete: z.boolean() }),
     /** Unset (empty): serving pods get the cluster's default priority, as on a developer cluster without one. */
     priorityClassName: z.union([z.literal(""), priorityClassName]).transform((name) => name || undefined),
     image: z.strictObject({
@@ -183,6 +197,12 @@ const schema = z
       /** A colour's own tag stages a release on it before traffic moves; otherwise it runs `image.tag`. */
       tags: z.strictObject({ blue: imageTag.optional(), green: imageTag.optional() }),
     }),
+    /**
+     * The release to run, set by the deploy workflow for each `pulumi up` it makes (never committed): both colours'
+     * tags and the active one. Unset, the stack keeps the release its last deployment recorded (infra/release.ts),
+     * and only a stack never deployed starts from `image.tag` and `blueGreen`.
+     */
+    release: z.strictObject({ active: colour, tags: z.strictObject({ blue: imageTag, green: imageTag }) }).optional(),
     api: z.strictObject({
       minReplicas: positiveInt,
       maxReplicas: positiveInt,
@@ -329,6 +349,7 @@ const schema = z
 
 export type Settings = z.infer<typeof schema>;
 export type Colour = z.infer<typeof colour>;
+export type Release = NonNullable<z.infer<typeof schema>["release"]>;
 export type Resources = z.infer<typeof resources>;
 export type MonitoringSettings = Extract<Settings["monitoring"], { enabled: true }>;
 export type LogShippingSettings = Extract<Settings["logShipping"], { enabled: true }>;
@@ -418,6 +439,11 @@ export interface SecretSettings {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
+}
+
+/** Whether a config key has a non-empty value; a secret's value is read only to tell that. */
+export function isConfigSet(key: string): boolean {
+  return nonEmpty(new pulumi.Config(PROJECT).get(key)) !== undefined;
 }
 
 export function loadSettings(): Settings {

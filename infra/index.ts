@@ -4,27 +4,36 @@
  * same function under the mock runtime, once per stack.
  */
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { App } from "./components/app";
 import { Backups } from "./components/backups";
 import { Importer } from "./components/importer";
-import { LogShipping } from "./components/logShipping";
-import { Monitoring, PUSHGATEWAY_URL } from "./components/monitoring";
+import { FLUENT_BIT_SERVICE_ACCOUNT, LogShipping } from "./components/logShipping";
+import { apiClientAccounts, Monitoring, PUSHGATEWAY_URL } from "./components/monitoring";
 import { NamespaceBaseline } from "./components/namespaceBaseline";
 import { NetworkPolicies } from "./components/networkPolicies";
 import { Postgres } from "./components/postgres";
 import { Rbac } from "./components/rbac";
 import { Redis } from "./components/redis";
 import { Secrets } from "./components/secrets";
-import { loadSecretSettings, loadSettings } from "./config";
+import { isConfigSet, loadSecretSettings, loadSettings } from "./config";
+import { enforceReadiness } from "./readiness";
+import { chooseRelease, readRecordedRelease, RELEASE_OUTPUT, withRelease } from "./release";
 
 export = async () => {
-  const settings = loadSettings();
+  const configured = loadSettings();
+  enforceReadiness(pulumi.getStack(), configured, { isSet: isConfigSet });
+  const { release, source } = chooseRelease(pulumi.getStack(), configured, await readRecordedRelease());
+  const settings = withRelease(configured, release);
   const secretSettings = loadSecretSettings(settings);
 
   // Unset kubeconfig and context mean the ambient kubeconfig, so `pulumi up` targets whatever cluster kubectl does.
+  // With `clusterIdentifier` a changed kubeconfig (rotated credentials, a new context name) updates the provider
+  // instead of replacing it and, with it, every object of the stack.
   const provider = new k8s.Provider("kubernetes", {
     kubeconfig: secretSettings.kubeconfig,
     context: secretSettings.kubeContext,
+    clusterIdentifier: settings.clusterIdentifier ?? pulumi.getStack(),
   });
   const opts = { providers: [provider] };
 
@@ -42,11 +51,31 @@ export = async () => {
   // The migration Jobs need a database that is up, not merely created.
   const app = new App("app", { ...context, secrets }, { ...opts, dependsOn: [networkPolicies, postgres, redis] });
 
+  // Roles and bindings exist before the workloads whose ServiceAccounts use them: a pod that starts without its
+  // permissions fails its first API calls (Prometheus' discovery, kube-state-metrics' informers, Fluent Bit's
+  // metadata lookups) and only recovers on a retry.
+  const rbac = new Rbac(
+    "rbac",
+    {
+      ...context,
+      prometheus: settings.monitoring.enabled
+        ? { serviceAccount: apiClientAccounts.prometheus, namespace: baseline.namespace }
+        : undefined,
+      kubeStateMetrics: settings.monitoring.enabled
+        ? { serviceAccount: apiClientAccounts.kubeStateMetrics, namespace: baseline.namespace }
+        : undefined,
+      fluentBit: settings.logShipping.enabled
+        ? { serviceAccount: FLUENT_BIT_SERVICE_ACCOUNT, namespace: settings.logShipping.namespace }
+        : undefined,
+    },
+    opts,
+  );
+
   const monitoring = settings.monitoring.enabled
     ? new Monitoring(
         "monitoring",
         { ...context, monitoring: settings.monitoring, secrets, issuerName: app.issuerName },
-        workloadOpts,
+        { ...opts, dependsOn: [networkPolicies, rbac] },
       )
     : undefined;
 
@@ -74,38 +103,21 @@ export = async () => {
     workloadOpts,
   );
 
-  const logShipping = settings.logShipping.enabled
-    ? new LogShipping(
-        "log-shipping",
-        { settings, shipping: settings.logShipping, instance, sourceNamespace: baseline.namespace },
-        opts,
-      )
-    : undefined;
-
-  new Rbac(
-    "rbac",
-    {
-      ...context,
-      prometheus:
-        monitoring === undefined
-          ? undefined
-          : { serviceAccount: monitoring.prometheusServiceAccount, namespace: baseline.namespace },
-      kubeStateMetrics:
-        monitoring === undefined
-          ? undefined
-          : { serviceAccount: monitoring.kubeStateMetricsServiceAccount, namespace: baseline.namespace },
-      fluentBit:
-        logShipping === undefined
-          ? undefined
-          : { serviceAccount: logShipping.serviceAccountName, namespace: logShipping.namespace },
-    },
-    opts,
-  );
+  if (settings.logShipping.enabled) {
+    new LogShipping(
+      "log-shipping",
+      { settings, shipping: settings.logShipping, instance, sourceNamespace: baseline.namespace },
+      { ...opts, dependsOn: [rbac] },
+    );
+  }
 
   return {
     namespace: baseline.namespace,
     serviceUrl: app.serviceUrl,
     activeColour: app.activeColour,
+    // What the next run keeps unless the deploy workflow sets a release (infra/release.ts).
+    [RELEASE_OUTPUT]: release,
+    releaseSource: source,
     ...(monitoring === undefined ? {} : { grafanaUrl: monitoring.grafanaUrl }),
     secretNames: secrets.secretNames,
   };

@@ -3,7 +3,8 @@
  * once: a workload that needs an exception has to say so where it is built.
  */
 import * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import type { Resources, Settings } from "./config";
 import type { Labels } from "./labels";
 
@@ -67,6 +68,30 @@ export function servingPriority(settings: Pick<Settings, "priorityClassName">): 
  */
 export const FINISHED_JOB_TTL_SECONDS = 7 * 24 * 60 * 60;
 
+/** Time the provider keeps awaiting a Job past its `activeDeadlineSeconds`: scheduling, image pulls, the final status. */
+export const JOB_AWAIT_MARGIN_SECONDS = 300;
+
+/**
+ * The provider's annotations for a one-off Job `pulumi up` waits for. Its await gives up after 10 minutes unless
+ * told otherwise, so a Job allowed longer would fail the deployment while it still runs: the timeout is the
+ * deadline plus a margin. `replaceUnready`: a Job that failed (or was cut short) is replaced on the next
+ * `pulumi up` instead of blocking every later one (pulumi-kubernetes reads the live Job in its Diff).
+ */
+export function awaitedJobAnnotations(activeDeadlineSeconds: number): Record<string, string> {
+  return {
+    "pulumi.com/timeoutSeconds": String(activeDeadlineSeconds + JOB_AWAIT_MARGIN_SECONDS),
+    "pulumi.com/replaceUnready": "true",
+  };
+}
+
+/**
+ * A finished Job is not run again because something it reads changed: its pod template is immutable, so the
+ * provider would replace it (deleting first, the name being fixed), and the content-named ConfigMaps and Secrets
+ * it references change name with every config change or rotation. A Job runs with what was current when it was
+ * created; a new release (a new name) or a replacement of an unready one (`replaceUnready`) creates it again.
+ */
+export const FINISHED_JOB_IGNORES = ["spec.template"];
+
 export function httpProbe(path: string, port: string | number, periodSeconds = 10, failureThreshold = 3): Probe {
   return {
     httpGet: { path, port },
@@ -102,8 +127,41 @@ export function plainEnv(values: Record<string, string>): EnvVar[] {
 }
 
 /** The usual metadata: explicit names (readable manifests, stable references) in the stack's namespace. */
-export function meta(name: string, namespace: Input<string>, labels: Labels, annotations?: Record<string, string>) {
+export function meta(name: Input<string>, namespace: Input<string>, labels: Labels, annotations?: Record<string, string>) {
   return { name, namespace, labels, ...(annotations === undefined ? {} : { annotations }) };
+}
+
+/**
+ * `<prefix>-<10 hex digits of the content's SHA-256>`: a name that changes exactly when the content does. The
+ * provider replaces a ConfigMap or Secret whose data changes, and one with a fixed name it must delete first
+ * (pulumi-kubernetes `provider.go`, `deleteBeforeReplace`), leaving its readers without it until the new one
+ * exists. Under a content name the new object is created beside the old, the readers' pod templates change with
+ * the name they reference (so their pods roll onto the new content), and the old object goes last.
+ */
+export function contentName(prefix: string, content: unknown): string {
+  return `${prefix}-${createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, 10)}`;
+}
+
+/**
+ * `contentName` of content that is an Output. The name is never secret: where the content holds config secrets,
+ * ten hex digits of their digest say nothing about them (they are long random tokens), and a secret name would
+ * mask every reference to it in previews.
+ */
+export function contentNameOf(prefix: string, content: Input<unknown>): pulumi.Output<string> {
+  const resolved: pulumi.Output<unknown> = pulumi.output(content);
+  return pulumi.unsecret(resolved.apply((value) => contentName(prefix, value)));
+}
+
+/** A ConfigMap named after its data (`contentName`), so a change creates the new one before the old goes. */
+export function contentConfigMap(
+  id: string,
+  namespace: Input<string>,
+  labels: Labels,
+  data: Input<Record<string, Input<string>>>,
+  opts: pulumi.CustomResourceOptions,
+  name: string = id,
+): k8s.core.v1.ConfigMap {
+  return new k8s.core.v1.ConfigMap(id, { metadata: meta(contentNameOf(name, data), namespace, labels), data }, opts);
 }
 
 /** A ServiceAccount per workload; tokens are never mounted by default (pods opt in through `podDefaults`). */
@@ -168,6 +226,45 @@ export function volumeClaimSpec(size: string, storageClass: string | undefined) 
     ...(storageClass === undefined ? {} : { storageClassName: storageClass }),
     resources: { requests: { storage: size } },
   };
+}
+
+/** Where a claim's size is, in a PersistentVolumeClaim and in a StatefulSet's first `volumeClaimTemplates` entry. */
+export const CLAIM_SIZE_PATH = "spec.resources.requests.storage";
+export const TEMPLATE_CLAIM_SIZE_PATH = `spec.volumeClaimTemplates[0].${CLAIM_SIZE_PATH}`;
+
+/** The claim a StatefulSet makes for a pod from a `volumeClaimTemplates` entry: `<template>-<StatefulSet>-<ordinal>`. */
+export function statefulSetClaim(template: string, statefulSet: string, ordinal = 0): string {
+  return `${template}-${statefulSet}-${ordinal}`;
+}
+
+/**
+ * Grows an existing claim to `size` with a server-side apply patch of its storage request alone. The provider
+ * replaces a PersistentVolumeClaim whose request changes (deleting its data) and a StatefulSet whose claim
+ * templates change, so those keep the size they were created with (`ignoreChanges` on CLAIM_SIZE_PATH or
+ * TEMPLATE_CLAIM_SIZE_PATH) and this patch, which the provider updates in place, carries the current one.
+ * Kubernetes expands the volume when the StorageClass has `allowVolumeExpansion: true` and refuses a smaller size;
+ * docs/operations.md has the procedure for a class without expansion. `patchForce`: the StatefulSet controller
+ * (or the claim's own resource) owns the field from its creation.
+ */
+export function claimGrowth(
+  id: string,
+  claimName: string,
+  namespace: Input<string>,
+  size: string,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.PersistentVolumeClaimPatch {
+  return new k8s.core.v1.PersistentVolumeClaimPatch(
+    id,
+    {
+      metadata: {
+        name: claimName,
+        namespace,
+        annotations: { "pulumi.com/patchForce": "true", "pulumi.com/patchFieldManager": "volume-growth" },
+      },
+      spec: { resources: { requests: { storage: size } } },
+    },
+    opts,
+  );
 }
 
 /** An Ingress spec for one TLS host that sends the given path prefixes (all paths by default) to one Service's `http` port. */

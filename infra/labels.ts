@@ -57,6 +57,14 @@ export function objectLabels(instance: string, workload: Workload, version?: str
   };
 }
 
+/**
+ * Labels of a StatefulSet's `volumeClaimTemplates`: no version, as the templates are immutable (a changed label
+ * replaces the StatefulSet) and a claim outlives every release of its workload.
+ */
+export function claimLabels(instance: string, workload: Workload): Labels {
+  return objectLabels(instance, workload);
+}
+
 /** Labels for objects that belong to the whole instance rather than one workload (namespace, quota, issuers). */
 export function instanceLabels(instance: string, component: string): Labels {
   return objectLabels(instance, { name: PART_OF, component });

@@ -5,8 +5,11 @@ import type { Colour, Settings } from "../config";
 import { imageUsers } from "../images";
 import { metricsPorts } from "../observability/settings";
 import {
+  awaitedJobAnnotations,
   clusterService,
+  contentConfigMap,
   disruptionBudget,
+  FINISHED_JOB_IGNORES,
   FINISHED_JOB_TTL_SECONDS,
   httpProbe,
   meta,
@@ -54,6 +57,9 @@ export function idleColour(active: Colour): Colour {
 export function nameWithTag(prefix: string, tag: string): string {
   return `${prefix}-${tag.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`.slice(0, 63).replace(/-+$/, "");
 }
+
+/** Longest the migration Job may run (migrate, then seed) before Kubernetes stops it. */
+export const MIGRATION_DEADLINE_SECONDS = 900;
 
 /**
  * A Job's pod template is immutable, so the migration Job is named after its tag: a new release gets a new Job
@@ -197,11 +203,7 @@ export class App extends pulumi.ComponentResource {
     const labels = objectLabels(instance, workloads.api);
     const sa = serviceAccount("football-prediction", namespace, labels, this.child);
     const environment = serviceEnvironment(settings);
-    const config = new k8s.core.v1.ConfigMap(
-      "api-config",
-      { metadata: meta("api-config", namespace, labels), data: environment },
-      this.child,
-    );
+    const config = contentConfigMap("api-config", namespace, labels, environment, this.child);
     const pods = new ServicePods(settings, secrets, sa.metadata.name, config.metadata.name, environment);
     this.configMapName = config.metadata.name;
 
@@ -243,13 +245,12 @@ export class App extends pulumi.ComponentResource {
     return new k8s.batch.v1.Job(
       name,
       {
-        metadata: meta(name, this.namespace, labels),
+        metadata: meta(name, this.namespace, labels, awaitedJobAnnotations(MIGRATION_DEADLINE_SECONDS)),
         spec: {
           backoffLimit: 3,
-          activeDeadlineSeconds: 900,
+          activeDeadlineSeconds: MIGRATION_DEADLINE_SECONDS,
           ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS,
           template: {
-            // The template is immutable, so a rotation replaces the Job: migrate and seed, both idempotent, run again.
             metadata: { labels, annotations: pods.rotationAnnotations },
             spec: pods.podSpec({
               restartPolicy: "Never",
@@ -261,7 +262,7 @@ export class App extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: after },
+      { parent: this, dependsOn: after, ignoreChanges: FINISHED_JOB_IGNORES },
     );
   }
 
@@ -420,11 +421,7 @@ export class App extends pulumi.ComponentResource {
       this.child,
     );
 
-    const headers = new k8s.core.v1.ConfigMap(
-      "security-headers",
-      { metadata: meta("security-headers", namespace, labels), data: SECURITY_HEADERS },
-      this.child,
-    );
+    const headers = contentConfigMap("security-headers", namespace, labels, SECURITY_HEADERS, this.child);
 
     const { rps, burstMultiplier, connections } = settings.ingress.rateLimit;
     new k8s.networking.v1.Ingress(

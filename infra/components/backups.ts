@@ -3,6 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../config";
 import { imageUsers } from "../images";
 import {
+  claimGrowth,
+  CLAIM_SIZE_PATH,
+  FINISHED_JOB_IGNORES,
   FINISHED_JOB_TTL_SECONDS,
   meta,
   plainEnv,
@@ -15,9 +18,9 @@ import {
   type Container,
   type EnvVar,
 } from "../k8s";
-import { labelValue, objectLabels, workloads } from "../labels";
+import { claimLabels, labelValue, objectLabels, workloads } from "../labels";
 import { colourTag, nameWithTag } from "./app";
-import { TYPE_PREFIX, type StackContext } from "./context";
+import { stateful, TYPE_PREFIX, type StackContext } from "./context";
 import { credentialsRotationAnnotations, type Secrets } from "./secrets";
 
 export interface BackupsArgs extends StackContext {
@@ -84,11 +87,16 @@ export class Backups extends pulumi.ComponentResource {
     const claim = new k8s.core.v1.PersistentVolumeClaim(
       BACKUP_CLAIM,
       {
-        metadata: meta(BACKUP_CLAIM, namespace, labels),
+        metadata: meta(BACKUP_CLAIM, namespace, claimLabels(instance, workloads.backup)),
         spec: volumeClaimSpec(backups.storageSize, settings.cluster.storageClass),
       },
-      child,
+      { ...child, ...stateful(settings), ignoreChanges: [CLAIM_SIZE_PATH] },
     );
+    claimGrowth(`${BACKUP_CLAIM}-size`, BACKUP_CLAIM, namespace, backups.storageSize, {
+      ...child,
+      ...stateful(settings),
+      dependsOn: [claim],
+    });
     this.volumeClaimName = claim.metadata.name;
 
     const container = (command: string, argv: string[] = []): Container => ({
@@ -164,7 +172,8 @@ export class Backups extends pulumi.ComponentResource {
 
     // With each release, prove the newest backup restores with that release's tools. `skipAwait`: on a fresh
     // stack there is no backup yet, and a failed verification is an alert (backup_verify_success), not a failed
-    // deployment.
+    // deployment. No `replaceUnready` either: a verification still running (up to an hour) is not ready, and the
+    // next `pulumi up` would kill it; the weekly backup-verify CronJob re-verifies after a failure.
     const verifyName = nameWithTag("restore-verify", tag);
     new k8s.batch.v1.Job(
       "restore-verify",
@@ -172,7 +181,7 @@ export class Backups extends pulumi.ComponentResource {
         metadata: meta(verifyName, namespace, labels, { "pulumi.com/skipAwait": "true" }),
         spec: { ...jobSpec(container("verify"), 3600, 0), ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS },
       },
-      { ...child, dependsOn: args.dependsOn },
+      { ...child, dependsOn: args.dependsOn, ignoreChanges: FINISHED_JOB_IGNORES },
     );
 
     this.registerOutputs({ volumeClaimName: this.volumeClaimName });

@@ -11,3 +11,12 @@ export interface StackContext {
 }
 
 export const TYPE_PREFIX = "football-prediction:infra";
+
+/**
+ * Options of the objects that hold data or everything else (the namespace, StatefulSets, claims): from the stack's
+ * `protection` config, `protect` makes Pulumi refuse any plan that deletes or replaces them, and `retainOnDelete`
+ * leaves them in the cluster when they leave the program or the stack is destroyed.
+ */
+export function stateful(settings: Settings): pulumi.CustomResourceOptions {
+  return { protect: settings.protection.protect, retainOnDelete: settings.protection.retainOnDelete };
+}

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { SecretSettings, Settings } from "../config";
 import { imageUsers } from "../images";
 import {
+  contentNameOf,
   meta,
   plainEnv,
   podDefaults,
@@ -66,7 +67,11 @@ export class Importer extends pulumi.ComponentResource {
       const secret = new k8s.core.v1.Secret(
         "importer-credentials",
         {
-          metadata: meta("importer-credentials", namespace, instanceLabels(instance, workloads.importer.component)),
+          metadata: meta(
+            contentNameOf("importer-credentials", secretSettings.footballDataApiKey),
+            namespace,
+            instanceLabels(instance, workloads.importer.component),
+          ),
           type: "Opaque",
           stringData: { FOOTBALL_DATA_API_KEY: secretSettings.footballDataApiKey },
         },

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { LogShippingSettings, Settings } from "../config";
 import { images, thirdPartyImage } from "../images";
-import { httpProbe, meta, servingPriority } from "../k8s";
+import { contentConfigMap, httpProbe, meta, servingPriority } from "../k8s";
 import { instanceLabels, objectLabels, selectorLabels, workloads } from "../labels";
 import { TYPE_PREFIX } from "./context";
 import { podSecurityLabels } from "./namespaceBaseline";
@@ -19,6 +19,8 @@ export interface LogShippingArgs {
 
 const HTTP_PORT = 2020;
 const CONFIG_DIR = "/fluent-bit/config";
+/** Fluent Bit's ServiceAccount, which the Rbac component binds before the DaemonSet starts. */
+export const FLUENT_BIT_SERVICE_ACCOUNT = "fluent-bit";
 const STATE_DIR = "/var/lib/fluent-bit";
 
 /**
@@ -80,7 +82,6 @@ export function fluentBitConfig(shipping: LogShippingSettings, sourceNamespace: 
  */
 export class LogShipping extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
-  public readonly serviceAccountName: pulumi.Output<string>;
 
   constructor(name: string, args: LogShippingArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}:LogShipping`, name, {}, opts);
@@ -103,19 +104,14 @@ export class LogShipping extends pulumi.ComponentResource {
     this.networkPolicies(settings, shipping, instance);
 
     const sa = new k8s.core.v1.ServiceAccount(
-      "fluent-bit",
+      FLUENT_BIT_SERVICE_ACCOUNT,
       // The kubernetes filter calls the API, so this is the one ServiceAccount whose token is mounted.
-      { metadata: meta("fluent-bit", this.namespace, labels), automountServiceAccountToken: true },
+      { metadata: meta(FLUENT_BIT_SERVICE_ACCOUNT, this.namespace, labels), automountServiceAccountToken: true },
       child,
     );
-    this.serviceAccountName = sa.metadata.name;
 
     const configText = sourceNamespace.apply((source) => fluentBitConfig(shipping, source));
-    const config = new k8s.core.v1.ConfigMap(
-      "fluent-bit-config",
-      { metadata: meta("fluent-bit", this.namespace, labels), data: { "fluent-bit.conf": configText } },
-      child,
-    );
+    const config = contentConfigMap("fluent-bit-config", this.namespace, labels, { "fluent-bit.conf": configText }, child, "fluent-bit");
 
     new k8s.apps.v1.DaemonSet(
       "fluent-bit",

@@ -4,7 +4,9 @@ import { createHash } from "node:crypto";
 import type { MonitoringSettings, Settings } from "../config";
 import { images, imageUsers, thirdPartyImage } from "../images";
 import {
+  claimGrowth,
   clusterService,
+  contentConfigMap,
   httpProbe,
   meta,
   plainEnv,
@@ -14,13 +16,15 @@ import {
   secretEnv,
   serviceAccount,
   servingPriority,
+  statefulSetClaim,
   tcpProbe,
+  TEMPLATE_CLAIM_SIZE_PATH,
   volumeClaimSpec,
   tlsIngressSpec,
   type Container,
   type Volume,
 } from "../k8s";
-import { objectLabels, selectorLabels, workloads, type Labels } from "../labels";
+import { claimLabels, objectLabels, selectorLabels, workloads, type Labels } from "../labels";
 import {
   defaultThresholds,
   kubeStateMetricsResources,
@@ -34,7 +38,7 @@ import {
   type ObservabilitySettings,
 } from "../observability";
 import { BACKUP_CLAIM } from "./backups";
-import { TYPE_PREFIX, type StackContext } from "./context";
+import { stateful, TYPE_PREFIX, type StackContext } from "./context";
 import { ports } from "./networkPolicies";
 import {
   credentialsRotationAnnotations,
@@ -52,6 +56,12 @@ export interface MonitoringArgs extends StackContext {
   issuerName: pulumi.Input<string>;
 }
 
+/**
+ * The ServiceAccounts that call the API: the Rbac component binds their Roles before these workloads start, so
+ * it names them up front.
+ */
+export const apiClientAccounts = { prometheus: "prometheus", kubeStateMetrics: "kube-state-metrics" } as const;
+
 export const PUSHGATEWAY_URL = `http://pushgateway:${ports.pushgateway}`;
 const ALERTMANAGER_URL = `http://alertmanager:${ports.alertmanager}`;
 const RECEIVER_SECRETS_DIR = "/etc/alertmanager/secrets";
@@ -67,9 +77,9 @@ const sizes = {
   grafana: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
 };
 
-/** The claim a one-pod StatefulSet's `data` volumeClaimTemplate makes: `<template>-<StatefulSet>-<ordinal>`. */
+/** The claim a one-pod StatefulSet's `data` volumeClaimTemplate makes. */
 function dataClaim(statefulSet: string): string {
-  return `data-${statefulSet}-0`;
+  return statefulSetClaim("data", statefulSet);
 }
 
 /** The settings the rendered Prometheus, Alertmanager and Grafana files are made for. */
@@ -136,8 +146,6 @@ interface WorkloadSpec {
  */
 export class Monitoring extends pulumi.ComponentResource {
   public readonly grafanaUrl: string;
-  public readonly prometheusServiceAccount: pulumi.Output<string>;
-  public readonly kubeStateMetricsServiceAccount: pulumi.Output<string>;
 
   private readonly namespace: pulumi.Output<string>;
   private readonly instance: string;
@@ -156,12 +164,12 @@ export class Monitoring extends pulumi.ComponentResource {
     }
     const observability = observabilitySettings(settings, monitoring);
 
-    this.prometheusServiceAccount = this.prometheus(settings, monitoring, observability);
+    this.prometheus(settings, monitoring, observability);
     this.alertmanager(observability, receivers.alertReceivers);
     this.pushgateway(settings);
     this.grafana(settings, monitoring, observability, receivers, args.issuerName);
     this.exporters(settings, secrets);
-    this.kubeStateMetricsServiceAccount = this.kubeStateMetrics(settings);
+    this.kubeStateMetrics(settings);
 
     this.registerOutputs({ grafanaUrl: this.grafanaUrl });
   }
@@ -175,7 +183,7 @@ export class Monitoring extends pulumi.ComponentResource {
   }
 
   private configMap(id: string, labels: Labels, data: Record<string, string>): k8s.core.v1.ConfigMap {
-    return new k8s.core.v1.ConfigMap(id, { metadata: meta(id, this.namespace, labels), data }, this.child);
+    return contentConfigMap(id, this.namespace, labels, data, this.child);
   }
 
   /**
@@ -239,7 +247,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const config = this.configMap("prometheus-config", labels, configData);
     const rules = this.configMap("prometheus-rules", labels, rulesData);
     // The one pod that calls the API (kubernetes_sd); the Rbac component grants its ServiceAccount read access.
-    const sa = serviceAccount("prometheus", this.namespace, labels, this.child);
+    const sa = serviceAccount(apiClientAccounts.prometheus, this.namespace, labels, this.child);
     const uid = imageUsers.prometheus;
 
     const spec: WorkloadSpec = {
@@ -275,7 +283,7 @@ export class Monitoring extends pulumi.ComponentResource {
         { name: "rules", configMap: { name: rules.metadata.name } },
       ],
     };
-    new k8s.apps.v1.StatefulSet(
+    const set = new k8s.apps.v1.StatefulSet(
       "prometheus",
       {
         metadata: meta("prometheus", this.namespace, labels),
@@ -287,14 +295,19 @@ export class Monitoring extends pulumi.ComponentResource {
           template: this.podTemplate(spec, sa.metadata.name),
           volumeClaimTemplates: [
             {
-              metadata: { name: "data", labels },
+              metadata: { name: "data", labels: claimLabels(this.instance, workloads.prometheus) },
               spec: volumeClaimSpec(monitoring.storageSize, settings.cluster.storageClass),
             },
           ],
         },
       },
-      this.child,
+      { ...this.child, ...stateful(settings), ignoreChanges: [TEMPLATE_CLAIM_SIZE_PATH] },
     );
+    claimGrowth("prometheus-data-size", statefulSetClaim("data", "prometheus"), this.namespace, monitoring.storageSize, {
+      ...this.child,
+      ...stateful(settings),
+      dependsOn: [set],
+    });
     clusterService(
       "prometheus",
       this.namespace,
@@ -359,12 +372,14 @@ export class Monitoring extends pulumi.ComponentResource {
   }
 
   private pushgateway(settings: Settings): void {
-    const labels = this.labels("pushgateway");
     // Backup metrics are pushed once a day: they must survive a restart, or the backup-age alert fires falsely.
     const claim = new k8s.core.v1.PersistentVolumeClaim(
       "pushgateway",
-      { metadata: meta("pushgateway", this.namespace, labels), spec: volumeClaimSpec("1Gi", settings.cluster.storageClass) },
-      this.child,
+      {
+        metadata: meta("pushgateway", this.namespace, claimLabels(this.instance, workloads.pushgateway)),
+        spec: volumeClaimSpec("1Gi", settings.cluster.storageClass),
+      },
+      { ...this.child, ...stateful(settings) },
     );
     const uid = imageUsers.pushgateway;
     this.deployment(
@@ -564,7 +579,7 @@ export class Monitoring extends pulumi.ComponentResource {
    */
   private kubeStateMetrics(settings: Settings): pulumi.Output<string> {
     const uid = imageUsers.kubeStateMetrics;
-    return this.deployment("kube-state-metrics", {
+    return this.deployment(apiClientAccounts.kubeStateMetrics, {
       key: "kubeStateMetrics",
       automountToken: true,
       containers: [

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../config";
 import { instanceLabels } from "../labels";
-import { TYPE_PREFIX } from "./context";
+import { stateful, TYPE_PREFIX } from "./context";
 
 export interface NamespaceBaselineArgs {
   settings: Settings;
@@ -40,7 +40,7 @@ export class NamespaceBaseline extends pulumi.ComponentResource {
           labels: { ...labels("namespace"), ...podSecurityLabels("restricted") },
         },
       },
-      { parent: this },
+      { parent: this, ...stateful(settings) },
     );
     this.namespace = ns.metadata.name;
     const child = { parent: this };

@@ -2,7 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { images, imageUsers, thirdPartyImage } from "../images";
 import {
+  claimGrowth,
   clusterService,
+  contentConfigMap,
   disruptionBudget,
   execProbe,
   meta,
@@ -14,11 +16,13 @@ import {
   secretEnv,
   serviceAccount,
   servingPriority,
+  statefulSetClaim,
+  TEMPLATE_CLAIM_SIZE_PATH,
   volumeClaimSpec,
   type Container,
 } from "../k8s";
-import { objectLabels, selectorLabels, workloads, type Workload } from "../labels";
-import { TYPE_PREFIX, type StackContext } from "./context";
+import { claimLabels, objectLabels, selectorLabels, workloads, type Workload } from "../labels";
+import { stateful, TYPE_PREFIX, type StackContext } from "./context";
 import {
   credentialsRotationAnnotations,
   DATABASE_HOST,
@@ -128,11 +132,7 @@ export class Postgres extends pulumi.ComponentResource {
 
     const sa = serviceAccount("postgres", namespace, labels(workloads.postgres), child);
 
-    const init = new k8s.core.v1.ConfigMap(
-      "postgres-init",
-      { metadata: meta("postgres-init", namespace, labels(workloads.postgres)), data: { "10-roles.sh": INIT_SCRIPT } },
-      child,
-    );
+    const init = contentConfigMap("postgres-init", namespace, labels(workloads.postgres), { "10-roles.sh": INIT_SCRIPT }, child);
 
     const serverSettings = settingArgs([
       `max_connections=${db.maxConnections}`,
@@ -182,8 +182,8 @@ export class Postgres extends pulumi.ComponentResource {
       containers: Container[],
       initContainers: Container[],
       extraVolumes: k8s.types.input.core.v1.Volume[],
-    ) =>
-      new k8s.apps.v1.StatefulSet(
+    ) => {
+      const set = new k8s.apps.v1.StatefulSet(
         id,
         {
           metadata: meta(id, namespace, labels(workload)),
@@ -224,15 +224,21 @@ export class Postgres extends pulumi.ComponentResource {
             },
             volumeClaimTemplates: [
               {
-                metadata: { name: "data", labels: labels(workload) },
+                metadata: { name: "data", labels: claimLabels(instance, workload) },
                 spec: volumeClaimSpec(db.storageSize, settings.cluster.storageClass),
               },
             ],
           },
         },
-        child,
+        { ...child, ...stateful(settings), ignoreChanges: [TEMPLATE_CLAIM_SIZE_PATH] },
       );
-
+      claimGrowth(`${id}-data-size`, statefulSetClaim("data", id), namespace, db.storageSize, {
+        ...child,
+        ...stateful(settings),
+        dependsOn: [set],
+      });
+      return set;
+    };
     // Each server gets a headless Service (the StatefulSet's pod DNS) and the client Service others connect to.
     const services = (workload: Workload, headlessName: string, clientName: string) => {
       for (const [name, headless] of [[headlessName, true], [clientName, false]] as const) {

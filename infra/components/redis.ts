@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { images, imageUsers, thirdPartyImage } from "../images";
 import {
+  claimGrowth,
   clusterService,
   execProbe,
   meta,
@@ -12,11 +13,13 @@ import {
   secretEnv,
   serviceAccount,
   servingPriority,
+  statefulSetClaim,
+  TEMPLATE_CLAIM_SIZE_PATH,
   volumeClaimSpec,
 } from "../k8s";
 import type { Resources } from "../config";
-import { objectLabels, selectorLabels, workloads, type Workload } from "../labels";
-import { TYPE_PREFIX, type StackContext } from "./context";
+import { claimLabels, objectLabels, selectorLabels, workloads, type Workload } from "../labels";
+import { stateful, TYPE_PREFIX, type StackContext } from "./context";
 import { credentialsRotationAnnotations, RATE_LIMIT_REDIS_HOST, REDIS_HOST, type Secrets } from "./secrets";
 
 export interface RedisArgs extends StackContext {
@@ -89,7 +92,7 @@ export class Redis extends pulumi.ComponentResource {
     clusterService(redis.host, namespace, labels, selector, [{ name: "redis", port: PORT }], child);
 
     const persistence = redis.storageSize === undefined ? ["--appendonly", "no", "--save", ""] : ["--dir", "/data", "--appendonly", "yes"];
-    new k8s.apps.v1.StatefulSet(
+    const set = new k8s.apps.v1.StatefulSet(
       redis.name,
       {
         metadata: meta(redis.name, namespace, labels),
@@ -147,14 +150,25 @@ export class Redis extends pulumi.ComponentResource {
             : {
                 volumeClaimTemplates: [
                   {
-                    metadata: { name: "data", labels },
+                    metadata: { name: "data", labels: claimLabels(instance, redis.workload) },
                     spec: volumeClaimSpec(redis.storageSize, settings.cluster.storageClass),
                   },
                 ],
               }),
         },
       },
-      child,
+      {
+        ...child,
+        ...stateful(settings),
+        ...(redis.storageSize === undefined ? {} : { ignoreChanges: [TEMPLATE_CLAIM_SIZE_PATH] }),
+      },
     );
+    if (redis.storageSize !== undefined) {
+      claimGrowth(`${redis.name}-data-size`, statefulSetClaim("data", redis.name), namespace, redis.storageSize, {
+        ...child,
+        ...stateful(settings),
+        dependsOn: [set],
+      });
+    }
   }
 }

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { createHash } from "node:crypto";
 import type { RotatableSecret, SecretRotation, SecretSettings, Settings } from "../config";
 import { instanceLabels } from "../labels";
-import { meta } from "../k8s";
+import { contentNameOf, meta } from "../k8s";
 import { TYPE_PREFIX, type StackContext } from "./context";
 
 /** A key inside a Kubernetes Secret, as a pod's `secretKeyRef` names it. */
@@ -54,6 +54,12 @@ function rotationKeepers(rotation: SecretRotation, secret: RotatableSecret): { k
   return mark === undefined ? {} : { keepers: { rotation: mark } };
 }
 
+/** A generated password: its value (a Pulumi secret), and what identifies it without revealing it. */
+interface Password {
+  value: pulumi.Output<string>;
+  identity: string;
+}
+
 export interface SecretsArgs extends StackContext {
   secretSettings: SecretSettings;
 }
@@ -97,15 +103,15 @@ export class Secrets extends pulumi.ComponentResource {
     const { settings, namespace, instance, secretSettings } = args;
     const child = { parent: this };
     const rotation = settings.secrets?.rotation ?? {};
-    const password = (id: string, secret: RotatableSecret, length = 32) =>
-      pulumi.secret(
-        new random.RandomPassword(
-          id,
-          // Alphanumeric only: the values go into URLs, and into the SQL that syncs PostgreSQL's roles, unescaped.
-          { length, special: false, ...rotationKeepers(rotation, secret) },
-          child,
-        ).result,
-      );
+    const password = (id: string, secret: RotatableSecret, length = 32): Password => {
+      // Alphanumeric only: the values go into URLs, and into the SQL that syncs PostgreSQL's roles, unescaped.
+      const inputs = { length, special: false, ...rotationKeepers(rotation, secret) };
+      return {
+        value: pulumi.secret(new random.RandomPassword(id, inputs, child).result),
+        // A RandomPassword keeps its value until its inputs change, so they identify the value without holding it.
+        identity: `random:${id}:${JSON.stringify(inputs)}`,
+      };
+    };
 
     const pg = {
       superuser: password("postgres-superuser-password", "postgresSuperuserPassword"),
@@ -117,24 +123,30 @@ export class Secrets extends pulumi.ComponentResource {
     const redis = password("redis-password", "redisPassword");
     const jwt = password("jwt-signing-secret", "jwtSecret", 64);
 
-    const secret = (id: string, component: string, data: Record<string, pulumi.Input<string>>) =>
+    /**
+     * A Secret named after what its data is made of (`contentName`): the generated passwords by their generators'
+     * inputs, config secrets by their values, the rest as written. `data` builds the data from a password's value
+     * and, for the name, from its identity; so a rotation, a changed config secret or a changed URL creates a new
+     * Secret before the old goes, and every reader rolls onto it.
+     */
+    const secret = (id: string, component: string, data: (pw: (p: Password) => pulumi.Input<string>) => Record<string, pulumi.Input<string>>) =>
       new k8s.core.v1.Secret(
         id,
         {
-          metadata: meta(id, namespace, instanceLabels(instance, component)),
+          metadata: meta(contentNameOf(id, data((p) => p.identity)), namespace, instanceLabels(instance, component)),
           type: "Opaque",
-          stringData: data,
+          stringData: data((p) => p.value),
         },
         child,
       ).metadata.name;
 
-    const postgresSecret = secret("postgres-credentials", "database", {
-      "superuser-password": pg.superuser,
-      "app-password": pg.app,
-      "replication-password": pg.replication,
-      "monitor-password": pg.monitor,
-      "backup-password": pg.backup,
-    });
+    const postgresSecret = secret("postgres-credentials", "database", (pw) => ({
+      "superuser-password": pw(pg.superuser),
+      "app-password": pw(pg.app),
+      "replication-password": pw(pg.replication),
+      "monitor-password": pw(pg.monitor),
+      "backup-password": pw(pg.backup),
+    }));
     this.postgres = {
       superuserPassword: { name: postgresSecret, key: "superuser-password" },
       appPassword: { name: postgresSecret, key: "app-password" },
@@ -143,17 +155,17 @@ export class Secrets extends pulumi.ComponentResource {
       backupPassword: { name: postgresSecret, key: "backup-password" },
     };
 
-    const redisSecret = secret("redis-credentials", "cache", { password: redis });
+    const redisSecret = secret("redis-credentials", "cache", (pw) => ({ password: pw(redis) }));
     this.redisPassword = { name: redisSecret, key: "password" };
 
-    const databaseUrl = (role: string, rolePassword: pulumi.Output<string>) =>
+    const databaseUrl = (role: string, rolePassword: pulumi.Input<string>) =>
       pulumi.interpolate`postgres://${role}:${rolePassword}@${DATABASE_HOST}:5432/${settings.database.name}`;
-    const apiSecret = secret("api-credentials", "api", {
-      DATABASE_URL: databaseUrl(databaseRoles.app, pg.app),
-      REDIS_URL: pulumi.interpolate`redis://:${redis}@${REDIS_HOST}:6379/0`,
-      RATE_LIMIT_REDIS_URL: pulumi.interpolate`redis://:${redis}@${RATE_LIMIT_REDIS_HOST}:6379/0`,
-      JWT_SECRET: jwt,
-    });
+    const apiSecret = secret("api-credentials", "api", (pw) => ({
+      DATABASE_URL: databaseUrl(databaseRoles.app, pw(pg.app)),
+      REDIS_URL: pulumi.interpolate`redis://:${pw(redis)}@${REDIS_HOST}:6379/0`,
+      RATE_LIMIT_REDIS_URL: pulumi.interpolate`redis://:${pw(redis)}@${RATE_LIMIT_REDIS_HOST}:6379/0`,
+      JWT_SECRET: pw(jwt),
+    }));
     this.api = {
       databaseUrl: { name: apiSecret, key: "DATABASE_URL" },
       redisUrl: { name: apiSecret, key: "REDIS_URL" },
@@ -163,9 +175,9 @@ export class Secrets extends pulumi.ComponentResource {
 
     // Backups connect as their own role (read everything, create the scratch database verify restores into) and
     // get nothing else: a CronJob pod has no business holding the JWT or Redis secrets.
-    const backupSecret = secret("backup-credentials", "backup", {
-      DATABASE_URL: databaseUrl(databaseRoles.backup, pg.backup),
-    });
+    const backupSecret = secret("backup-credentials", "backup", (pw) => ({
+      DATABASE_URL: databaseUrl(databaseRoles.backup, pw(pg.backup)),
+    }));
     this.backupDatabaseUrl = { name: backupSecret, key: "DATABASE_URL" };
 
     this.secretNames = { postgres: postgresSecret, redis: redisSecret, api: apiSecret, backup: backupSecret };
@@ -173,10 +185,10 @@ export class Secrets extends pulumi.ComponentResource {
     const s3 = secretSettings.backupS3Credentials;
     if (s3 !== undefined) {
       // Apart from backup-credentials: the bucket's keys are issued and rotated outside this stack.
-      const backupS3Secret = secret("backup-s3-credentials", "backup", {
+      const backupS3Secret = secret("backup-s3-credentials", "backup", () => ({
         BACKUP_S3_ACCESS_KEY_ID: s3.accessKeyId,
         BACKUP_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      });
+      }));
       this.backupS3 = {
         accessKeyId: { name: backupS3Secret, key: "BACKUP_S3_ACCESS_KEY_ID" },
         secretAccessKey: { name: backupS3Secret, key: "BACKUP_S3_SECRET_ACCESS_KEY" },
@@ -185,14 +197,15 @@ export class Secrets extends pulumi.ComponentResource {
     }
 
     if (settings.monitoring.enabled) {
-      const grafanaSecret = secret("grafana-credentials", "dashboards", {
+      const grafanaPassword = password("grafana-admin-password", "grafanaAdminPassword");
+      const grafanaSecret = secret("grafana-credentials", "dashboards", (pw) => ({
         "admin-user": "admin",
-        "admin-password": password("grafana-admin-password", "grafanaAdminPassword"),
-      });
-      const receivers = secret("alertmanager-receivers", "alerting", {
+        "admin-password": pw(grafanaPassword),
+      }));
+      const receivers = secret("alertmanager-receivers", "alerting", () => ({
         "pager-routing-key": secretSettings.pagerRoutingKey,
         "chat-webhook-url": secretSettings.chatWebhookUrl,
-      });
+      }));
       this.monitoring = {
         grafanaAdminUser: { name: grafanaSecret, key: "admin-user" },
         grafanaAdminPassword: { name: grafanaSecret, key: "admin-password" },

@@ -17,8 +17,17 @@ export interface Manifest {
   object: Record<string, unknown>;
 }
 
+/**
+ * Objects the stack creates. Patch resources (`…Patch` types, e.g. the claims' size) are left out: they change a
+ * few fields of an object that exists already, and are no manifest of their own.
+ */
 function isKubernetesObject(resource: RenderedResource): boolean {
-  return resource.custom && resource.type.startsWith("kubernetes:") && typeof resource.inputs.kind === "string";
+  return (
+    resource.custom &&
+    resource.type.startsWith("kubernetes:") &&
+    !resource.type.endsWith("Patch") &&
+    typeof resource.inputs.kind === "string"
+  );
 }
 
 function redactAll(value: unknown): unknown {

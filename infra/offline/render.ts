@@ -174,14 +174,15 @@ const ENVIRONMENT: OfflineProject = { files: ENVIRONMENT_PROJECT, program };
 /** Without an engine (as under mocks) @pulumi/pulumi writes a warning to the console with this prefix. */
 const RUNTIME_WARNING = "warning: [runtime] ";
 
-/** Collects the program's warnings while it runs, still printing them. */
+/** Collects the program's warnings while it runs, into `RenderedStack.warnings` (the preview prints them). */
 function captureWarnings(into: string[]): () => void {
   const warn = console.warn;
   console.warn = (...args: unknown[]) => {
     if (typeof args[0] === "string" && args[0].startsWith(RUNTIME_WARNING)) {
       into.push(args[0].slice(RUNTIME_WARNING.length));
+    } else {
+      warn(...args);
     }
-    warn(...args);
   };
   return () => {
     console.warn = warn;
@@ -213,7 +214,8 @@ async function runProgram(
     },
     call: () => ({}),
   };
-  await pulumi.runtime.setMocks(mocks, project.files.name, stack, (options.mode ?? "preview") === "preview");
+  // "organization": the name the CLI gives a self-managed backend's organization.
+  await pulumi.runtime.setMocks(mocks, project.files.name, stack, (options.mode ?? "preview") === "preview", "organization");
 
   const resources: RenderedResource[] = [];
   const secretValues = new Set<string>();

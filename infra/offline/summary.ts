@@ -81,6 +81,8 @@ export function previewReport(rendered: RenderedStack, elapsedMs: number): strin
     ...resourceTree(rendered),
     "",
     ...(releases.length === 0 ? [] : ["Helm releases:", ...releases, ""]),
+    // As `pulumi preview` shows what the program logged: here, what `pulumi up` would refuse (infra/readiness.ts).
+    ...(rendered.warnings.length === 0 ? [] : ["Diagnostics:", ...rendered.warnings.map((warning) => `    warning: ${warning}`), ""]),
     "Outputs:",
     ...formatOutputs(rendered),
     "",

@@ -3,7 +3,7 @@ import { stringify } from "yaml";
 import { checkPolicies, policyResources } from "../../infra/offline/policy";
 import { renderStack, type RenderedStack } from "../../infra/offline/render";
 import { offlineSecretValue } from "../../infra/offline/stackConfig";
-import { envOf, findObject, hasObject, objects, podTemplates, rendered, type K8sObject } from "./helpers";
+import { baseName, envOf, findObject, hasObject, objects, podTemplates, rendered, type K8sObject } from "./helpers";
 
 const S3 = {
   endpoint: "https://objects.example.net:9443",
@@ -59,12 +59,13 @@ describe("infrastructure: off-site backups to S3", function () {
         assert.equal(envOf(container, "BACKUP_S3_BUCKET")?.value, S3.bucket);
         assert.equal(envOf(container, "AWS_REGION")?.value, S3.region);
         for (const name of ["BACKUP_S3_ACCESS_KEY_ID", "BACKUP_S3_SECRET_ACCESS_KEY"]) {
-          assert.deepEqual(envOf(container, name)?.valueFrom, { secretKeyRef: { name: "backup-s3-credentials", key: name } });
+          const ref = envOf(container, name)?.valueFrom?.secretKeyRef;
+          assert.deepEqual({ ...ref, name: baseName(ref?.name) }, { name: "backup-s3-credentials", key: name });
         }
       }
       const api = findObject(r, "Deployment", "api-blue").spec.template.spec.containers[0];
       assert.equal(envOf(api, "BACKUP_S3_ACCESS_KEY_ID"), undefined, "only the backup jobs hold the bucket's keys");
-      assert.equal((r.outputs.secretNames as Record<string, string>).backupS3, "backup-s3-credentials");
+      assert.equal(baseName((r.outputs.secretNames as Record<string, string>).backupS3), "backup-s3-credentials");
     });
 
     it("never puts a credential in a manifest or an output, whether or not it was set with --secret", () => {

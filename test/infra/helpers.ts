@@ -26,11 +26,17 @@ export function objectKey(object: K8sObject): string {
   return `${object.kind} ${object.metadata?.namespace ?? "-"}/${object.metadata?.name}`;
 }
 
+/** A content-named ConfigMap's or Secret's name without its content digest (infra/k8s.ts `contentName`). */
+export function baseName(name: string): string {
+  return name.replace(/-[0-9a-f]{10}$/, "");
+}
+
+/** The object of that kind and name; a ConfigMap or Secret is found by its name without the content digest. */
 export function findObject(stack: RenderedStack, kind: string, name: string, namespace?: string): K8sObject {
   const found = objects(stack).filter(
     (m) =>
       m.object.kind === kind &&
-      (m.object.metadata as K8sObject).name === name &&
+      nameOf(kind, m.object as K8sObject) === name &&
       (namespace === undefined || (m.object.metadata as K8sObject).namespace === namespace),
   );
   assert.equal(found.length, 1, `${stack.stack}: expected one ${kind} ${name}, found ${found.length}`);
@@ -38,7 +44,12 @@ export function findObject(stack: RenderedStack, kind: string, name: string, nam
 }
 
 export function hasObject(stack: RenderedStack, kind: string, name: string): boolean {
-  return objects(stack).some((m) => m.object.kind === kind && (m.object.metadata as K8sObject).name === name);
+  return objects(stack).some((m) => m.object.kind === kind && nameOf(kind, m.object as K8sObject) === name);
+}
+
+function nameOf(kind: string, object: K8sObject): string {
+  const name: string = object.metadata?.name;
+  return kind === "ConfigMap" || kind === "Secret" ? baseName(name) : name;
 }
 
 export interface PodTemplate {
@@ -87,3 +98,22 @@ export function envOf(container: K8sObject, name: string): K8sObject | undefined
 export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
+
+/**
+ * What a team sets in prod before its first `pulumi up` (README, "Before the first deployment"): with these the
+ * shipped prod file passes the deployment-readiness checks (infra/readiness.ts).
+ */
+export const READY_PROD: Record<string, unknown> = {
+  "ingress.host": "api.kickoff-odds.net",
+  "ingress.tls.email": "platform@kickoff-odds.net",
+  "monitoring.grafanaHost": "grafana.kickoff-odds.net",
+  "logShipping.elasticsearch.host": "logs.kickoff-odds.net",
+  "logShipping.elasticsearch.cidrs": ["10.40.12.0/24"],
+  "cluster.apiServerCidrs": ["10.96.0.1/32"],
+  "cluster.alertReceiverCidrs": ["203.0.113.0/24"],
+  "backups.s3": { endpoint: "https://objects.kickoff-odds.net", bucket: "fp-prod-backups", cidrs: ["198.51.100.0/24"] },
+  backupS3AccessKeyId: { secure: "v1:offline" },
+  backupS3SecretAccessKey: { secure: "v1:offline" },
+  pagerRoutingKey: { secure: "v1:offline" },
+  chatWebhookUrl: { secure: "v1:offline" },
+};

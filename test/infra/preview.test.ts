@@ -8,7 +8,7 @@ import type { RenderedStack } from "../../infra/offline/render";
 import { diffReport, previewReport, settingsDiff } from "../../infra/offline/summary";
 import { REPO_ROOT } from "../support/processes";
 import { makeTempDir } from "../support/tempDir";
-import { rendered } from "./helpers";
+import { baseName, rendered } from "./helpers";
 
 interface CliRun {
   code: number;
@@ -54,7 +54,7 @@ describe("infrastructure: offline preview", function () {
     const text = files.map((f) => readFileSync(f, "utf8")).join("\n");
     const documents = files.flatMap((f) => parseAllDocuments(readFileSync(f, "utf8")).map((d) => d.toJS()));
     assert.equal(documents.length, manifests(prod).length);
-    const apiCredentials = documents.find((d) => d.kind === "Secret" && d.metadata.name === "api-credentials");
+    const apiCredentials = documents.find((d) => d.kind === "Secret" && baseName(d.metadata.name) === "api-credentials");
     assert.deepEqual(apiCredentials.stringData, {
       DATABASE_URL: REDACTED,
       JWT_SECRET: REDACTED,

@@ -5,7 +5,7 @@ import { imageUsers } from "../../infra/images";
 import { restrictedContainerSecurity } from "../../infra/k8s";
 import { checkPolicies, policyResources } from "../../infra/offline/policy";
 import { renderStack, type RenderedStack } from "../../infra/offline/render";
-import { containersOf, envOf, findObject, podTemplates, rendered, type K8sObject, type PodTemplate } from "./helpers";
+import { baseName, containersOf, envOf, findObject, podTemplates, rendered, type K8sObject, type PodTemplate } from "./helpers";
 
 const ROTATION = { "secrets.rotation.jwtSecret": "2026-11-23" };
 /** The Secrets whose data @pulumi/random generates (the receivers' and the S3 keys come from config). */
@@ -19,7 +19,7 @@ function randomPasswordInputs(stack: RenderedStack, name: string): K8sObject {
 
 function readsGeneratedSecret(template: PodTemplate): boolean {
   return containersOf(template.spec).some((c) =>
-    (c.env ?? []).some((e: K8sObject) => GENERATED_SECRETS.includes(e.valueFrom?.secretKeyRef?.name)),
+    (c.env ?? []).some((e: K8sObject) => GENERATED_SECRETS.includes(baseName(e.valueFrom?.secretKeyRef?.name ?? ""))),
   );
 }
 
@@ -112,10 +112,8 @@ describe("infrastructure: rotating a leaked secret", function () {
 
   it("lets the standby authenticate with the replication password of its environment", () => {
     const standby = findObject(rotated, "StatefulSet", "postgres-replica").spec.template.spec.containers[0];
-    assert.deepEqual(envOf(standby, "PGPASSWORD")?.valueFrom?.secretKeyRef, {
-      name: "postgres-credentials",
-      key: "replication-password",
-    });
+    const ref = envOf(standby, "PGPASSWORD")?.valueFrom?.secretKeyRef;
+    assert.deepEqual({ ...ref, name: baseName(ref?.name) }, { name: "postgres-credentials", key: "replication-password" });
     const conninfo = (standby.args as string[]).find((arg) => arg.startsWith("primary_conninfo="));
     assert.match(conninfo ?? "", /^primary_conninfo=host=postgres port=5432 user=replicator$/);
   });
