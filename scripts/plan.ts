@@ -62,7 +62,8 @@ async function main(): Promise<number> {
     const options = parseArgs(process.argv.slice(2));
     const base = resolveBase(options.base);
     const before = await renderAtBase(base, options.stack);
-    const after = await renderStack(options.stack);
+    // The working tree runs against the base as deployed: the release the base recorded is what it keeps.
+    const after = await renderStack(options.stack, {}, { previousOutputs: before.outputs });
     const result = plan(before, after);
     if (options.failOnDestructive) {
       const approvals = addedApprovals(base.commit);

@@ -64,16 +64,40 @@ export interface Scenario {
   patches?: CodePatch[];
   /** The scenario this one follows (its plan is from that scenario's render, not the stack's). */
   after?: string;
+  /**
+   * The tag a release scenario brings into service. A Job that runs once per release is named after its release's
+   * tag (`nameWithTag`): its replacement by that of the new tag is a new run for the new release, not the old Job
+   * run again, and is the one Job replacement a release may plan.
+   */
+  releaseTag?: string;
+}
+
+/** The release a stack runs before any scenario: its file's `blueGreen` and `image.tag` (infra/release.ts). */
+function initialRelease(stack: string): { active: string; tags: Record<string, string> } {
+  const tag = String(configValue(stack, "image.tag"));
+  const tags = (configValue(stack, "blueGreen.tags") ?? {}) as Record<string, string>;
+  return { active: String(configValue(stack, "blueGreen.active")), tags: { blue: tags.blue ?? tag, green: tags.green ?? tag } };
 }
 
 const NEW_TAG = "0.2.0";
 const ROTATION_MARK = "2026-12-01";
 
+/**
+ * New HPA bounds that stay within what the stack's database accepts (config validation ties `database.maxConnections`
+ * to the replica bounds): one fewer at each end where the bounds allow, else one more at the top.
+ */
+function hpaBounds(min: number, max: number): Record<string, number> {
+  const newMin = min > 1 ? min - 1 : min;
+  return { "api.minReplicas": newMin, "api.maxReplicas": max - 1 > newMin ? max - 1 : max + 1 };
+}
+
 /** Every routine change for `stack`, with values derived from the stack's own so each one really changes something. */
 export function routineScenarios(stack: string): Scenario[] {
   const monitoring = configValue(stack, "monitoring.enabled") === true;
-  const active = String(configValue(stack, "blueGreen.active"));
-  const idle = active === "blue" ? "green" : "blue";
+  const release = initialRelease(stack);
+  const idle = release.active === "blue" ? "green" : "blue";
+  // As the deploy workflow runs a release: the `release` key, both colours' tags and the active one.
+  const staged = { ...release, tags: { ...release.tags, [idle]: NEW_TAG } };
   const number = (keyPath: string) => Number(configValue(stack, keyPath));
   const volumes: Record<string, unknown> = {
     "database.storageSize": doubled(configValue(stack, "database.storageSize")),
@@ -88,18 +112,19 @@ export function routineScenarios(stack: string): Scenario[] {
     { name: "pool size", overrides: { "database.poolMax": number("database.poolMax") - 1 } },
     { name: "cache TTL", overrides: { "api.cacheTtlSeconds": number("api.cacheTtlSeconds") + 30 } },
     { name: "refit interval", overrides: { "worker.refitIntervalMinutes": number("worker.refitIntervalMinutes") + 30 } },
-    { name: `image tag ${NEW_TAG} on the idle colour (${idle})`, overrides: { [`blueGreen.tags.${idle}`]: NEW_TAG } },
+    { name: `image tag ${NEW_TAG} on the idle colour (${idle})`, overrides: { release: staged }, releaseTag: NEW_TAG },
     {
       name: `traffic switched to ${idle}`,
-      overrides: { [`blueGreen.tags.${idle}`]: NEW_TAG, "blueGreen.active": idle },
+      overrides: { release: { ...staged, active: idle } },
       after: `image tag ${NEW_TAG} on the idle colour (${idle})`,
+      releaseTag: NEW_TAG,
     },
     { name: "PostgreSQL minor image bump", overrides: {}, patches: [patch(images, "postgres", { ...images.postgres, tag: nextMinor(images.postgres.tag) })] },
     { name: "Redis minor image bump", overrides: {}, patches: [patch(images, "redis", { ...images.redis, tag: nextMinor(images.redis.tag) })] },
     { name: "volume growth", overrides: volumes },
     ...rotatable.map((secret) => ({ name: `rotation of ${secret}`, overrides: { [`secrets.rotation.${secret}`]: ROTATION_MARK } })),
     ...(monitoring ? [{ name: "alert threshold", overrides: { "monitoring.thresholds.errorRatio": 0.07 } }] : []),
-    { name: "HPA bounds", overrides: { "api.minReplicas": number("api.minReplicas") + 1, "api.maxReplicas": number("api.maxReplicas") + 2 } },
+    { name: "HPA bounds", overrides: hpaBounds(number("api.minReplicas"), number("api.maxReplicas")) },
     { name: "backup schedule", overrides: { "backups.schedule": "20 2 * * *" } },
   ];
 }
