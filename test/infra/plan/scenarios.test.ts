@@ -26,10 +26,13 @@ function describeChanges(changes: PlannedChange[]): string {
 const CONTENT = [".data", ".stringData", ".binaryData"];
 const LONG_RUNNING = ["Deployment", "StatefulSet", "DaemonSet"];
 
+function isConfigObject(change: PlannedChange): boolean {
+  return ["ConfigMap", "Secret"].includes(kubernetesType(change.type)?.kind ?? "");
+}
+
 /** A ConfigMap or Secret whose content this plan changes: a new (content-named) object, or new data. */
 function contentChanged(change: PlannedChange): boolean {
-  const kind = kubernetesType(change.type)?.kind;
-  if (kind !== "ConfigMap" && kind !== "Secret") return false;
+  if (!isConfigObject(change)) return false;
   return change.op === "create" || change.changed.some((path) => CONTENT.some((field) => path === field || path.startsWith(`${field}.`)));
 }
 
@@ -80,13 +83,20 @@ for (const stack of STACKS) {
 
     const routine = routineScenarios(stack);
     for (const scenario of routine) {
-      it(`${scenario.name}: no Namespace, StatefulSet, Deployment, Service, PVC or Job replaced or deleted; readers roll`, async () => {
+      it(`${scenario.name}: nothing stateful or serving replaced or deleted, config created before the old goes, readers roll`, async () => {
         const previous = scenario.after === undefined ? base : await rendered(routine.find((s) => s.name === scenario.after) as Scenario);
         const head = await rendered(scenario);
         const result = plan(previous, head);
         assert.ok(result.changes.length > 0, `${stack}, ${scenario.name}: the change planned nothing (a wrong config key?)`);
         const destructive = result.changes.filter((c) => c.destructive && !nextReleaseJob(c, head, scenario.releaseTag));
         assert.equal(destructive.length, 0, `${stack}, ${scenario.name} plans:\n    ${describeChanges(destructive)}`);
+        // A ConfigMap or Secret deleted before its successor exists fails every pod that starts in between.
+        const deletedFirst = result.changes.filter((c) => isConfigObject(c) && c.op === "replace" && c.deleteBeforeReplace);
+        assert.equal(deletedFirst.length, 0, `${stack}, ${scenario.name} deletes first:\n    ${describeChanges(deletedFirst)}`);
+        if (scenario.name.startsWith("rotation of ")) {
+          const secrets = result.changes.filter((c) => contentChanged(c) && kubernetesType(c.type)?.kind === "Secret");
+          assert.ok(secrets.length > 0, `${stack}, ${scenario.name}: no Secret gets the new password`);
+        }
         const stale = workloadsLeftStale(result, head);
         assert.equal(stale.length, 0, `${stack}, ${scenario.name}: workloads that would keep the old content: ${stale.join(", ")}`);
       });
