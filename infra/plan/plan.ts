@@ -16,6 +16,7 @@ import {
   KUBERNETES_PROVIDER,
   kubernetesType,
   PROVIDER_CLUSTER_INPUTS,
+  REPLACE_UNREADY_ANNOTATION,
   type ProviderOptions,
 } from "./rules";
 
@@ -217,6 +218,16 @@ export function plan(base: RenderedStack, head: RenderedStack): Plan {
     if (!after.has(resource.urn)) changes.set(resource.urn, change("delete", resource));
   }
 
+  const unready = head.resources.filter(
+    (r) => kubernetesType(r.type)?.kind === "Job" && !changes.has(r.urn) && annotationOf(r, REPLACE_UNREADY_ANNOTATION) === "true",
+  );
+  if (unready.length > 0) {
+    notes.push(
+      `${unready.map((r) => r.name).join(", ")}: ${REPLACE_UNREADY_ANNOTATION} replaces ${unready.length === 1 ? "it" : "each"} ` +
+        "if its live run has not succeeded, which only a real preview can see",
+    );
+  }
+
   const list = [...changes.values()];
   const counts = { create: 0, update: 0, replace: 0, delete: 0, same: 0 };
   for (const c of list) counts[c.op] += 1;
@@ -258,6 +269,7 @@ function cascadeDeleteBeforeReplace(
   }
 }
 
-export function kindOf(change: PlannedChange): string {
-  return kubernetesType(change.type)?.kind ?? change.type;
+function annotationOf(resource: RenderedResource, key: string): unknown {
+  const metadata = resource.inputs.metadata as { annotations?: Record<string, unknown> } | undefined;
+  return metadata?.annotations?.[key];
 }

@@ -168,6 +168,12 @@ export function deletesBeforeReplace(type: string, before: Record<string, unknow
 }
 
 /**
+ * provider.go, `Diff`: a Job annotated so is replaced on the next update whenever its live run has not succeeded
+ * (failed, or still running), whatever its inputs. The live status is beyond an offline plan, so it says so.
+ */
+export const REPLACE_UNREADY_ANNOTATION = "pulumi.com/replaceUnready";
+
+/**
  * Kinds whose replacement or deletion loses data or serving capacity: the gate (`--fail-on-destructive`) and the
  * day-2 scenarios refuse them. A Job counts because the one in the state has run: replacing it runs it again.
  */

@@ -250,6 +250,17 @@ describe("infrastructure: the plan engine", () => {
     assert.equal(gone.destructive, true);
   });
 
+  it("says which unchanged Jobs replaceUnready may still replace, since only the live status decides", () => {
+    const migrate: Spec = {
+      type: "kubernetes:batch/v1:Job",
+      name: "migrate-0-1-0",
+      inputs: { metadata: { name: "migrate-0-1-0", namespace: "fp", annotations: { "pulumi.com/replaceUnready": "true" } }, spec: {} },
+    };
+    const result = plan(stackOf([provider(), migrate]), stackOf([provider(), migrate]));
+    assert.deepEqual(result.changes, []);
+    assert.deepEqual(result.notes, ["migrate-0-1-0: pulumi.com/replaceUnready replaces it if its live run has not succeeded, which only a real preview can see"]);
+  });
+
   it("counts any CloudNativePG object replaced or deleted as destructive", () => {
     const cluster: Spec = { type: "kubernetes:postgresql.cnpg.io/v1:Cluster", name: "db", inputs: { metadata: { name: "db", namespace: "fp" } } };
     const renamed: Spec = { ...cluster, inputs: { metadata: { name: "db2", namespace: "fp" } } };
