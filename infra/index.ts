@@ -29,7 +29,9 @@ export = async () => {
 
   // Unset kubeconfig and context mean the ambient kubeconfig, so `pulumi up` targets whatever cluster kubectl does.
   // With `clusterIdentifier` a changed kubeconfig (rotated credentials, a new context name) updates the provider
-  // instead of replacing it and, with it, every object of the stack.
+  // instead of replacing it and, with it, every object of the stack. Only a changed identifier replaces it; adding
+  // one to a deployed stack does not (pulumi-kubernetes provider.go, DiffConfig), as long as that first run leaves
+  // the kubeconfig and context as they were.
   const provider = new k8s.Provider("kubernetes", {
     kubeconfig: secretSettings.kubeconfig,
     context: secretSettings.kubeContext,

@@ -228,9 +228,16 @@ export function volumeClaimSpec(size: string, storageClass: string | undefined) 
   };
 }
 
-/** Where a claim's size is, in a PersistentVolumeClaim and in a StatefulSet's first `volumeClaimTemplates` entry. */
+/** Where a claim's size is in a PersistentVolumeClaim. */
 export const CLAIM_SIZE_PATH = "spec.resources.requests.storage";
-export const TEMPLATE_CLAIM_SIZE_PATH = `spec.volumeClaimTemplates[0].${CLAIM_SIZE_PATH}`;
+
+/**
+ * A StatefulSet's claim templates. Kubernetes never changes them on a live StatefulSet and the provider replaces
+ * the StatefulSet when they change, so they are what it was created with: a later size, label or storage class
+ * applies to a StatefulSet created anew, the size of the existing claims grows through `claimGrowth`, and a
+ * StatefulSet deployed with volatile template labels (a version) keeps them rather than being replaced.
+ */
+export const CLAIM_TEMPLATES_PATH = "spec.volumeClaimTemplates";
 
 /** The claim a StatefulSet makes for a pod from a `volumeClaimTemplates` entry: `<template>-<StatefulSet>-<ordinal>`. */
 export function statefulSetClaim(template: string, statefulSet: string, ordinal = 0): string {
@@ -241,7 +248,7 @@ export function statefulSetClaim(template: string, statefulSet: string, ordinal 
  * Grows an existing claim to `size` with a server-side apply patch of its storage request alone. The provider
  * replaces a PersistentVolumeClaim whose request changes (deleting its data) and a StatefulSet whose claim
  * templates change, so those keep the size they were created with (`ignoreChanges` on CLAIM_SIZE_PATH or
- * TEMPLATE_CLAIM_SIZE_PATH) and this patch, which the provider updates in place, carries the current one.
+ * CLAIM_TEMPLATES_PATH) and this patch, which the provider updates in place, carries the current one.
  * Kubernetes expands the volume when the StorageClass has `allowVolumeExpansion: true` and refuses a smaller size;
  * docs/operations.md has the procedure for a class without expansion. `patchForce`: the StatefulSet controller
  * (or the claim's own resource) owns the field from its creation.

@@ -18,7 +18,7 @@ import {
   servingPriority,
   statefulSetClaim,
   tcpProbe,
-  TEMPLATE_CLAIM_SIZE_PATH,
+  CLAIM_TEMPLATES_PATH,
   volumeClaimSpec,
   tlsIngressSpec,
   type Container,
@@ -301,7 +301,7 @@ export class Monitoring extends pulumi.ComponentResource {
           ],
         },
       },
-      { ...this.child, ...stateful(settings), ignoreChanges: [TEMPLATE_CLAIM_SIZE_PATH] },
+      { ...this.child, ...stateful(settings), ignoreChanges: [CLAIM_TEMPLATES_PATH] },
     );
     claimGrowth("prometheus-data-size", statefulSetClaim("data", "prometheus"), this.namespace, monitoring.storageSize, {
       ...this.child,

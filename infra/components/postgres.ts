@@ -17,7 +17,7 @@ import {
   serviceAccount,
   servingPriority,
   statefulSetClaim,
-  TEMPLATE_CLAIM_SIZE_PATH,
+  CLAIM_TEMPLATES_PATH,
   volumeClaimSpec,
   type Container,
 } from "../k8s";
@@ -230,7 +230,7 @@ export class Postgres extends pulumi.ComponentResource {
             ],
           },
         },
-        { ...child, ...stateful(settings), ignoreChanges: [TEMPLATE_CLAIM_SIZE_PATH] },
+        { ...child, ...stateful(settings), ignoreChanges: [CLAIM_TEMPLATES_PATH] },
       );
       claimGrowth(`${id}-data-size`, statefulSetClaim("data", id), namespace, db.storageSize, {
         ...child,

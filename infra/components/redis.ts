@@ -14,7 +14,7 @@ import {
   serviceAccount,
   servingPriority,
   statefulSetClaim,
-  TEMPLATE_CLAIM_SIZE_PATH,
+  CLAIM_TEMPLATES_PATH,
   volumeClaimSpec,
 } from "../k8s";
 import type { Resources } from "../config";
@@ -160,7 +160,7 @@ export class Redis extends pulumi.ComponentResource {
       {
         ...child,
         ...stateful(settings),
-        ...(redis.storageSize === undefined ? {} : { ignoreChanges: [TEMPLATE_CLAIM_SIZE_PATH] }),
+        ...(redis.storageSize === undefined ? {} : { ignoreChanges: [CLAIM_TEMPLATES_PATH] }),
       },
     );
     if (redis.storageSize !== undefined) {

@@ -334,8 +334,12 @@ describe("GitHub workflows", () => {
       assert.equal(job.env?.IMAGE_TAG, "${{ inputs.image-tag }}");
       assert.equal(job.env?.STACK, "${{ inputs.stack }}");
       const runs = (job.steps ?? []).map((step) => step.run ?? "").join("\n");
-      assert.match(runs, /pulumi config set --path --type string image\.tag "\$IMAGE_TAG"/);
-      assert.match(runs, /pulumi config set --path --type string "blueGreen\.tags\.\$IDLE" "\$IMAGE_TAG"/);
+      // The release is set as config for this runner's runs only, and read back from the stack's record.
+      assert.match(runs, /pulumi config set --path --type string "release\.tags\.\$IDLE" "\$IMAGE_TAG"/);
+      assert.match(runs, /pulumi config set --path --type string "release\.tags\.\$ACTIVE" "\$ACTIVE_TAG"/);
+      assert.match(runs, /pulumi stack output release --json/);
+      assert.doesNotMatch(runs, /config refresh/, "the live release comes from the stack's output, not its last config");
+      assert.doesNotMatch(runs, /git (commit|push)/, "the release config is never committed");
       const config = stackConfig("dev");
       assert.ok((config[`${PROJECT}:image`] as Dict | undefined)?.tag !== undefined, "stacks lack image.tag");
       assert.ok((config[`${PROJECT}:blueGreen`] as Dict | undefined)?.active !== undefined, "stacks lack blueGreen.active");
@@ -349,12 +353,12 @@ describe("GitHub workflows", () => {
         return found;
       };
       const switchStep = index((step) => step.id === "switch", "step with id switch");
-      assert.match(steps[switchStep].run ?? "", /pulumi config set --path blueGreen\.active "\$IDLE"/);
+      assert.match(steps[switchStep].run ?? "", /pulumi config set --path release\.active "\$IDLE"/);
       const smoke = index((step, i) => i > switchStep && /scripts\/smoke-test\.sh/.test(step.run ?? ""), "smoke test after the switch");
       const rollback = steps.slice(smoke + 1);
       assert.ok(rollback.length > 0);
       for (const step of rollback) assert.equal(step.if, "failure() && steps.switch.outcome == 'success'", step.name);
-      assert.ok(rollback.some((step) => /pulumi config set --path blueGreen\.active "\$ACTIVE"/.test(step.run ?? "")));
+      assert.ok(rollback.some((step) => /pulumi config set --path release\.active "\$ACTIVE"/.test(step.run ?? "")));
       assert.ok(rollback.some((step) => isPulumiAction(step) && step.with?.command === "up"));
       const script = path.join(REPO_ROOT, "scripts", "smoke-test.sh");
       assert.ok((fs.statSync(script).mode & 0o111) !== 0, "scripts/smoke-test.sh must be executable");

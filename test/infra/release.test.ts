@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
 import { StackConfigError } from "../../infra/config";
 import { renderStack, type RenderedStack } from "../../infra/offline/render";
+import { REPO_ROOT, STACKS } from "../../infra/offline/stackConfig";
 import { findObject, READY_PROD, type K8sObject } from "./helpers";
 
 /** What prod runs after the deploy workflow staged 2.4.0 on green and switched traffic to it. */
@@ -68,6 +72,13 @@ describe("infrastructure: the release record (one source of truth for what runs)
     assert.deepEqual(running(staged), { blue: "2.5.0", green: "2.4.0", worker: "2.4.0", serviceSelects: "green" });
     assert.deepEqual(staged.outputs.release, { active: "green", tags: { blue: "2.5.0", green: "2.4.0" } });
     assert.equal(staged.outputs.releaseSource, "config");
+  });
+
+  it("is never committed: no stack file sets release, so a checkout cannot pin an old one", () => {
+    for (const stack of STACKS) {
+      const config = (parse(readFileSync(path.join(REPO_ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8")) as { config: object }).config;
+      assert.ok(!Object.keys(config).includes("football-prediction:release"), stack);
+    }
   });
 
   it("refuses a recorded release it cannot read, and a release config missing a tag, naming the stack", async () => {
