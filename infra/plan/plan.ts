@@ -237,8 +237,8 @@ export function plan(base: RenderedStack, head: RenderedStack): Plan {
 
 /**
  * calculateDependentReplacements: for a resource deleted before its replacement, each dependant's inputs built from
- * its outputs become unknown (the base's dependency record, as the engine reads the old state); a dependant whose
- * force-new fields are among them is replaced, deleted first, and its own dependants are examined in turn.
+ * its outputs become unknown (the engine reads the old state: the base's inputs and dependency record); a dependant
+ * whose force-new fields are among them is replaced, deleted first, and its own dependants are examined in turn.
  */
 function cascadeDeleteBeforeReplace(
   before: Map<string, RenderedResource>,
@@ -257,7 +257,8 @@ function cascadeDeleteBeforeReplace(
         .filter(([, urns]) => urns.includes(root))
         .map(([key]) => `.${key}`);
       if (unknown.length === 0) continue;
-      const probe = { ...current, inputs: { ...current.inputs, ...Object.fromEntries(unknown.map((k) => [k.slice(1), UNKNOWN])) } };
+      // As the engine does: the dependant's old inputs, with those built from the root made unknown.
+      const probe = { ...old, inputs: { ...old.inputs, ...Object.fromEntries(unknown.map((k) => [k.slice(1), UNKNOWN])) } };
       const reasons = replaceReasons(probe, old.inputs, unknown, options);
       if (reasons.length === 0) continue;
       const previous = changes.get(urn)?.changed ?? [];
