@@ -92,10 +92,13 @@ describe("infrastructure: npm run plan", function () {
     assert.match(approved.stdout, /^Approved: /m);
   });
 
-  it("says so when the checkout is not a git repository, and on usage errors", async () => {
+  it("says so when the checkout is not a git repository or the base does not exist, and on usage errors", async () => {
     const run = await planCli(loose, ["prod", "--base", "HEAD"]);
     assert.equal(run.code, 3);
     assert.match(run.stderr, /is not a git repository, and the plan needs its history for the base/);
+    const unknownRef = await planCli(clone, ["prod", "--base", "no-such-ref"]);
+    assert.equal(unknownRef.code, 3);
+    assert.match(unknownRef.stderr, /^--base no-such-ref: no such commit/m);
     const usage = await planCli(loose, ["nowhere"]);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /unknown stack nowhere/);
