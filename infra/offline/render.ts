@@ -44,6 +44,13 @@ export interface RenderedResource {
   secretPaths: string[];
   /** URNs this resource depends on: explicit `dependsOn` and those implied by its inputs. */
   dependsOn: string[];
+  /**
+   * Per top-level input (`spec`, `stringData`), the URNs whose outputs it was built from: the engine marks exactly
+   * these inputs unknown when such a resource is deleted before its replacement (infra/plan reads them).
+   */
+  propertyDependencies: Record<string, string[]>;
+  /** The provider reference (`<provider URN>::<id>`) of a custom resource with an explicit provider. */
+  provider?: string;
   /** The resource options the engine acts on when it plans a change (the mock runtime ignores them). */
   options: ResourceOptionsSeen;
 }
@@ -85,6 +92,8 @@ export interface RenderedStack {
   secretValues: string[];
   /** Values the mocked @pulumi/random generated: none may appear anywhere except under a secret path. */
   generatedSecrets: string[];
+  /** The same values by the URN of the resource that generated each (a plan maps one render's values onto another's). */
+  generated: Record<string, string>;
   /** Warnings the program logged (`pulumi.log.warn`), in order. */
   warnings: string[];
 }
@@ -141,6 +150,8 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(each: (value: { getUrnsList(): string[] }, key: string) => void): void };
+  getProvider(): string;
   getObject(): unknown;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
@@ -185,12 +196,14 @@ async function runProgram(
   options: RenderOptions,
 ): Promise<RenderedStack> {
   const generatedSecrets: string[] = [];
+  const generatedByName = new Map<string, string>();
   const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
       const state: Record<string, unknown> = { ...args.inputs };
       if (args.type === "random:index/randomPassword:RandomPassword") {
         const result = generatePassword(Number(args.inputs.length));
         generatedSecrets.push(result);
+        generatedByName.set(`${args.type}::${args.name}`, result);
         state.result = result;
       }
       if (args.type === "pulumi:pulumi:StackReference") {
@@ -214,6 +227,10 @@ async function runProgram(
       req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0],
     );
     const inputs = unwrapSecrets(registered, "", secretPaths, secretValues);
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((value, key) => {
+      propertyDependencies[key] = value.getUrnsList();
+    });
     return register(req, (err, response) => {
       if (!err && response) {
         resources.push({
@@ -225,6 +242,8 @@ async function runProgram(
           inputs: inputs as Record<string, unknown>,
           secretPaths,
           dependsOn: req.getDependenciesList(),
+          propertyDependencies,
+          provider: req.getProvider() || undefined,
           options: {
             protect: req.getProtect() === true,
             retainOnDelete: req.getRetainondelete() === true,
@@ -274,6 +293,11 @@ async function runProgram(
     outputs[key] = await new Promise((resolve) => output.apply(resolve));
   }
   const configFile = path.relative(REPO_ROOT, stackFile(stack, project.files));
+  const generated: Record<string, string> = {};
+  for (const resource of resources) {
+    const value = generatedByName.get(`${resource.type}::${resource.name}`);
+    if (value !== undefined) generated[resource.urn] = value;
+  }
   return {
     stack,
     project: project.files.name,
@@ -283,6 +307,7 @@ async function runProgram(
     secretOutputs,
     secretValues: [...secretValues],
     generatedSecrets,
+    generated,
     warnings,
   };
 }
