@@ -49,6 +49,13 @@ export interface RenderedResource {
   secretPaths: string[];
   /** URNs this resource depends on: explicit `dependsOn` and those implied by its inputs. */
   dependsOn: string[];
+  /**
+   * Per top-level input (`spec`, `stringData`), the URNs whose outputs it was built from: the engine marks exactly
+   * these inputs unknown when such a resource is deleted before its replacement (infra/plan reads them).
+   */
+  propertyDependencies: Record<string, string[]>;
+  /** The provider reference (`<provider URN>::<id>`) of a custom resource with an explicit provider. */
+  provider?: string;
   /** The resource options the engine acts on when it plans a change (the mock runtime ignores them). */
   options: ResourceOptionsSeen;
 }
@@ -95,6 +102,8 @@ export interface RenderedStack {
   secretValues: string[];
   /** Values the mocked @pulumi/random generated: none may appear anywhere except under a secret path. */
   generatedSecrets: string[];
+  /** The same values by the URN of the resource that generated each (a plan maps one render's values onto another's). */
+  generated: Record<string, string>;
   /** Warnings the program logged (`pulumi.log.warn`), in order. */
   warnings: string[];
 }
@@ -151,6 +160,8 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(each: (value: { getUrnsList(): string[] }, key: string) => void): void };
+  getProvider(): string;
   getObject(): unknown;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
@@ -206,6 +217,7 @@ async function runProgram(
   options: RenderOptions,
 ): Promise<RenderedStack> {
   const generatedSecrets: string[] = [];
+  const generatedByName = new Map<string, string>();
   const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
       const state: Record<string, unknown> = { ...args.inputs };
@@ -222,6 +234,7 @@ async function runProgram(
       if (args.type === "random:index/randomPassword:RandomPassword") {
         const result = generatePassword(Number(args.inputs.length));
         generatedSecrets.push(result);
+        generatedByName.set(`${args.type}::${args.name}`, result);
         state.result = result;
       }
       return { id: `${args.name}-id`, state };
@@ -240,6 +253,10 @@ async function runProgram(
       req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0],
     );
     const inputs = unwrapSecrets(registered, "", secretPaths, secretValues);
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((value, key) => {
+      propertyDependencies[key] = value.getUrnsList();
+    });
     return register(req, (err, response) => {
       if (!err && response) {
         resources.push({
@@ -251,6 +268,8 @@ async function runProgram(
           inputs: inputs as Record<string, unknown>,
           secretPaths,
           dependsOn: req.getDependenciesList(),
+          propertyDependencies,
+          provider: req.getProvider() || undefined,
           options: {
             protect: req.getProtect() === true,
             retainOnDelete: req.getRetainondelete() === true,
@@ -300,6 +319,11 @@ async function runProgram(
     outputs[key] = await new Promise((resolve) => output.apply(resolve));
   }
   const configFile = path.relative(REPO_ROOT, stackFile(stack, project.files));
+  const generated: Record<string, string> = {};
+  for (const resource of resources) {
+    const value = generatedByName.get(`${resource.type}::${resource.name}`);
+    if (value !== undefined) generated[resource.urn] = value;
+  }
   return {
     stack,
     project: project.files.name,
@@ -309,6 +333,7 @@ async function runProgram(
     secretOutputs,
     secretValues: [...secretValues],
     generatedSecrets,
+    generated,
     warnings,
   };
 }

@@ -407,6 +407,46 @@ describe("GitHub workflows", () => {
     });
   });
 
+  describe("the offline plan gate", () => {
+    const planJobs = () =>
+      Object.entries(workflow("pull-request.yml").jobs).filter(([, job]) =>
+        (job.steps ?? []).some((step) => /npm run (--silent )?plan -- /.test(step.run ?? "")),
+      );
+
+    it("plans every stack against the pull request's base branch, failing on destructive changes", () => {
+      const jobs = planJobs();
+      assert.equal(jobs.length, 1, "pull-request.yml runs `npm run plan` in one job");
+      const [jobId, job] = jobs[0];
+      const step = (job.steps ?? []).find((s) => /npm run (--silent )?plan -- /.test(s.run ?? "")) as Step;
+      const run = step.run ?? "";
+      assert.match(run, /npm run (--silent )?plan -- "\$stack" --base "\$BASE" --fail-on-destructive/, `${jobId}: the gate's flag`);
+      assert.equal(step.env?.BASE, "origin/${{ github.base_ref }}", `${jobId}: the base is the pull request's base branch`);
+      const loop = /for stack in ([\w ]+); do/.exec(run);
+      assert.ok(loop, `${jobId}: loops over the stacks`);
+      assert.deepEqual(loop[1].trim().split(/\s+/).sort(), [...STACKS].sort(), `${jobId}: plans every stack`);
+      const checkout = (job.steps ?? []).find((s) => s.uses?.startsWith("actions/checkout@"));
+      assert.equal(checkout?.with?.["fetch-depth"], 0, `${jobId}: fetches the base branch's history`);
+      const fails = (job.steps ?? []).some((s) => s.if?.includes(`steps.${step.id}.outputs.status`) && /exit 1/.test(s.run ?? ""));
+      assert.ok(step.id !== undefined && fails, `${jobId}: a step fails the job on the plan's status`);
+      assert.ok(!needsOf(job).includes("checks"), `${jobId}: runs without waiting for the tests, so a destructive change shows early`);
+    });
+
+    it("needs no credentials: no secrets, no OIDC token, only the pull request comment", () => {
+      const [jobId, job] = planJobs()[0];
+      const text = JSON.stringify(job);
+      assert.ok(!/secrets[.[]/.test(text), `${jobId} reads a secret`);
+      assert.deepEqual(job.permissions, { contents: "read", "pull-requests": "write" }, `${jobId} permissions`);
+    });
+
+    it("posts the plan as one comment, edited on every push", () => {
+      const [jobId, job] = planJobs()[0];
+      const post = (job.steps ?? []).find((s) => /gh api/.test(s.run ?? ""));
+      assert.ok(post, `${jobId}: posts the plan`);
+      assert.match(post.run ?? "", /--method PATCH/, `${jobId}: edits its earlier comment`);
+      assert.match(post.run ?? "", /offline-plan/, `${jobId}: finds its comment by a marker`);
+    });
+  });
+
   describe("secrets", () => {
     it("come only from GitHub secrets or OIDC, never from the workflow files", () => {
       for (const { file, text: _text, ...doc } of workflows) assert.deepEqual(secretProblems(doc), [], file);
