@@ -232,6 +232,14 @@ export function volumeClaimSpec(size: string, storageClass: string | undefined) 
 export const CLAIM_SIZE_PATH = "spec.resources.requests.storage";
 
 /**
+ * Where a claim's storage class is. It is immutable, so the provider replaces a claim whose class changes (deleting
+ * its data); a claim keeps the class it was created with, like a StatefulSet's claim templates do. A stack created
+ * before the platform stack named its storage classes left the class unset (the cluster's default), and the
+ * platform's class then applies to claims created anew only.
+ */
+export const CLAIM_CLASS_PATH = "spec.storageClassName";
+
+/**
  * A StatefulSet's claim templates. Kubernetes never changes them on a live StatefulSet and the provider replaces
  * the StatefulSet when they change, so they are what it was created with: a later size, label or storage class
  * applies to a StatefulSet created anew, the size of the existing claims grows through `claimGrowth`, and a

@@ -5,6 +5,7 @@ import type { Settings } from "../config";
 import { imageUsers } from "../images";
 import {
   claimGrowth,
+  CLAIM_CLASS_PATH,
   CLAIM_SIZE_PATH,
   FINISHED_JOB_IGNORES,
   FINISHED_JOB_TTL_SECONDS,
@@ -91,7 +92,7 @@ export class Backups extends pulumi.ComponentResource {
         metadata: meta(BACKUP_CLAIM, namespace, claimLabels(instance, workloads.backup)),
         spec: volumeClaimSpec(backups.storageSize, args.platform.storageClasses.default),
       },
-      { ...child, ...stateful(settings), ignoreChanges: [CLAIM_SIZE_PATH] },
+      { ...child, ...stateful(settings), ignoreChanges: [CLAIM_SIZE_PATH, CLAIM_CLASS_PATH] },
     );
     claimGrowth(`${BACKUP_CLAIM}-size`, BACKUP_CLAIM, namespace, backups.storageSize, {
       ...child,

@@ -18,6 +18,7 @@ import {
   servingPriority,
   statefulSetClaim,
   tcpProbe,
+  CLAIM_CLASS_PATH,
   CLAIM_TEMPLATES_PATH,
   volumeClaimSpec,
   tlsIngressSpec,
@@ -378,7 +379,7 @@ export class Monitoring extends pulumi.ComponentResource {
         metadata: meta("pushgateway", this.namespace, claimLabels(this.instance, workloads.pushgateway)),
         spec: volumeClaimSpec("1Gi", this.storageClass),
       },
-      { ...this.child, ...stateful(this.settings) },
+      { ...this.child, ...stateful(this.settings), ignoreChanges: [CLAIM_CLASS_PATH] },
     );
     const uid = imageUsers.pushgateway;
     this.deployment(

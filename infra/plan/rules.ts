@@ -179,8 +179,11 @@ export const REPLACE_UNREADY_ANNOTATION = "pulumi.com/replaceUnready";
  */
 export const DESTRUCTIVE_KINDS: readonly string[] = ["Namespace", "StatefulSet", "PersistentVolumeClaim", "Deployment", "Service", "Job"];
 
-/** Database operators' kinds: every CloudNativePG object (clusters, backups, poolers) holds or guards data. */
-export const DATABASE_GROUPS: readonly string[] = ["postgresql.cnpg.io"];
+/**
+ * Database operators' kinds: every CloudNativePG object (clusters, backups, poolers) holds or guards data, and so
+ * does the Barman Cloud plugin's ObjectStore (deleting it stops WAL archiving and hides the backups from the operator).
+ */
+export const DATABASE_GROUPS: readonly string[] = ["postgresql.cnpg.io", "barmancloud.cnpg.io"];
 
 export function isDestructiveKind(type: string): boolean {
   const k8s = kubernetesType(type);

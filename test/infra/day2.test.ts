@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { StackConfigError } from "../../infra/config";
-import { FINISHED_JOB_IGNORES, JOB_AWAIT_MARGIN_SECONDS, CLAIM_SIZE_PATH, CLAIM_TEMPLATES_PATH } from "../../infra/k8s";
+import { FINISHED_JOB_IGNORES, JOB_AWAIT_MARGIN_SECONDS, CLAIM_CLASS_PATH, CLAIM_SIZE_PATH, CLAIM_TEMPLATES_PATH } from "../../infra/k8s";
 import { renderStack, type RenderedResource, type RenderedStack } from "../../infra/offline/render";
 import { STACKS } from "../../infra/offline/stackConfig";
 import { baseName, containersOf, findObject, objects, podTemplates, rendered, type K8sObject } from "./helpers";
@@ -142,7 +142,9 @@ describe("infrastructure: day-2 changes that cannot hurt (issue 9)", function ()
       assert.equal((patch.inputs.spec as K8sObject).resources.requests.storage, size);
       assert.equal((patch.inputs.metadata as K8sObject).annotations["pulumi.com/patchForce"], "true");
     }
-    assert.deepEqual(resource(grown, "core/v1:PersistentVolumeClaim", "backups").options.ignoreChanges, [CLAIM_SIZE_PATH]);
+    assert.deepEqual(resource(grown, "core/v1:PersistentVolumeClaim", "backups").options.ignoreChanges, [CLAIM_SIZE_PATH, CLAIM_CLASS_PATH]);
+    // A claim keeps its storage class: one created before the platform named its classes is not replaced for it.
+    assert.deepEqual(resource(grown, "core/v1:PersistentVolumeClaim", "pushgateway").options.ignoreChanges, [CLAIM_CLASS_PATH]);
     const backupPatch = resource(grown, "core/v1:PersistentVolumeClaimPatch", "backups-size");
     assert.equal((backupPatch.inputs.spec as K8sObject).resources.requests.storage, "150Gi");
   });

@@ -269,6 +269,22 @@ describe("infrastructure: the plan engine", () => {
     assert.equal(change.destructive, true);
   });
 
+  it("updates a CloudNativePG Cluster in place when its spec changes, and counts a replaced ObjectStore as destructive", () => {
+    const cluster = (size: string, secret: string): Spec => ({
+      type: "kubernetes:postgresql.cnpg.io/v1:Cluster",
+      name: "db",
+      inputs: { metadata: { name: "db", namespace: "fp" }, spec: { storage: { size }, managed: { roles: [{ name: "app", passwordSecret: { name: secret } }] } } },
+    });
+    const resized = only(plan(stackOf([cluster("20Gi", "role-app-1")]), stackOf([cluster("40Gi", "role-app-2")])).changes, "db");
+    assert.equal(resized.op, "update");
+    assert.equal(resized.destructive, false);
+    const store: Spec = { type: "kubernetes:barmancloud.cnpg.io/v1:ObjectStore", name: "store", inputs: { metadata: { name: "store", namespace: "fp" } } };
+    const moved: Spec = { ...store, inputs: { metadata: { name: "store", namespace: "fp2" } } };
+    const change = only(plan(stackOf([store]), stackOf([moved])).changes, "store");
+    assert.equal(change.op, "replace");
+    assert.equal(change.destructive, true);
+  });
+
   it("prints pulumi's symbols, the forcing field and the summary; JSON carries the same", () => {
     const base = stackOf([provider(), configMap({ LOG_LEVEL: "info" }), deployment()]);
     const result = plan(base, stackOf([provider(), configMap({ LOG_LEVEL: "debug" }), deployment({ image: "svc:2" })]));

@@ -24,6 +24,9 @@ function describeChanges(changes: PlannedChange[]): string {
 }
 
 const CONTENT = [".data", ".stringData", ".binaryData"];
+const CLUSTER_TYPE = "kubernetes:postgresql.cnpg.io/v1:Cluster";
+/** Scenarios that change the serving Cluster's spec: its role Secrets' names, its storage size, its image. */
+const CLUSTER_UPDATES = ["rotation of postgres", "volume growth", "PostgreSQL minor image bump"];
 const LONG_RUNNING = ["Deployment", "StatefulSet", "DaemonSet"];
 
 function isConfigObject(change: PlannedChange): boolean {
@@ -97,6 +100,12 @@ for (const stack of STACKS) {
           const secrets = result.changes.filter((c) => contentChanged(c) && kubernetesType(c.type)?.kind === "Secret");
           assert.ok(secrets.length > 0, `${stack}, ${scenario.name}: no Secret gets the new password`);
         }
+        // The CloudNativePG Cluster follows a database role's new Secret and a larger volume by an update (the
+        // operator applies the password, or resizes its instances' claims): never replaced, as asserted above.
+        if (CLUSTER_UPDATES.some((prefix) => scenario.name.startsWith(prefix))) {
+          const cluster = result.changes.find((c) => c.type === CLUSTER_TYPE && c.name === "cluster");
+          assert.equal(cluster?.op, "update", `${stack}, ${scenario.name}: the Cluster is not updated:\n    ${describeChanges(result.changes)}`);
+        }
         const stale = workloadsLeftStale(result, head);
         assert.equal(stale.length, 0, `${stack}, ${scenario.name}: workloads that would keep the old content: ${stale.join(", ")}`);
       });
@@ -106,7 +115,7 @@ for (const stack of STACKS) {
       it(`${scenario.name}: planned as replacements`, async () => {
         const result = plan(base, await renderScenario(stack, scenario, base));
         const replaced = result.changes.filter((c) => c.op === "replace" && c.destructive).map((c) => kubernetesType(c.type)?.kind);
-        const expected = scenario.name === "namespace rename" ? ["Namespace", "StatefulSet", "Deployment", "Service"] : ["Deployment"];
+        const expected = scenario.name === "namespace rename" ? ["Namespace", "StatefulSet", "Deployment", "Service", "Cluster", "Pooler"] : ["Deployment"];
         for (const kind of expected) {
           assert.ok(replaced.includes(kind), `${stack}, ${scenario.name}: no ${kind} replaced:\n    ${describeChanges(result.changes)}`);
         }

@@ -83,7 +83,7 @@ const NEW_TAG = "0.2.0";
 const ROTATION_MARK = "2026-12-01";
 
 /**
- * New HPA bounds that stay within what the stack's database accepts (config validation ties `database.maxConnections`
+ * New HPA bounds that stay within what the stack's Pooler accepts (config validation ties `database.pooler.maxClientConnections`
  * to the replica bounds): one fewer at each end where the bounds allow, else one more at the top.
  */
 function hpaBounds(min: number, max: number): Record<string, number> {
@@ -119,7 +119,7 @@ export function routineScenarios(stack: string): Scenario[] {
       after: `image tag ${NEW_TAG} on the idle colour (${idle})`,
       releaseTag: NEW_TAG,
     },
-    { name: "PostgreSQL minor image bump", overrides: {}, patches: [patch(images, "postgres", { ...images.postgres, tag: nextMinor(images.postgres.tag) })] },
+    { name: "PostgreSQL minor image bump", overrides: {}, patches: [patch(images, "cnpgPostgres", { ...images.cnpgPostgres, tag: nextMinor(images.cnpgPostgres.tag) })] },
     { name: "Redis minor image bump", overrides: {}, patches: [patch(images, "redis", { ...images.redis, tag: nextMinor(images.redis.tag) })] },
     { name: "volume growth", overrides: volumes },
     ...rotatable.map((secret) => ({ name: `rotation of ${secret}`, overrides: { [`secrets.rotation.${secret}`]: ROTATION_MARK } })),
