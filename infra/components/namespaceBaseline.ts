@@ -21,9 +21,9 @@ export function logShippingLabels(settings: Settings, platform: Platform): Recor
 }
 
 /** Pod Security Admission at `restricted` for all three modes, pinned to no version so it tightens with the cluster. */
-export function podSecurityLabels(level: "restricted" | "privileged"): Record<string, string> {
+export function podSecurityLabels(): Record<string, string> {
   return {
-    "pod-security.kubernetes.io/enforce": level,
+    "pod-security.kubernetes.io/enforce": "restricted",
     "pod-security.kubernetes.io/enforce-version": "latest",
     "pod-security.kubernetes.io/audit": "restricted",
     "pod-security.kubernetes.io/warn": "restricted",
@@ -48,7 +48,7 @@ export class NamespaceBaseline extends pulumi.ComponentResource {
       {
         metadata: {
           name: settings.namespace,
-          labels: { ...labels("namespace"), ...podSecurityLabels("restricted"), ...logShippingLabels(settings, platform) },
+          labels: { ...labels("namespace"), ...podSecurityLabels(), ...logShippingLabels(settings, platform) },
         },
       },
       { parent: this, ...stateful(settings) },
