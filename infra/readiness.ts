@@ -12,7 +12,7 @@ import { PROJECT, StackConfigError, type Settings } from "./config";
 
 /** The domains the shipped stack files use as placeholders; no team runs on them. */
 export const PLACEHOLDER_DOMAINS = ["fp.local", "fp.com"] as const;
-const ANYWHERE = "0.0.0.0/0";
+export const ANYWHERE = "0.0.0.0/0";
 /** Second-level domains RFC 2606 reserves for documentation: no CA issues for them either. */
 const RESERVED_DOMAINS = new Set(["example.com", "example.net", "example.org"]);
 
@@ -26,7 +26,7 @@ interface Problem {
   problem: string;
 }
 
-function underDomain(host: string, domain: string): boolean {
+export function underDomain(host: string, domain: string): boolean {
   return host === domain || host.endsWith(`.${domain}`);
 }
 
@@ -126,10 +126,9 @@ export function readinessProblems(stack: string, settings: Settings, facts: Read
 
 /**
  * Warns about each problem during a preview; refuses `pulumi up` with all of them, before the program registers
- * anything.
+ * anything. The platform project enforces its own problems the same way.
  */
-export function enforceReadiness(stack: string, settings: Settings, facts: ReadinessFacts): void {
-  const problems = readinessProblems(stack, settings, facts);
+export function enforceProblems(stack: string, problems: readonly string[]): void {
   if (problems.length === 0) return;
   if (pulumi.runtime.isDryRun()) {
     for (const problem of problems) {
@@ -140,4 +139,8 @@ export function enforceReadiness(stack: string, settings: Settings, facts: Readi
   throw new StackConfigError(
     [`stack "${stack}" is not ready to deploy (README, "Before the first deployment"):`, ...problems].join("\n"),
   );
+}
+
+export function enforceReadiness(stack: string, settings: Settings, facts: ReadinessFacts): void {
+  enforceProblems(stack, readinessProblems(stack, settings, facts));
 }

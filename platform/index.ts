@@ -6,6 +6,8 @@
  * function under Pulumi's mock runtime.
  */
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { enforceProblems } from "../infra/readiness";
 import { charts } from "./charts";
 import { CertManager } from "./components/certManager";
 import { BARMAN_CLOUD_PLUGIN_NAME, CloudNativePg } from "./components/cloudnativePg";
@@ -13,6 +15,7 @@ import { LogPipeline } from "./components/logPipeline";
 import { PreviewGuard } from "./components/previewGuard";
 import { loadKubeconfig, loadPlatformSettings } from "./config";
 import { podSecurityLabels, platformLabels, type PodSecurityLevel } from "./labels";
+import { platformReadinessProblems } from "./readiness";
 import { LOG_PIPELINE, platformOutputs, type PlatformOutputs } from "./outputs";
 import type { ChartPin } from "./charts";
 
@@ -29,6 +32,7 @@ function operatorOutput(chart: ChartPin): PlatformOutputs["operators"]["certMana
 
 export = async () => {
   const settings = loadPlatformSettings();
+  enforceProblems(pulumi.getStack(), platformReadinessProblems(pulumi.getStack(), settings));
   const target = loadKubeconfig();
   // Unset kubeconfig and context mean the ambient kubeconfig, so `pulumi up` targets whatever cluster kubectl does.
   const provider = new k8s.Provider("kubernetes", { kubeconfig: target.kubeconfig, context: target.context });

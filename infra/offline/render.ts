@@ -382,8 +382,12 @@ function referencedPlatformStack(values: Record<string, string>): { name: string
 const platformRenders = new Map<string, Promise<RenderedStack>>();
 
 /** A platform stack's render, once per process: its outputs depend only on its own stack file. */
-export function renderPlatformStack(stack: string, overrides: Record<string, unknown> = {}): Promise<RenderedStack> {
-  if (Object.keys(overrides).length > 0) return renderProject(PLATFORM, stack, overrides);
+export function renderPlatformStack(
+  stack: string,
+  overrides: Record<string, unknown> = {},
+  options: RenderOptions = {},
+): Promise<RenderedStack> {
+  if (Object.keys(overrides).length > 0 || Object.keys(options).length > 0) return renderProject(PLATFORM, stack, overrides, options);
   let render = platformRenders.get(stack);
   if (render === undefined) {
     render = renderProject(PLATFORM, stack);

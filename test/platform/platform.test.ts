@@ -152,6 +152,22 @@ describe("platform project", function () {
     );
   });
 
+  it("warns about the shipped placeholders in a preview and refuses them at `pulumi up`, naming stack and key", async () => {
+    const keys = ["certManager.acme.email", "logPipeline.elasticsearch.host", "logPipeline.elasticsearch.cidrs"];
+    const warnings = (await renderPlatformStack("prod")).warnings.join("\n");
+    for (const key of keys) assert.match(warnings, new RegExp(`stack "prod": config key "football-prediction-platform:${key.replace(/\./g, "\\.")}"`));
+    assert.doesNotMatch((await renderPlatformStack("local")).warnings.join("\n"), /not ready to deploy/);
+    await assert.rejects(renderPlatformStack("prod", {}, { mode: "update" }), (error: Error) =>
+      keys.every((key) => error.message.includes(`"football-prediction-platform:${key}"`)),
+    );
+    const filledIn = {
+      "certManager.acme": { email: "platform-team@example.org", solverIngressClass: "nginx" },
+      "logPipeline.elasticsearch": { host: "logs.example.org", port: 9200, tls: true, cidrs: ["10.20.30.0/24"] },
+    };
+    const deployed = await renderPlatformStack("prod", filledIn, { mode: "update" });
+    assert.doesNotMatch(deployed.warnings.join("\n"), /not ready to deploy/);
+  });
+
   it("refuses outputs that break the contract, naming the stack and output", () => {
     assert.throws(
       () => parsePlatformOutputs("acme/football-prediction-platform/prod", { cluster: "prod" }),
