@@ -17,7 +17,8 @@ let build: Promise<string> | undefined;
 
 /**
  * The service compiled as `npm run build` does (same tsconfig), file by file without type checking (as ts-node
- * runs it here), into a scratch directory laid out like the image: `<dir>/service/dist`, `<dir>/service/package.json`.
+ * runs it here), into a scratch directory laid out like the image: `<dir>/service/dist`, `<dir>/service/package.json`,
+ * `<dir>/service/data`.
  * Once per run, in about a second: each start is then a plain `node dist/main.js serve` (about a second, against
  * about five under ts-node), and work in progress elsewhere in the tree cannot fail the drills on a type error.
  */
@@ -29,6 +30,8 @@ export function builtService(): Promise<string> {
     const outDir = path.join(serviceDir, "dist");
     fs.mkdirSync(outDir, { recursive: true });
     fs.copyFileSync(path.join(SERVICE_DIR, "package.json"), path.join(serviceDir, "package.json"));
+    // The shipped data beside dist/, as the image has it (COPY service/data ./data).
+    fs.symlinkSync(path.join(SERVICE_DIR, "data"), path.join(serviceDir, "data"));
     const parsed = ts.getParsedCommandLineOfConfigFile(path.join(SERVICE_DIR, "tsconfig.build.json"), {}, {
       ...ts.sys,
       onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
