@@ -331,15 +331,15 @@ const schema = z
     }),
     ingress: z.strictObject({
       host: hostName,
+      /** The IngressClass of Grafana's Ingress, the one Ingress left; the API and the page go through the edge's Gateway. */
       className: dnsLabel,
       /** Which of the platform's ClusterIssuers signs the stack's certificates; the ACME ones must exist there. */
       tls: z.strictObject({ issuer: z.enum(["self-signed", "acme-staging", "acme-production"]) }),
-      rateLimit: z.strictObject({ rps: positiveInt, burstMultiplier: positiveInt, connections: positiveInt }),
       /**
-       * Where the ingress controller's pods get their addresses (the cluster's pod CIDR, or the nodes' range for a
-       * controller on the host network): the API trusts X-Forwarded-For only from these (TRUSTED_PROXIES).
+       * Where the gateway's Envoy pods get their addresses (the cluster's pod CIDR): the API trusts X-Forwarded-For
+       * only from these (TRUSTED_PROXIES). The edge's rate limit is the service's own, `api.rateLimitPerMinute`.
        */
-      controllerCidrs: z.array(cidr).min(1),
+      proxyCidrs: z.array(cidr).min(1),
     }),
     monitoring: z.discriminatedUnion("enabled", [
       z.strictObject({ enabled: z.literal(false) }),

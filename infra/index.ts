@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { App } from "./components/app";
 import { Backups } from "./components/backups";
 import { Database } from "./components/database";
+import { Edge } from "./components/edge";
 import { Importer } from "./components/importer";
 import { apiClientAccounts, Monitoring, PUSHGATEWAY_URL } from "./components/monitoring";
 import { NamespaceBaseline } from "./components/namespaceBaseline";
@@ -56,9 +57,14 @@ export = async () => {
   const database = new Database("database", { ...context, secrets }, workloadOpts);
   const redis = new Redis("redis", { ...context, secrets }, workloadOpts);
   // The migration Jobs need a database that is up, not merely created (the Cluster's await waits for it Ready).
-  const app = new App("app", { ...context, secrets, issuerName: issuer }, { ...opts, dependsOn: [networkPolicies, database, redis] });
-  // The page needs nothing of the database or Redis: only the traffic rules and the host's certificate name.
-  new Web("web", { ...context, tlsSecretName: app.tlsSecretName }, workloadOpts);
+  const app = new App("app", { ...context, secrets }, { ...opts, dependsOn: [networkPolicies, database, redis] });
+  // The page needs nothing of the database or Redis: only the traffic rules.
+  const web = new Web("web", context, workloadOpts);
+  new Edge(
+    "edge",
+    { ...context, issuerName: issuer, backends: { api: app.colourServices, web: web.colourServices } },
+    opts,
+  );
 
   // Roles and bindings exist before the workloads whose ServiceAccounts use them: a pod that starts without its
   // permissions fails its first API calls (Prometheus' discovery, kube-state-metrics' informers) and only recovers

@@ -282,7 +282,7 @@ export function claimGrowth(
   );
 }
 
-/** Response headers the edge adds to everything a stack serves publicly, whatever the content. */
+/** Response headers the edge (components/edge.ts) sets on everything a stack serves publicly, whatever the content. */
 export const EDGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "X-Content-Type-Options": "nosniff",
   "X-Frame-Options": "DENY",
@@ -291,25 +291,7 @@ export const EDGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 };
 
-/**
- * ingress-nginx annotations of a public Ingress: HTTPS only, the stack's rate limits per client address, and the
- * response headers of a ConfigMap (`namespace/name`), whose names the controller must list in its
- * `global-allowed-response-headers`.
- */
-export function edgeAnnotations(
-  rateLimit: Settings["ingress"]["rateLimit"],
-  headersConfigMap: Input<string>,
-): Record<string, Input<string>> {
-  return {
-    "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
-    "nginx.ingress.kubernetes.io/limit-rps": String(rateLimit.rps),
-    "nginx.ingress.kubernetes.io/limit-burst-multiplier": String(rateLimit.burstMultiplier),
-    "nginx.ingress.kubernetes.io/limit-connections": String(rateLimit.connections),
-    "nginx.ingress.kubernetes.io/custom-headers": headersConfigMap,
-  };
-}
-
-/** An Ingress spec for one TLS host that sends the given path prefixes (all paths by default) to one Service's `http` port. */
+/** An Ingress spec (Grafana's, until monitoring moves to the platform) for one TLS host that sends the given path prefixes (all paths by default) to one Service's `http` port. */
 export function tlsIngressSpec(
   className: string,
   host: string,

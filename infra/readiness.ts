@@ -55,7 +55,7 @@ function hosts(settings: Settings): Array<{ key: string; host: string }> {
 /** Every CIDR list of the stack, with its config key. */
 function cidrLists(settings: Settings): Array<{ key: string; cidrs: readonly string[] }> {
   return [
-    { key: "ingress.controllerCidrs", cidrs: settings.ingress.controllerCidrs },
+    { key: "ingress.proxyCidrs", cidrs: settings.ingress.proxyCidrs },
     { key: "importer.egressCidrs", cidrs: settings.importer.egressCidrs },
     { key: "cluster.alertReceiverCidrs", cidrs: settings.cluster.alertReceiverCidrs },
     ...(settings.backups.s3 === undefined ? [] : [{ key: "backups.s3.cidrs", cidrs: settings.backups.s3.cidrs }]),

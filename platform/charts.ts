@@ -95,6 +95,23 @@ export const charts = {
     },
     // The fluent/helm-charts fluent-bit chart ships no values.schema.json.
   },
+  // The Gateway API implementation of the edge (ingress-nginx is retired). Its chart installs the Gateway API
+  // standard-channel CRDs and Envoy Gateway's own; `proxy` is the Envoy data plane the controller runs per Gateway,
+  // pinned through the EnvoyProxy object the GatewayClass names (platform/components/envoyGateway.ts). The global
+  // rate-limit service is not enabled (the edge limit is Envoy's local one), so its image is not pinned here.
+  envoyGateway: {
+    repository: "oci://docker.io/envoyproxy",
+    chart: "gateway-helm",
+    version: "v1.6.0",
+    appVersion: "v1.6.0",
+    release: "envoy-gateway",
+    namespace: "envoy-gateway-system",
+    images: {
+      controller: { registry: "docker.io", repository: "envoyproxy/gateway", tag: "v1.6.0" },
+      proxy: { registry: "docker.io", repository: "envoyproxy/envoy", tag: "distroless-v1.36.2" },
+    },
+    // gateway-helm ships no values.schema.json.
+  },
 } as const satisfies Record<string, ChartPin>;
 
 export type ChartKey = keyof typeof charts;

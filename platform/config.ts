@@ -33,14 +33,12 @@ const schema = z.strictObject({
     replicas,
     /** Unset: no ACME issuers (a cluster Let's Encrypt cannot reach, such as kind); self-signed only. */
     acme: z
-      .strictObject({
-        email: z.email(),
-        /** Ingress class the HTTP-01 solver's temporary Ingress uses. */
-        solverIngressClass: dnsLabel,
-      })
+      .strictObject({ email: z.email() })
       .optional(),
   }),
   cloudnativePg: z.strictObject({ replicas }),
+  /** Envoy Gateway: controller replicas, and the Envoy proxy replicas of every environment's Gateway. */
+  envoyGateway: z.strictObject({ replicas, proxyReplicas: replicas }),
   logPipeline: z.discriminatedUnion("enabled", [
     z.strictObject({ enabled: z.literal(false) }),
     z.strictObject({

@@ -1,7 +1,8 @@
 /**
  * The platform program: what every environment on a cluster shares, installed once per cluster from pinned upstream
  * charts (platform/charts.ts): cert-manager with the ClusterIssuers, the CloudNativePG operator with its Barman
- * Cloud plugin, and one Fluent Bit for the whole cluster. Its outputs (platform/outputs.ts) are the contract the
+ * Cloud plugin, Envoy Gateway (the Gateway API implementation of every environment's edge), and one Fluent Bit for
+ * the whole cluster. Its outputs (platform/outputs.ts) are the contract the
  * environment stacks read through a StackReference. The offline harness (platform/offline.ts) runs this same
  * function under Pulumi's mock runtime.
  */
@@ -11,12 +12,13 @@ import { enforceProblems } from "../infra/readiness";
 import { charts } from "./charts";
 import { CertManager } from "./components/certManager";
 import { BARMAN_CLOUD_PLUGIN_NAME, CloudNativePg } from "./components/cloudnativePg";
+import { EnvoyGateway, GATEWAY_CLASS } from "./components/envoyGateway";
 import { LogPipeline } from "./components/logPipeline";
 import { PreviewGuard } from "./components/previewGuard";
 import { loadKubeconfig, loadPlatformSettings } from "./config";
 import { podSecurityLabels, platformLabels, type PodSecurityLevel } from "./labels";
 import { platformReadinessProblems } from "./readiness";
-import { LOG_PIPELINE, platformOutputs, type PlatformOutputs } from "./outputs";
+import { GATEWAY, LOG_PIPELINE, platformOutputs, type PlatformOutputs } from "./outputs";
 import type { ChartPin } from "./charts";
 
 /** Pod Security level per platform namespace: only the log shipper reads host paths. */
@@ -24,6 +26,7 @@ const NAMESPACES: Record<string, PodSecurityLevel> = {
   [charts.certManager.namespace]: "restricted",
   [charts.cloudnativePg.namespace]: "restricted",
   [charts.fluentBit.namespace]: "privileged",
+  [charts.envoyGateway.namespace]: "restricted",
 };
 
 function operatorOutput(chart: ChartPin): PlatformOutputs["operators"]["certManager"] {
@@ -51,6 +54,7 @@ export = async () => {
     { settings, namespace: namespace(charts.cloudnativePg.namespace), certManager },
     opts,
   );
+  new EnvoyGateway("envoy-gateway", { settings, namespace: namespace(charts.envoyGateway.namespace) }, opts);
   // Before any environment's preview identity exists, so none is ever unguarded.
   new PreviewGuard("preview-guard", opts);
   if (settings.logPipeline.enabled) {
@@ -73,12 +77,20 @@ export = async () => {
       apiServerCidrs: cluster.apiServerCidrs,
       apiServerPorts: cluster.apiServerPorts,
     },
+    gateway: {
+      className: GATEWAY_CLASS,
+      proxyNamespace: charts.envoyGateway.namespace,
+      gatewayName: GATEWAY.name,
+      ownerNamespaceLabel: GATEWAY.ownerNamespaceLabel,
+      ownerNameLabel: GATEWAY.ownerNameLabel,
+    },
     logPipeline: { enabled: settings.logPipeline.enabled, namespace: charts.fluentBit.namespace, ...LOG_PIPELINE },
     operators: {
       certManager: operatorOutput(charts.certManager),
       cloudnativePg: operatorOutput(charts.cloudnativePg),
       barmanCloud: { ...operatorOutput(charts.barmanCloud), pluginName: BARMAN_CLOUD_PLUGIN_NAME },
       fluentBit: operatorOutput(charts.fluentBit),
+      envoyGateway: operatorOutput(charts.envoyGateway),
     },
   });
 };

@@ -28,6 +28,20 @@ export const LOG_PIPELINE = {
   excludeAnnotation: "fluentbit.io/exclude",
 } as const;
 
+/**
+ * The edge's contract: every environment renders one Gateway of this name in its own namespace (the ACME HTTP-01
+ * solver's route attaches to it there), and Envoy Gateway runs that Gateway's Envoy pods in the controller's
+ * namespace labelled with these keys, so NetworkPolicies can admit exactly one environment's proxies.
+ */
+export const GATEWAY = {
+  name: "edge",
+  /** Listener names: the HTTPS one the routes attach to, and the plain-HTTP one that only redirects. */
+  httpsListener: "https",
+  httpListener: "http",
+  ownerNamespaceLabel: "gateway.envoyproxy.io/owning-gateway-namespace",
+  ownerNameLabel: "gateway.envoyproxy.io/owning-gateway-name",
+} as const;
+
 const operator = z.strictObject({
   namespace: z.string(),
   /** The application version (what the CRDs belong to), e.g. `1.30.0`. */
@@ -64,12 +78,22 @@ const schema = z.strictObject({
     indexLabel: z.literal(LOG_PIPELINE.indexLabel),
     excludeAnnotation: z.literal(LOG_PIPELINE.excludeAnnotation),
   }),
+  /** The Gateway API implementation: the GatewayClass environments' Gateways use and where their proxies run. */
+  gateway: z.strictObject({
+    className: z.string(),
+    /** The namespace of the Envoy proxy pods (the controller's). */
+    proxyNamespace: z.string(),
+    gatewayName: z.literal(GATEWAY.name),
+    ownerNamespaceLabel: z.literal(GATEWAY.ownerNamespaceLabel),
+    ownerNameLabel: z.literal(GATEWAY.ownerNameLabel),
+  }),
   operators: z.strictObject({
     certManager: operator,
     cloudnativePg: operator,
     /** The Barman Cloud plugin, plus the name a CloudNativePG Cluster's `spec.plugins[].name` uses for it. */
     barmanCloud: operator.extend({ pluginName: z.string() }),
     fluentBit: operator,
+    envoyGateway: operator,
   }),
 });
 

@@ -5,6 +5,7 @@ import { availabilityPolicies } from "./policies/availability";
 import { databasePolicies } from "./policies/database";
 import { imagePolicies } from "./policies/images";
 import { jobPolicies } from "./policies/jobs";
+import { gatewayPolicies } from "./policies/gateway";
 import { networkExposurePolicies } from "./policies/network";
 import { podSecurityPolicies } from "./policies/podSecurity";
 import { rbacPolicies } from "./policies/rbac";
@@ -25,6 +26,7 @@ export const policies: Policies = [
   ...workloadHygienePolicies,
   ...jobPolicies,
   ...networkExposurePolicies,
+  ...gatewayPolicies,
   ...rbacPolicies,
   ...referencePolicies,
   ...availabilityPolicies,

@@ -1,11 +1,13 @@
 /**
  * Validates custom resources in rendered manifests against their CRDs' schemas (see structural.ts for what is and
  * is not evaluated). Built-in kinds are skipped (infra/offline/schema.ts checks them against the Kubernetes OpenAPI
- * schemas); a custom resource whose CRD the folder lacks is reported, never passed silently.
+ * schemas); a custom resource whose CRD the folder lacks is checked with its project's typed models where those
+ * exist (validate/models.ts: Envoy Gateway's), and otherwise reported, never passed silently.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import type { CrdIndex, CrdVersion } from "./crds";
+import { validateWithModel } from "./models";
 import { structuralToJsonSchema } from "./structural";
 
 /** API groups served by Kubernetes itself; everything else is a custom resource and needs a CRD. */
@@ -55,6 +57,8 @@ export interface Problem {
 
 export interface ValidationReport {
   checked: number;
+  /** Of `checked`, those checked with typed models rather than a CRD (unknown fields are not refused there). */
+  byModel: number;
   builtIn: number;
   invalid: Problem[];
   missingCrd: Problem[];
@@ -130,7 +134,7 @@ export class CrdValidator {
   }
 
   validate(documents: Located[]): ValidationReport {
-    const report: ValidationReport = { checked: 0, builtIn: 0, invalid: [], missingCrd: [], celRulesNotEvaluated: 0, patternsNotEvaluated: [] };
+    const report: ValidationReport = { checked: 0, byModel: 0, builtIn: 0, invalid: [], missingCrd: [], celRulesNotEvaluated: 0, patternsNotEvaluated: [] };
     const kindsSeen = new Set<CrdVersion>();
     for (const { source, object } of documents) {
       const { group, version } = splitApiVersion(String(object.apiVersion));
@@ -141,6 +145,13 @@ export class CrdValidator {
       }
       const subject = subjectOf(object);
       const crd = this.crds.get(group, version, kind);
+      const modelProblems = crd === undefined ? validateWithModel(object) : undefined;
+      if (modelProblems !== undefined) {
+        report.checked += 1;
+        report.byModel += 1;
+        report.invalid.push(...modelProblems.map((message) => ({ source, subject, path: "", message })));
+        continue;
+      }
       if (crd === undefined) {
         const versions = this.crds.versionsOf(group, kind);
         const message =
@@ -174,7 +185,8 @@ export function formatValidationReport(report: ValidationReport): string {
     ...report.invalid.map(line),
     ...report.missingCrd.map(line),
     ...(report.invalid.length + report.missingCrd.length > 0 ? [""] : []),
-    `${report.checked} custom resources checked against their CRDs (${report.builtIn} built-in objects skipped): ` +
+    `${report.checked} custom resources checked against their CRDs (${report.byModel} of them with typed models, ` +
+      `${report.builtIn} built-in objects skipped): ` +
       `${invalidObjects} invalid with ${report.invalid.length} problems, ${report.missingCrd.length} without a CRD in the folder.`,
     `Not evaluated: ${report.celRulesNotEvaluated} CEL rules (x-kubernetes-validations) of the kinds checked` +
       (report.patternsNotEvaluated.length === 0 ? "." : `, and ${report.patternsNotEvaluated.length} patterns JavaScript cannot compile.`),

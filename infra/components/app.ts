@@ -10,8 +10,6 @@ import {
   contentConfigMap,
   disruptionBudget,
   FINISHED_JOB_IGNORES,
-  EDGE_SECURITY_HEADERS,
-  edgeAnnotations,
   FINISHED_JOB_TTL_SECONDS,
   httpProbe,
   meta,
@@ -22,29 +20,23 @@ import {
   secretEnv,
   serviceAccount,
   servingPriority,
-  tlsIngressSpec,
   type Container,
   type EnvVar,
   type PodSpec,
 } from "../k8s";
-import { labelValue, objectLabels, selectorLabels, workloads, type Labels } from "../labels";
+import { labelValue, objectLabels, selectorLabels, workloads } from "../labels";
 import { APP_PORT, OPS_PORT } from "../ports";
 import { TYPE_PREFIX, type StackContext } from "./context";
 import { credentialsRotationAnnotations, type Secrets } from "./secrets";
 
 export interface AppArgs extends StackContext {
   secrets: Secrets;
-  /** The platform's ClusterIssuer that signs the stack's certificates (`ingress.tls.issuer`). */
-  issuerName: string;
 }
 
 /** Which Service a pod reaches PostgreSQL through (components/database/names.ts). */
 type DatabaseRoute = "pooler" | "direct" | "migration";
 
-/** The paths the `api` Ingress routes to the API; the `web` Ingress sends the rest of the host to the page. */
-const PUBLIC_PATHS = ["/api"];
 const UID = imageUsers.service;
-const TLS_SECRET = "api-tls";
 
 /** Longest the migration Job may run (migrate, then seed) before Kubernetes stops it. */
 export const MIGRATION_DEADLINE_SECONDS = 900;
@@ -65,7 +57,7 @@ function serviceEnvironment(settings: Settings): Record<string, string> {
     LOG_LEVEL: settings.logLevel,
     PORT: String(APP_PORT),
     OPS_PORT: String(OPS_PORT),
-    TRUSTED_PROXIES: settings.ingress.controllerCidrs.join(","),
+    TRUSTED_PROXIES: settings.ingress.proxyCidrs.join(","),
     DB_POOL_MIN: String(database.poolMin),
     DB_POOL_MAX: String(database.poolMax),
     CACHE_PREFIX: "fp:",
@@ -77,16 +69,6 @@ function serviceEnvironment(settings: Settings): Record<string, string> {
     SHUTDOWN_GRACE_SECONDS: String(api.shutdownGraceSeconds),
   };
 }
-
-/**
- * Response headers ingress-nginx adds to every API response (the service sets them too; this covers its errors).
- * ingress-nginx replaces an upstream header of the same name, so only the `api` Ingress carries this CSP: the
- * page's own policy, which lets it load its scripts and styles, comes from the `web` pods and must stay theirs.
- */
-const SECURITY_HEADERS: Record<string, string> = {
-  ...EDGE_SECURITY_HEADERS,
-  "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-};
 
 /**
  * How every pod of the service image is built: one ServiceAccount, the shared ConfigMap and credentials, the
@@ -177,19 +159,17 @@ class ServicePods {
 /**
  * The prediction service: blue and green API Deployments (each rolled out only after its release's migration Job
  * completed, autoscaled and disruption-budgeted), the Service that selects the active colour, a preview Service on
- * the idle one, the Ingress with its cert-manager Certificate (from the platform's ClusterIssuer), and the model-refit worker.
+ * the idle one, a Service per colour (what the edge's `/api` route points at: components/edge.ts), and the model-refit worker.
  */
 export class App extends pulumi.ComponentResource {
   public readonly serviceUrl: string;
   public readonly activeColour: Colour;
-  /** ClusterIssuer that signs this stack's certificates (the Grafana one too): the platform stack's. */
-  public readonly issuerName: string;
   /** Per colour, the Job that must complete before that colour's Deployment rolls out. */
   public readonly migrationJobs: Record<Colour, k8s.batch.v1.Job>;
   /** The service's shared settings (docs/service-interface.md), for other pods of the image (the import CronJob). */
   public readonly configMapName: pulumi.Output<string>;
-  /** The host's certificate, which the page's Ingress on the same host serves too. */
-  public readonly tlsSecretName = TLS_SECRET;
+  /** Each colour's own Service: the edge's `/api` route names the active one, so the route is the switch. */
+  public readonly colourServices: Record<Colour, pulumi.Output<string>>;
 
   private readonly settings: Settings;
   private readonly namespace: pulumi.Output<string>;
@@ -204,7 +184,6 @@ export class App extends pulumi.ComponentResource {
     const active = settings.blueGreen.active;
     this.activeColour = active;
     this.serviceUrl = `https://${settings.ingress.host}`;
-    this.issuerName = args.issuerName;
 
     const labels = objectLabels(instance, workloads.api);
     const sa = serviceAccount("football-prediction", namespace, labels, this.child);
@@ -217,8 +196,7 @@ export class App extends pulumi.ComponentResource {
     for (const colour of COLOURS) {
       this.colour(colour, pods);
     }
-    const service = this.services();
-    this.ingress(service);
+    this.colourServices = this.services();
     this.worker(pods);
 
     this.registerOutputs({ serviceUrl: this.serviceUrl, activeColour: this.activeColour });
@@ -336,14 +314,21 @@ export class App extends pulumi.ComponentResource {
   }
 
   /** `api` routes to the active colour; `api-preview` to the idle one, to check a staged release before the switch. */
-  private services(): k8s.core.v1.Service {
+  /**
+   * `api` on the active colour and `api-preview` on the idle one, for clients inside the cluster and the deploy
+   * workflow's smoke test, and `api-blue`/`api-green`, which the public route chooses between.
+   */
+  private services(): Record<Colour, pulumi.Output<string>> {
     const { namespace, instance } = this;
     const active = this.settings.blueGreen.active;
     const labels = objectLabels(instance, workloads.api);
     const selector = (colour: Colour) => ({ ...selectorLabels(instance, workloads.api), [COLOUR_LABEL]: colour });
     const ports = [{ name: "http", port: APP_PORT }];
     clusterService("api-preview", namespace, labels, selector(idleColour(active)), ports, this.child);
-    return clusterService("api", namespace, labels, selector(active), ports, this.child);
+    clusterService("api", namespace, labels, selector(active), ports, this.child);
+    const byColour = (colour: Colour) =>
+      clusterService(`api-${colour}`, namespace, labels, selector(colour), ports, this.child).metadata.name;
+    return { blue: byColour("blue"), green: byColour("green") };
   }
 
   /** The worker runs the active colour's release: one replica, whose migration has to be in place first. */
@@ -369,49 +354,6 @@ export class App extends pulumi.ComponentResource {
         },
       },
       { parent: this, dependsOn: [this.migrationJobs[active]] },
-    );
-  }
-
-  /** HTTPS only, /api only, a cert-manager Certificate, ingress-nginx rate limits and security headers. */
-  private ingress(service: k8s.core.v1.Service): void {
-    const { settings, namespace } = this;
-    const host = settings.ingress.host;
-    const labels: Labels = objectLabels(this.instance, workloads.api);
-
-    new k8s.apiextensions.CustomResource(
-      "api-certificate",
-      {
-        apiVersion: "cert-manager.io/v1",
-        kind: "Certificate",
-        metadata: meta(TLS_SECRET, namespace, labels),
-        spec: {
-          secretName: TLS_SECRET,
-          dnsNames: [host],
-          issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: this.issuerName },
-          privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
-          secretTemplate: { labels },
-        },
-      },
-      this.child,
-    );
-
-    const headers = contentConfigMap("security-headers", namespace, labels, SECURITY_HEADERS, this.child);
-
-    new k8s.networking.v1.Ingress(
-      "api",
-      {
-        metadata: {
-          name: "api",
-          namespace,
-          labels,
-          annotations: {
-            ...edgeAnnotations(settings.ingress.rateLimit, pulumi.interpolate`${namespace}/${headers.metadata.name}`),
-            "nginx.ingress.kubernetes.io/proxy-body-size": "1m",
-          },
-        },
-        spec: tlsIngressSpec(settings.ingress.className, host, TLS_SECRET, service.metadata.name, PUBLIC_PATHS),
-      },
-      this.child,
     );
   }
 }

@@ -13,9 +13,10 @@ interface LocalPeer {
   local: string;
   selector: Labels;
 }
-/** Every pod of another namespace (the ingress controller's, the CloudNativePG operator's). */
+/** Pods of another namespace: all of them (the CloudNativePG operator's), or those with these labels (the gateway's). */
 interface NamespacePeer {
   namespace: string;
+  pods?: Labels;
 }
 /** Addresses outside the cluster's pod network (the API server, webhook receivers, the backups' S3 endpoint). */
 interface CidrPeer {
@@ -67,12 +68,18 @@ function isLocal(peer: Peer): peer is LocalPeer {
 export function allowedFlows(settings: Settings, platform: Platform, instance: string): Flow[] {
   const w = (key: WorkloadKey): LocalPeer => ({ local: key, selector: selectorLabels(instance, workloads[key]) });
   const ingressController: NamespacePeer = { namespace: settings.cluster.ingressControllerNamespace };
+  // The Envoy pods of this stack's own Gateway, which the platform's controller runs in its namespace.
+  const { gateway } = platform;
+  const edgeProxies: NamespacePeer = {
+    namespace: gateway.proxyNamespace,
+    pods: { [gateway.ownerNamespaceLabel]: settings.namespace, [gateway.ownerNameLabel]: gateway.gatewayName },
+  };
   const apiServer: CidrPeer = { cidrs: platform.clusterNetwork.apiServerCidrs };
   const apiServerPorts = platform.clusterNetwork.apiServerPorts;
   const flows: Flow[] = [
-    { from: ingressController, to: w("api"), ports: [ports.app] },
+    { from: edgeProxies, to: w("api"), ports: [ports.app] },
     // The page's pods only answer: no flow leaves them, not even DNS (see NO_EGRESS).
-    { from: ingressController, to: w("web"), ports: [ports.web] },
+    { from: edgeProxies, to: w("web"), ports: [ports.web] },
     // The API through PgBouncer; the clients whose statements outlast the pooled bound go to the primary directly.
     { from: w("api"), to: w("pooler"), ports: [ports.postgres] },
     ...(["pooler", "worker", "migration", "backup", "importer"] as const).map((client) => ({
@@ -102,9 +109,9 @@ export function allowedFlows(settings: Settings, platform: Platform, instance: s
     flows.push({ from: w("postgres"), to: { cidrs: s3.cidrs }, ports: [urlPort(s3.endpoint)] });
   }
   if (settings.ingress.tls.issuer !== "self-signed") {
-    // cert-manager's HTTP-01 solver pods answer the ACME challenge through the ingress controller.
+    // cert-manager's HTTP-01 solver pods answer the ACME challenge through the Gateway's plain-HTTP listener.
     const solver = { local: "acme-http01-solver", selector: { "acme.cert-manager.io/http01-solver": "true" } };
-    flows.push({ from: ingressController, to: solver, ports: [ACME_SOLVER_PORT] });
+    flows.push({ from: edgeProxies, to: solver, ports: [ACME_SOLVER_PORT] });
   }
   if (settings.monitoring.enabled) {
     // The scrape jobs of infra/observability/prometheus.ts, on the ports it scrapes.
@@ -146,7 +153,8 @@ function peerSpec(peer: Peer) {
   if ("cidrs" in peer) {
     return peer.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
   }
-  return [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer.namespace } } }];
+  const namespaceSelector = { matchLabels: { "kubernetes.io/metadata.name": peer.namespace } };
+  return [peer.pods === undefined ? { namespaceSelector } : { namespaceSelector, podSelector: { matchLabels: peer.pods } }];
 }
 
 function portSpec(flow: Flow) {

@@ -26,8 +26,10 @@ export const STACK_NAMESPACE_RESOURCES: Record<string, string[]> = {
   apps: ["deployments", "statefulsets"],
   autoscaling: ["horizontalpodautoscalers"],
   batch: ["cronjobs", "jobs"],
-  "cert-manager.io": ["certificates"],
-  "networking.k8s.io": ["ingresses", "networkpolicies"],
+  "networking.k8s.io": ["networkpolicies"],
+  // The edge (components/edge.ts): its Gateway and routes, and Envoy Gateway's policies on them.
+  "gateway.networking.k8s.io": ["gateways", "httproutes"],
+  "gateway.envoyproxy.io": ["backendtrafficpolicies"],
   policy: ["poddisruptionbudgets"],
   "rbac.authorization.k8s.io": ["rolebindings", "roles"],
 };
@@ -42,6 +44,12 @@ export function databaseResources(archive: boolean): Record<string, string[]> {
     ? { "postgresql.cnpg.io": ["clusters", "poolers", "scheduledbackups"], "barmancloud.cnpg.io": ["objectstores"] }
     : { "postgresql.cnpg.io": ["clusters", "poolers"] };
 }
+
+/** Grafana's Ingress and its Certificate, the stack's only ones, where monitoring is on (components/monitoring.ts). */
+export const MONITORING_RESOURCES: Record<string, string[]> = {
+  "cert-manager.io": ["certificates"],
+  "networking.k8s.io": ["ingresses"],
+};
 
 const RBAC_GROUP = "rbac.authorization.k8s.io";
 
@@ -60,10 +68,11 @@ const dryRunRbacRule: PolicyRule = { apiGroups: [RBAC_GROUP], resources: ["roles
  * identity reads exactly the Secrets the stack manages (which is why its token is a per-stack, environment-scoped
  * secret); `create` cannot be limited by name, and stays a dry run.
  */
-export function stackNamespaceRules(secretNames: string[], archive: boolean): PolicyRule[] {
+export function stackNamespaceRules(secretNames: string[], archive: boolean, monitoring: boolean): PolicyRule[] {
   return [
     ...rulesFor(STACK_NAMESPACE_RESOURCES),
     ...rulesFor(databaseResources(archive)),
+    ...(monitoring ? rulesFor(MONITORING_RESOURCES) : []),
     dryRunRbacRule,
     { apiGroups: [""], resources: ["secrets"], resourceNames: [...secretNames].sort(), verbs: ["get", "patch"] },
     { apiGroups: [""], resources: ["secrets"], verbs: ["create"] },
@@ -161,7 +170,7 @@ export class PreviewAccess extends pulumi.ComponentResource {
       namespace,
       pulumi
         .all([...args.secretNames, token.metadata.name])
-        .apply((names) => stackNamespaceRules(names, settings.backups.s3 !== undefined)),
+        .apply((names) => stackNamespaceRules(names, settings.backups.s3 !== undefined, settings.monitoring.enabled)),
     );
     if (args.ingressControllerRole !== undefined) {
       grant(

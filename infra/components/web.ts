@@ -5,10 +5,7 @@ import type { Colour } from "../config";
 import { imageUsers } from "../images";
 import {
   clusterService,
-  contentConfigMap,
   disruptionBudget,
-  EDGE_SECURITY_HEADERS,
-  edgeAnnotations,
   httpProbe,
   meta,
   plainEnv,
@@ -18,31 +15,26 @@ import {
   scratchVolume,
   serviceAccount,
   servingPriority,
-  tlsIngressSpec,
   type Container,
 } from "../k8s";
 import { labelValue, objectLabels, selectorLabels, workloads } from "../labels";
 import { OPS_PORT, WEB_PORT } from "../ports";
 import { TYPE_PREFIX, type StackContext } from "./context";
 
-export interface WebArgs extends StackContext {
-  /** The Secret holding the host's certificate: the page and the API share one host, so one certificate. */
-  tlsSecretName: string;
-}
-
-/** The page takes every path the API's Ingress does not (`/api`): ingress-nginx picks the longest prefix. */
-const PAGE_PATHS = ["/"];
+export type WebArgs = StackContext;
 const UID = imageUsers.service;
 
 /**
  * The page: blue and green Deployments of the service image running `web` (the built page and nothing else, so no
  * database, Redis or secret), each autoscaled and disruption-budgeted, the `web` Service on the active colour and
- * `web-preview` on the idle one, and the Ingress that sends the host's `/` to it. The colour is the API's
+ * `web-preview` on the idle one, and a Service per colour, which the edge's `/` route chooses between. The colour is the API's
  * (`blueGreen.active`), so one switch moves the page and the API together.
  */
 export class Web extends pulumi.ComponentResource {
   private readonly args: WebArgs;
   private readonly serviceAccountName: pulumi.Output<string>;
+  /** Each colour's own Service: the edge's `/` route names the active one (components/edge.ts). */
+  public readonly colourServices: Record<Colour, pulumi.Output<string>>;
 
   constructor(name: string, args: WebArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}:Web`, name, {}, opts);
@@ -53,7 +45,7 @@ export class Web extends pulumi.ComponentResource {
     for (const colour of COLOURS) {
       this.colour(colour);
     }
-    this.ingress(this.services());
+    this.colourServices = this.services();
     this.registerOutputs({});
   }
 
@@ -158,40 +150,19 @@ export class Web extends pulumi.ComponentResource {
     disruptionBudget(name, namespace, labels, selector, this.child);
   }
 
-  /** `web` routes to the active colour; `web-preview` to the idle one, to check a staged page before the switch. */
-  private services(): k8s.core.v1.Service {
+  /**
+   * `web` on the active colour and `web-preview` on the idle one, to check a staged page before the switch, and
+   * `web-blue`/`web-green`, which the public route chooses between.
+   */
+  private services(): Record<Colour, pulumi.Output<string>> {
     const { settings, namespace, instance } = this.args;
     const active = settings.blueGreen.active;
     const labels = objectLabels(instance, workloads.web);
     const ports = [{ name: "http", port: WEB_PORT }];
     clusterService("web-preview", namespace, labels, this.selector(idleColour(active)), ports, this.child);
-    return clusterService("web", namespace, labels, this.selector(active), ports, this.child);
-  }
-
-  /**
-   * The host's `/`, over the API's certificate and with the edge's headers but no CSP of the edge's own: ingress-nginx
-   * would replace the page's (which allows its scripts and styles) with it.
-   */
-  private ingress(service: k8s.core.v1.Service): void {
-    const { settings, namespace, instance, tlsSecretName } = this.args;
-    const labels = objectLabels(instance, workloads.web);
-    const headers = contentConfigMap("web-security-headers", namespace, labels, { ...EDGE_SECURITY_HEADERS }, this.child);
-    new k8s.networking.v1.Ingress(
-      "web",
-      {
-        metadata: {
-          name: "web",
-          namespace,
-          labels,
-          annotations: {
-            ...edgeAnnotations(settings.ingress.rateLimit, pulumi.interpolate`${namespace}/${headers.metadata.name}`),
-            // The page only reads: nothing it serves takes a request body.
-            "nginx.ingress.kubernetes.io/proxy-body-size": "1k",
-          },
-        },
-        spec: tlsIngressSpec(settings.ingress.className, settings.ingress.host, tlsSecretName, service.metadata.name, PAGE_PATHS),
-      },
-      this.child,
-    );
+    clusterService("web", namespace, labels, this.selector(active), ports, this.child);
+    const byColour = (colour: Colour) =>
+      clusterService(`web-${colour}`, namespace, labels, this.selector(colour), ports, this.child).metadata.name;
+    return { blue: byColour("blue"), green: byColour("green") };
   }
 }

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts, type ImagePin } from "../charts";
 import type { PlatformSettings } from "../config";
-import type { PlatformOutputs } from "../outputs";
+import { GATEWAY, type PlatformOutputs } from "../outputs";
 import { platformLabels } from "../labels";
 import { chartRelease, TYPE_PREFIX } from "./chartRelease";
 import { operatorResources } from "./resources";
@@ -40,6 +40,13 @@ export function certManagerValues(settings: PlatformSettings): Record<string, un
   const replicas = settings.certManager.replicas;
   return {
     crds: { enabled: true, keep: true },
+    // Gateway support: a Gateway annotated with `cert-manager.io/cluster-issuer` gets a Certificate for each HTTPS
+    // listener's host, and HTTP-01 solvers answer through an HTTPRoute on the Gateway instead of an Ingress.
+    config: {
+      apiVersion: "controller.config.cert-manager.io/v1alpha1",
+      kind: "ControllerConfiguration",
+      enableGatewayAPI: true,
+    },
     global: { leaderElection: { namespace: charts.certManager.namespace } },
     replicaCount: replicas,
     podDisruptionBudget: disruptionBudget(replicas),
@@ -74,7 +81,7 @@ interface ClusterIssuer {
 /**
  * The ClusterIssuers. Their schema is cert-manager's CRD: `npm run validate -- --crds <dir>` checks the rendered
  * objects against it (the typed @kubernetes-models/cert-manager release matching this repository's kubernetes-models
- * predates `ingressClassName`, so it is not used here).
+ * predates `gatewayHTTPRoute`, so it is not used here).
  */
 export function clusterIssuers(settings: PlatformSettings): ClusterIssuer[] {
   const issuer = (name: string, spec: Record<string, unknown>): ClusterIssuer => ({
@@ -96,7 +103,17 @@ export function clusterIssuers(settings: PlatformSettings): ClusterIssuer[] {
             server: ACME_SERVERS[which],
             email: acme.email,
             privateKeySecretRef: { name: `${name}-account-key` },
-            solvers: [{ http01: { ingress: { ingressClassName: acme.solverIngressClass } } }],
+            // No namespace in the parentRef: the solver's HTTPRoute is created in the Certificate's namespace, so it
+            // attaches to that environment's own Gateway, on its plain-HTTP listener.
+            solvers: [
+              {
+                http01: {
+                  gatewayHTTPRoute: {
+                    parentRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: GATEWAY.name, sectionName: GATEWAY.httpListener }],
+                  },
+                },
+              },
+            ],
           },
         }),
       );

@@ -15,4 +15,7 @@ export const operatorResources = {
   cloudnativePg: resources("50m", "128Mi", "500m", "512Mi"),
   barmanCloud: resources("20m", "64Mi", "200m", "256Mi"),
   fluentBit: resources("50m", "64Mi", "250m", "256Mi"),
+  envoyGateway: resources("50m", "128Mi", "500m", "512Mi"),
+  // The data plane carries every public request: CPU grows with request rate, memory with buffered bodies.
+  envoyProxy: resources("100m", "128Mi", "1", "512Mi"),
 } as const;

@@ -14,7 +14,7 @@ interface CustomResources {
 
 /**
  * The versions each project's CRD manifests serve: cert-manager 1.21, CloudNativePG 1.30 and its Barman Cloud
- * plugin 0.14, Prometheus Operator 0.93, Gateway API (standard channel).
+ * plugin 0.14, Prometheus Operator 0.93, Gateway API (standard channel), Envoy Gateway 1.6.
  */
 export const CUSTOM_RESOURCES: CustomResources[] = [
   { project: "cert-manager", group: "cert-manager.io", versions: ["v1"], kinds: ["Certificate", "CertificateRequest", "Issuer", "ClusterIssuer"] },
@@ -25,6 +25,12 @@ export const CUSTOM_RESOURCES: CustomResources[] = [
   { project: "Prometheus Operator", group: "monitoring.coreos.com", versions: ["v1alpha1", "v1beta1"], kinds: ["AlertmanagerConfig"] },
   { project: "Gateway API", group: "gateway.networking.k8s.io", versions: ["v1", "v1beta1"], kinds: ["GatewayClass", "Gateway", "HTTPRoute", "ReferenceGrant"] },
   { project: "Gateway API", group: "gateway.networking.k8s.io", versions: ["v1"], kinds: ["GRPCRoute", "BackendTLSPolicy", "ListenerSet"] },
+  {
+    project: "Envoy Gateway",
+    group: "gateway.envoyproxy.io",
+    versions: ["v1alpha1"],
+    kinds: ["EnvoyProxy", "BackendTrafficPolicy", "ClientTrafficPolicy", "SecurityPolicy", "EnvoyExtensionPolicy", "Backend"],
+  },
 ];
 
 /** Built-in kinds that are GA but newer than kubernetes-models' schemas (known, without a schema to check). */

@@ -19,10 +19,10 @@ interface Rule {
   resourceNames?: string[];
 }
 
-/** The plural resource of a kind, as the API serves it (Ingress: ingresses, NetworkPolicy: networkpolicies). */
+/** The plural resource of a kind, as the API serves it (Ingress: ingresses, NetworkPolicy: networkpolicies, Gateway: gateways). */
 function resourceOf(kind: string): string {
   const lower = kind.toLowerCase();
-  return lower.endsWith("s") ? `${lower}es` : lower.endsWith("y") ? `${lower.slice(0, -1)}ies` : `${lower}s`;
+  return lower.endsWith("s") ? `${lower}es` : /[^aeiou]y$/.test(lower) ? `${lower.slice(0, -1)}ies` : `${lower}s`;
 }
 
 function groupOf(apiVersion: string): string {

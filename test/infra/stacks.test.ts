@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { validateKubernetesObject } from "../../infra/offline/schema";
+import { validateWithModel } from "../../validate/models";
 import type { RenderedStack } from "../../infra/offline/render";
 import { STACKS } from "../../infra/offline/stackConfig";
 import {
@@ -164,8 +165,6 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
     ]),
     ...inNs("ConfigMap", [
       "api-config",
-      "security-headers",
-      "web-security-headers",
       ...(e.monitoring
         ? ["prometheus-config", "prometheus-rules", "alertmanager-config", "grafana-datasources", "grafana-dashboard-providers", "grafana-dashboards"]
         : []),
@@ -177,8 +176,12 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "redis-rate-limits-headless",
       "api",
       "api-preview",
+      "api-blue",
+      "api-green",
       "web",
       "web-preview",
+      "web-blue",
+      "web-green",
       ...(e.monitoring ? ["prometheus", "alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter"] : []),
     ]),
     ...inNs("StatefulSet", ["redis", "redis-rate-limits", ...(e.monitoring ? ["prometheus"] : [])]),
@@ -198,8 +201,11 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
     ...inNs("Job", ["migrate-0-1-0", "restore-verify-0-1-0"]),
     ...inNs("CronJob", ["backup", "backup-prune", "backup-verify", "import"]),
     ...inNs("PersistentVolumeClaim", ["backups", ...(e.monitoring ? ["pushgateway"] : [])]),
-    ...inNs("Certificate", ["api-tls", ...(e.monitoring ? ["grafana-tls"] : [])]),
-    ...inNs("Ingress", ["api", "web", ...(e.monitoring ? ["grafana"] : [])]),
+    // The edge (infra/components/edge.ts); cert-manager makes the host's Certificate from the Gateway itself.
+    ...inNs("Gateway", ["edge"]),
+    ...inNs("HTTPRoute", ["http-redirect", "api", "web"]),
+    ...inNs("BackendTrafficPolicy", ["api", "web"]),
+    ...(e.monitoring ? [...inNs("Certificate", ["grafana-tls"]), ...inNs("Ingress", ["grafana"])] : []),
     ...(e.monitoring
       ? [
           ...inNs("Role", ["prometheus-discovery", "kube-state-metrics"]),
@@ -291,28 +297,48 @@ describe("infrastructure: the four stacks rendered from their own config files",
         assert.equal(r.outputs.namespace, ns);
       });
 
-      it("serves its host over TLS from the stack's issuer", () => {
-        const ingress = findObject(r, "Ingress", "api");
-        assert.equal(ingress.spec.rules[0].host, e.host);
-        assert.deepEqual(ingress.spec.tls, [{ hosts: [e.host], secretName: "api-tls" }]);
-        assert.equal(ingress.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"], "true");
-        assert.ok(ingress.metadata.annotations["nginx.ingress.kubernetes.io/limit-rps"]);
-        const certificate = findObject(r, "Certificate", "api-tls");
-        assert.deepEqual(certificate.spec.dnsNames, [e.host]);
+      it("serves its host over TLS from the stack's issuer, and plain HTTP only as a redirect", () => {
+        const gateway = findObject(r, "Gateway", "edge");
         // The platform stack's ClusterIssuer (platform/outputs.ts): the environment creates none of its own.
         const issuerName = { selfSigned: "selfsigned", acmeStaging: "letsencrypt-staging", acmeProduction: "letsencrypt-production" }[e.issuer];
-        assert.deepEqual(certificate.spec.issuerRef, { group: "cert-manager.io", kind: "ClusterIssuer", name: issuerName });
+        assert.equal(gateway.metadata.annotations["cert-manager.io/cluster-issuer"], issuerName);
+        assert.deepEqual(
+          gateway.spec.listeners.map((l: K8sObject) => [l.name, l.protocol, l.port, l.hostname, l.tls?.certificateRefs?.[0]?.name]),
+          [["https", "HTTPS", 443, e.host, "edge-tls"], ["http", "HTTP", 80, e.host, undefined]],
+        );
+        const onHttp = objects(r)
+          .map((m) => m.object as K8sObject)
+          .filter((o) => o.kind === "HTTPRoute" && o.spec.parentRefs.some((p: K8sObject) => p.sectionName === "http"));
+        assert.deepEqual(onHttp.map((o) => o.metadata.name), ["http-redirect"]);
+        assert.deepEqual(onHttp[0].spec.rules, [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }]);
         assert.ok(!objects(r).some((m) => m.object.kind === "ClusterIssuer"));
         assert.equal(r.outputs.serviceUrl, `https://${e.host}`);
       });
 
+      it("limits each client at the edge to the service's own rate, and request bodies per route", () => {
+        for (const [route, body] of [["api", "1Mi"], ["web", "1Ki"]]) {
+          const policy = findObject(r, "BackendTrafficPolicy", route);
+          assert.deepEqual(policy.spec.targetRefs, [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: route }]);
+          assert.equal(policy.spec.requestBuffer.limit, body);
+          const rules = policy.spec.rateLimit.local.rules;
+          assert.deepEqual(rules.map((rule: K8sObject) => rule.clientSelectors[0].sourceCIDR), [
+            { type: "Distinct", value: "0.0.0.0/0" },
+            { type: "Distinct", value: "::/0" },
+          ]);
+          for (const rule of rules) {
+            assert.deepEqual(rule.limit, { requests: Number(findObject(r, "ConfigMap", "api-config").data.RATE_LIMIT_PER_MINUTE), unit: "Minute" });
+          }
+          assert.deepEqual(validateWithModel(policy), [], `BackendTrafficPolicy ${route} by Envoy Gateway's typed model`);
+        }
+      });
+
       it("routes /api to the API (web.test.ts: / to the page); probes and the scrape use the ops port, which no Service carries (finding 6)", () => {
-        const ingress = findObject(r, "Ingress", "api");
+        const route = findObject(r, "HTTPRoute", "api");
         assert.deepEqual(
-          ingress.spec.rules[0].http.paths.map((p: K8sObject) => [p.path, p.pathType, p.backend.service.port.name]),
-          [["/api", "Prefix", "http"]],
+          route.spec.rules.map((rule: K8sObject) => [rule.matches[0].path, rule.backendRefs.map((b: K8sObject) => [b.name, b.port])]),
+          [[{ type: "PathPrefix", value: "/api" }, [["api-blue", 8000]]]],
         );
-        for (const name of ["api", "api-preview"]) {
+        for (const name of ["api", "api-preview", "api-blue", "api-green"]) {
           assert.deepEqual(findObject(r, "Service", name).spec.ports.map((p: K8sObject) => p.port), [8000]);
         }
         const api = findObject(r, "Deployment", "api-blue").spec.template.spec.containers[0];
@@ -327,7 +353,7 @@ describe("infrastructure: the four stacks rendered from their own config files",
         assert.equal(findObject(r, "ConfigMap", "api-config").data.OPS_PORT, "8001");
       });
 
-      it("trusts forwarded addresses from the ingress controller's pods only (finding 1)", () => {
+      it("trusts forwarded addresses from the gateway's Envoy pods only (finding 1)", () => {
         const config = findObject(r, "ConfigMap", "api-config").data;
         assert.equal(config.TRUSTED_PROXIES, stack === "dev" || stack === "test" ? "10.244.0.0/16" : "10.0.0.0/8");
       });
@@ -435,9 +461,15 @@ describe("infrastructure: the four stacks rendered from their own config files",
         assert.deepEqual(findObject(r, "Job", "restore-verify-0-1-0").spec.template.spec.containers[0].args, ["verify"]);
       });
 
-      it("routes the Service to the active colour only", () => {
+      it("routes the Service and the public routes to the active colour only", () => {
         assert.equal(findObject(r, "Service", "api").spec.selector["football-prediction/colour"], "blue");
         assert.equal(findObject(r, "Service", "api-preview").spec.selector["football-prediction/colour"], "green");
+        for (const colour of ["blue", "green"]) {
+          assert.equal(findObject(r, "Service", `api-${colour}`).spec.selector["football-prediction/colour"], colour);
+        }
+        for (const route of ["api", "web"]) {
+          assert.deepEqual(findObject(r, "HTTPRoute", route).spec.rules[0].backendRefs.map((b: K8sObject) => b.name), [`${route}-blue`]);
+        }
         assert.equal(r.outputs.activeColour, "blue");
       });
 
@@ -483,9 +515,11 @@ describe("infrastructure: the four stacks rendered from their own config files",
       it("validates every object against the Kubernetes schema", async () => {
         // CloudNativePG's kinds have no kubernetes-models package: .ci/run checks them against the upstream CRDs
         // (`npm run validate -- --crds`), which this suite cannot read.
-        const operatorGroups = /^(postgresql|barmancloud)\.cnpg\.io\//;
+        // Gateway API's kinds likewise; Envoy Gateway's are checked with its typed models (validate/models.ts).
+        const operatorGroups = /^((postgresql|barmancloud)\.cnpg\.io|gateway\.networking\.k8s\.io)\//;
         for (const { object } of objects(r).filter((m) => !operatorGroups.test(String(m.object.apiVersion)))) {
-          assert.deepEqual(await validateKubernetesObject(object), [], objectKey(object as K8sObject));
+          const problems = validateWithModel(object as Record<string, unknown>) ?? (await validateKubernetesObject(object));
+          assert.deepEqual(problems, [], objectKey(object as K8sObject));
         }
       });
 

@@ -6,7 +6,7 @@ import { parseSettings, PROJECT, type Settings } from "../../infra/config";
 import { renderStack, type RenderedStack } from "../../infra/offline/render";
 import { loadStackConfig, STACKS } from "../../infra/offline/stackConfig";
 import { OPS_PORT, WEB_PORT } from "../../infra/ports";
-import { baseName, findObject, objects, rendered, selects, type K8sObject } from "./helpers";
+import { findObject, objects, rendered, selects, type K8sObject } from "./helpers";
 
 const COLOUR = "football-prediction/colour";
 
@@ -20,17 +20,28 @@ function webPod(r: RenderedStack, colour: string): K8sObject {
 }
 
 /** Path → [Service, port name] over every Ingress rule for `host`. */
-function routes(r: RenderedStack, host: string): Record<string, [string, string]> {
-  const ingresses = objects(r).map((m) => m.object as K8sObject).filter((o) => o.kind === "Ingress");
+/** Path prefix to [Service, port] of every HTTPRoute on the host's HTTPS listener. */
+function routes(r: RenderedStack, host: string): Record<string, [string, number]> {
+  const httpRoutes = objects(r)
+    .map((m) => m.object as K8sObject)
+    .filter((o) => o.kind === "HTTPRoute" && o.spec.hostnames.includes(host))
+    .filter((o) => o.spec.parentRefs.every((p: K8sObject) => p.name === "edge" && p.sectionName === "https"));
   return Object.fromEntries(
-    ingresses
-      .flatMap((ingress) => ingress.spec.rules.filter((rule: K8sObject) => rule.host === host))
-      .flatMap((rule: K8sObject) => rule.http.paths)
-      .map((path: K8sObject) => {
-        assert.equal(path.pathType, "Prefix");
-        return [path.path, [path.backend.service.name, path.backend.service.port.name]];
+    httpRoutes
+      .flatMap((route) => route.spec.rules)
+      .map((rule: K8sObject) => {
+        assert.equal(rule.matches[0].path.type, "PathPrefix");
+        assert.equal(rule.backendRefs.length, 1);
+        return [rule.matches[0].path.value, [rule.backendRefs[0].name, rule.backendRefs[0].port]];
       }),
   );
+}
+
+/** The response headers an HTTPRoute sets. */
+function headersOf(r: RenderedStack, route: string): Record<string, string> {
+  const filters = findObject(r, "HTTPRoute", route).spec.rules.flatMap((rule: K8sObject) => rule.filters ?? []);
+  const set = filters.filter((f: K8sObject) => f.type === "ResponseHeaderModifier").flatMap((f: K8sObject) => f.responseHeaderModifier.set);
+  return Object.fromEntries(set.map((header: K8sObject) => [header.name, header.value]));
 }
 
 /** The colour a Service's pods are, checked against the Deployment whose pods it selects. */
@@ -102,26 +113,22 @@ describe("infrastructure: the web tier", function () {
         assert.ok(spec.volumes.every((v: K8sObject) => v.emptyDir !== undefined));
       });
 
-      it("routes / to the page and /api to the API, on one host and one certificate", () => {
-        assert.deepEqual(routes(r, settings.ingress.host), { "/": ["web", "http"], "/api": ["api", "http"] });
-        const web = findObject(r, "Ingress", "web");
-        assert.deepEqual(web.spec.tls, findObject(r, "Ingress", "api").spec.tls);
-        assert.equal(web.metadata.annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"], "true");
+      it("routes / to the page and /api to the API of the active colour, on one host and one certificate", () => {
+        const active = settings.blueGreen.active;
+        assert.deepEqual(routes(r, settings.ingress.host), { "/": [`web-${active}`, WEB_PORT], "/api": [`api-${active}`, 8000] });
+        assert.equal(findObject(r, "Service", `web-${active}`).spec.selector[COLOUR], active);
+        assert.equal(findObject(r, "Gateway", "edge").spec.listeners.filter((l: K8sObject) => l.protocol === "HTTPS").length, 1);
         assert.deepEqual(findObject(r, "Service", "web").spec.ports.map((p: K8sObject) => [p.name, p.port, p.targetPort]), [
           ["http", WEB_PORT, "http"],
         ]);
       });
 
       it("leaves the page's Content-Security-Policy to the page, and keeps the API's at the edge", () => {
-        const headersOf = (ingress: string) => {
-          const reference = findObject(r, "Ingress", ingress).metadata.annotations["nginx.ingress.kubernetes.io/custom-headers"];
-          return findObject(r, "ConfigMap", baseName(reference.split("/")[1])).data;
-        };
-        const page = headersOf("web");
+        const page = headersOf(r, "web");
         assert.equal(page["Content-Security-Policy"], undefined, "the edge would replace the page's own policy");
         assert.equal(page["X-Content-Type-Options"], "nosniff");
         assert.match(page["Strict-Transport-Security"], /max-age=\d+/);
-        assert.match(headersOf("api")["Content-Security-Policy"], /default-src 'none'/);
+        assert.match(headersOf(r, "api")["Content-Security-Policy"], /default-src 'none'/);
       });
 
       it("puts the page of the active colour behind `web` and the idle one behind `web-preview`", () => {
@@ -149,7 +156,7 @@ describe("infrastructure: the web tier", function () {
         }
       });
 
-      it("lets in the ingress controller on the page's port and Prometheus on the ops port, and lets nothing out", () => {
+      it("lets in its Gateway's Envoy pods on the page's port and Prometheus on the ops port, and lets nothing out", () => {
         const labels = webPod(r, "blue").metadata.labels;
         const excludes = (o: K8sObject) =>
           (o.spec.podSelector.matchExpressions ?? []).some(
@@ -164,10 +171,16 @@ describe("infrastructure: the web tier", function () {
         assert.deepEqual(allow.spec.policyTypes, ["Ingress"]);
         const ingress = allow.spec.ingress.map((rule: K8sObject) => [
           rule.from[0].namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ?? rule.from[0].podSelector.matchLabels["app.kubernetes.io/name"],
+          rule.from[0].namespaceSelector === undefined ? undefined : rule.from[0].podSelector?.matchLabels,
           rule.ports.map((p: K8sObject) => p.port),
         ]);
-        const monitoring = settings.monitoring.enabled ? [["prometheus", [OPS_PORT]]] : [];
-        assert.deepEqual(ingress, [[settings.cluster.ingressControllerNamespace, [WEB_PORT]], ...monitoring]);
+        const monitoring = settings.monitoring.enabled ? [["prometheus", undefined, [OPS_PORT]]] : [];
+        // Only this stack's own Gateway's proxies, which Envoy Gateway runs in its namespace.
+        const proxies = {
+          "gateway.envoyproxy.io/owning-gateway-namespace": settings.namespace,
+          "gateway.envoyproxy.io/owning-gateway-name": "edge",
+        };
+        assert.deepEqual(ingress, [["envoy-gateway-system", proxies, [WEB_PORT]], ...monitoring]);
         const egressing = policies.filter((p) => (p.spec.egress ?? []).length > 0);
         assert.deepEqual(egressing, [], "no policy opens egress, DNS included");
       });

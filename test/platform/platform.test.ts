@@ -41,6 +41,10 @@ function imagesIn(values: unknown, into: string[] = []): string[] {
     if (typeof record.repository === "string" && "tag" in record) {
       into.push(`${record.registry === undefined ? "" : `${String(record.registry)}/`}${record.repository}:${String(record.tag)}`);
     }
+    // Charts and objects that take the whole reference (Envoy Gateway's `global.images.*.image`, a container).
+    if (typeof record.image === "string") {
+      into.push(record.image);
+    }
     Object.values(record).forEach((v) => imagesIn(v, into));
   }
   return into;
@@ -84,14 +88,18 @@ describe("platform project", function () {
           assert.equal(release.inputs.namespace, pin.namespace);
           assert.equal(release.inputs.name, pin.release);
           assert.equal(release.inputs.atomic, true);
-          const images = imagesIn(release.inputs.values);
+          // Envoy Gateway's data-plane image is not a chart value: the EnvoyProxy the GatewayClass names pins it.
+          const proxies = pin.chart === charts.envoyGateway.chart
+            ? platform.resources.filter((r) => r.type === "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy")
+            : [];
+          const images = [...imagesIn(release.inputs.values), ...proxies.flatMap((proxy) => imagesIn(proxy.inputs.spec))];
           const pinned = Object.values(pin.images).map((i) => `${i.registry}/${i.repository}:${i.tag}`);
           assert.deepEqual(
             [...images].sort(),
             pinned.sort(),
             `${pin.chart}: the values set exactly the table's images`,
           );
-          for (const image of images) assert.match(image, /:v?\d+\.\d+\.\d+$/, `${image} is pinned to a release`);
+          for (const image of images) assert.match(image, /:(distroless-)?v?\d+\.\d+\.\d+$/, `${image} is pinned to a release`);
         }
       });
 
@@ -122,7 +130,7 @@ describe("platform project", function () {
     assert.match(report, /^ \+ {3}│ {2}[├└]─ kubernetes:helm\.sh\/v3:Release +cert-manager$/m);
     assert.ok(report.includes(`    cert-manager: cert-manager ${charts.certManager.version} from ${charts.certManager.repository} in namespace cert-manager`));
     assert.match(report, /^ {6}values:\n {8}acmesolver:$/m);
-    assert.match(report, /^ {4}kubernetes:helm\.sh\/v3:Release +4$/m);
+    assert.match(report, /^ {4}kubernetes:helm\.sh\/v3:Release +5$/m);
   });
 
   it("ships the logs of labelled namespaces only, to the index their label names", async () => {
@@ -161,7 +169,7 @@ describe("platform project", function () {
       keys.every((key) => error.message.includes(`"football-prediction-platform:${key}"`)),
     );
     const filledIn = {
-      "certManager.acme": { email: "platform-team@example.org", solverIngressClass: "nginx" },
+      "certManager.acme": { email: "platform-team@example.org" },
       "logPipeline.elasticsearch": { host: "logs.example.org", port: 9200, tls: true, cidrs: ["10.20.30.0/24"] },
     };
     const deployed = await renderPlatformStack("prod", filledIn, { mode: "update" });

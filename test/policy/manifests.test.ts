@@ -88,7 +88,7 @@ describe("manifest mode", () => {
     it("walks the directory and fails on the mandatory violations it finds", () => {
       assert.strictEqual(report.status, 1);
       assert.strictEqual(report.stderr, "");
-      assert.match(report.stdout, /^Policy report for stack manifests: \d+ policies, 18 resources\n/);
+      assert.match(report.stdout, /^Policy report for stack manifests: \d+ policies, 20 resources\n/);
       assert.match(report.stdout, /\n\d+ mandatory, 1 advisory violations\.$/);
     });
 
@@ -108,6 +108,7 @@ describe("manifest mode", () => {
         'CronJob shop/report (policy/examples/bad/pss-violations.yaml#2)       init container "fetch" adds "NET_RAW"',
         'Role shop/debugger (policy/examples/bad/rbac.yaml#1)           rules[1] grants create on "pods/exec"',
         'RoleBinding shop/developers (policy/examples/bad/rbac.yaml#2)  bound ClusterRole "edit" grants "get", "list", "watch" on all secrets',
+        'HTTPRoute shop/api (policy/examples/bad/gateway.yaml#2)  HTTPRoute "api" in namespace "shop" attaches to Gateway "edge/shared", whose listener "https" refuses it: it admits routes from its own namespace "edge" only',
         'spec.enableSuperuserAccess is true: the "postgres" superuser gets a password and can log in over the network; set it to false',
         'spec.postgresql.parameters.ssl is "off": connections would be plaintext; remove it (the operator turns TLS on)',
         "spec.configuration.data.encryption is not set: base backups would be stored unencrypted; set AES256 or aws:kms",

@@ -72,6 +72,19 @@ describe("CRD validation", function () {
     );
   });
 
+  it("checks Envoy Gateway's kinds with its typed models, and still reports a kind no model or CRD covers", () => {
+    const report = validateFile(path.join(FIXTURES, "envoy-gateway.yaml"));
+    assert.equal(report.checked, 2);
+    assert.equal(report.byModel, 2);
+    const found = report.invalid.map((p) => `${p.subject}: ${p.message}`);
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0], /^BackendTrafficPolicy shop\/bad-unit: .*unit must be equal to one of the allowed values/);
+    assert.deepEqual(
+      report.missingCrd.map((p) => p.message),
+      ["no CRD for gateway.envoyproxy.io/v1alpha1 Unheard in the CRD folder"],
+    );
+  });
+
   it("leaves preserve-unknown-fields and value validations open, closes the skeleton", () => {
     const { schema } = structuralToJsonSchema({
       type: "object",
@@ -102,7 +115,7 @@ describe("CRD validation", function () {
       writeFileSync(path.join(nested, "01-good.yaml"), readFileSync(path.join(FIXTURES, "good.yaml")));
       const result = await validateCli(["--crds", CRDS, path.join(dir, "out")]);
       assert.equal(result.code, 0, result.output);
-      assert.match(result.output, /^3 custom resources checked against their CRDs \(1 built-in objects skipped\)/m);
+      assert.match(result.output, /^3 custom resources checked against their CRDs \(0 of them with typed models, 1 built-in objects skipped\)/m);
       assert.match(result.output, /Not evaluated: 1 CEL rules/);
     });
 
