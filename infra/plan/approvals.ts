@@ -27,6 +27,15 @@ export type Approval = z.infer<typeof approval>;
 
 const approvalsFile = z.strictObject({ approvals: z.array(approval).nullable() });
 
+/** The line of the node at `keyPath`, or of its nearest ancestor there is (a missing key's entry), else 1. */
+function lineOf(document: ReturnType<typeof parseDocument>, keyPath: PropertyKey[], text: string): number {
+  for (let depth = keyPath.length; depth > 0; depth--) {
+    const node = document.getIn(keyPath.slice(0, depth), true) as { range?: [number, number] } | undefined;
+    if (node?.range !== undefined) return text.slice(0, node.range[0]).split("\n").length;
+  }
+  return 1;
+}
+
 /** Parses the file's text; an error names the file, the line and the problem. */
 export function parseApprovals(text: string, file: string): Approval[] {
   const document = parseDocument(text, { keepSourceTokens: false });
@@ -37,8 +46,7 @@ export function parseApprovals(text: string, file: string): Approval[] {
   const parsed = approvalsFile.safeParse(document.toJS() ?? { approvals: [] });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const node = document.getIn(issue.path, true) as { range?: [number, number] } | undefined;
-    const line = node?.range === undefined ? 1 : text.slice(0, node.range[0]).split("\n").length;
+    const line = lineOf(document, issue.path, text);
     throw new PlanError(`${file}:${line}: ${issue.path.join(".") || "the file"}: ${issue.message}`);
   }
   return parsed.data.approvals ?? [];
@@ -49,20 +57,23 @@ function key(entry: Pick<Approval, "stack" | "type" | "name">): string {
 }
 
 /** The file at `commit`, or nothing when the base has none. */
-function atBase(commit: string): string | undefined {
+function atBase(commit: string, root: string): string | undefined {
   try {
-    return execFileSync("git", ["show", `${commit}:./${APPROVALS_FILE}`], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    return execFileSync("git", ["show", `${commit}:./${APPROVALS_FILE}`], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   } catch {
     return undefined;
   }
 }
 
-/** The approvals this change adds: entries of the working tree's file that the base's file does not hold. */
-export function addedApprovals(baseCommit: string): Approval[] {
-  const file = path.join(REPO_ROOT, APPROVALS_FILE);
+/**
+ * The approvals this change adds: entries of the working tree's file that the base's file does not hold, in the
+ * checkout at `root` (this one unless a test points elsewhere).
+ */
+export function addedApprovals(baseCommit: string, root = REPO_ROOT): Approval[] {
+  const file = path.join(root, APPROVALS_FILE);
   if (!existsSync(file)) return [];
   const current = parseApprovals(readFileSync(file, "utf8"), APPROVALS_FILE);
-  const baseText = atBase(baseCommit);
+  const baseText = atBase(baseCommit, root);
   let before = new Set<string>();
   try {
     before = new Set((baseText === undefined ? [] : parseApprovals(baseText, `${APPROVALS_FILE} at the base`)).map(key));

@@ -17,13 +17,13 @@ export class PlanError extends Error {}
 /** How long a base render may take before the plan gives up on it. */
 const RENDER_TIMEOUT_MS = 180_000;
 
-function git(args: string[]): string {
-  return execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+function git(args: string[], cwd = REPO_ROOT): string {
+  return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 }
 
-function gitOrFail(args: string[], problem: string): string {
+function gitOrFail(args: string[], problem: string, cwd: string): string {
   try {
-    return git(args);
+    return git(args, cwd);
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
     throw new PlanError(`${problem}${stderr === "" ? "" : `: ${stderr.split("\n")[0]}`}`);
@@ -36,16 +36,19 @@ export interface BaseRef {
   commit: string;
 }
 
-/** `ref`, or the merge base with main (the local branch, else origin's) when none is given. */
-export function resolveBase(ref: string | undefined): BaseRef {
-  gitOrFail(["rev-parse", "--show-toplevel"], `${REPO_ROOT} is not a git repository, and the plan needs its history for the base (work in a clone)`);
+/**
+ * `ref`, or the merge base with main (the local branch, else origin's) when none is given, in the checkout at
+ * `root` (this one unless a test points elsewhere).
+ */
+export function resolveBase(ref: string | undefined, root = REPO_ROOT): BaseRef {
+  gitOrFail(["rev-parse", "--show-toplevel"], `${root} is not a git repository, and the plan needs its history for the base (work in a clone)`, root);
   if (ref !== undefined) {
-    const commit = gitOrFail(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], `--base ${ref}: no such commit`);
+    const commit = gitOrFail(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], `--base ${ref}: no such commit`, root);
     return { label: ref, commit };
   }
   for (const main of ["main", "origin/main"]) {
     try {
-      return { label: `merge base with ${main}`, commit: git(["merge-base", "HEAD", main]) };
+      return { label: `merge base with ${main}`, commit: git(["merge-base", "HEAD", main], root) };
     } catch {
       // Not there: try the next name main goes by.
     }

@@ -7,17 +7,23 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type * as Render from "../offline/render";
 
-async function main(): Promise<void> {
-  const [root, stack, out] = process.argv.slice(2);
+/** Renders `stack` with the renderer and program under `root` and writes the render to `out` as JSON. */
+export async function renderTree(root: string, stack: string, out: string): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is the other tree's, found at run time
   const { renderStack } = require(path.join(root, "infra", "offline", "render")) as typeof Render;
   writeFileSync(out, JSON.stringify(await renderStack(stack)));
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+function main(): Promise<void> {
+  const [root, stack, out] = process.argv.slice(2);
+  return renderTree(root, stack, out).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    },
+  );
+}
+
+// Loaded by base.ts as a script; a test imports renderTree instead.
+if (require.main === module) void main();
