@@ -56,16 +56,16 @@ export function resolveBase(ref: string | undefined, root = REPO_ROOT): BaseRef 
   throw new PlanError("no main branch to find the merge base with (neither main nor origin/main): pass --base <git-ref>");
 }
 
-/** The project's files at `commit`, in a new directory the caller removes; returns the project root inside it. */
-function exportTree(commit: string, dir: string): string {
-  const prefix = git(["rev-parse", "--show-prefix"]);
-  const toplevel = git(["rev-parse", "--show-toplevel"]);
+/** The files of the project at `checkout` as of `commit`, in `dir`, which the caller removes; returns their root. */
+function exportTree(commit: string, dir: string, checkout: string): string {
+  const prefix = git(["rev-parse", "--show-prefix"], checkout);
+  const toplevel = git(["rev-parse", "--show-toplevel"], checkout);
   execFileSync("sh", ["-c", 'git -C "$1" archive --format=tar "$2" | tar -x -C "$3"', "sh", toplevel, commit, dir], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   const root = path.join(dir, prefix);
   for (const modules of ["node_modules", "service/node_modules", "policy/node_modules"]) {
-    const source = path.join(REPO_ROOT, modules);
+    const source = path.join(checkout, modules);
     const link = path.join(root, modules);
     if (existsSync(source) && existsSync(path.dirname(link))) {
       // A checkout may have committed its own link (git ignores `node_modules/` directories, not links).
@@ -95,11 +95,14 @@ function runChild(root: string, stack: string, out: string): Promise<void> {
   });
 }
 
-/** The stack rendered from the files of `base.commit`; a stack the base does not have renders as empty. */
-export async function renderAtBase(base: BaseRef, stack: string): Promise<RenderedStack> {
+/**
+ * The stack rendered from the files of `base.commit` in the checkout at `checkout` (this one unless a test points
+ * elsewhere); a stack the base does not have renders as empty.
+ */
+export async function renderAtBase(base: BaseRef, stack: string, checkout = REPO_ROOT): Promise<RenderedStack> {
   const dir = mkdtempSync(path.join(tmpdir(), "fp-plan-base-"));
   try {
-    const root = exportTree(base.commit, dir);
+    const root = exportTree(base.commit, dir, checkout);
     if (!existsSync(path.join(root, "stacks", `Pulumi.${stack}.yaml`))) return emptyRender(stack);
     const out = path.join(dir, "render.json");
     await runChild(root, stack, out);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { renderStack } from "../../../infra/offline/render";
 import { PlanError, renderAtBase, resolveBase } from "../../../infra/plan/base";
@@ -67,6 +67,27 @@ describe("infrastructure: the plan's base", function () {
     assert.equal(atHead.stack, "dev");
     assert.equal(atHead.configFile, path.join("stacks", "Pulumi.dev.yaml"));
     assert.ok(inventory(atHead).includes("kubernetes:core/v1:Namespace namespace"), "the environment's namespace is there");
+  });
+
+  it("reports a base whose program fails, with the program's message", async () => {
+    const checkout = new TempDir("fp-plan-failing-base-");
+    try {
+      // A base whose renderer throws, as a program with a broken config would; the child still needs its tsconfig.
+      for (const dir of ["stacks", path.join("infra", "offline")]) mkdirSync(path.join(checkout.path, dir), { recursive: true });
+      for (const file of ["tsconfig.json", "tsconfig.base.json"]) copyFileSync(path.join(REPO_ROOT, file), path.join(checkout.path, file));
+      checkout.write(path.join("stacks", "Pulumi.dev.yaml"), "config: {}\n");
+      checkout.write(path.join("infra", "offline", "render.js"), 'exports.renderStack = async () => { throw new Error("dev: config key replicas is missing"); };\n');
+      const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@localhost", ...args], { cwd: checkout.path, encoding: "utf8" }).trim();
+      git("init", "-q", "-b", "main");
+      git("add", "-A");
+      git("commit", "-q", "-m", "a broken base");
+      await assert.rejects(
+        renderAtBase(resolveBase("HEAD", checkout.path), "dev", checkout.path),
+        (error: unknown) => error instanceof PlanError && error.message === "rendering stack dev at the base failed: dev: config key replicas is missing",
+      );
+    } finally {
+      checkout.remove();
+    }
   });
 
   it("renders a tree's stack to a JSON file in-process, and fails on a stack the tree lacks", async () => {
