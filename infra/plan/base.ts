@@ -17,7 +17,7 @@ export class PlanError extends Error {}
 /** How long a base render may take before the plan gives up on it. */
 const RENDER_TIMEOUT_MS = 180_000;
 
-function git(args: string[], cwd = REPO_ROOT): string {
+function git(args: string[], cwd: string): string {
   return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 }
 
