@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parse } from "csv-parse/sync";
+import { isSeason, parseShippedCsv } from "./historicalResults";
 
 /**
  * The bookmakers' closing line as shipped: per league and season, only the benchmark figures derived from
@@ -36,7 +36,6 @@ export const CLOSING_LINE_COLUMNS = [
   "method",
   "source",
 ] as const;
-type CsvRow = Record<(typeof CLOSING_LINE_COLUMNS)[number], string>;
 
 const SOURCE = /^(pinnacle-closing|market-average-closing)(\+(pinnacle-closing|market-average-closing))?$/;
 
@@ -47,33 +46,13 @@ export function loadShippedClosingLine(filePath: string = CLOSING_LINE_CSV_PATH)
 
 /** Parses the figures' CSV text; throws naming `source` and the line of the first bad row. */
 export function parseShippedClosingLine(csvText: string, source = "closing-line.csv"): ShippedClosingLine[] {
-  let rows: Array<{ row: CsvRow; line: number }>;
-  try {
-    rows = parse<{ row: CsvRow; line: number }, CsvRow>(csvText, {
-      columns: (header: string[]) => {
-        const expected = CLOSING_LINE_COLUMNS.join(",");
-        if (header.join(",") !== expected) {
-          throw new Error(`${source} line 1: expected header "${expected}", got "${header.join(",")}"`);
-        }
-        return header;
-      },
-      skip_empty_lines: true,
-      trim: true,
-      on_record: (row, context) => ({ row, line: context.lines }),
-    });
-  } catch (error) {
-    const message = (error as Error).message;
-    if (message.startsWith(source)) throw error;
-    throw new Error(`${source}: ${message}`, { cause: error });
-  }
   const seen = new Set<string>();
-  return rows.map(({ row, line }) => {
+  return parseShippedCsv(csvText, source, CLOSING_LINE_COLUMNS).map(({ row, line }) => {
     const fail = (problem: string): never => {
       throw new Error(`${source} line ${line}: ${problem}`);
     };
     if (!/^[A-Z][A-Z0-9]{0,9}$/.test(row.league)) fail(`league "${row.league}" is not a league code like E0`);
-    const years = /^(\d{4})-(\d{4})$/.exec(row.season);
-    if (years === null || Number(years[2]) !== Number(years[1]) + 1) fail(`season "${row.season}" is not of the form 2014-2015`);
+    if (!isSeason(row.season)) fail(`season "${row.season}" is not of the form 2014-2015`);
     const key = `${row.league} ${row.season}`;
     if (seen.has(key)) fail(`${key} appears twice`);
     seen.add(key);

@@ -62,28 +62,38 @@ export function loadHistoricalResults(filePath: string = MATCHES_CSV_PATH): Hist
  * silently skipped or mistyped result would skew every model fitted afterwards.
  */
 export function parseHistoricalResults(csvText: string, source = "matches.csv"): HistoricalMatch[] {
-  let rows: Array<{ row: CsvRow; line: number }>;
+  return parseShippedCsv(csvText, source, COLUMNS).map(({ row, line }) => toHistoricalMatch(row, `${source} line ${line}`));
+}
+
+/**
+ * The rows of a shipped CSV file with exactly `columns` as its header, each with its line number. Throws naming
+ * `source` (and the line, where the parser knows it) for a wrong header or a malformed row.
+ */
+export function parseShippedCsv<Column extends string>(
+  csvText: string,
+  source: string,
+  columns: readonly Column[],
+): Array<{ row: Record<Column, string>; line: number }> {
+  type Row = Record<string, string>;
   try {
-    rows = parse<{ row: CsvRow; line: number }, CsvRow>(csvText, {
-      columns: (header: string[]) => checkHeader(header, source),
+    // The header is checked to be exactly `columns`, so every row has those keys.
+    return parse<{ row: Row; line: number }, Row>(csvText, {
+      columns: (header: string[]) => {
+        const expected = columns.join(",");
+        if (header.join(",") !== expected) {
+          throw new Error(`${source} line 1: expected header "${expected}", got "${header.join(",")}"`);
+        }
+        return header;
+      },
       skip_empty_lines: true,
       trim: true,
       on_record: (row, context) => ({ row, line: context.lines }),
-    });
+    }) as Array<{ row: Record<Column, string>; line: number }>;
   } catch (error) {
     const message = (error as Error).message;
     if (message.startsWith(source)) throw error;
     throw new Error(`${source}: ${message}`, { cause: error });
   }
-  return rows.map(({ row, line }) => toHistoricalMatch(row, `${source} line ${line}`));
-}
-
-function checkHeader(header: string[], source: string): string[] {
-  const expected = COLUMNS.join(",");
-  if (header.join(",") !== expected) {
-    throw new Error(`${source} line 1: expected header "${expected}", got "${header.join(",")}"`);
-  }
-  return header;
 }
 
 function toHistoricalMatch(row: CsvRow, where: string): HistoricalMatch {
@@ -118,7 +128,8 @@ function sidePair(row: CsvRow, home: keyof CsvRow, away: keyof CsvRow, fail: (pr
   return { home: count(home), away: count(away) };
 }
 
-function isSeason(value: string): boolean {
+/** `2014-2015`: two consecutive years. */
+export function isSeason(value: string): boolean {
   const match = /^(\d{4})-(\d{4})$/.exec(value);
   return match !== null && Number(match[2]) === Number(match[1]) + 1;
 }
