@@ -56,6 +56,29 @@ export function podDefaults(serviceAccountName: Input<string>, uid: number, auto
   };
 }
 
+/**
+ * The rollout of a serving Deployment whose replica count an HPA owns: no `replicas` (a value here would reset the
+ * HPA's count on every `pulumi up`), and a new pod ready before an old one goes.
+ */
+export function autoscaledRollout(selector: Labels) {
+  return {
+    selector: { matchLabels: selector },
+    revisionHistoryLimit: 5,
+    minReadySeconds: 5,
+    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+  };
+}
+
+/** Serving pods spread over zones, then nodes, as evenly as the scheduler can (never left pending for it). */
+export function spreadOverZonesAndNodes(selector: Labels) {
+  return ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) => ({
+    maxSkew: 1,
+    topologyKey,
+    whenUnsatisfiable: "ScheduleAnyway",
+    labelSelector: { matchLabels: selector },
+  }));
+}
+
 /** The PriorityClass of serving pods (`priorityClassName`, one the platform installs); nothing when unset. */
 export function servingPriority(settings: Pick<Settings, "priorityClassName">): { priorityClassName?: string } {
   return settings.priorityClassName === undefined ? {} : { priorityClassName: settings.priorityClassName };

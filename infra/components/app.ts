@@ -5,6 +5,7 @@ import { COLOUR_LABEL, COLOURS, colourTag, idleColour, nameWithTag } from "../bl
 import type { Colour, Settings } from "../config";
 import { imageUsers } from "../images";
 import {
+  autoscaledRollout,
   awaitedJobAnnotations,
   clusterService,
   contentConfigMap,
@@ -20,6 +21,7 @@ import {
   secretEnv,
   serviceAccount,
   servingPriority,
+  spreadOverZonesAndNodes,
   type Container,
   type EnvVar,
   type PodSpec,
@@ -263,20 +265,11 @@ export class App extends pulumi.ComponentResource {
       {
         metadata: meta(name, namespace, labels),
         spec: {
-          // No `replicas`: the HPA owns the count, and a value here would reset it on every `pulumi up`.
-          selector: { matchLabels: selector },
-          revisionHistoryLimit: 5,
-          minReadySeconds: 5,
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+          ...autoscaledRollout(selector),
           template: {
             metadata: { labels, annotations: pods.servingAnnotations },
             spec: pods.podSpec({
-              topologySpreadConstraints: ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) => ({
-                maxSkew: 1,
-                topologyKey,
-                whenUnsatisfiable: "ScheduleAnyway",
-                labelSelector: { matchLabels: selector },
-              })),
+              topologySpreadConstraints: spreadOverZonesAndNodes(selector),
               containers: [pods.servingContainer("api", "serve", tag, settings.api.resources)],
             }),
           },

@@ -4,6 +4,7 @@ import { COLOUR_LABEL, COLOURS, colourTag, idleColour } from "../blueGreen";
 import type { Colour } from "../config";
 import { imageUsers } from "../images";
 import {
+  autoscaledRollout,
   clusterService,
   disruptionBudget,
   httpProbe,
@@ -15,6 +16,7 @@ import {
   scratchVolume,
   serviceAccount,
   servingPriority,
+  spreadOverZonesAndNodes,
   type Container,
 } from "../k8s";
 import { labelValue, objectLabels, selectorLabels, workloads } from "../labels";
@@ -99,23 +101,14 @@ export class Web extends pulumi.ComponentResource {
       {
         metadata: meta(name, namespace, labels),
         spec: {
-          // No `replicas`: the HPA owns the count, and a value here would reset it on every `pulumi up`.
-          selector: { matchLabels: selector },
-          revisionHistoryLimit: 5,
-          minReadySeconds: 5,
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+          ...autoscaledRollout(selector),
           template: {
             metadata: { labels },
             spec: {
               ...podDefaults(this.serviceAccountName, UID),
               ...servingPriority(settings),
               terminationGracePeriodSeconds: settings.api.shutdownGraceSeconds + 10,
-              topologySpreadConstraints: ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) => ({
-                maxSkew: 1,
-                topologyKey,
-                whenUnsatisfiable: "ScheduleAnyway",
-                labelSelector: { matchLabels: selector },
-              })),
+              topologySpreadConstraints: spreadOverZonesAndNodes(selector),
               volumes: [scratchVolume("tmp", "16Mi")],
               containers: [this.container(tag)],
             },
