@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
-import { teamNameKey } from "../../service/src/domain/teamNames";
 import { parseFootballDataCsv } from "../../service/src/importer/sources/footballDataCsv";
 import { FeedError } from "../../service/src/importer/types";
 import type { Database } from "../../service/src/storage/db";
 import { CLOSING_ODDS_COLUMNS } from "../../service/src/storage/repositories/matches";
-import { findTeamsByName } from "../../service/src/storage/repositories/teams";
 import {
   type CsvCell,
   type MatchRow,
-  type OpenfootballFile,
   type OpenfootballMatch,
   SourceServer,
   type WiredImporter,
@@ -19,6 +16,7 @@ import {
   oddsOf,
   resultOf,
   seasonMatches,
+  storedRows,
   shippedFile,
   wireImporter,
 } from "./support";
@@ -63,17 +61,6 @@ describe("importer: closing odds from football-data.co.uk files", function () {
       : { home: row.home_closing_odds, draw: row.draw_closing_odds, away: row.away_closing_odds, source: row.closing_odds_source };
   const expected = (match: OpenfootballMatch, source = "pinnacle-closing") => ({ ...oddsOf(match), source });
 
-  /** The stored row of each match of an openfootball file, found through the alias table as the importer finds it. */
-  async function storedRows(league: string, file: OpenfootballFile): Promise<(match: OpenfootballMatch) => MatchRow> {
-    const rows = await seasonMatches(db, league, "2026-2027");
-    const teams = await findTeamsByName(db, file.matches.flatMap((match) => [match.team1, match.team2]));
-    const team = (name: string) => teams.get(teamNameKey(name))?.name;
-    return (match) => {
-      const row = rows.find((r) => r.home === team(match.team1) && r.away === team(match.team2));
-      assert.ok(row, `${match.team1} v ${match.team2} is stored`);
-      return row;
-    };
-  }
 
   before(async () => {
     await server.start();
@@ -96,7 +83,7 @@ describe("importer: closing odds from football-data.co.uk files", function () {
     const averageOnly = laLiga.matches.filter((match) => resultOf(match) !== undefined)[5];
     serve(SP1, footballDataCsv(laLiga, "SP1", (name) => name, (match) => oddsCells(match, match === averageOnly ? "average" : "pinnacle")));
     assert.deepEqual(await importCsv("SP1"), ["succeeded", 380, 0, 0, 0]);
-    const rowOf = await storedRows("SP1", laLiga);
+    const rowOf = await storedRows(db, "SP1", laLiga);
     for (const match of laLiga.matches) {
       const odds = resultOf(match) === undefined ? null : expected(match, match === averageOnly ? "market-average-closing" : "pinnacle-closing");
       assert.deepEqual(oddsIn(rowOf(match)), odds, `${match.team1} v ${match.team2}`);
@@ -114,7 +101,7 @@ describe("importer: closing odds from football-data.co.uk files", function () {
 
     serve(D1, d1Csv((match) => oddsCells(match)));
     assert.deepEqual(await importCsv("D1"), ["succeeded", 0, played1.length, 306 - played1.length, 0]);
-    const rowOf = await storedRows("D1", bundesliga);
+    const rowOf = await storedRows(db, "D1", bundesliga);
     const audited = new Map((await auditOf("match.odds")).map((entry) => [Number(entry.entity_id), entry]));
     assert.equal(audited.size, played1.length);
     for (const match of played1) {
@@ -147,7 +134,7 @@ describe("importer: closing odds from football-data.co.uk files", function () {
     const corrected = played1[2];
     serve(D1, d1Csv((match) => (match === corrected ? { PSCH: "1.95", PSCD: "3.80", PSCA: "4.10" } : oddsCells(match))));
     assert.deepEqual(await importCsv("D1"), ["succeeded", 0, 1, 305, 0]);
-    const row = (await storedRows("D1", bundesliga))(corrected);
+    const row = (await storedRows(db, "D1", bundesliga))(corrected);
     const now = { home: 1.95, draw: 3.8, away: 4.1, source: "pinnacle-closing" };
     assert.deepEqual(oddsIn(row), now);
     const entry = (await auditOf("match.odds")).at(-1);
@@ -157,12 +144,12 @@ describe("importer: closing odds from football-data.co.uk files", function () {
   });
 
   it("fill-only fills the odds a played match lacks and overwrites none", async () => {
-    const rowOf = await storedRows("D1", bundesliga);
+    const rowOf = await storedRows(db, "D1", bundesliga);
     const [emptied, kept] = [rowOf(played1[0]), rowOf(played1[1])];
     await db("matches").where({ id: emptied.id }).update(Object.fromEntries(CLOSING_ODDS_COLUMNS.map((column) => [column, null])));
     serve(D1, d1Csv((match) => oddsCells(match, "average")));
     assert.deepEqual(await importCsv("D1", "fill-only"), ["succeeded", 0, 1, 305, 0]);
-    const after = await storedRows("D1", bundesliga);
+    const after = await storedRows(db, "D1", bundesliga);
     assert.deepEqual(oddsIn(after(played1[0])), expected(played1[0], "market-average-closing"));
     assert.deepEqual(oddsIn(after(played1[1])), oddsIn(kept), "stored odds are never overwritten");
     assert.equal((await auditOf("match.odds")).at(-1)?.entity_id, String(emptied.id));

@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
 import type { Database } from "../../service/src/storage/db";
-import { teamNameKey } from "../../service/src/domain/teamNames";
 import { SHOT_COLUMNS } from "../../service/src/storage/repositories/matches";
-import { findTeamsByName } from "../../service/src/storage/repositories/teams";
 import {
   type CsvCell,
   type Handler,
   type MatchRow,
-  type OpenfootballFile,
   type OpenfootballMatch,
   SourceServer,
   type WiredImporter,
@@ -22,6 +19,7 @@ import {
   played,
   resultOf,
   seasonMatches,
+  storedRows,
   shippedFile,
   shotCells,
   shotsOf,
@@ -178,17 +176,6 @@ describe("importer: football-data.org v4 and football-data.co.uk", function () {
     const serveRefits = () => db("refit_requests").whereNull("completed_at").update({ completed_at: db.fn.now() });
     let wired: WiredImporter;
 
-    /** The stored row of each match of an openfootball file, found through the alias table as the importer finds it. */
-    async function storedRows(league: string, file: OpenfootballFile): Promise<(match: OpenfootballMatch) => MatchRow> {
-      const rows = await seasonMatches(db, league, "2026-2027");
-      const teams = await findTeamsByName(db, file.matches.flatMap((match) => [match.team1, match.team2]));
-      const team = (name: string) => teams.get(teamNameKey(name))?.name;
-      return (match) => {
-        const row = rows.find((r) => r.home === team(match.team1) && r.away === team(match.team2));
-        assert.ok(row, `${match.team1} v ${match.team2} is stored`);
-        return row;
-      };
-    }
 
     before(() => {
       wired = wireImporter(db, {
@@ -227,7 +214,7 @@ describe("importer: football-data.org v4 and football-data.co.uk", function () {
       const csv = footballDataCsv(laLiga, "SP1", (name) => name, (match) => (match === withoutShots ? {} : shotCells(match)));
       serve("/mmz4281/2627/SP1.csv", csv);
       assert.deepEqual(await importCsv("SP1"), ["succeeded", 380, 0, 0, 0]);
-      const rowOf = await storedRows("SP1", laLiga);
+      const rowOf = await storedRows(db, "SP1", laLiga);
       assert.equal(laLiga.matches.filter((match) => resultOf(match) !== undefined).length, 59, "55 full-time scores, four bare 0-0 lists");
       for (const match of laLiga.matches) {
         const expected: ReturnType<typeof shotsIn> = resultOf(match) === undefined || match === withoutShots ? { shots: null, shotsOnTarget: null } : shotsOf(match);
@@ -242,7 +229,7 @@ describe("importer: football-data.org v4 and football-data.co.uk", function () {
       wired.signalled.length = 0;
       serve(D1, d1Csv(shotCells));
       assert.deepEqual(await importCsv("D1"), ["succeeded", 0, 27, 279, 0]);
-      const rowOf = await storedRows("D1", bundesliga);
+      const rowOf = await storedRows(db, "D1", bundesliga);
       const stats = new Map((await auditOf("match.stats")).map((entry) => [Number(entry.entity_id), entry]));
       assert.equal(stats.size, 27);
       for (const match of played1) {
@@ -272,7 +259,7 @@ describe("importer: football-data.org v4 and football-data.co.uk", function () {
       const corrected = played1[3];
       serve(D1, d1Csv((match) => (match === corrected ? { ...shotCells(match), HST: "11", AST: "0" } : shotCells(match))));
       assert.deepEqual(await importCsv("D1"), ["succeeded", 0, 1, 305, 0]);
-      const row = (await storedRows("D1", bundesliga))(corrected);
+      const row = (await storedRows(db, "D1", bundesliga))(corrected);
       const original = shotsOf(corrected);
       assert.deepEqual(shotsIn(row), { shots: original.shots, shotsOnTarget: { home: 11, away: 0 } });
       const entry = (await auditOf("match.stats")).at(-1);
@@ -289,7 +276,7 @@ describe("importer: football-data.org v4 and football-data.co.uk", function () {
     });
 
     it("fill-only (how the shipped files load) fills the shots a played match lacks and overwrites none", async () => {
-      const [emptied, kept] = played1.map(await storedRows("D1", bundesliga));
+      const [emptied, kept] = played1.map(await storedRows(db, "D1", bundesliga));
       await db("matches").where({ id: emptied.id }).update(Object.fromEntries(SHOT_COLUMNS.map((column) => [column, null])));
       // The file disagrees with every stored count: one shot more each.
       const more = (match: OpenfootballMatch): Partial<Record<CsvCell, string>> => {
@@ -299,7 +286,7 @@ describe("importer: football-data.org v4 and football-data.co.uk", function () {
       };
       serve(D1, d1Csv(more));
       assert.deepEqual(await importCsv("D1", "fill-only"), ["succeeded", 0, 1, 305, 0]);
-      const rowOf = await storedRows("D1", bundesliga);
+      const rowOf = await storedRows(db, "D1", bundesliga);
       const [home, away] = [shotsOf(played1[0]), shotsOf(played1[1])];
       assert.deepEqual(shotsIn(rowOf(played1[0])), {
         shots: { home: home.shots.home + 1, away: home.shots.away + 1 },

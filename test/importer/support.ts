@@ -3,6 +3,7 @@
  * files, their successive versions, and the football-data.org and football-data.co.uk shapes built from them), the
  * database they import into, and the importer wired as the service wires it.
  */
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { TZDate } from "@date-fns/tz";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
@@ -18,6 +19,7 @@ import { LocalSignalBus } from "../../service/src/predictions/signals";
 import { configuredImporter } from "../../service/src/runtime/importing";
 import type { Database } from "../../service/src/storage/db";
 import { CLOSING_ODDS_COLUMNS, SHOT_COLUMNS } from "../../service/src/storage/repositories/matches";
+import { findTeamsByName } from "../../service/src/storage/repositories/teams";
 import { seedTeamAliases } from "../../service/src/storage/seedAliases";
 import { commandDatabase, seededDatabaseUrl } from "../support/databases";
 import { prng } from "../support/load";
@@ -367,6 +369,18 @@ export async function seasonMatches(db: Knex, league: string, season: string): P
       ...SHOT_COLUMNS.map((column) => `m.${column}`),
       ...CLOSING_ODDS_COLUMNS.map((column) => `m.${column}`),
     );
+}
+
+/** The stored 2026-27 row of each match of an openfootball file, found through the alias table as the importer finds it. */
+export async function storedRows(db: Database, league: string, file: OpenfootballFile): Promise<(match: OpenfootballMatch) => MatchRow> {
+  const rows = await seasonMatches(db, league, "2026-2027");
+  const teams = await findTeamsByName(db, file.matches.flatMap((match) => [match.team1, match.team2]));
+  const team = (name: string) => teams.get(teamNameKey(name))?.name;
+  return (match) => {
+    const row = rows.find((r) => r.home === team(match.team1) && r.away === team(match.team2));
+    assert.ok(row, `${match.team1} v ${match.team2} is stored`);
+    return row;
+  };
 }
 
 export const played = (rows: MatchRow[]) => rows.filter((row) => row.status === "played");
