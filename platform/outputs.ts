@@ -42,6 +42,18 @@ export const GATEWAY = {
   ownerNameLabel: "gateway.envoyproxy.io/owning-gateway-name",
 } as const;
 
+/**
+ * The monitoring contract: the cluster's one Prometheus and Alertmanager (kube-prometheus-stack) select every
+ * environment's PrometheusRules, ServiceMonitors, PodMonitors and AlertmanagerConfigs carrying `includeLabel:
+ * "true"`, in any namespace; Grafana's sidecar loads every ConfigMap carrying `dashboardLabel: "1"` into the
+ * folder its `dashboardFolderAnnotation` names.
+ */
+export const MONITORING = {
+  includeLabel: "monitoring.football-prediction.io/include",
+  dashboardLabel: "grafana_dashboard",
+  dashboardFolderAnnotation: "grafana_folder",
+} as const;
+
 const operator = z.strictObject({
   namespace: z.string(),
   /** The application version (what the CRDs belong to), e.g. `1.30.0`. */
@@ -87,6 +99,22 @@ const schema = z.strictObject({
     ownerNamespaceLabel: z.literal(GATEWAY.ownerNamespaceLabel),
     ownerNameLabel: z.literal(GATEWAY.ownerNameLabel),
   }),
+  /** The cluster's monitoring (kube-prometheus-stack and the shared Pushgateway) and how environments join it. */
+  monitoring: z.strictObject({
+    namespace: z.string(),
+    includeLabel: z.literal(MONITORING.includeLabel),
+    dashboardLabel: z.literal(MONITORING.dashboardLabel),
+    dashboardFolderAnnotation: z.literal(MONITORING.dashboardFolderAnnotation),
+    /** Labels of the Prometheus pods, which scrape the environments' metrics ports (NetworkPolicy ingress). */
+    prometheusPodLabels: z.record(z.string(), z.string()),
+    /** Where the backup and import jobs push, e.g. `http://pushgateway.monitoring.svc:9091`. */
+    pushgatewayUrl: z.string(),
+    /** Labels and port of the Pushgateway pods (NetworkPolicy egress of the jobs that push). */
+    pushgatewayPodLabels: z.record(z.string(), z.string()),
+    pushgatewayPort: z.number(),
+    /** Grafana's address for people; undefined when it is reached only through `kubectl port-forward`. */
+    grafanaUrl: z.string().optional(),
+  }),
   operators: z.strictObject({
     certManager: operator,
     cloudnativePg: operator,
@@ -94,6 +122,7 @@ const schema = z.strictObject({
     barmanCloud: operator.extend({ pluginName: z.string() }),
     fluentBit: operator,
     envoyGateway: operator,
+    prometheusOperator: operator,
   }),
 });
 

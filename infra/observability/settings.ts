@@ -27,18 +27,18 @@ export interface AlertThresholds {
 }
 
 export interface ObservabilitySettings {
-  /** Stack name (`dev`, `staging`, `prod`...); Prometheus attaches it to every alert as the `environment` label. */
+  /** Stack name (`dev`, `staging`, `prod`...); every alert carries it as the `environment` label. */
   environment: string;
-  /** The stack's namespace: Prometheus discovers its targets there, kube-state-metrics reports on it alone. */
+  /**
+   * The stack's namespace. The cluster's one Prometheus holds every environment's series, so every selector of
+   * the rules and dashboards names it, and every alert carries it as the `namespace` label the operator-generated
+   * Alertmanager route of this environment matches on.
+   */
   namespace: string;
-  /** Where the shared ingress controller runs; its pods are the only targets Prometheus discovers elsewhere. */
-  ingressControllerNamespace: string;
+  /** The ServiceMonitors' and PodMonitors' scrape interval. */
   scrapeInterval: string;
+  /** The PrometheusRule groups' evaluation interval. */
   evaluationInterval: string;
-  /** Base URL of Alertmanager as Prometheus reaches it, e.g. `http://alertmanager:9093`. */
-  alertmanagerUrl: string;
-  /** Base URL of the Pushgateway the backup jobs push to, e.g. `http://pushgateway:9091`. */
-  pushgatewayUrl: string;
   /** The CloudNativePG Cluster's name (its instances' pods are `<cluster>-<serial>`). */
   postgresCluster: string;
   /** How many instances it runs: replication alerts need more than one, the health alert counts them. */
@@ -46,20 +46,17 @@ export interface ObservabilitySettings {
   /** Whether WAL is archived and base backups taken to object storage (`backups.s3`). */
   continuousBackups: boolean;
   /**
-   * The PersistentVolumeClaims whose filling is estimated from what their workload reports storing, against the
-   * size kube-state-metrics reports for the claim: kubelet volume statistics would need cluster-wide access.
+   * The PersistentVolumeClaims whose filling the volume alerts watch through kubelet's
+   * `kubelet_volume_stats_*`, as regexes over `persistentvolumeclaim`.
    */
-  volumeClaims: { postgres: string[]; redis: string; backups: string; prometheus: string };
-  /** Most backups the backup volume holds at once: all the retention policy keeps, plus the one being written. */
-  backupsOnVolume: number;
+  volumeClaims: { postgres: string; redis: string; backups: string };
   thresholds: AlertThresholds;
   /**
-   * Files (mounted from a Secret) that hold the receivers' secrets, so no secret lands in a ConfigMap.
-   * `pagerUrlFile` holds the PagerDuty Events v2 routing key (the installed Alertmanager 0.25 has no `url_file`
-   * for webhooks, but reads the PagerDuty key from a file); `chatUrlFile` holds a Slack-compatible incoming
-   * webhook URL.
+   * The Secret (in the stack's namespace) and its keys holding the receivers' secrets: the AlertmanagerConfig
+   * references them and the operator reads them, so no secret is rendered. `pagerRoutingKey` is the PagerDuty
+   * Events v2 routing key; `chatWebhookUrl` a Slack-compatible incoming webhook URL.
    */
-  receivers: { pagerUrlFile: string; chatUrlFile: string };
+  receivers: { secretName: string; pagerRoutingKey: string; chatWebhookUrl: string };
 }
 
 export const defaultThresholds: AlertThresholds = {
