@@ -157,7 +157,6 @@ export const ROTATABLE_SECRETS = [
   "postgresBackupPassword",
   "redisPassword",
   "jwtSecret",
-  "grafanaAdminPassword",
 ] as const;
 export type RotatableSecret = (typeof ROTATABLE_SECRETS)[number];
 
@@ -284,8 +283,6 @@ const schema = z
         .optional(),
       /** After the replicas are updated, the operator restarts the primary by itself (unsupervised) or waits for a person. */
       primaryUpdateStrategy: z.enum(["unsupervised", "supervised"]),
-      /** The operator's PodMonitor: needs the Prometheus Operator's CRDs on the cluster (kube-prometheus-stack). */
-      podMonitor: z.boolean(),
       /** PgBouncer in transaction mode in front of the primary, for the API. */
       pooler: z.strictObject({
         instances: positiveInt,
@@ -331,8 +328,6 @@ const schema = z
     }),
     ingress: z.strictObject({
       host: hostName,
-      /** The IngressClass of Grafana's Ingress, the one Ingress left; the API and the page go through the edge's Gateway. */
-      className: dnsLabel,
       /** Which of the platform's ClusterIssuers signs the stack's certificates; the ACME ones must exist there. */
       tls: z.strictObject({ issuer: z.enum(["self-signed", "acme-staging", "acme-production"]) }),
       /**
@@ -345,11 +340,10 @@ const schema = z
       z.strictObject({ enabled: z.literal(false) }),
       z.strictObject({
         enabled: z.literal(true),
-        grafanaHost: hostName,
+        /** How often the platform's Prometheus scrapes this stack's targets (its ServiceMonitors and PodMonitors). */
         scrapeInterval: duration,
+        /** How often it evaluates this stack's PrometheusRule. */
         evaluationInterval: duration,
-        retention: duration,
-        storageSize,
         thresholds: monitoringThresholds.partial(),
       }),
     ]),
@@ -376,11 +370,6 @@ const schema = z
     }),
     /** Unset: no password has been rotated since the stack was created. */
     secrets: z.strictObject({ rotation: secretRotation.optional() }).optional(),
-    /** What the platform stack does not (yet) export: storage classes, DNS and the API server come from its outputs. */
-    cluster: z.strictObject({
-      ingressControllerNamespace: dnsLabel,
-      alertReceiverCidrs: z.array(cidr).min(1),
-    }),
   })
   .superRefine((s, ctx) => {
     for (const tier of ["api", "web"] as const) {

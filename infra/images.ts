@@ -6,13 +6,8 @@ export const images = {
   /** CloudNativePG's operand image (PostgreSQL and nothing else; backups run in the Barman Cloud plugin's sidecar). */
   cnpgPostgres: { repository: "ghcr.io/cloudnative-pg/postgresql", tag: "17.6-standard-trixie" },
   redis: { repository: "redis", tag: "7.4.5-alpine3.21" },
-  prometheus: { repository: "quay.io/prometheus/prometheus", tag: "v3.5.0" },
-  alertmanager: { repository: "quay.io/prometheus/alertmanager", tag: "v0.28.1" },
-  pushgateway: { repository: "quay.io/prometheus/pushgateway", tag: "v1.11.1" },
-  grafana: { repository: "docker.io/grafana/grafana", tag: "12.1.1" },
   postgresExporter: { repository: "quay.io/prometheuscommunity/postgres-exporter", tag: "v0.17.1" },
   redisExporter: { repository: "docker.io/oliver006/redis_exporter", tag: "v1.75.0" },
-  kubeStateMetrics: { repository: "registry.k8s.io/kube-state-metrics/kube-state-metrics", tag: "v2.17.0" },
 } as const;
 
 export type ThirdPartyImage = keyof typeof images;
@@ -38,11 +33,6 @@ export function thirdPartyImage(image: { repository: string; tag: string }) {
 export const imageUsers = {
   service: 10001,
   redis: 999,
-  prometheus: 65534,
-  alertmanager: 65534,
-  pushgateway: 65534,
-  grafana: 472,
   postgresExporter: 65534,
   redisExporter: 59000,
-  kubeStateMetrics: 65534,
 } as const;

@@ -10,11 +10,11 @@ import { Backups } from "./components/backups";
 import { Database } from "./components/database";
 import { Edge } from "./components/edge";
 import { Importer } from "./components/importer";
-import { apiClientAccounts, Monitoring, PUSHGATEWAY_URL } from "./components/monitoring";
+import { Exporters } from "./components/exporters";
+import { Monitoring } from "./components/monitoring";
 import { NamespaceBaseline } from "./components/namespaceBaseline";
 import { NetworkPolicies } from "./components/networkPolicies";
 import { PreviewAccess } from "./components/previewAccess";
-import { ingressControllerDiscoveryRole, Rbac } from "./components/rbac";
 import { Redis } from "./components/redis";
 import { Secrets } from "./components/secrets";
 import { Web } from "./components/web";
@@ -66,37 +66,21 @@ export = async () => {
     opts,
   );
 
-  // Roles and bindings exist before the workloads whose ServiceAccounts use them: a pod that starts without its
-  // permissions fails its first API calls (Prometheus' discovery, kube-state-metrics' informers) and only recovers
-  // on a retry.
-  const rbac = new Rbac(
-    "rbac",
-    {
-      ...context,
-      prometheus: settings.monitoring.enabled
-        ? { serviceAccount: apiClientAccounts.prometheus, namespace: baseline.namespace }
-        : undefined,
-      kubeStateMetrics: settings.monitoring.enabled
-        ? { serviceAccount: apiClientAccounts.kubeStateMetrics, namespace: baseline.namespace }
-        : undefined,
-    },
-    opts,
-  );
-
-  const monitoring = settings.monitoring.enabled
-    ? new Monitoring(
-        "monitoring",
-        { ...context, monitoring: settings.monitoring, secrets, issuerName: issuer },
-        { ...opts, dependsOn: [networkPolicies, rbac] },
-      )
-    : undefined;
+  // The stack's part of the cluster's monitoring: its exporters, and the objects the platform's Prometheus Operator
+  // and Grafana pick up (rules, monitors, routes, dashboards). Backups and imports push to the cluster's Pushgateway.
+  let monitoring: Monitoring | undefined;
+  if (settings.monitoring.enabled) {
+    monitoring = new Monitoring("monitoring", { ...context, monitoring: settings.monitoring, secrets }, opts);
+    new Exporters("exporters", { ...context, secrets }, workloadOpts);
+  }
+  const pushgatewayUrl = monitoring === undefined ? undefined : platform.monitoring.pushgatewayUrl;
 
   new Backups(
     "backups",
     {
       ...context,
       secrets,
-      pushgatewayUrl: monitoring === undefined ? undefined : PUSHGATEWAY_URL,
+      pushgatewayUrl,
       dependsOn: [app.migrationJobs[settings.blueGreen.active]],
     },
     workloadOpts,
@@ -109,7 +93,7 @@ export = async () => {
       secrets,
       secretSettings,
       serviceConfigMap: app.configMapName,
-      pushgatewayUrl: monitoring === undefined ? undefined : PUSHGATEWAY_URL,
+      pushgatewayUrl,
       dependsOn: [app.migrationJobs[settings.blueGreen.active]],
     },
     workloadOpts,
@@ -121,7 +105,6 @@ export = async () => {
     {
       ...context,
       secretNames: [...Object.values(secrets.secretNames), ...importer.secretNames],
-      ingressControllerRole: monitoring === undefined ? undefined : ingressControllerDiscoveryRole(settings),
     },
     opts,
   );
@@ -135,7 +118,7 @@ export = async () => {
     // What the next run keeps unless the deploy workflow sets a release (infra/release.ts).
     [RELEASE_OUTPUT]: release,
     releaseSource: source,
-    ...(monitoring === undefined ? {} : { grafanaUrl: monitoring.grafanaUrl }),
+    ...(monitoring?.grafanaUrl === undefined ? {} : { grafanaUrl: monitoring.grafanaUrl }),
     secretNames: secrets.secretNames,
   };
 };

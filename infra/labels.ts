@@ -24,13 +24,8 @@ export const workloads = {
   pooler: { name: "pgbouncer", component: "database-pooler" },
   redis: { name: "redis", component: "cache" },
   rateLimitRedis: { name: "redis", component: "rate-limits" },
-  prometheus: { name: "prometheus", component: "monitoring" },
-  alertmanager: { name: "alertmanager", component: "alerting" },
-  pushgateway: { name: "pushgateway", component: "monitoring" },
-  grafana: { name: "grafana", component: "dashboards" },
   postgresExporter: { name: "postgres-exporter", component: "metrics-exporter" },
   redisExporter: { name: "redis-exporter", component: "metrics-exporter" },
-  kubeStateMetrics: { name: "kube-state-metrics", component: "metrics-exporter" },
 } as const satisfies Record<string, Workload>;
 
 export type WorkloadKey = keyof typeof workloads;

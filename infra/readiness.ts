@@ -46,10 +46,7 @@ function placeholderHost(host: string): boolean {
 
 /** Every host the stack serves, with its config key. */
 function hosts(settings: Settings): Array<{ key: string; host: string }> {
-  return [
-    { key: "ingress.host", host: settings.ingress.host },
-    ...(settings.monitoring.enabled ? [{ key: "monitoring.grafanaHost", host: settings.monitoring.grafanaHost }] : []),
-  ];
+  return [{ key: "ingress.host", host: settings.ingress.host }];
 }
 
 /** Every CIDR list of the stack, with its config key. */
@@ -57,7 +54,6 @@ function cidrLists(settings: Settings): Array<{ key: string; cidrs: readonly str
   return [
     { key: "ingress.proxyCidrs", cidrs: settings.ingress.proxyCidrs },
     { key: "importer.egressCidrs", cidrs: settings.importer.egressCidrs },
-    { key: "cluster.alertReceiverCidrs", cidrs: settings.cluster.alertReceiverCidrs },
     ...(settings.backups.s3 === undefined ? [] : [{ key: "backups.s3.cidrs", cidrs: settings.backups.s3.cidrs }]),
   ];
 }

@@ -27,7 +27,7 @@ import { credentialsRotationAnnotations, type Secrets } from "./secrets";
 
 export interface BackupsArgs extends StackContext {
   secrets: Secrets;
-  /** Where backup commands push their metrics; absent when monitoring is off. */
+  /** The cluster's Pushgateway, where backup commands push their metrics; absent when monitoring is off. */
   pushgatewayUrl?: string;
   /** The backup image's release must have migrated the database it dumps. */
   dependsOn: pulumi.Input<pulumi.Resource>[];
@@ -114,7 +114,7 @@ export class Backups extends pulumi.ComponentResource {
           BACKUP_KEEP_WEEKLY: String(backups.keepWeekly),
           BACKUP_KEEP_MONTHLY: String(backups.keepMonthly),
           LOG_LEVEL: settings.logLevel,
-          ...(pushgatewayUrl === undefined ? {} : { PUSHGATEWAY_URL: pushgatewayUrl }),
+          ...(pushgatewayUrl === undefined ? {} : { PUSHGATEWAY_URL: pushgatewayUrl, PUSHGATEWAY_NAMESPACE: settings.namespace }),
         }),
         ...s3,
       ],

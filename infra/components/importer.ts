@@ -23,7 +23,7 @@ export interface ImporterArgs extends StackContext {
   secretSettings: SecretSettings;
   /** The service's shared ConfigMap (APP_ENV, LOG_LEVEL, CACHE_PREFIX, pool bounds), as every pod of the image reads it. */
   serviceConfigMap: pulumi.Input<string>;
-  /** Where the command pushes its `import_*` metrics; absent when monitoring is off. */
+  /** The cluster's Pushgateway, where the command pushes its `import_*` metrics; absent when monitoring is off. */
   pushgatewayUrl?: string;
   /** The image's release must have migrated the database it writes. */
   dependsOn: pulumi.Input<pulumi.Resource>[];
@@ -123,7 +123,9 @@ export class Importer extends pulumi.ComponentResource {
                           // A command holds a connection or two, whatever the API's pool is.
                           DB_POOL_MIN: "0",
                           DB_POOL_MAX: "2",
-                          ...(pushgatewayUrl === undefined ? {} : { PUSHGATEWAY_URL: pushgatewayUrl }),
+                          ...(pushgatewayUrl === undefined
+                            ? {}
+                            : { PUSHGATEWAY_URL: pushgatewayUrl, PUSHGATEWAY_NAMESPACE: settings.namespace }),
                         }),
                       ],
                       resources: { requests: { cpu: "50m", memory: "192Mi" }, limits: { cpu: "500m", memory: "384Mi" } },

@@ -18,7 +18,7 @@ interface NamespacePeer {
   namespace: string;
   pods?: Labels;
 }
-/** Addresses outside the cluster's pod network (the API server, webhook receivers, the backups' S3 endpoint). */
+/** Addresses outside the cluster's pod network (the API server, the import sources, the backups' S3 endpoint). */
 interface CidrPeer {
   cidrs: string[];
 }
@@ -36,13 +36,8 @@ export const ports = {
   web: WEB_PORT,
   postgres: databasePorts.postgres,
   redis: 6379,
-  prometheus: 9090,
-  alertmanager: 9093,
-  pushgateway: 9091,
-  grafana: 3000,
   postgresExporter: metricsPorts.postgresExporter,
   redisExporter: metricsPorts.redisExporter,
-  kubeStateMetrics: metricsPorts.kubeStateMetrics,
 } as const;
 
 /** The port an endpoint URL is served on. */
@@ -67,7 +62,6 @@ function isLocal(peer: Peer): peer is LocalPeer {
  */
 export function allowedFlows(settings: Settings, platform: Platform, instance: string): Flow[] {
   const w = (key: WorkloadKey): LocalPeer => ({ local: key, selector: selectorLabels(instance, workloads[key]) });
-  const ingressController: NamespacePeer = { namespace: settings.cluster.ingressControllerNamespace };
   // The Envoy pods of this stack's own Gateway, which the platform's controller runs in its namespace.
   const { gateway } = platform;
   const edgeProxies: NamespacePeer = {
@@ -114,31 +108,23 @@ export function allowedFlows(settings: Settings, platform: Platform, instance: s
     flows.push({ from: edgeProxies, to: solver, ports: [ACME_SOLVER_PORT] });
   }
   if (settings.monitoring.enabled) {
-    // The scrape jobs of infra/observability/prometheus.ts, on the ports it scrapes.
-    const scrape = (target: WorkloadKey, port: number): Flow => ({ from: w("prometheus"), to: w(target), ports: [port] });
+    // The cluster's Prometheus scrapes what this stack's ServiceMonitors and PodMonitors name, on those ports;
+    // the jobs that run once push their metrics to the cluster's Pushgateway instead.
+    const { monitoring } = platform;
+    const prometheus: NamespacePeer = { namespace: monitoring.namespace, pods: monitoring.prometheusPodLabels };
+    const pushgateway: NamespacePeer = { namespace: monitoring.namespace, pods: monitoring.pushgatewayPodLabels };
+    const scrape = (target: WorkloadKey, port: number): Flow => ({ from: prometheus, to: w(target), ports: [port] });
     flows.push(
       scrape("api", metricsPorts.service),
       scrape("worker", metricsPorts.service),
       scrape("web", metricsPorts.service),
       scrape("postgresExporter", metricsPorts.postgresExporter),
       scrape("redisExporter", metricsPorts.redisExporter),
-      scrape("kubeStateMetrics", metricsPorts.kubeStateMetrics),
-      scrape("pushgateway", ports.pushgateway),
-      { from: w("prometheus"), to: ingressController, ports: [metricsPorts.ingressController] },
-      // Alert delivery, not scraping.
-      { from: w("prometheus"), to: w("alertmanager"), ports: [ports.alertmanager] },
-      // kubernetes_sd discovery, and kube-state-metrics' watches.
-      { from: w("prometheus"), to: apiServer, ports: apiServerPorts },
-      { from: w("kubeStateMetrics"), to: apiServer, ports: apiServerPorts },
       // CloudNativePG's exporters: the instance manager's (cnpg_*) and PgBouncer's.
       scrape("postgres", databasePorts.instanceMetrics),
       scrape("pooler", databasePorts.poolerMetrics),
-      { from: w("grafana"), to: w("prometheus"), ports: [ports.prometheus] },
-      { from: w("grafana"), to: w("alertmanager"), ports: [ports.alertmanager] },
-      { from: ingressController, to: w("grafana"), ports: [ports.grafana] },
-      { from: w("alertmanager"), to: { cidrs: settings.cluster.alertReceiverCidrs }, ports: [443] },
-      { from: w("backup"), to: w("pushgateway"), ports: [ports.pushgateway] },
-      { from: w("importer"), to: w("pushgateway"), ports: [ports.pushgateway] },
+      { from: w("backup"), to: pushgateway, ports: [monitoring.pushgatewayPort] },
+      { from: w("importer"), to: pushgateway, ports: [monitoring.pushgatewayPort] },
       { from: w("postgresExporter"), to: w("postgres"), ports: [ports.postgres] },
       { from: w("redisExporter"), to: w("redis"), ports: [ports.redis] },
     );

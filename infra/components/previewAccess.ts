@@ -45,10 +45,12 @@ export function databaseResources(archive: boolean): Record<string, string[]> {
     : { "postgresql.cnpg.io": ["clusters", "poolers"] };
 }
 
-/** Grafana's Ingress and its Certificate, the stack's only ones, where monitoring is on (components/monitoring.ts). */
+/**
+ * The stack's part of the cluster's monitoring, where monitoring is on (components/monitoring.ts): the Prometheus
+ * Operator's objects the platform's Prometheus and Alertmanager select. Its dashboards are ConfigMaps.
+ */
 export const MONITORING_RESOURCES: Record<string, string[]> = {
-  "cert-manager.io": ["certificates"],
-  "networking.k8s.io": ["ingresses"],
+  "monitoring.coreos.com": ["alertmanagerconfigs", "podmonitors", "prometheusrules", "servicemonitors"],
 };
 
 const RBAC_GROUP = "rbac.authorization.k8s.io";
@@ -59,7 +61,8 @@ function rulesFor(resources: Record<string, string[]>): PolicyRule[] {
 
 /**
  * A dry-run Role or RoleBinding is checked for privilege escalation like a real one: without `escalate` and `bind`
- * the preview of every Role granting what the preview identity lacks (kube-state-metrics' list and watch) fails.
+ * the preview of a Role granting what the preview identity lacks (its own, which grants `escalate` and `bind`
+ * themselves) fails.
  */
 const dryRunRbacRule: PolicyRule = { apiGroups: [RBAC_GROUP], resources: ["roles"], verbs: ["escalate", "bind"] };
 
@@ -80,19 +83,6 @@ export function stackNamespaceRules(secretNames: string[], archive: boolean, mon
 }
 
 /**
- * Roles and their bindings the stack keeps in a namespace it shares (this identity's own in every namespace but
- * the stack's; Prometheus' discovery in the ingress controller's), by name.
- */
-export function sharedNamespaceRbacRules(roleNames: string[]): PolicyRule[] {
-  const resourceNames = [...roleNames].sort();
-  return [
-    { apiGroups: [RBAC_GROUP], resources: ["roles", "rolebindings"], resourceNames, verbs: ["get", "patch"] },
-    { apiGroups: [RBAC_GROUP], resources: ["roles", "rolebindings"], verbs: ["create"] },
-    { ...dryRunRbacRule, resourceNames },
-  ];
-}
-
-/**
  * The cluster-scoped objects of the stack: its namespace and this ClusterRole and its binding, by name. The
  * ClusterIssuers are the platform stack's (platform/README.md), so a preview of this stack never touches one.
  */
@@ -109,8 +99,6 @@ export function clusterRules(namespaces: string[], roleName: string): PolicyRule
 export interface PreviewAccessArgs extends StackContext {
   /** Every Secret the stack manages in its namespace. */
   secretNames: pulumi.Input<string>[];
-  /** The Role the stack keeps in the ingress controller's namespace, when it keeps one (monitoring on). */
-  ingressControllerRole?: string;
 }
 
 /**
@@ -172,13 +160,6 @@ export class PreviewAccess extends pulumi.ComponentResource {
         .all([...args.secretNames, token.metadata.name])
         .apply((names) => stackNamespaceRules(names, settings.backups.s3 !== undefined, settings.monitoring.enabled)),
     );
-    if (args.ingressControllerRole !== undefined) {
-      grant(
-        "pulumi-preview-ingress-controller",
-        settings.cluster.ingressControllerNamespace,
-        sharedNamespaceRbacRules([args.ingressControllerRole, roleName]),
-      );
-    }
 
     const clusterRole = new k8s.rbac.v1.ClusterRole(
       "pulumi-preview",

@@ -63,12 +63,15 @@ const RATE_LIMIT_REDIS = {
  * (memory bound and eviction policy from stack config), and the rate limiter's counters (RATE_LIMIT_REDIS). Both
  * take the password from the generated Secret.
  */
+/** The cache's StatefulSet, whose `data` claim the volume alerts watch. */
+export const REDIS_STATEFUL_SET = "redis";
+
 export class Redis extends pulumi.ComponentResource {
   constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${TYPE_PREFIX}:Redis`, name, {}, opts);
     const { redis } = args.settings;
     this.instance(args, {
-      name: "redis",
+      name: REDIS_STATEFUL_SET,
       host: REDIS_HOST,
       workload: workloads.redis,
       maxmemory: redis.maxmemory,

@@ -79,11 +79,12 @@ export class Secrets extends pulumi.ComponentResource {
   public readonly migrationDatabaseUrl: SecretKeyRef;
   /** Present when backups go to S3 too: the bucket's credentials, for the backup jobs only. */
   public readonly backupS3?: { accessKeyId: SecretKeyRef; secretAccessKey: SecretKeyRef };
-  /** Present when monitoring is on: Grafana's admin login and the Alertmanager receivers' credentials. */
+  /**
+   * Present when monitoring is on: the receivers' credentials, which this stack's AlertmanagerConfig names and the
+   * cluster's Prometheus Operator reads into the Alertmanager configuration it generates.
+   */
   public readonly monitoring?: {
-    grafanaAdminUser: SecretKeyRef;
-    grafanaAdminPassword: SecretKeyRef;
-    /** Both keys of one Secret, which Alertmanager mounts as files. */
+    /** Both keys of one Secret, read by the operator (never mounted or rendered by this program). */
     alertReceivers: { pagerRoutingKey: SecretKeyRef; chatWebhookUrl: SecretKeyRef };
   };
   /** Names (never values) of every Secret, for the stack outputs. */
@@ -219,24 +220,16 @@ export class Secrets extends pulumi.ComponentResource {
     }
 
     if (settings.monitoring.enabled) {
-      const grafanaPassword = password("grafana-admin-password", "grafanaAdminPassword");
-      const grafanaSecret = secret("grafana-credentials", "dashboards", (pw) => ({
-        "admin-user": "admin",
-        "admin-password": pw(grafanaPassword),
-      }));
       const receivers = secret("alertmanager-receivers", "alerting", () => ({
         "pager-routing-key": secretSettings.pagerRoutingKey,
         "chat-webhook-url": secretSettings.chatWebhookUrl,
       }));
       this.monitoring = {
-        grafanaAdminUser: { name: grafanaSecret, key: "admin-user" },
-        grafanaAdminPassword: { name: grafanaSecret, key: "admin-password" },
         alertReceivers: {
           pagerRoutingKey: { name: receivers, key: "pager-routing-key" },
           chatWebhookUrl: { name: receivers, key: "chat-webhook-url" },
         },
       };
-      this.secretNames.grafana = grafanaSecret;
       this.secretNames.alertmanagerReceivers = receivers;
     }
 

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 import { resolveFromInvocation } from "./paths";
+import { pushgatewayNamespace, type PushTarget } from "./pushgateway";
 
 /** Signs local tokens only: any other APP_ENV must set JWT_SECRET, so this value never guards a deployment. */
 export const LOCAL_JWT_SECRET = "local-development-only-secret-do-not-deploy";
@@ -145,6 +146,7 @@ const schema = z
     FOOTBALL_DATA_API_KEY: z.string().regex(/^[A-Za-z0-9]{8,128}$/, "must be the API token football-data.org issued").optional(),
     FOOTBALL_DATA_CSV_BASE_URL: sourceUrl("https://www.football-data.co.uk/mmz4281"),
     PUSHGATEWAY_URL: urlWithScheme(["http:", "https:"]),
+    PUSHGATEWAY_NAMESPACE: pushgatewayNamespace,
   })
   .superRefine((env, ctx) => {
     if (env.IMPORT_LEAGUES.some((league) => league.source === "football-data-api") && !env.FOOTBALL_DATA_API_KEY) {
@@ -207,8 +209,8 @@ export interface ImporterConfig {
   retries: number;
   baseUrls: Record<"openfootball" | "footballDataApi" | "footballDataCsv", string>;
   footballDataApiKey: string | undefined;
-  /** Where the `import` command pushes its metrics; unset, it pushes nothing. */
-  pushgatewayUrl: string | undefined;
+  /** Where `import` pushes its `import_*` metrics (PUSHGATEWAY_URL, PUSHGATEWAY_NAMESPACE); unset, it pushes nothing. */
+  pushgateway: PushTarget | undefined;
 }
 
 /** Thrown for any bad or missing variable; the message names each offending variable. */
@@ -284,7 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
         footballDataCsv: e.FOOTBALL_DATA_CSV_BASE_URL,
       },
       footballDataApiKey: e.FOOTBALL_DATA_API_KEY,
-      pushgatewayUrl: e.PUSHGATEWAY_URL,
+      pushgateway: e.PUSHGATEWAY_URL === undefined ? undefined : { url: e.PUSHGATEWAY_URL, namespace: e.PUSHGATEWAY_NAMESPACE },
     },
   };
 }

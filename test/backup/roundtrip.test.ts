@@ -91,7 +91,7 @@ describe("backup round trip against the real PostgreSQL", function () {
 
   const run = (command: "backup" | "verify" | "restore", argv: string[] = []) => {
     const logs = captureLogs();
-    const env = backupEnv(source, dir, { PUSHGATEWAY_URL: pushgateway.url });
+    const env = backupEnv(source, dir, { PUSHGATEWAY_URL: pushgateway.url, PUSHGATEWAY_NAMESPACE: "football-prediction-test" });
     return runBackupCommand(command, argv, { env, logger: logs.logger }).then((status) => ({ status, logs }));
   };
 
@@ -176,12 +176,12 @@ describe("backup round trip against the real PostgreSQL", function () {
 
     const [backupPush, verifyPush] = pushgateway.requests;
     assert.equal(backupPush.method, "POST");
-    assert.equal(backupPush.url, `/metrics/job/backup/database/${source}`);
+    assert.equal(backupPush.url, `/metrics/job/backup/namespace/football-prediction-test/database/${source}`);
     const backupGauges = parseGauges(backupPush.body);
     assert.equal(backupGauges.backup_size_bytes, (await readManifest()).bytes);
     assert.ok(Math.abs(backupGauges.backup_last_success_timestamp_seconds - Date.now() / 1000) < 60);
     assert.ok(backupGauges.backup_duration_seconds > 0);
-    assert.equal(verifyPush.url, `/metrics/job/backup/database/${source}`);
+    assert.equal(verifyPush.url, `/metrics/job/backup/namespace/football-prediction-test/database/${source}`);
     assert.equal(parseGauges(verifyPush.body).backup_verify_success, 1);
     assert.ok(parseGauges(verifyPush.body).backup_verify_last_run_timestamp_seconds > 0);
   });

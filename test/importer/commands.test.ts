@@ -31,7 +31,7 @@ describe("importer: the commands and the schedule", function () {
 
   before(async () => {
     await server.start();
-    server.on("/pushgateway/metrics/job/import", async (request, response) => {
+    server.on("/pushgateway/metrics/job/import/namespace/football-prediction-test", async (request, response) => {
       pushed.push({ method: request.method ?? "", path: request.url ?? "", body: (await readBody(request)).toString() });
       response.writeHead(200).end();
     });
@@ -58,7 +58,7 @@ describe("importer: the commands and the schedule", function () {
 
   it("the CronJob's command, as the image runs it: no JWT_SECRET needed, metrics pushed, exit status per outcome", async () => {
     server.on(FILE, json(snapshot("4e4146c")));
-    const env = { ...environment(), PUSHGATEWAY_URL: `${server.baseUrl}/pushgateway` };
+    const env = { ...environment(), PUSHGATEWAY_URL: `${server.baseUrl}/pushgateway`, PUSHGATEWAY_NAMESPACE: "football-prediction-test" };
     const ran = await runBuiltCommand(["import", "--league", "E0", "--trigger", "cron"], env);
     assert.equal(ran.code, 0, ran.output);
     assert.match(ran.output, /"msg":"import succeeded"/);

@@ -28,8 +28,8 @@ describe("infrastructure: stack config validation", function () {
 
   it("applies Pulumi.yaml defaults that a stack file leaves out", () => {
     const settings = settingsWith("dev", {});
-    assert.equal(settings.cluster.ingressControllerNamespace, "ingress-nginx");
-    assert.deepEqual(settings.cluster.alertReceiverCidrs, ["0.0.0.0/0"]);
+    assert.equal(settings.imageRepository, "ghcr.io/football-prediction/service");
+    assert.equal(settings.priorityClassName, undefined);
   });
 
   it("names the stack and key of a missing key", () => {

@@ -103,8 +103,8 @@ export function clusterSpec(args: ClusterSpecArgs) {
           ],
         }
       : {}),
-    // Needs the Prometheus Operator's PodMonitor CRD; without it the stack's own Prometheus scrapes the instances.
-    monitoring: { enablePodMonitor: db.podMonitor },
+    // No `monitoring.enablePodMonitor` (deprecated upstream): the stack renders its own PodMonitor for the
+    // instances (components/monitoring.ts), with the job label the rules select on.
     inheritedMetadata: { labels: instanceLabels(instance) },
     ...(args.archive
       ? {

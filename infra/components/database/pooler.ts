@@ -58,7 +58,6 @@ export function poolerSpec(db: DatabaseSettings, instance: string, priorityClass
           : {}),
       },
     },
-    monitoring: { enablePodMonitor: db.podMonitor },
   };
 }
 

@@ -105,7 +105,7 @@ export async function runBackup(context: BackupContext, argv: string[]): Promise
 
   await uploadOffSite(context, entry, files);
   await pushMetrics(
-    config.pushgatewayUrl,
+    config.pushgateway,
     config.database,
     {
       backup_last_success_timestamp_seconds: epochSeconds(context.now()),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { UsageError } from "./errors";
+import { pushgatewayNamespace, type PushTarget } from "../pushgateway";
 import type { RetentionPolicy } from "./retention";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -25,7 +26,8 @@ export interface BackupConfig {
   backupDir: string;
   retention: RetentionPolicy;
   s3?: S3Config;
-  pushgatewayUrl?: string;
+  /** Where the backup, prune and verify commands push their gauges (PUSHGATEWAY_URL, PUSHGATEWAY_NAMESPACE). */
+  pushgateway?: PushTarget;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -74,6 +76,7 @@ const schema = z
     // The SDK needs a region even for S3-compatible servers, most of which accept any; AWS's own variable.
     AWS_REGION: z.string().default("us-east-1"),
     PUSHGATEWAY_URL: httpUrl.optional(),
+    PUSHGATEWAY_NAMESPACE: pushgatewayNamespace,
     LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   })
   .superRefine((env, ctx) => {
@@ -119,7 +122,8 @@ export function loadBackupConfig(env: NodeJS.ProcessEnv): BackupConfig {
       monthly: parsed.BACKUP_KEEP_MONTHLY,
     },
     s3: parsed.BACKUP_S3_BUCKET === undefined ? undefined : s3ConfigOf(parsed.BACKUP_S3_BUCKET, parsed),
-    pushgatewayUrl: parsed.PUSHGATEWAY_URL,
+    pushgateway:
+      parsed.PUSHGATEWAY_URL === undefined ? undefined : { url: parsed.PUSHGATEWAY_URL, namespace: parsed.PUSHGATEWAY_NAMESPACE },
     logLevel: parsed.LOG_LEVEL,
   };
 }

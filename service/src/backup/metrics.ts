@@ -1,4 +1,5 @@
 import type { Logger } from "../logger";
+import { pushgatewayGroupUrl, type PushTarget } from "../pushgateway";
 
 /** The gauges of docs/service-interface.md; each command pushes the ones it owns. */
 export type BackupMetricName =
@@ -18,23 +19,19 @@ export function renderMetrics(metrics: BackupMetrics): string {
     .join("");
 }
 
-export function pushgatewayGroupUrl(pushgatewayUrl: string, database: string): string {
-  return `${pushgatewayUrl.replace(/\/+$/, "")}/metrics/job/backup/database/${encodeURIComponent(database)}`;
-}
-
 /**
  * POST, not PUT: PUT replaces every metric of the group, so the backup job's push would erase the verify job's
  * gauges and the other way round. A failed push is logged, not fatal: the backup itself is good, and the
  * missing timestamp is what the staleness alert notices.
  */
 export async function pushMetrics(
-  pushgatewayUrl: string | undefined,
+  pushgateway: PushTarget | undefined,
   database: string,
   metrics: BackupMetrics,
   logger: Logger,
 ): Promise<void> {
-  if (pushgatewayUrl === undefined) return;
-  const url = pushgatewayGroupUrl(pushgatewayUrl, database);
+  if (pushgateway === undefined) return;
+  const url = pushgatewayGroupUrl(pushgateway, "backup", { database });
   try {
     const response = await fetch(url, {
       method: "POST",

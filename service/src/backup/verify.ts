@@ -46,7 +46,7 @@ function pushVerifyResult(context: BackupContext, success: boolean): Promise<voi
     backup_verify_success: success ? 1 : 0,
     backup_verify_last_run_timestamp_seconds: epochSeconds(context.now()),
   };
-  return pushMetrics(config.pushgatewayUrl, config.database, metrics, logger);
+  return pushMetrics(config.pushgateway, config.database, metrics, logger);
 }
 
 /**

@@ -35,7 +35,7 @@ const SHIPPED_IMPORTER: ImporterConfig = {
   retries: 0,
   baseUrls: { openfootball: pathToFileURL(SHIPPED_OPENFOOTBALL_DIR).href, footballDataApi: "", footballDataCsv: "" },
   footballDataApiKey: undefined,
-  pushgatewayUrl: undefined,
+  pushgateway: undefined,
 };
 
 /**

@@ -7,6 +7,7 @@ import { localDate } from "../importer/seasons";
 import { type Clock, FeedError, systemClock } from "../importer/types";
 import type { Logger } from "../logger";
 import { Metrics } from "../metrics";
+import { pushgatewayGroupUrl, type PushTarget } from "../pushgateway";
 import { COMMAND_DATABASE_TIMEOUTS } from "../storage/db";
 import { type QuarantineStatus, listQuarantine, overdueFixtures } from "../storage/repositories/imports";
 import { UsageError } from "./commands";
@@ -58,7 +59,7 @@ export async function runImport(config: Config, logger: Logger, argv: string[], 
       if (error instanceof FeedError) throw new UsageError(error.message);
       throw error;
     }
-    if (config.importer.pushgatewayUrl !== undefined) await pushImportMetrics(config.importer.pushgatewayUrl, metrics, logger);
+    if (config.importer.pushgateway !== undefined) await pushImportMetrics(config.importer.pushgateway, metrics, logger);
     return outcomes.every((outcome) => outcome.status === "succeeded") ? 0 : 1;
   } finally {
     await shared.close();
@@ -71,8 +72,8 @@ export async function runImport(config: Config, logger: Logger, argv: string[], 
  * are those of the run that pushed them. A failed push is logged, not fatal: the import itself is done, and a
  * stale `import_last_success_timestamp_seconds` is what the alert watches.
  */
-async function pushImportMetrics(pushgatewayUrl: string, metrics: Metrics, logger: Logger): Promise<void> {
-  const url = `${pushgatewayUrl.replace(/\/+$/, "")}/metrics/job/import`;
+async function pushImportMetrics(pushgateway: PushTarget, metrics: Metrics, logger: Logger): Promise<void> {
+  const url = pushgatewayGroupUrl(pushgateway, "import");
   try {
     const response = await fetch(url, {
       method: "PUT",

@@ -103,9 +103,7 @@ export function routineScenarios(stack: string): Scenario[] {
     "database.storageSize": doubled(configValue(stack, "database.storageSize")),
     "redis.storageSize": doubled(configValue(stack, "redis.storageSize")),
     "backups.storageSize": doubled(configValue(stack, "backups.storageSize")),
-    ...(monitoring ? { "monitoring.storageSize": doubled(configValue(stack, "monitoring.storageSize")) } : {}),
   };
-  const rotatable = ROTATABLE_SECRETS.filter((secret) => monitoring || secret !== "grafanaAdminPassword");
   return [
     { name: "log level", overrides: { logLevel: configValue(stack, "logLevel") === "warn" ? "info" : "warn" } },
     { name: "rate limit", overrides: { "api.rateLimitPerMinute": number("api.rateLimitPerMinute") + 50 } },
@@ -122,7 +120,7 @@ export function routineScenarios(stack: string): Scenario[] {
     { name: "PostgreSQL minor image bump", overrides: {}, patches: [patch(images, "cnpgPostgres", { ...images.cnpgPostgres, tag: nextMinor(images.cnpgPostgres.tag) })] },
     { name: "Redis minor image bump", overrides: {}, patches: [patch(images, "redis", { ...images.redis, tag: nextMinor(images.redis.tag) })] },
     { name: "volume growth", overrides: volumes },
-    ...rotatable.map((secret) => ({ name: `rotation of ${secret}`, overrides: { [`secrets.rotation.${secret}`]: ROTATION_MARK } })),
+    ...ROTATABLE_SECRETS.map((secret) => ({ name: `rotation of ${secret}`, overrides: { [`secrets.rotation.${secret}`]: ROTATION_MARK } })),
     ...(monitoring ? [{ name: "alert threshold", overrides: { "monitoring.thresholds.errorRatio": 0.07 } }] : []),
     { name: "HPA bounds", overrides: hpaBounds(number("api.minReplicas"), number("api.maxReplicas")) },
     { name: "backup schedule", overrides: { "backups.schedule": "20 2 * * *" } },
