@@ -379,6 +379,11 @@ function referencedPlatformStack(values: Record<string, string>): { name: string
   }
 }
 
+/** The platform stack file an environment stack file references (`nonprod` for `dev`), if it names one here. */
+export function platformStackOf(stack: string): string | undefined {
+  return referencedPlatformStack(loadStackConfig(stack).values)?.stack;
+}
+
 const platformRenders = new Map<string, Promise<RenderedStack>>();
 
 /** A platform stack's render, once per process: its outputs depend only on its own stack file. */

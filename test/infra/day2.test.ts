@@ -135,7 +135,7 @@ describe("infrastructure: day-2 changes that cannot hurt (issue 9)", function ()
 
   it("grows volumes through a claim patch and never through the template or the claim, which would replace them", async () => {
     const grown = await renderStack("prod", { "database.storageSize": "80Gi", "backups.storageSize": "150Gi", "redis.storageSize": "8Gi" });
-    for (const [statefulSet, claim, size] of [["redis", "data-redis-0", "8Gi"], ["prometheus", "data-prometheus-0", "50Gi"]]) {
+    for (const [statefulSet, claim, size] of [["redis", "data-redis-0", "8Gi"]]) {
       assert.deepEqual(resource(grown, "apps/v1:StatefulSet", statefulSet).options.ignoreChanges, [CLAIM_TEMPLATES_PATH]);
       const patch = grown.resources.find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaimPatch" && (r.inputs.metadata as K8sObject).name === claim);
       assert.ok(patch, `a patch grows ${claim}`);
@@ -143,8 +143,6 @@ describe("infrastructure: day-2 changes that cannot hurt (issue 9)", function ()
       assert.equal((patch.inputs.metadata as K8sObject).annotations["pulumi.com/patchForce"], "true");
     }
     assert.deepEqual(resource(grown, "core/v1:PersistentVolumeClaim", "backups").options.ignoreChanges, [CLAIM_SIZE_PATH, CLAIM_CLASS_PATH]);
-    // A claim keeps its storage class: one created before the platform named its classes is not replaced for it.
-    assert.deepEqual(resource(grown, "core/v1:PersistentVolumeClaim", "pushgateway").options.ignoreChanges, [CLAIM_CLASS_PATH]);
     const backupPatch = resource(grown, "core/v1:PersistentVolumeClaimPatch", "backups-size");
     assert.equal((backupPatch.inputs.spec as K8sObject).resources.requests.storage, "150Gi");
   });
@@ -203,23 +201,5 @@ describe("infrastructure: day-2 changes that cannot hurt (issue 9)", function ()
       assert.match(error.message, /stack "prod": config key "football-prediction:clusterIdentifier" must be a cluster name/);
       return true;
     });
-  });
-
-  it("creates the Roles and bindings before the workloads whose ServiceAccounts use them", () => {
-    const rbacUrns = prod.resources
-      .filter((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role" || r.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
-      .map((r) => r.urn)
-      // The preview identity's Roles come last on purpose: nothing running uses them.
-      .filter((urn) => !urn.includes("infra:PreviewAccess$"));
-    assert.ok(rbacUrns.length >= 6);
-    for (const component of ["football-prediction:infra:Monitoring"]) {
-      const found = prod.resources.find((r) => r.type === component);
-      for (const urn of rbacUrns) assert.ok(found?.dependsOn.includes(urn), `${component} waits for ${urn}`);
-    }
-    const prometheus = findObject(prod, "StatefulSet", "prometheus").spec.template.spec.serviceAccountName;
-    const binding = findObject(prod, "RoleBinding", "prometheus-discovery");
-    assert.equal(binding.subjects[0].name, prometheus);
-    const pods = podTemplates(prod).filter((t) => t.spec.automountServiceAccountToken === true);
-    assert.ok(pods.length >= 2, "the pods that call the API (Prometheus, kube-state-metrics) are the ones bound");
   });
 });

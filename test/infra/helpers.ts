@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { manifests, type Manifest } from "../../infra/offline/manifests";
-import { renderStack, type RenderedStack } from "../../infra/offline/render";
+import { platformStackOf, renderPlatformStack, renderStack, type RenderedStack } from "../../infra/offline/render";
+import type { PlatformOutputs } from "../../platform/outputs";
+
+/** The outputs of the platform stack an environment stack runs on, as the offline preview computes them. */
+export async function platformOf(stack: string): Promise<PlatformOutputs> {
+  const platform = platformStackOf(stack);
+  assert.ok(platform, `stack ${stack} names no platform stack of this repository`);
+  return (await renderPlatformStack(platform)).outputs as PlatformOutputs;
+}
 
 /** A loosely typed Kubernetes object: the tests read fields by path and assert on what they find. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -105,8 +113,6 @@ export function selects(selector: Record<string, string>, labels: Record<string,
  */
 export const READY_PROD: Record<string, unknown> = {
   "ingress.host": "api.kickoff-odds.net",
-  "monitoring.grafanaHost": "grafana.kickoff-odds.net",
-  "cluster.alertReceiverCidrs": ["203.0.113.0/24"],
   backupS3AccessKeyId: { secure: "v1:offline" },
   backupS3SecretAccessKey: { secure: "v1:offline" },
   pagerRoutingKey: { secure: "v1:offline" },

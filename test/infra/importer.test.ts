@@ -5,7 +5,7 @@ import path from "node:path";
 import { STACKS, REPO_ROOT, offlineSecretValue } from "../../infra/offline/stackConfig";
 import { checkPolicies, policyResources } from "../../infra/offline/policy";
 import { renderStack, type RenderedStack } from "../../infra/offline/render";
-import { baseName, envOf, findObject, hasObject, objects, podTemplates, rendered, type K8sObject } from "./helpers";
+import { baseName, envOf, findObject, hasObject, objects, platformOf, podTemplates, rendered, type K8sObject } from "./helpers";
 
 const API_KEY_CONFIG = "football-prediction:footballDataApiKey";
 /** Set without --secret by mistake: the program must still treat it as one. */
@@ -56,7 +56,7 @@ describe("infrastructure: the import CronJob", function () {
         assert.equal(baseName(container.envFrom[0].configMapRef.name), "api-config");
       });
 
-      it("reads the database and Redis from the API's Secret, never holds the JWT secret, and pushes metrics only with monitoring", () => {
+      it("reads the database and Redis from the API's Secret, never holds the JWT secret, and pushes metrics only with monitoring", async () => {
         const container = importContainer(r);
         // The primary directly (DIRECT_DATABASE_URL): an import's statements outlast the pooled sessions' bound.
         for (const [name, key] of [["DATABASE_URL", "DIRECT_DATABASE_URL"], ["REDIS_URL", "REDIS_URL"]]) {
@@ -65,8 +65,10 @@ describe("infrastructure: the import CronJob", function () {
         }
         assert.equal(envOf(container, "JWT_SECRET"), undefined);
         assert.equal(envOf(container, "FOOTBALL_DATA_API_KEY"), undefined, "no league of the committed stacks uses the API");
-        const monitoring = hasObject(r, "Deployment", "pushgateway");
-        assert.equal(envOf(container, "PUSHGATEWAY_URL")?.value, monitoring ? "http://pushgateway:9091" : undefined);
+        const monitoring = hasObject(r, "PrometheusRule", "football-prediction");
+        const { pushgatewayUrl } = (await platformOf(stack)).monitoring;
+        assert.equal(envOf(container, "PUSHGATEWAY_URL")?.value, monitoring ? pushgatewayUrl : undefined);
+        assert.equal(envOf(container, "PUSHGATEWAY_NAMESPACE")?.value, monitoring ? `football-prediction-${stack}` : undefined);
       });
 
       it("runs under the restricted profile with its own ServiceAccount and no API token", () => {
@@ -78,20 +80,25 @@ describe("infrastructure: the import CronJob", function () {
         assert.deepEqual([security.allowPrivilegeEscalation, security.readOnlyRootFilesystem, security.capabilities], [false, true, { drop: ["ALL"] }]);
       });
 
-      it("may reach DNS, PostgreSQL, Redis, the Pushgateway with monitoring, and the sources on 443: nothing else", () => {
+      it("may reach DNS, PostgreSQL, Redis, the Pushgateway with monitoring, and the sources on 443: nothing else", async () => {
         const policy = findObject(r, "NetworkPolicy", "allow-importer");
         assert.deepEqual(policy.spec.policyTypes, ["Egress"], "nothing may connect to it");
         const egress = policy.spec.egress as K8sObject[];
         const summary = egress.map((rule) => ({
-          to: rule.to.map((peer: K8sObject) => peer.ipBlock?.cidr ?? peer.podSelector?.matchLabels["app.kubernetes.io/component"]),
+          to: rule.to.map(
+            (peer: K8sObject) =>
+              peer.ipBlock?.cidr ??
+              peer.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ??
+              peer.podSelector?.matchLabels["app.kubernetes.io/component"],
+          ),
           ports: rule.ports.map((port: K8sObject) => port.port),
         }));
-        const monitoring = hasObject(r, "Deployment", "pushgateway");
+        const { monitoring } = await platformOf(stack);
         assert.deepEqual(summary, [
           { to: ["database"], ports: [5432] },
           { to: ["cache"], ports: [6379] },
           { to: stackImporter(stack).egressCidrs, ports: [443] },
-          ...(monitoring ? [{ to: ["monitoring"], ports: [9091] }] : []),
+          ...(hasObject(r, "PrometheusRule", "football-prediction") ? [{ to: [monitoring.namespace], ports: [monitoring.pushgatewayPort] }] : []),
         ]);
         const postgresIngress = findObject(r, "NetworkPolicy", "allow-postgres").spec.ingress as K8sObject[];
         assert.ok(postgresIngress.some((rule) => rule.from.some((peer: K8sObject) => peer.podSelector?.matchLabels["app.kubernetes.io/component"] === "importer")));

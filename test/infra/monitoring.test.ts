@@ -1,58 +1,68 @@
 import assert from "node:assert/strict";
-import { parse } from "yaml";
-import { metricsPorts } from "../../infra/observability";
+import { MONITORING } from "../../platform/outputs";
 import { renderStack, type RenderedStack } from "../../infra/offline/render";
-import { findObject, objects, rendered, selects, type K8sObject } from "./helpers";
+import { findObject, objects, podTemplates, rendered, selects, type K8sObject } from "./helpers";
 
 /** The stacks with monitoring on. */
 const MONITORED = ["test", "staging", "prod"] as const;
+const OPERATOR_KINDS = ["PrometheusRule", "ServiceMonitor", "PodMonitor", "AlertmanagerConfig"];
+/** What the cluster runs for every environment now; the stack must not run its own. */
+const CLUSTER_WORKLOADS = ["prometheus", "alertmanager", "grafana", "kube-state-metrics", "pushgateway"];
 
-const LIST_WATCH = ["list", "watch"];
-
-function containerOf(stack: RenderedStack, kind: string, name: string): K8sObject {
-  return findObject(stack, kind, name).spec.template.spec.containers[0];
+function inNamespace(stack: RenderedStack, namespace: string): K8sObject[] {
+  return objects(stack)
+    .map((m) => m.object as K8sObject)
+    .filter((o) => o.metadata?.namespace === namespace);
 }
 
-function flag(args: string[], name: string): string | undefined {
-  return args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
-
-function prometheusConfig(stack: RenderedStack): { scrape_configs: K8sObject[] } {
-  return parse(findObject(stack, "ConfigMap", "prometheus-config").data["prometheus.yml"]);
-}
-
-function alertExpr(stack: RenderedStack, alert: string): string {
-  const rules = parse(findObject(stack, "ConfigMap", "prometheus-rules").data["alerts.yml"]) as {
-    groups: { rules: { alert: string; expr: string }[] }[];
-  };
-  const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === alert);
-  assert.ok(rule, `no alert ${alert}`);
-  return rule.expr;
+function ofKind(stack: RenderedStack, kind: string): K8sObject[] {
+  return objects(stack)
+    .map((m) => m.object as K8sObject)
+    .filter((o) => o.kind === kind);
 }
 
 /** Every claim the stack's pods mount: standalone claims and those of StatefulSet volumeClaimTemplates. */
 function claimNames(stack: RenderedStack, namespace: string): string[] {
-  const inNamespace = objects(stack).map((m) => m.object as K8sObject).filter((o) => o.metadata.namespace === namespace);
-  return inNamespace.flatMap((o) => {
+  return inNamespace(stack, namespace).flatMap((o) => {
     if (o.kind === "PersistentVolumeClaim") return [o.metadata.name];
-    // CloudNativePG names each instance's data claim <cluster>-<serial>, serials growing as instances are replaced.
-    if (o.kind === "Cluster") return [`${o.metadata.name}-[0-9]+`];
+    // CloudNativePG names each instance's claims <cluster>-<serial> and <cluster>-<serial>-wal.
+    if (o.kind === "Cluster") return [`${o.metadata.name}-1`, `${o.metadata.name}-12`, `${o.metadata.name}-3-wal`];
     if (o.kind !== "StatefulSet") return [];
     const ordinals = [...Array(o.spec.replicas ?? 1).keys()];
     return (o.spec.volumeClaimTemplates ?? []).flatMap((t: K8sObject) => ordinals.map((i) => `${t.metadata.name}-${o.metadata.name}-${i}`));
   });
 }
 
-/** The ingress or egress rules of a NetworkPolicy. */
-function policyRules(stack: RenderedStack, policy: string, direction: "ingress" | "egress"): K8sObject[] {
-  return findObject(stack, "NetworkPolicy", policy).spec[direction] ?? [];
+/** The labels CloudNativePG gives the pods it makes for a Cluster's instances and a Pooler. */
+function operatorPodLabels(stack: RenderedStack): Array<{ labels: Record<string, string>; ports: string[] }> {
+  return [
+    ...ofKind(stack, "Cluster").map((c) => ({
+      labels: { "cnpg.io/cluster": c.metadata.name, "cnpg.io/podRole": "instance", ...c.spec.inheritedMetadata?.labels },
+      ports: ["postgresql", "metrics", "status"],
+    })),
+    ...ofKind(stack, "Pooler").map((p) => ({
+      labels: { "cnpg.io/poolerName": p.metadata.name, "cnpg.io/podRole": "pooler" },
+      ports: ["pgbouncer", "metrics"],
+    })),
+  ];
 }
 
-function allowsPort(rules: K8sObject[], port: number, peer: (p: K8sObject) => boolean): boolean {
-  return rules.some((rule) => rule.ports.some((p: K8sObject) => p.port === port) && (rule.from ?? rule.to).some(peer));
+/** The pods a monitor's selector picks, with the container port names they declare. */
+function selectedPods(stack: RenderedStack, monitor: K8sObject): Array<{ labels: Record<string, string>; ports: string[] }> {
+  const selector = monitor.spec.selector.matchLabels as Record<string, string>;
+  if (monitor.kind === "PodMonitor") {
+    const templates = podTemplates(stack).map((t) => ({
+      labels: t.labels,
+      ports: (t.spec.containers as K8sObject[]).flatMap((c) => (c.ports ?? []).map((p: K8sObject) => p.name as string)),
+    }));
+    return [...templates, ...operatorPodLabels(stack)].filter((pod) => selects(selector, pod.labels));
+  }
+  return ofKind(stack, "Service")
+    .filter((service) => selects(selector, service.metadata.labels ?? {}))
+    .map((service) => ({ labels: service.metadata.labels, ports: service.spec.ports.map((p: K8sObject) => p.name as string) }));
 }
 
-describe("infrastructure: monitoring with namespaced permissions only", function () {
+describe("infrastructure: monitoring as the cluster's Prometheus Operator objects", function () {
   this.timeout(120_000);
 
   for (const stack of MONITORED) {
@@ -64,60 +74,106 @@ describe("infrastructure: monitoring with namespaced permissions only", function
         r = await rendered(stack);
       });
 
-      it("runs its own kube-state-metrics on this namespace, allowed to list and watch exactly what it exports", () => {
-        const container = containerOf(r, "Deployment", "kube-state-metrics");
-        assert.match(container.image, /^registry\.k8s\.io\/kube-state-metrics\/kube-state-metrics:v2\.\d+\.\d+$/);
-        assert.equal(flag(container.args, "namespaces"), ns);
-        assert.equal(flag(container.args, "port"), String(metricsPorts.kubeStateMetrics));
-        const exported = (flag(container.args, "resources") ?? "").split(",").sort();
-        const role = findObject(r, "Role", "kube-state-metrics");
-        assert.equal(role.metadata.namespace, ns);
-        assert.deepEqual(role.rules.flatMap((rule: K8sObject) => rule.resources).sort(), exported);
-        for (const rule of role.rules) assert.deepEqual(rule.verbs, LIST_WATCH);
-        const binding = findObject(r, "RoleBinding", "kube-state-metrics");
-        assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: "kube-state-metrics", namespace: ns }]);
-        assert.ok(container.readinessProbe.httpGet && container.livenessProbe.httpGet);
-      });
-
-      it("lets Prometheus list and watch pods only, in this namespace and the ingress controller's", () => {
-        const controllerNamespace = "ingress-nginx";
-        for (const [name, namespace] of [
-          ["prometheus-discovery", ns],
-          [`${ns}-prometheus-discovery`, controllerNamespace],
-        ]) {
-          const role = findObject(r, "Role", name, namespace);
-          assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["pods"], verbs: LIST_WATCH }], name);
-        }
-        for (const job of prometheusConfig(r).scrape_configs.filter((j) => j.kubernetes_sd_configs !== undefined)) {
-          const [sd] = job.kubernetes_sd_configs;
-          assert.equal(sd.role, "pod", job.job_name);
-          assert.ok([ns, controllerNamespace].includes(sd.namespaces.names[0]), job.job_name);
+      it("renders a PrometheusRule, monitors and an AlertmanagerConfig, all carrying the platform's include label", () => {
+        for (const kind of ["PrometheusRule", "AlertmanagerConfig"]) assert.equal(ofKind(r, kind).length, 1, kind);
+        assert.ok(ofKind(r, "PodMonitor").length + ofKind(r, "ServiceMonitor").length >= 5);
+        for (const object of OPERATOR_KINDS.flatMap((kind) => ofKind(r, kind))) {
+          assert.equal(object.metadata.namespace, ns, `${object.kind} ${object.metadata.name}`);
+          assert.equal(object.metadata.labels[MONITORING.includeLabel], "true", `${object.kind} ${object.metadata.name}`);
         }
       });
 
-      it("opens the network for kube-state-metrics: scraped by Prometheus on its metrics port, watching the API server", () => {
-        const prometheusPods = (peer: K8sObject) => peer.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "prometheus";
-        assert.ok(allowsPort(policyRules(r, "allow-kube-state-metrics", "ingress"), metricsPorts.kubeStateMetrics, prometheusPods));
-        const apiServer = (peer: K8sObject) => peer.ipBlock !== undefined;
-        assert.ok(allowsPort(policyRules(r, "allow-kube-state-metrics", "egress"), 443, apiServer));
-        const ksmLabels = findObject(r, "Deployment", "kube-state-metrics").spec.template.metadata.labels;
-        const scrapes = (peer: K8sObject) => peer.podSelector !== undefined && selects(peer.podSelector.matchLabels, ksmLabels);
-        assert.ok(allowsPort(policyRules(r, "allow-prometheus", "egress"), metricsPorts.kubeStateMetrics, scrapes));
+      it("runs no Prometheus, Alertmanager, Grafana, kube-state-metrics or Pushgateway of its own, and no Ingress", () => {
+        const names = inNamespace(r, ns)
+          .filter((o) => ["Deployment", "StatefulSet"].includes(o.kind))
+          .map((o) => o.metadata.name);
+        for (const workload of CLUSTER_WORKLOADS) assert.ok(!names.includes(workload), workload);
+        assert.deepEqual(ofKind(r, "Ingress"), []);
+        assert.deepEqual(ofKind(r, "Role").map((role) => role.metadata.name), [`${ns}-pulumi-preview`]);
       });
 
-      it("estimates the filling of every data volume it claims, the Pushgateway's small file aside", () => {
-        const watched = [...alertExpr(r, "PersistentVolumeFilling").matchAll(/persistentvolumeclaim=~"([^"]+)"/g)].flatMap((m) => m[1].split("|"));
-        assert.deepEqual(watched.sort(), claimNames(r, ns).filter((claim) => claim !== "pushgateway").sort());
+      it("points every monitor at pods the stack runs, on a port those pods name, in its own namespace only", () => {
+        const monitors = [...ofKind(r, "PodMonitor"), ...ofKind(r, "ServiceMonitor")];
+        for (const monitor of monitors) {
+          const label = `${monitor.kind} ${monitor.metadata.name}`;
+          assert.deepEqual(monitor.spec.namespaceSelector, { matchNames: [ns] }, label);
+          const pods = selectedPods(r, monitor);
+          assert.ok(pods.length > 0, `${label} selects nothing the stack runs`);
+          const endpoints = monitor.spec.podMetricsEndpoints ?? monitor.spec.endpoints;
+          for (const endpoint of endpoints) {
+            assert.ok(pods.every((pod) => pod.ports.includes(endpoint.port)), `${label}: port ${endpoint.port}`);
+          }
+        }
+        const jobs = monitors.flatMap((m) => (m.spec.podMetricsEndpoints ?? m.spec.endpoints).flatMap((e: K8sObject) => e.relabelings ?? []))
+          .filter((relabel: K8sObject) => relabel.targetLabel === "job")
+          .map((relabel: K8sObject) => relabel.replacement);
+        for (const job of ["football-prediction", "redis-exporter", "postgres-exporter", "cloudnative-pg", "pgbouncer"]) {
+          assert.ok(jobs.includes(job), `no monitor sets job="${job}"`);
+        }
+      });
+
+      it("watches the filling of every volume it claims through kubelet's volume statistics", () => {
+        const rules = findObject(r, "PrometheusRule", "football-prediction").spec.groups.flatMap((g: K8sObject) => g.rules);
+        const volume = rules.find((rule: K8sObject) => rule.alert === "PersistentVolumeFilling");
+        assert.ok(volume, "no PersistentVolumeFilling alert");
+        assert.match(volume.expr, /kubelet_volume_stats_used_bytes/);
+        const patterns = [...(volume.expr as string).matchAll(/persistentvolumeclaim=~"([^"]+)"/g)].map((m) => new RegExp(`^(?:${m[1]})$`));
+        for (const claim of claimNames(r, ns)) {
+          assert.ok(patterns.some((pattern) => pattern.test(claim)), `claim ${claim} is not watched`);
+        }
+        for (const rule of rules.filter((x: K8sObject) => x.alert !== undefined)) {
+          assert.equal(rule.labels.namespace, ns, rule.alert);
+          assert.equal(rule.labels.environment, stack, rule.alert);
+        }
+      });
+
+      it("routes through the stack's receivers' Secret by reference, so no receiver secret is rendered", () => {
+        const config = findObject(r, "AlertmanagerConfig", "football-prediction");
+        const secretNames = ofKind(r, "Secret").map((s) => s.metadata.name);
+        const refs = JSON.stringify(config.spec.receivers).match(/"name":"(alertmanager-receivers-[0-9a-f]+)"/g) ?? [];
+        assert.ok(refs.length >= 2, "the receivers name no Secret");
+        for (const ref of refs) assert.ok(secretNames.includes(JSON.parse(`{${ref}}`).name), ref);
+        assert.doesNotMatch(JSON.stringify(config), /https:\/\/hooks|routing-key-value|xox[bp]-/);
+      });
+
+      it("ships each dashboard as a ConfigMap Grafana's sidecar loads into the environment's folder", () => {
+        const dashboards = ofKind(r, "ConfigMap").filter((c) => c.metadata.labels?.[MONITORING.dashboardLabel] === "1");
+        assert.ok(dashboards.length >= 1);
+        for (const map of dashboards) {
+          assert.equal(map.metadata.annotations[MONITORING.dashboardFolderAnnotation], `Football prediction (${stack})`);
+          for (const json of Object.values(map.data) as string[]) {
+            const dashboard = JSON.parse(json);
+            assert.ok(dashboard.uid && dashboard.panels.length > 0, map.metadata.name);
+          }
+        }
+      });
+
+      it("admits the cluster's Prometheus to each scraped port and lets the jobs push to the cluster's Pushgateway", () => {
+        const policies = ofKind(r, "NetworkPolicy");
+        const fromMonitoring = (peer: K8sObject) =>
+          peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "monitoring" && peer.podSelector !== undefined;
+        const admitted = policies.flatMap((p) => (p.spec.ingress ?? []).filter((rule: K8sObject) => (rule.from ?? []).some(fromMonitoring)));
+        assert.ok(admitted.length >= 5, "Prometheus is admitted to too few workloads");
+        for (const job of ["backup", "importer"]) {
+          const egress = policies
+            .filter((p) => p.spec.podSelector.matchLabels?.["app.kubernetes.io/component"] === job)
+            .flatMap((p) => p.spec.egress ?? []);
+          assert.ok(egress.some((rule: K8sObject) => rule.to.some(fromMonitoring)), `${job} cannot reach the Pushgateway`);
+        }
       });
     });
   }
 
-  it("takes the ingress controller's namespace from the cluster config", async () => {
-    const r = await renderStack("test", { "cluster.ingressControllerNamespace": "edge" });
-    const ingressJob = prometheusConfig(r).scrape_configs.find((j) => j.job_name === "ingress-nginx");
-    assert.deepEqual(ingressJob?.kubernetes_sd_configs[0].namespaces.names, ["edge"]);
-    assert.equal(findObject(r, "Role", "football-prediction-test-prometheus-discovery", "edge").metadata.namespace, "edge");
-    const fromEdge = (peer: K8sObject) => peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "edge";
-    assert.ok(allowsPort(policyRules(r, "allow-prometheus", "egress"), metricsPorts.ingressController, fromEdge));
+  it("renders no monitoring object where monitoring is off (dev)", async () => {
+    const r = await rendered("dev");
+    for (const kind of OPERATOR_KINDS) assert.deepEqual(ofKind(r, kind), [], kind);
+  });
+
+  it("takes scrape and evaluation intervals from the stack config", async () => {
+    const r = await renderStack("test", { "monitoring.scrapeInterval": "45s", "monitoring.evaluationInterval": "1m" });
+    for (const monitor of ofKind(r, "PodMonitor")) {
+      for (const endpoint of monitor.spec.podMetricsEndpoints) assert.equal(endpoint.interval, "45s", monitor.metadata.name);
+    }
+    for (const group of findObject(r, "PrometheusRule", "football-prediction").spec.groups) assert.equal(group.interval, "1m");
   });
 });

@@ -74,7 +74,7 @@ describe("infrastructure: offline preview", function () {
     assert.deepEqual(rows.get("database.poolMax"), ["10", "20"]);
     assert.deepEqual(rows.get("ingress.host"), ['"dev.fp.local"', '"api.fp.com"']);
     assert.deepEqual(rows.get("monitoring.enabled"), ["false", "true"]);
-    assert.deepEqual(rows.get("monitoring.grafanaHost"), ["—", '"grafana.fp.com"']);
+    assert.deepEqual(rows.get("monitoring.scrapeInterval"), ["—", '"15s"']);
     assert.ok(!rows.has("imageRepository"), "equal settings are left out");
     assert.match(diffReport("dev", "prod"), /^\| api\.maxReplicas +\| 2 +\| 10 +\|$/m);
   });

@@ -11,13 +11,7 @@ describe("infrastructure: deployment readiness (warnings in a preview, refusal b
 
   it("warns in a preview of the shipped prod file, naming stack and every key a team must set", async () => {
     const r = await renderStack("prod");
-    const expected = [
-      "pagerRoutingKey",
-      "chatWebhookUrl",
-      "ingress.host",
-      "monitoring.grafanaHost",
-      "cluster.alertReceiverCidrs",
-    ];
+    const expected = ["pagerRoutingKey", "chatWebhookUrl", "ingress.host"];
     for (const key of expected) {
       assert.ok(
         r.warnings.some((w) => w.includes(`stack "prod": ${KEY(key)}`)),
@@ -31,7 +25,7 @@ describe("infrastructure: deployment readiness (warnings in a preview, refusal b
     await assert.rejects(renderStack("prod", {}, { mode: "update" }), (error: Error) => {
       assert.ok(error instanceof StackConfigError, `expected a StackConfigError, got ${error.name}`);
       assert.match(error.message, /^stack "prod" is not ready to deploy/);
-      for (const key of ["pagerRoutingKey", "ingress.host", "cluster.alertReceiverCidrs"]) {
+      for (const key of ["pagerRoutingKey", "ingress.host"]) {
         assert.ok(error.message.includes(`stack "prod": ${KEY(key)}`), key);
       }
       return true;
@@ -77,9 +71,9 @@ describe("infrastructure: deployment readiness (warnings in a preview, refusal b
     assert.deepEqual(dev.warnings, []);
   });
 
-  it("treats the test stack's shipped hosts and open CIDRs as placeholders too", async () => {
+  it("treats the test stack's shipped host as a placeholder too", async () => {
     const test = await renderStack("test");
-    for (const key of ["ingress.host", "monitoring.grafanaHost", "cluster.alertReceiverCidrs"]) {
+    for (const key of ["ingress.host"]) {
       assert.ok(test.warnings.some((w) => w.includes(`stack "test": ${KEY(key)}`)), key);
     }
   });

@@ -16,7 +16,6 @@ const GENERATED_SECRETS = [
   "api-credentials",
   "backup-credentials",
   "migration-credentials",
-  "grafana-credentials",
 ];
 
 function randomPasswordInputs(stack: RenderedStack, name: string): K8sObject {

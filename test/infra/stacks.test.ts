@@ -130,13 +130,8 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       ...(e.issuer !== "selfSigned" ? ["allow-acme-http01-solver"] : []),
       ...(e.monitoring
         ? [
-            "allow-prometheus",
-            "allow-alertmanager",
-            "allow-pushgateway",
-            "allow-grafana",
             "allow-postgres-exporter",
             "allow-redis-exporter",
-            "allow-kube-state-metrics",
           ]
         : []),
     ]),
@@ -150,7 +145,7 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "backup-credentials",
       "migration-credentials",
       ...(e.objectStore ? ["backup-s3-credentials"] : []),
-      ...(e.monitoring ? ["grafana-credentials", "alertmanager-receivers"] : []),
+      ...(e.monitoring ? ["alertmanager-receivers"] : []),
     ]),
     ...inNs("ServiceAccount", [
       "redis",
@@ -159,15 +154,11 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "web",
       "backup",
       "importer",
-      ...(e.monitoring
-        ? ["prometheus", "alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter", "kube-state-metrics"]
-        : []),
+      ...(e.monitoring ? ["postgres-exporter", "redis-exporter"] : []),
     ]),
     ...inNs("ConfigMap", [
       "api-config",
-      ...(e.monitoring
-        ? ["prometheus-config", "prometheus-rules", "alertmanager-config", "grafana-datasources", "grafana-dashboard-providers", "grafana-dashboards"]
-        : []),
+      ...(e.monitoring ? MONITORING_DASHBOARDS : []),
     ]),
     ...inNs("Service", [
       "redis",
@@ -182,16 +173,16 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
       "web-preview",
       "web-blue",
       "web-green",
-      ...(e.monitoring ? ["prometheus", "alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter"] : []),
+      ...(e.monitoring ? ["postgres-exporter", "redis-exporter"] : []),
     ]),
-    ...inNs("StatefulSet", ["redis", "redis-rate-limits", ...(e.monitoring ? ["prometheus"] : [])]),
+    ...inNs("StatefulSet", ["redis", "redis-rate-limits"]),
     ...inNs("Deployment", [
       "api-blue",
       "api-green",
       "web-blue",
       "web-green",
       "worker",
-      ...(e.monitoring ? ["alertmanager", "pushgateway", "grafana", "postgres-exporter", "redis-exporter", "kube-state-metrics"] : []),
+      ...(e.monitoring ? ["postgres-exporter", "redis-exporter"] : []),
     ]),
     ...inNs("Cluster", ["postgres"]),
     ...inNs("Pooler", ["postgres-pooler-rw"]),
@@ -200,18 +191,18 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
     ...inNs("PodDisruptionBudget", ["api-blue", "api-green", "web-blue", "web-green"]),
     ...inNs("Job", ["migrate-0-1-0", "restore-verify-0-1-0"]),
     ...inNs("CronJob", ["backup", "backup-prune", "backup-verify", "import"]),
-    ...inNs("PersistentVolumeClaim", ["backups", ...(e.monitoring ? ["pushgateway"] : [])]),
+    ...inNs("PersistentVolumeClaim", ["backups"]),
     // The edge (infra/components/edge.ts); cert-manager makes the host's Certificate from the Gateway itself.
     ...inNs("Gateway", ["edge"]),
     ...inNs("HTTPRoute", ["http-redirect", "api", "web"]),
     ...inNs("BackendTrafficPolicy", ["api", "web"]),
-    ...(e.monitoring ? [...inNs("Certificate", ["grafana-tls"]), ...inNs("Ingress", ["grafana"])] : []),
+    // The stack's part of the cluster's monitoring (infra/components/monitoring.ts).
     ...(e.monitoring
       ? [
-          ...inNs("Role", ["prometheus-discovery", "kube-state-metrics"]),
-          ...inNs("RoleBinding", ["prometheus-discovery", "kube-state-metrics"]),
-          ...inNs("Role", [`${ns}-prometheus-discovery`], "ingress-nginx"),
-          ...inNs("RoleBinding", [`${ns}-prometheus-discovery`], "ingress-nginx"),
+          ...inNs("PrometheusRule", ["football-prediction"]),
+          ...inNs("AlertmanagerConfig", ["football-prediction"]),
+          ...inNs("PodMonitor", MONITORING_POD_MONITORS),
+          ...inNs("ServiceMonitor", MONITORING_SERVICE_MONITORS),
         ]
       : []),
     // The pull-request previews' identity (infra/components/previewAccess.ts).
@@ -219,7 +210,6 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
     ...inNs("Secret", ["pulumi-preview-token"]),
     ...inNs("Role", [`${ns}-pulumi-preview`]),
     ...inNs("RoleBinding", [`${ns}-pulumi-preview`]),
-    ...(e.monitoring ? [...inNs("Role", [`${ns}-pulumi-preview`], "ingress-nginx"), ...inNs("RoleBinding", [`${ns}-pulumi-preview`], "ingress-nginx")] : []),
     `ClusterRole -/${ns}-pulumi-preview`,
     `ClusterRoleBinding -/${ns}-pulumi-preview`,
   ].sort();
@@ -457,6 +447,8 @@ describe("infrastructure: the four stacks rendered from their own config files",
         assert.equal(envOf(container, "BACKUP_KEEP_DAILY")?.value, e.keepDaily);
         assert.equal(envOf(container, "BACKUP_DIR")?.value, "/backups");
         assert.equal(envOf(container, "PUSHGATEWAY_URL") !== undefined, e.monitoring);
+        // The cluster's Pushgateway is shared: each environment's pushes are grouped under its namespace.
+        assert.equal(envOf(container, "PUSHGATEWAY_NAMESPACE")?.value, e.monitoring ? `football-prediction-${stack}` : undefined);
         assert.ok(envOf(container, "DATABASE_URL")?.valueFrom?.secretKeyRef);
         assert.deepEqual(findObject(r, "Job", "restore-verify-0-1-0").spec.template.spec.containers[0].args, ["verify"]);
       });
@@ -474,7 +466,7 @@ describe("infrastructure: the four stacks rendered from their own config files",
       });
 
       it("turns monitoring on only where configured, and ships logs through the platform's pipeline", () => {
-        assert.equal(r.outputs.grafanaUrl !== undefined, e.monitoring);
+        assert.equal(objects(r).some((m) => (m.object as K8sObject).kind === "PrometheusRule"), e.monitoring);
         assert.ok(!podTemplates(r).some((t) => t.kind === "DaemonSet"), "no log shipper of its own");
         const labels = findObject(r, "Namespace", `football-prediction-${stack}`).metadata.labels;
         assert.equal(labels["logs.football-prediction.io/ship"], e.logShipping ? "true" : undefined);
@@ -540,8 +532,8 @@ describe("infrastructure: the four stacks rendered from their own config files",
           assert.equal(t.spec.securityContext.runAsNonRoot, true, t.owner);
           assert.equal(t.spec.securityContext.seccompProfile.type, "RuntimeDefault", t.owner);
           assert.ok(t.spec.serviceAccountName && t.spec.serviceAccountName !== "default", t.owner);
-          const apiClients = [`StatefulSet ${ns}/prometheus`, `Deployment ${ns}/kube-state-metrics`];
-          assert.equal(t.spec.automountServiceAccountToken, apiClients.includes(t.owner), t.owner);
+          // No workload of the stack calls the Kubernetes API.
+          assert.equal(t.spec.automountServiceAccountToken, false, t.owner);
           for (const c of containersOf(t.spec)) {
             const where = `${t.owner} ${c.name}`;
             assert.equal(c.securityContext.allowPrivilegeEscalation, false, where);

@@ -1,12 +1,11 @@
 // The page's tier in every stack: what runs it (the `web` command, restricted, holding nothing secret), how traffic
 // reaches it (`/` on the API's host, the active colour's pods), how it scales and how little it may reach.
 import assert from "node:assert/strict";
-import { parse } from "yaml";
 import { parseSettings, PROJECT, type Settings } from "../../infra/config";
 import { renderStack, type RenderedStack } from "../../infra/offline/render";
 import { loadStackConfig, STACKS } from "../../infra/offline/stackConfig";
 import { OPS_PORT, WEB_PORT } from "../../infra/ports";
-import { findObject, objects, rendered, selects, type K8sObject } from "./helpers";
+import { findObject, objects, platformOf, rendered, selects, type K8sObject } from "./helpers";
 
 const COLOUR = "football-prediction/colour";
 
@@ -19,7 +18,6 @@ function webPod(r: RenderedStack, colour: string): K8sObject {
   return findObject(r, "Deployment", `web-${colour}`).spec.template;
 }
 
-/** Path → [Service, port name] over every Ingress rule for `host`. */
 /** Path prefix to [Service, port] of every HTTPRoute on the host's HTTPS listener. */
 function routes(r: RenderedStack, host: string): Record<string, [string, number]> {
   const httpRoutes = objects(r)
@@ -156,7 +154,7 @@ describe("infrastructure: the web tier", function () {
         }
       });
 
-      it("lets in its Gateway's Envoy pods on the page's port and Prometheus on the ops port, and lets nothing out", () => {
+      it("lets in its Gateway's Envoy pods on the page's port and Prometheus on the ops port, and lets nothing out", async () => {
         const labels = webPod(r, "blue").metadata.labels;
         const excludes = (o: K8sObject) =>
           (o.spec.podSelector.matchExpressions ?? []).some(
@@ -174,7 +172,8 @@ describe("infrastructure: the web tier", function () {
           rule.from[0].namespaceSelector === undefined ? undefined : rule.from[0].podSelector?.matchLabels,
           rule.ports.map((p: K8sObject) => p.port),
         ]);
-        const monitoring = settings.monitoring.enabled ? [["prometheus", undefined, [OPS_PORT]]] : [];
+        const { monitoring: cluster } = await platformOf(stack);
+        const monitoring = settings.monitoring.enabled ? [[cluster.namespace, cluster.prometheusPodLabels, [OPS_PORT]]] : [];
         // Only this stack's own Gateway's proxies, which Envoy Gateway runs in its namespace.
         const proxies = {
           "gateway.envoyproxy.io/owning-gateway-namespace": settings.namespace,
@@ -186,13 +185,17 @@ describe("infrastructure: the web tier", function () {
       });
 
       if (stack !== "dev") {
-        it("is scraped like the API, under the service's job", () => {
-          const config = parse(findObject(r, "ConfigMap", "prometheus-config").data["prometheus.yml"]);
-          const job = config.scrape_configs.find((c: K8sObject) => c.job_name === "football-prediction");
-          const keep = job.relabel_configs.find((c: K8sObject) => c.source_labels.length === 2 && c.action === "keep");
-          assert.ok(new RegExp(`^${keep.regex}$`).test(`football-prediction;${webPod(r, "blue").metadata.labels["app.kubernetes.io/component"]}`));
-          const port = job.relabel_configs.find((c: K8sObject) => c.source_labels[0] === "__meta_kubernetes_pod_container_port_number");
-          assert.equal(port.regex, String(OPS_PORT));
+        it("is scraped like the API, under the service's job, on the ops port", () => {
+          const monitor = objects(r)
+            .map((m) => m.object as K8sObject)
+            .filter((o) => o.kind === "PodMonitor")
+            .find((o) => selects(o.spec.selector.matchLabels, webPod(r, "blue").metadata.labels));
+          assert.ok(monitor, "a PodMonitor selects the page's pods");
+          const [endpoint] = monitor.spec.podMetricsEndpoints;
+          const port = webPod(r, "blue").spec.containers[0].ports.find((p: K8sObject) => p.name === endpoint.port);
+          assert.equal(port?.containerPort, OPS_PORT);
+          const job = endpoint.relabelings.find((relabel: K8sObject) => relabel.targetLabel === "job");
+          assert.equal(job.replacement, "football-prediction");
         });
       }
     });
