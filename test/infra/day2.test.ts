@@ -7,7 +7,7 @@ import { StackConfigError } from "../../infra/config";
 import { FINISHED_JOB_IGNORES, JOB_AWAIT_MARGIN_SECONDS, CLAIM_CLASS_PATH, CLAIM_SIZE_PATH, CLAIM_TEMPLATES_PATH } from "../../infra/k8s";
 import { renderStack, type RenderedResource, type RenderedStack } from "../../infra/offline/render";
 import { STACKS } from "../../infra/offline/stackConfig";
-import { baseName, containersOf, findObject, objects, podTemplates, rendered, type K8sObject } from "./helpers";
+import { baseName, containersOf, findObject, objects, rendered, type K8sObject } from "./helpers";
 
 const CONTENT_NAME = /^[a-z0-9-]+-[0-9a-f]{10}$/;
 
