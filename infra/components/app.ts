@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
 import { COLOUR_LABEL, COLOURS, colourTag, idleColour, nameWithTag } from "../blueGreen";
 import type { Colour, Settings } from "../config";
 import { imageUsers } from "../images";
@@ -77,9 +76,10 @@ function serviceEnvironment(settings: Settings): Record<string, string> {
  * restricted security context, and /tmp as the only writable path.
  */
 class ServicePods {
-  /** ConfigMap edits do not restart pods; this checksum in each pod template does. */
-  private readonly configChecksum: string;
-  /** Every pod of the image reads the API credentials, so every one rolls when a password is rotated. */
+  /**
+   * Every pod of the image reads the API credentials, so every one rolls when a password is rotated. A config
+   * change needs no annotation: the ConfigMap is named after its content, so the pod template names a new one.
+   */
   public readonly rotationAnnotations: Record<string, string>;
 
   constructor(
@@ -87,15 +87,8 @@ class ServicePods {
     private readonly secrets: Secrets,
     private readonly serviceAccountName: pulumi.Output<string>,
     private readonly configMapName: pulumi.Output<string>,
-    environment: Record<string, string>,
   ) {
-    this.configChecksum = createHash("sha256").update(JSON.stringify(environment)).digest("hex");
     this.rotationAnnotations = credentialsRotationAnnotations(settings);
-  }
-
-  /** For the long-running pods: a config or credential change restarts them. */
-  get servingAnnotations(): Record<string, string> {
-    return { "checksum/config": this.configChecksum, ...this.rotationAnnotations };
   }
 
   /**
@@ -191,7 +184,7 @@ export class App extends pulumi.ComponentResource {
     const sa = serviceAccount("football-prediction", namespace, labels, this.child);
     const environment = serviceEnvironment(settings);
     const config = contentConfigMap("api-config", namespace, labels, environment, this.child);
-    const pods = new ServicePods(settings, secrets, sa.metadata.name, config.metadata.name, environment);
+    const pods = new ServicePods(settings, secrets, sa.metadata.name, config.metadata.name);
     this.configMapName = config.metadata.name;
 
     this.migrationJobs = this.migrations(pods);
@@ -267,7 +260,7 @@ export class App extends pulumi.ComponentResource {
         spec: {
           ...autoscaledRollout(selector),
           template: {
-            metadata: { labels, annotations: pods.servingAnnotations },
+            metadata: { labels, annotations: pods.rotationAnnotations },
             spec: pods.podSpec({
               topologySpreadConstraints: spreadOverZonesAndNodes(selector),
               containers: [pods.servingContainer("api", "serve", tag, settings.api.resources)],
@@ -341,7 +334,7 @@ export class App extends pulumi.ComponentResource {
           // Never two workers: a rolling update would briefly run two refits against one database.
           strategy: { type: "Recreate" },
           template: {
-            metadata: { labels, annotations: pods.servingAnnotations },
+            metadata: { labels, annotations: pods.rotationAnnotations },
             spec: pods.podSpec({ containers: [pods.servingContainer("worker", "worker", tag)] }),
           },
         },
