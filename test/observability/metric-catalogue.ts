@@ -67,7 +67,8 @@ export const exporterMetrics: Record<string, readonly string[]> = {
     "kubelet_volume_stats_inodes_used",
     "kubelet_volume_stats_inodes",
   ],
-  // cAdvisor in the kubelet (/metrics/cadvisor), google/cadvisor metrics/prometheus.go.
+  // cAdvisor in the kubelet (/metrics/cadvisor), google/cadvisor metrics/prometheus.go; both survive the
+  // `cAdvisorMetricRelabelings` drops of kube-prometheus-stack's values.yaml.
   cadvisor: ["container_cpu_usage_seconds_total", "container_memory_working_set_bytes"],
 };
 
