@@ -1,5 +1,5 @@
 /**
- * The shape of an alert rule and the wording helpers its texts share (rules.ts, cnpgRules.ts).
+ * The shape of an alert rule and the wording helpers its texts share (rules.ts, kubernetesRules.ts, cnpgRules.ts).
  */
 import { RUNBOOK_BASE_URL } from "./settings";
 

@@ -5,7 +5,7 @@
  * old. The exporter-based rules (rules.ts) keep watching connections and transactions through the `-rw` Service.
  */
 import { humanSeconds, promDuration, type AlertRule } from "./alertFormat";
-import { cnpg } from "./selectors";
+import { selectorsFor } from "./selectors";
 import type { ObservabilitySettings } from "./settings";
 
 /** The plugin's metric (it supersedes the operator's `cnpg_collector_last_available_backup_timestamp`). */
@@ -13,6 +13,7 @@ export const LAST_BACKUP_METRIC = "barman_cloud_cloudnative_pg_io_last_available
 
 export function cloudnativePgRules(s: ObservabilitySettings): AlertRule[] {
   const t = s.thresholds;
+  const { cnpg } = selectorsFor(s);
   const instances = s.postgresInstances;
   const rules: AlertRule[] = [
     {

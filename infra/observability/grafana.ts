@@ -1,71 +1,28 @@
-import { stringify } from "yaml";
 import { dashboardJson, q, stat, timeseries, type DashboardSpec } from "./panels";
 import { LAST_BACKUP_METRIC } from "./cnpgRules";
-import { cpuOfLimit, memoryOfLimit, volumeUsage } from "./queries";
-import { api, apiTraffic, backup, cnpg, importer, kubeState, pg, redis, svc } from "./selectors";
-import {
-  mountPaths,
-  PROMETHEUS_DATASOURCE_UID,
-  prometheusService,
-  type ObservabilitySettings,
-} from "./settings";
+import { cpuOfLimit, memoryOfLimit, volumeInodeUsage, volumeUsage } from "./queries";
+import { selectorsFor } from "./selectors";
+import type { ObservabilitySettings } from "./settings";
 
-export function renderGrafanaDatasources(s: ObservabilitySettings): string {
-  return stringify({
-    apiVersion: 1,
-    datasources: [
-      {
-        name: "Prometheus",
-        uid: PROMETHEUS_DATASOURCE_UID,
-        type: "prometheus",
-        access: "proxy",
-        url: `http://${prometheusService.name}:${prometheusService.port}`,
-        isDefault: true,
-        editable: false,
-        // Lets Grafana size $__rate_interval and its step to the real scrape interval.
-        jsonData: { timeInterval: s.scrapeInterval, httpMethod: "POST" },
-      },
-      {
-        name: "Alertmanager",
-        uid: "alertmanager",
-        type: "alertmanager",
-        access: "proxy",
-        url: s.alertmanagerUrl,
-        editable: false,
-        jsonData: { implementation: "prometheus" },
-      },
-    ],
-  });
-}
-
-export function renderGrafanaDashboardProviders(): string {
-  return stringify({
-    apiVersion: 1,
-    providers: [
-      {
-        name: "football-prediction",
-        folder: "Football prediction",
-        type: "file",
-        // The dashboards are generated from code; edits in the UI would be lost on the next deployment.
-        disableDeletion: true,
-        allowUiUpdates: false,
-        updateIntervalSeconds: 60,
-        options: { path: mountPaths.grafanaDashboardsDir, foldersFromFilesStructure: false },
-      },
-    ],
-  });
-}
+/**
+ * The stack's Grafana dashboards. The cluster's Grafana (kube-prometheus-stack) provisions the Prometheus
+ * datasource and loads each dashboard from a ConfigMap through its sidecar; every query names the stack's
+ * namespace, since that Prometheus holds every environment's series.
+ */
 
 function quantile(q: number, selector: string, by = ""): string {
   return `histogram_quantile(${q}, sum by (le${by}) (rate(http_request_duration_seconds_bucket{${selector}}[5m])))`;
 }
 
 function kubernetesSection(s: ObservabilitySettings): DashboardSpec["sections"][number] {
+  const { kubeState } = selectorsFor(s);
   return {
     title: "Pods",
     panels: [
-      timeseries("CPU used / limit", "percentunit", [q(cpuOfLimit(), "{{pod}}")], { alertAbove: s.thresholds.cpuLimitRatio }),
-      timeseries("Memory used / limit", "percentunit", [q(memoryOfLimit(), "{{pod}}")], {
+      timeseries("CPU used / limit", "percentunit", [q(cpuOfLimit(s), "{{pod}} {{container}}")], {
+        alertAbove: s.thresholds.cpuLimitRatio,
+      }),
+      timeseries("Memory working set / limit", "percentunit", [q(memoryOfLimit(s), "{{pod}} {{container}}")], {
         alertAbove: s.thresholds.memoryLimitRatio,
       }),
       timeseries("Container restarts (1h)", "short", [
@@ -81,6 +38,7 @@ function kubernetesSection(s: ObservabilitySettings): DashboardSpec["sections"][
 
 function serviceDashboard(s: ObservabilitySettings): DashboardSpec {
   const t = s.thresholds;
+  const { api, apiTraffic, svc } = selectorsFor(s);
   const errorRatio = (by: string) =>
     `sum${by} (rate(http_requests_total{${apiTraffic},status=~"5.."}[5m])) / sum${by} (rate(http_requests_total{${apiTraffic}}[5m]))`;
   const cacheRate = (metric: string) => `sum by (cache) (rate(${metric}{${svc}}[5m]))`;
@@ -115,9 +73,6 @@ function serviceDashboard(s: ObservabilitySettings): DashboardSpec {
             q(quantile(0.99, apiTraffic), "p99"),
           ], { alertAbove: t.latencyP95Seconds }),
           timeseries("p95 latency by route", "s", [q(quantile(0.95, api, ", route"), "{{route}}")]),
-          timeseries("Ingress requests by status", "reqps", [
-            q(`sum by (status) (rate(nginx_ingress_controller_requests{namespace="${s.namespace}"}[5m]))`, "{{status}}"),
-          ]),
           timeseries("Rate-limited requests / s", "reqps", [q(`sum(rate(rate_limited_requests_total{${svc}}[5m]))`, "429")]),
         ],
       },
@@ -169,6 +124,7 @@ function serviceDashboard(s: ObservabilitySettings): DashboardSpec {
 
 /** What the import CronJob pushes after every run (job `import`): ages and counts read from the database. */
 function importSection(s: ObservabilitySettings): DashboardSpec["sections"][number] {
+  const { importer } = selectorsFor(s);
   const age = `time() - max by (league) (import_last_success_timestamp_seconds{${importer}})`;
   return {
     title: "Imports",
@@ -195,6 +151,7 @@ function importSection(s: ObservabilitySettings): DashboardSpec["sections"][numb
 /** The CloudNativePG Cluster as its alerts (cnpgRules.ts) see it: instances, primary, replication, archive, backups. */
 function cloudnativePgSection(s: ObservabilitySettings): DashboardSpec["sections"][number] {
   const t = s.thresholds;
+  const { cnpg } = selectorsFor(s);
   const replication =
     s.postgresInstances > 1
       ? [
@@ -223,8 +180,18 @@ function cloudnativePgSection(s: ObservabilitySettings): DashboardSpec["sections
   };
 }
 
+/** How full the watched volumes are, in bytes and in inodes, as the volume alerts see them. */
+function volumePanels(s: ObservabilitySettings) {
+  const limit = { alertAbove: s.thresholds.pvcUsageRatio };
+  return [
+    timeseries("Volume usage", "percentunit", [q(volumeUsage(s), "{{persistentvolumeclaim}}")], limit),
+    timeseries("Volume inodes used", "percentunit", [q(volumeInodeUsage(s), "{{persistentvolumeclaim}}")], limit),
+  ];
+}
+
 function datastoresDashboard(s: ObservabilitySettings): DashboardSpec {
   const t = s.thresholds;
+  const { pg, redis } = selectorsFor(s);
   const keyspace = (metric: string) => `sum(rate(${metric}{${redis}}[5m]))`;
   return {
     uid: "fp-datastores",
@@ -291,7 +258,7 @@ function datastoresDashboard(s: ObservabilitySettings): DashboardSpec {
       },
       {
         title: "Volumes",
-        panels: [timeseries("Volume usage", "percentunit", [q(volumeUsage(s), "{{persistentvolumeclaim}}")], { alertAbove: t.pvcUsageRatio })],
+        panels: volumePanels(s),
       },
     ],
   };
@@ -299,6 +266,7 @@ function datastoresDashboard(s: ObservabilitySettings): DashboardSpec {
 
 function backupsDashboard(s: ObservabilitySettings): DashboardSpec {
   const t = s.thresholds;
+  const { backup } = selectorsFor(s);
   const age = `time() - max by (database) (backup_last_success_timestamp_seconds{${backup}})`;
   return {
     uid: "fp-backups",
@@ -322,14 +290,14 @@ function backupsDashboard(s: ObservabilitySettings): DashboardSpec {
           }),
           timeseries("Backup size", "bytes", [q(`max by (database) (backup_size_bytes{${backup}})`, "{{database}}")]),
           timeseries("Backup duration", "s", [q(`max by (database) (backup_duration_seconds{${backup}})`, "{{database}}")]),
-          timeseries("Volume usage", "percentunit", [q(volumeUsage(s), "{{persistentvolumeclaim}}")], { alertAbove: t.pvcUsageRatio }),
+          ...volumePanels(s),
         ],
       },
     ],
   };
 }
 
-/** File name → dashboard JSON, for the directory the dashboard provider reads. */
+/** File name → dashboard JSON: each becomes a ConfigMap the Grafana sidecar loads. */
 export function renderGrafanaDashboards(s: ObservabilitySettings): Record<string, string> {
   return {
     "football-prediction-service.json": dashboardJson(serviceDashboard(s)),

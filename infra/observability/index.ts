@@ -16,6 +16,17 @@ export {
   type ObservabilitySettings,
 } from "./settings";
 export { renderPrometheusConfig } from "./prometheus";
-export { alertGroups, renderAlertRules, runbookUrl, type AlertGroup, type AlertRule } from "./rules";
+export {
+  alertGroups,
+  alertLabels,
+  prometheusRuleSpec,
+  renderAlertRules,
+  runbookUrl,
+  type AlertGroup,
+  type AlertRule,
+  type RuleDocument,
+  type RuleGroupDocument,
+} from "./rules";
 export { receiverNames, renderAlertmanagerConfig } from "./alertmanager";
-export { renderGrafanaDashboardProviders, renderGrafanaDashboards, renderGrafanaDatasources } from "./grafana";
+export { renderGrafanaDashboards } from "./grafana";
+export { selectorsFor, type Selectors } from "./selectors";

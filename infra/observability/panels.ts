@@ -27,6 +27,11 @@ export interface DashboardSpec {
 
 const GRID_WIDTH = 24;
 const size = { timeseries: { w: 12, h: 8 }, stat: { w: 6, h: 4 } } as const;
+/**
+ * The datasource kube-prometheus-stack's Grafana provisions for its Prometheus, by the uid the chart gives it
+ * (prometheus-community/helm-charts, charts/kube-prometheus-stack/values.yaml: `grafana.sidecar.datasources.uid`),
+ * so panels never depend on which datasource is the default.
+ */
 const datasource = { type: "prometheus", uid: PROMETHEUS_DATASOURCE_UID };
 
 export function timeseries(title: string, unit: string, queries: Query[], limits: Partial<PanelSpec> = {}): PanelSpec {

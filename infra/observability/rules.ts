@@ -1,14 +1,15 @@
 import { stringify } from "yaml";
 import { humanSeconds, percent, promDuration, runbookUrl, type AlertGroup, type AlertRule, type Subsystem } from "./alertFormat";
 import { cloudnativePgRules } from "./cnpgRules";
-import { cpuOfLimit, memoryOfLimit, volumeUsage } from "./queries";
-import { api, apiTraffic, backup, databaseClients, importer, kubeState, pg, redis, svc, web } from "./selectors";
-import { jobs, type AlertThresholds, type ObservabilitySettings } from "./settings";
+import { kubernetesRules } from "./kubernetesRules";
+import { selectorsFor, type Selectors } from "./selectors";
+import type { AlertThresholds, ObservabilitySettings } from "./settings";
 
 export type { AlertGroup, AlertRule, Severity, Subsystem } from "./alertFormat";
 export { runbookUrl } from "./alertFormat";
 
-function serviceRules(t: AlertThresholds): AlertRule[] {
+function serviceRules(t: AlertThresholds, sel: Selectors): AlertRule[] {
+  const { api, apiTraffic, databaseClients, svc, web } = sel;
   return [
     {
       alert: "ServiceDown",
@@ -111,7 +112,7 @@ function serviceRules(t: AlertThresholds): AlertRule[] {
   ];
 }
 
-function cacheRules(t: AlertThresholds): AlertRule[] {
+function cacheRules(t: AlertThresholds, { svc }: Selectors): AlertRule[] {
   const lookups = (metric: string) => `sum by (cache) (rate(${metric}{${svc}}[15m]))`;
   return [
     {
@@ -139,74 +140,11 @@ function cacheRules(t: AlertThresholds): AlertRule[] {
   ];
 }
 
-function kubernetesRules(s: ObservabilitySettings): AlertRule[] {
-  const t = s.thresholds;
-  return [
-    exporterDownRule("KubeStateMetricsDown", jobs.kubeStateMetrics, "kubernetes", "kube-state-metrics"),
-    {
-      alert: "PodRestarting",
-      expr: `sum by (pod, container) (increase(kube_pod_container_status_restarts_total{${kubeState}}[15m])) > 2`,
-      for: "5m",
-      severity: "warning",
-      subsystem: "kubernetes",
-      summary: "Container {{ $labels.container }} of {{ $labels.pod }} keeps restarting",
-      description: "Container {{ $labels.container }} of pod {{ $labels.pod }} restarted more than twice in 15 minutes.",
-    },
-    {
-      alert: "HpaAtMaximum",
-      // Against each HPA's own maximum: the API's and the page's autoscalers have different ones.
-      expr:
-        `max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas{${kubeState}})` +
-        ` >= max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas{${kubeState}})`,
-      for: "15m",
-      severity: "warning",
-      subsystem: "kubernetes",
-      summary: "HPA {{ $labels.horizontalpodautoscaler }} is at its maximum",
-      description:
-        "HPA {{ $labels.horizontalpodautoscaler }} has run its maximum number of replicas for 15 minutes; " +
-        "more load will not be absorbed.",
-    },
-    {
-      alert: "ContainerCpuNearLimit",
-      expr: `${cpuOfLimit()} > ${t.cpuLimitRatio}`,
-      for: "15m",
-      severity: "warning",
-      subsystem: "kubernetes",
-      summary: "Pod {{ $labels.pod }} is near its CPU limit",
-      description:
-        `The process of pod {{ $labels.pod }} has used more than ${percent(t.cpuLimitRatio)} of the pod's CPU limit ` +
-        "for 15 minutes and is being throttled.",
-    },
-    {
-      alert: "ContainerMemoryNearLimit",
-      expr: `${memoryOfLimit()} > ${t.memoryLimitRatio}`,
-      for: "15m",
-      severity: "warning",
-      subsystem: "kubernetes",
-      summary: "Pod {{ $labels.pod }} is near its memory limit",
-      description:
-        `The process of pod {{ $labels.pod }} has held more than ${percent(t.memoryLimitRatio)} of the pod's memory ` +
-        "limit for 15 minutes and risks an OOM kill.",
-    },
-    {
-      alert: "PersistentVolumeFilling",
-      expr: `(${volumeUsage(s)}) > ${t.pvcUsageRatio}`,
-      for: "10m",
-      severity: "warning",
-      subsystem: "kubernetes",
-      summary: "Volume {{ $labels.persistentvolumeclaim }} is filling up",
-      description:
-        `What the workload on volume {{ $labels.persistentvolumeclaim }} reports storing has been more than ` +
-        `${percent(t.pvcUsageRatio)} of the volume's size for 10 minutes.`,
-    },
-  ];
-}
-
 /** Alerts when an exporter pod is down or no exporter is discovered at all, which would silence its other rules. */
-function exporterDownRule(alert: string, job: string, subsystem: Subsystem, what: string): AlertRule {
+function exporterDownRule(alert: string, selector: string, subsystem: Subsystem, what: string): AlertRule {
   return {
     alert,
-    expr: `(max by (pod) (up{job="${job}"}) == 0) or absent(up{job="${job}"})`,
+    expr: `(max by (pod) (up{${selector}}) == 0) or absent(up{${selector}})`,
     for: "5m",
     severity: "warning",
     subsystem,
@@ -215,10 +153,9 @@ function exporterDownRule(alert: string, job: string, subsystem: Subsystem, what
   };
 }
 
-function postgresRules(s: ObservabilitySettings): AlertRule[] {
-  const t = s.thresholds;
+function postgresRules(t: AlertThresholds, { pg }: Selectors): AlertRule[] {
   return [
-    exporterDownRule("PostgresExporterDown", jobs.postgresExporter, "postgres", "PostgreSQL"),
+    exporterDownRule("PostgresExporterDown", pg, "postgres", "PostgreSQL"),
     {
       alert: "PostgresDown",
       expr: `max by (pod) (pg_up{${pg}}) == 0`,
@@ -255,9 +192,9 @@ function postgresRules(s: ObservabilitySettings): AlertRule[] {
   ];
 }
 
-function redisRules(t: AlertThresholds): AlertRule[] {
+function redisRules(t: AlertThresholds, { redis }: Selectors): AlertRule[] {
   return [
-    exporterDownRule("RedisExporterDown", jobs.redisExporter, "redis", "Redis"),
+    exporterDownRule("RedisExporterDown", redis, "redis", "Redis"),
     {
       alert: "RedisDown",
       expr: `max by (pod) (redis_up{${redis}}) == 0`,
@@ -291,7 +228,7 @@ function redisRules(t: AlertThresholds): AlertRule[] {
   ];
 }
 
-function backupRules(t: AlertThresholds): AlertRule[] {
+function backupRules(t: AlertThresholds, { backup }: Selectors): AlertRule[] {
   const maxAge = humanSeconds(t.backupMaxAgeSeconds);
   return [
     {
@@ -312,7 +249,7 @@ function backupRules(t: AlertThresholds): AlertRule[] {
       summary: "No backup has reported to the Pushgateway",
       description:
         `No backup job has pushed a success timestamp for ${maxAge}: backups never ran, ` +
-        "cannot reach the Pushgateway, or the Pushgateway lost its state.",
+        "cannot reach the Pushgateway, or push without this namespace's grouping label, or the Pushgateway lost its state.",
     },
     {
       alert: "BackupVerificationFailed",
@@ -327,7 +264,7 @@ function backupRules(t: AlertThresholds): AlertRule[] {
 }
 
 /** The import CronJob pushes its state to the Pushgateway (job `import`), read back from the database on every run. */
-function importRules(t: AlertThresholds): AlertRule[] {
+function importRules(t: AlertThresholds, { importer }: Selectors): AlertRule[] {
   return [
     {
       alert: "ImportStale",
@@ -359,29 +296,64 @@ function importRules(t: AlertThresholds): AlertRule[] {
 
 export function alertGroups(s: ObservabilitySettings): AlertGroup[] {
   const t = s.thresholds;
+  const sel = selectorsFor(s);
   return [
-    { name: "football-prediction.service", rules: [...serviceRules(t), ...cacheRules(t)] },
+    { name: "football-prediction.service", rules: [...serviceRules(t, sel), ...cacheRules(t, sel)] },
     { name: "football-prediction.kubernetes", rules: kubernetesRules(s) },
-    { name: "football-prediction.postgres", rules: [...postgresRules(s), ...cloudnativePgRules(s)] },
-    { name: "football-prediction.redis", rules: redisRules(t) },
-    { name: "football-prediction.backup", rules: backupRules(t) },
-    { name: "football-prediction.import", rules: importRules(t) },
+    { name: "football-prediction.postgres", rules: [...postgresRules(t, sel), ...cloudnativePgRules(s)] },
+    { name: "football-prediction.redis", rules: redisRules(t, sel) },
+    { name: "football-prediction.backup", rules: backupRules(t, sel) },
+    { name: "football-prediction.import", rules: importRules(t, sel) },
   ];
 }
 
-function ruleDocument(rule: AlertRule): Record<string, unknown> {
+/** One rule of a PrometheusRule's group, as Prometheus reads it. */
+export interface RuleDocument {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** One group of a PrometheusRule's `spec.groups`. */
+export interface RuleGroupDocument {
+  name: string;
+  interval: string;
+  rules: RuleDocument[];
+}
+
+/**
+ * The labels every alert of the stack carries. Aggregations drop the series' `namespace`, and the Alertmanager
+ * route the operator generates from this stack's AlertmanagerConfig matches `namespace="<ns>"`, so the rule sets
+ * it; `environment` names the stack in notifications.
+ */
+export function alertLabels(s: ObservabilitySettings): Record<string, string> {
+  return { namespace: s.namespace, environment: s.environment };
+}
+
+function ruleDocument(rule: AlertRule, s: ObservabilitySettings): RuleDocument {
   return {
     alert: rule.alert,
     expr: rule.expr,
     for: rule.for,
-    labels: { severity: rule.severity, subsystem: rule.subsystem },
+    labels: { severity: rule.severity, subsystem: rule.subsystem, ...alertLabels(s) },
     annotations: { summary: rule.summary, description: rule.description, runbook_url: runbookUrl(rule.alert) },
   };
 }
 
+/** The `spec` of the stack's PrometheusRule: every alert group, evaluated every `evaluationInterval`. */
+export function prometheusRuleSpec(s: ObservabilitySettings): { groups: RuleGroupDocument[] } {
+  return {
+    groups: alertGroups(s).map((group) => ({
+      name: group.name,
+      interval: s.evaluationInterval,
+      rules: group.rules.map((rule) => ruleDocument(rule, s)),
+    })),
+  };
+}
+
+/** The same groups as a Prometheus rules file, for promtool. */
 export function renderAlertRules(s: ObservabilitySettings): string {
-  return stringify(
-    { groups: alertGroups(s).map((group) => ({ name: group.name, rules: group.rules.map(ruleDocument) })) },
-    { lineWidth: 0 },
-  );
+  return stringify(prometheusRuleSpec(s), { lineWidth: 0 });
 }

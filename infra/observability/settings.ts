@@ -81,8 +81,12 @@ export const defaultThresholds: AlertThresholds = {
   importMaxAgeSeconds: 3 * 3600,
 };
 
-/** Scrape job names; rules and dashboards select on them, so they are defined once. */
+/**
+ * The `job` label of each source of series; rules and dashboards select on them (with the stack's namespace, as the
+ * cluster's one Prometheus holds every environment's series), so they are defined once.
+ */
 export const jobs = {
+  /** The service's pods (api, worker, web), as their monitor names the job. */
   service: "football-prediction",
   postgresExporter: "postgres-exporter",
   /** CloudNativePG's instance managers: the `cnpg_*` metrics and the Barman Cloud plugin's. */
@@ -90,11 +94,20 @@ export const jobs = {
   /** The Pooler's PgBouncer exporters. */
   pgbouncer: "pgbouncer",
   redisExporter: "redis-exporter",
-  ingressNginx: "ingress-nginx",
-  pushgateway: "pushgateway",
+  /**
+   * The platform's kube-state-metrics (kube-prometheus-stack). Its ServiceMonitor honours the series' labels, so
+   * each carries the `namespace` of the object it describes, not kube-state-metrics' own.
+   */
   kubeStateMetrics: "kube-state-metrics",
-  prometheus: "prometheus",
-  /** Not a scrape job: the job label the backup commands push under, kept by the Pushgateway's honor_labels. */
+  /**
+   * The platform's kubelet ServiceMonitor: kubelet's own metrics (`kubelet_volume_stats_*`) under metrics_path
+   * `/metrics`, cAdvisor's (`container_*`) under `/metrics/cadvisor`, both under this one job.
+   */
+  kubelet: "kubelet",
+  /**
+   * Not a scrape job: the job label the backup commands push to the platform's Pushgateway under, beside a
+   * `namespace` grouping label; its ServiceMonitor honours both.
+   */
   backup: "backup",
   /** Likewise for the import CronJob's `import_*` metrics. */
   importer: "import",

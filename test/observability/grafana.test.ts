@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
-import { parse, stringify } from "yaml";
-import {
-  PROMETHEUS_DATASOURCE_UID,
-  renderGrafanaDashboardProviders,
-  renderGrafanaDashboards,
-  renderGrafanaDatasources,
-} from "../../infra/observability";
+import { stringify } from "yaml";
+import { PROMETHEUS_DATASOURCE_UID, renderGrafanaDashboards } from "../../infra/observability";
 import { expressions, parseDashboards, type Dashboard } from "./dashboards";
-import { metricNames } from "./promql";
+import { metricNames, unscopedSelectors } from "./promql";
 import { run } from "../support/processes";
 import { TempDir } from "../support/tempDir";
 import { requireTool, sampleSettings } from "./support";
@@ -20,31 +15,21 @@ function metricsOf(dashboard: Dashboard): Set<string> {
   return new Set(expressions(dashboard).flatMap((expr) => [...metricNames(expr)]));
 }
 
-describe("observability: Grafana provisioning", () => {
+describe("observability: Grafana dashboards", () => {
   before(() => requireTool("promtool"));
-
-  it("provisions the dashboards directory as a file provider the UI cannot change", () => {
-    const providers = parse(renderGrafanaDashboardProviders()) as { providers: Record<string, unknown>[] };
-    assert.equal(providers.providers.length, 1);
-    const [provider] = providers.providers;
-    assert.equal(provider.type, "file");
-    assert.equal(provider.allowUiUpdates, false);
-    assert.deepEqual(provider.options, { path: "/var/lib/grafana/dashboards", foldersFromFilesStructure: false });
-  });
 
   for (const [name, settings] of Object.entries(sampleSettings)) {
     describe(name, () => {
       const dashboards = parseDashboards(renderGrafanaDashboards(settings));
 
-      it("provisions Prometheus as the default datasource, under the uid every panel uses", () => {
-        const { datasources } = parse(renderGrafanaDatasources(settings)) as { datasources: Record<string, unknown>[] };
-        const prometheus = datasources.find((d) => d.type === "prometheus");
-        assert.ok(prometheus);
-        assert.equal(prometheus.uid, PROMETHEUS_DATASOURCE_UID);
-        assert.equal(prometheus.isDefault, true);
-        assert.equal(prometheus.url, "http://prometheus:9090");
-        assert.deepEqual(prometheus.jsonData, { timeInterval: settings.scrapeInterval, httpMethod: "POST" });
-        assert.equal(datasources.find((d) => d.type === "alertmanager")?.url, settings.alertmanagerUrl);
+      it("names each dashboard by a valid ConfigMap key the sidecar loads (ending in .json)", () => {
+        for (const file of Object.keys(dashboards)) assert.match(file, /^[-._a-zA-Z0-9]+\.json$/);
+      });
+
+      it("selects only the stack's namespace in every panel query", () => {
+        for (const [file, dashboard] of Object.entries(dashboards)) {
+          for (const expr of expressions(dashboard)) assert.deepEqual(unscopedSelectors(expr, settings.namespace), [], `${file}: ${expr}`);
+        }
       });
 
       it("has a service, a PostgreSQL and Redis, and a backups dashboard with the panels the issue asks for", () => {
@@ -52,6 +37,8 @@ describe("observability: Grafana provisioning", () => {
         assert.deepEqual(Object.keys(byUid).sort(), ["fp-backups", "fp-datastores", "fp-service"]);
         const has = (uid: string, metrics: string[]) => metrics.forEach((m) => assert.ok(metricsOf(byUid[uid]).has(m), `${uid} lacks ${m}`));
         has("fp-service", [
+          "container_cpu_usage_seconds_total",
+          "container_memory_working_set_bytes",
           "http_requests_total",
           "http_request_duration_seconds_bucket",
           "cache_hits_total",
@@ -60,7 +47,15 @@ describe("observability: Grafana provisioning", () => {
           "prediction_failures_total",
           "model_age_seconds",
         ]);
-        has("fp-datastores", ["pg_up", "pg_stat_activity_count", "redis_up", "redis_memory_used_bytes", "redis_evicted_keys_total"]);
+        has("fp-datastores", [
+          "pg_up",
+          "pg_stat_activity_count",
+          "redis_up",
+          "redis_memory_used_bytes",
+          "redis_evicted_keys_total",
+          "kubelet_volume_stats_used_bytes",
+          "kubelet_volume_stats_inodes_used",
+        ]);
         has("fp-backups", ["backup_last_success_timestamp_seconds", "backup_verify_success", "backup_size_bytes"]);
         const percentiles = expressions(byUid["fp-service"]).filter((e) => e.startsWith("histogram_quantile"));
         for (const q of ["0.5", "0.95", "0.99"]) assert.ok(percentiles.some((e) => e.startsWith(`histogram_quantile(${q},`)), `p${q}`);

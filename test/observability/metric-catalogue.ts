@@ -5,17 +5,15 @@ import { REPO_ROOT } from "../support/processes";
 /**
  * Every metric the rules and dashboards may query: the service's and the backups' (read from
  * docs/service-interface.md, the contract), prom-client's defaults that the document allows (read from the
- * installed prom-client), and the exporter metrics relied on, each as named in the exporter's source.
+ * installed prom-client), and the metrics of the exporters and of the platform's monitoring relied on, each as
+ * named in its source.
  */
 export const exporterMetrics: Record<string, readonly string[]> = {
-  // `up` is synthesised by Prometheus for every target; the other comes from its own /metrics (tsdb/db.go).
-  prometheus: ["up", "prometheus_tsdb_storage_blocks_bytes"],
-  // prometheus-community/postgres_exporter: pg_up from the exporter itself, the process metrics from the Go
-  // client's default registry, the rest from the default collectors stat_activity, settings, replication,
-  // database and stat_database.
+  // Synthesised by Prometheus for every target.
+  prometheus: ["up"],
+  // prometheus-community/postgres_exporter: pg_up from the exporter itself, the rest from the default collectors
+  // stat_activity, settings, database and stat_database.
   "postgres-exporter": [
-    "process_cpu_seconds_total",
-    "process_resident_memory_bytes",
     "pg_up",
     "pg_stat_activity_count",
     "pg_stat_activity_max_tx_duration",
@@ -40,11 +38,8 @@ export const exporterMetrics: Record<string, readonly string[]> = {
     "cnpg_pg_stat_archiver_last_failed_time",
     "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp",
   ],
-  // oliver006/redis_exporter: INFO fields mapped in exporter/exporter.go, plus redis_up and redis_db_keys; the
-  // process metrics of the Go client's default registry (exported unless --redis-only-metrics).
+  // oliver006/redis_exporter: INFO fields mapped in exporter/exporter.go, plus redis_up and redis_db_keys.
   "redis-exporter": [
-    "process_cpu_seconds_total",
-    "process_resident_memory_bytes",
     "redis_up",
     "redis_memory_used_bytes",
     "redis_memory_max_bytes",
@@ -55,17 +50,26 @@ export const exporterMetrics: Record<string, readonly string[]> = {
     "redis_connected_clients",
     "redis_commands_processed_total",
     "redis_db_keys",
-    "redis_aof_current_size_bytes",
   ],
-  // kube-state-metrics v2 names, from the resources the stack's instance exports (kubeStateMetricsResources).
+  // The platform's kube-state-metrics (v2 names, docs/metrics/workload/pod-metrics.md and
+  // docs/metrics/workload/horizontalpodautoscaler-metrics.md of kubernetes/kube-state-metrics).
   "kube-state-metrics": [
     "kube_pod_container_status_restarts_total",
     "kube_pod_container_resource_limits",
     "kube_horizontalpodautoscaler_status_current_replicas",
     "kube_horizontalpodautoscaler_spec_max_replicas",
-    "kube_persistentvolumeclaim_resource_requests_storage_bytes",
   ],
-  "ingress-nginx": ["nginx_ingress_controller_requests"],
+  // The kubelet's own /metrics: the volume statistics of kubernetes/kubernetes pkg/kubelet/metrics/metrics.go
+  // (VolumeStats*Key under the kubelet subsystem).
+  kubelet: [
+    "kubelet_volume_stats_used_bytes",
+    "kubelet_volume_stats_capacity_bytes",
+    "kubelet_volume_stats_inodes_used",
+    "kubelet_volume_stats_inodes",
+  ],
+  // cAdvisor in the kubelet (/metrics/cadvisor), google/cadvisor metrics/prometheus.go; both survive the
+  // `cAdvisorMetricRelabelings` drops of kube-prometheus-stack's values.yaml.
+  cadvisor: ["container_cpu_usage_seconds_total", "container_memory_working_set_bytes"],
 };
 
 function section(markdown: string, heading: string): string {

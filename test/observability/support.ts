@@ -1,13 +1,4 @@
-import {
-  defaultThresholds,
-  renderAlertmanagerConfig,
-  renderAlertRules,
-  renderGrafanaDashboardProviders,
-  renderGrafanaDashboards,
-  renderGrafanaDatasources,
-  renderPrometheusConfig,
-  type ObservabilitySettings,
-} from "../../infra/observability";
+import { defaultThresholds, type ObservabilitySettings } from "../../infra/observability";
 import { which } from "../support/processes";
 
 /**
@@ -18,32 +9,24 @@ export const sampleSettings: Record<string, ObservabilitySettings> = {
   "prod (defaults, three instances, continuous backups)": {
     environment: "prod",
     namespace: "football-prediction-prod",
-    ingressControllerNamespace: "ingress-nginx",
     scrapeInterval: "30s",
     evaluationInterval: "30s",
-    alertmanagerUrl: "http://alertmanager:9093",
-    pushgatewayUrl: "http://pushgateway:9091",
     postgresCluster: "postgres",
     postgresInstances: 3,
     continuousBackups: true,
-    volumeClaims: { postgres: ["postgres-[0-9]+"], redis: "data-redis-0", backups: "backups", prometheus: "data-prometheus-0" },
-    backupsOnVolume: 35,
+    volumeClaims: { postgres: "postgres-[0-9]+", redis: "data-redis-0", backups: "backups" },
     thresholds: defaultThresholds,
-    receivers: { pagerUrlFile: "/etc/alertmanager/secrets/pager-key", chatUrlFile: "/etc/alertmanager/secrets/chat-url" },
+    receivers: { secretName: "alert-receivers", pagerRoutingKey: "pager-routing-key", chatWebhookUrl: "chat-webhook-url" },
   },
   "staging (one instance, no object store, other thresholds)": {
     environment: "staging",
     namespace: "football-prediction-staging",
-    ingressControllerNamespace: "edge-ingress",
     scrapeInterval: "1m",
     evaluationInterval: "1m",
-    alertmanagerUrl: "http://alertmanager.monitoring.svc:9093/alertmanager/",
-    pushgatewayUrl: "https://pushgateway.example.org/push",
     postgresCluster: "pg",
     postgresInstances: 1,
     continuousBackups: false,
-    volumeClaims: { postgres: ["pg-[0-9]+"], redis: "cache-data-0", backups: "dumps", prometheus: "tsdb-0" },
-    backupsOnVolume: 12,
+    volumeClaims: { postgres: "pg-[0-9]+(-wal)?", redis: "cache-data-0", backups: "dumps" },
     thresholds: {
       errorRatio: 0.05,
       latencyP95Seconds: 1,
@@ -61,23 +44,11 @@ export const sampleSettings: Record<string, ObservabilitySettings> = {
       cpuLimitRatio: 0.95,
       memoryLimitRatio: 0.95,
     },
-    receivers: { pagerUrlFile: "/run/secrets/pager", chatUrlFile: "/run/secrets/chat" },
+    receivers: { secretName: "staging-receivers", pagerRoutingKey: "pager", chatWebhookUrl: "chat" },
   },
 };
 
 export const RULES_FILE = "football-prediction.rules.yml";
-
-/** Every rendered file, under the names the cluster mounts them with. */
-export function renderAll(s: ObservabilitySettings): Record<string, string> {
-  return {
-    "prometheus.yml": renderPrometheusConfig(s),
-    [RULES_FILE]: renderAlertRules(s),
-    "alertmanager.yml": renderAlertmanagerConfig(s),
-    "datasources.yml": renderGrafanaDatasources(s),
-    "dashboards.yml": renderGrafanaDashboardProviders(),
-    ...renderGrafanaDashboards(s),
-  };
-}
 
 /** Fails the suite with a pointer to the setup script instead of a bare ENOENT. */
 export function requireTool(name: string): void {

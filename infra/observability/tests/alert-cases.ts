@@ -1,89 +1,26 @@
-import { parse, stringify } from "yaml";
-import { alertGroups, renderAlertRules, runbookUrl, type AlertRule } from "../rules";
 import { jobs, type ObservabilitySettings } from "../settings";
 import { cloudnativePgCases } from "./cnpg-cases";
+import { kubernetesCases } from "./kubernetes-cases";
+import {
+  above,
+  counter,
+  database,
+  fire,
+  flat,
+  labelsOf,
+  OTHER_NAMESPACE,
+  quiet,
+  series,
+  type AlertCase,
+  type Labels,
+} from "./scenarios";
 
 /**
- * Unit tests for every alert rule, in `promtool test rules` form. Each alert has scenarios that must fire and
- * scenarios that must not: values just on the safe side of the threshold, and (through `pendingAt`) a
- * condition that holds for less than the rule's `for`. Series are derived from the settings' thresholds, so
- * every stack's rules are tested with its own numbers.
+ * Unit tests for every alert rule, in `promtool test rules` form (promtool.ts renders them). Each alert has
+ * scenarios that must fire and scenarios that must not: values just on the safe side of the threshold, and
+ * (through `pendingAt`) a condition that holds for less than the rule's `for`. Series are derived from the
+ * settings' thresholds, so every stack's rules are tested with its own numbers.
  */
-
-export interface InputSeries {
-  series: string;
-  values: string;
-}
-
-export interface FiringScenario {
-  name: string;
-  series: InputSeries[];
-  /** When the alert must be firing. */
-  evalAt: string;
-  /** The alert's labels besides alertname, severity and subsystem. */
-  labels: Record<string, string>;
-  /** A time when the condition already holds but `for` has not passed, so the alert must not fire yet. */
-  pendingAt: string;
-}
-
-export interface QuietScenario {
-  name: string;
-  series: InputSeries[];
-  evalAt: string;
-}
-
-export interface AlertCase {
-  fires: FiringScenario[];
-  quiet: QuietScenario[];
-  /**
-   * Minutes between samples and between rule evaluations (default 1). promtool evaluates the rule at every
-   * step up to the last eval time, so alerts whose `for` lasts days use a coarser step; their eval times
-   * must then be multiples of it.
-   */
-  stepMinutes?: number;
-}
-
-/** Label selector text, e.g. `{job="x",pod="y"}`. */
-function selector(labels: Record<string, string>): string {
-  return `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(",")}}`;
-}
-
-export function series(metric: string, labels: Record<string, string>, values: string): InputSeries {
-  return { series: `${metric}${selector(labels)}`, values };
-}
-
-/** A gauge holding one value for `samples` samples (a minute apart unless the case sets stepMinutes). */
-export function flat(value: number, samples = 60): string {
-  return `${value}+0x${samples}`;
-}
-
-/** A counter growing by `perMinute` each one-minute sample. */
-function counter(perMinute: number, samples = 60): string {
-  return `0+${perMinute}x${samples}`;
-}
-
-type Labels = Record<string, string>;
-
-/** An alert that must be pending (not firing) at `pendingAt` and firing with `labels` at `evalAt`. */
-export function fire(name: string, input: InputSeries[], pendingAt: string, evalAt: string, labels: Labels = {}): FiringScenario {
-  return { name, series: input, pendingAt, evalAt, labels };
-}
-
-export function quiet(name: string, input: InputSeries[], evalAt: string): QuietScenario {
-  return { name, series: input, evalAt };
-}
-
-/** A value halfway between the threshold and 1, for ratios that must fire. */
-function above(ratio: number): number {
-  return ratio + (1 - ratio) / 2;
-}
-
-const svcLabels = { job: jobs.service, component: "api", pod: "api-a" };
-const workerLabels = { ...svcLabels, component: "worker", pod: "worker-a" };
-const pgLabels = { job: jobs.postgresExporter, pod: "postgresql-0" };
-const redisLabels = { job: jobs.redisExporter, pod: "redis-0" };
-const database = "football_prediction";
-const backupLabels = { job: jobs.backup, database };
 
 /** The scenarios of alerts that fire on a gauge being 0 (1 is healthy) for longer than `for`. */
 function zeroMeansDown(metric: string, labels: Labels, expect: Labels, forMinutes: number): AlertCase {
@@ -94,12 +31,14 @@ function zeroMeansDown(metric: string, labels: Labels, expect: Labels, forMinute
   };
 }
 
-function exporterDown(job: string, pod: string): AlertCase {
-  const up = (value: number) => series("up", { job, pod }, flat(value));
+/** An exporter's target down, or none discovered in this namespace while another environment's is up. */
+function exporterDown(labels: Labels, pod: string): AlertCase {
+  const up = (value: number) => series("up", { ...labels, pod }, flat(value));
+  const elsewhereUp = series("up", { ...labels, namespace: OTHER_NAMESPACE, pod }, flat(1));
   return {
     fires: [
       fire("target down", [up(0)], "4m", "10m", { pod }),
-      fire("no target discovered", [series("up", { job: jobs.prometheus }, flat(1))], "4m", "10m", { job }),
+      fire("no target discovered here, another environment's up", [elsewhereUp], "4m", "10m", { job: labels.job }),
     ],
     quiet: [quiet("target up", [up(1)], "10m")],
   };
@@ -107,6 +46,7 @@ function exporterDown(job: string, pod: string): AlertCase {
 
 function serviceCases(s: ObservabilitySettings): Record<string, AlertCase> {
   const t = s.thresholds;
+  const { svc: svcLabels, worker: workerLabels, web: webLabels } = labelsOf(s);
   const route = "/api/v1/predictions";
   const requests = (status: string, perMinute: number, path = route) =>
     series("http_requests_total", { ...svcLabels, method: "GET", route: path, status }, counter(perMinute));
@@ -124,7 +64,7 @@ function serviceCases(s: ObservabilitySettings): Record<string, AlertCase> {
     failures(100 * failureRatio),
   ];
   const ready = (pod: string, value: number) => series("service_ready", { ...svcLabels, pod }, flat(value));
-  const page = (pod: string, value: number) => series("up", { ...svcLabels, component: "web", pod }, flat(value));
+  const page = (pod: string, value: number) => series("up", { ...webLabels, pod }, flat(value));
   const cache = (hitRatio: number) => [
     series("cache_hits_total", { ...svcLabels, cache: "predictions" }, counter(100 * hitRatio)),
     series("cache_misses_total", { ...svcLabels, cache: "predictions" }, counter(100 * (1 - hitRatio))),
@@ -153,7 +93,7 @@ function serviceCases(s: ObservabilitySettings): Record<string, AlertCase> {
       ...zeroMeansDown("database_up", workerLabels, { pod: "worker-a", component: "worker" }, 2),
       quiet: [
         quiet("reports 1", [series("database_up", workerLabels, flat(1))], "7m"),
-        quiet("only the page's pods, which never connect, report 0", [series("database_up", { ...svcLabels, component: "web", pod: "web-a" }, flat(0))], "7m"),
+        quiet("only the page's pods, which never connect, report 0", [series("database_up", webLabels, flat(0))], "7m"),
       ],
     },
     HighErrorRatio: {
@@ -190,115 +130,9 @@ function serviceCases(s: ObservabilitySettings): Record<string, AlertCase> {
   };
 }
 
-function kubernetesCases(s: ObservabilitySettings): Record<string, AlertCase> {
-  const t = s.thresholds;
-  const ns = s.namespace;
-  const pod = { namespace: ns, pod: "api-a", container: "api" };
-  const expect = { pod: "api-a", container: "api" };
-  const ksm = (metric: string, labels: Labels, values: string) => series(metric, { job: jobs.kubeStateMetrics, ...labels }, values);
-  const restarts = (values: string) => [ksm("kube_pod_container_status_restarts_total", pod, values)];
-  const hpaName = "api-blue";
-  const hpaMax = 6;
-  const hpa = (replicas: number, name = hpaName, max = hpaMax) => [
-    ksm("kube_horizontalpodautoscaler_status_current_replicas", { namespace: ns, horizontalpodautoscaler: name }, flat(replicas)),
-    ksm("kube_horizontalpodautoscaler_spec_max_replicas", { namespace: ns, horizontalpodautoscaler: name }, flat(max)),
-  ];
-  // The process reports with its scrape target's labels; kube-state-metrics names the pod and container.
-  const exporterPod = "postgres-exporter-a";
-  const processLabels: Record<string, Labels> = {
-    [svcLabels.pod]: { ...svcLabels, namespace: ns },
-    [exporterPod]: { ...pgLabels, pod: exporterPod, namespace: ns, component: "metrics-exporter" },
-  };
-  const limit = (podName: string, resource: string, unit: string, value: number) =>
-    ksm("kube_pod_container_resource_limits", { namespace: ns, pod: podName, container: "main", resource, unit }, flat(value));
-  const cpuLimit = 0.5;
-  const cpu = (podName: string, ratio: number, limitOf = podName) => [
-    series("process_cpu_seconds_total", processLabels[podName], counter(60 * cpuLimit * ratio)),
-    limit(limitOf, "cpu", "core", cpuLimit),
-  ];
-  const memoryLimit = 512 * 1024 * 1024;
-  const memory = (podName: string, ratio: number, limitOf = podName) => [
-    series("process_resident_memory_bytes", processLabels[podName], flat(Math.round(memoryLimit * ratio))),
-    limit(limitOf, "memory", "byte", memoryLimit),
-  ];
-  const claimSize = 10 * 1024 ** 3;
-  const claim = (name: string) =>
-    ksm("kube_persistentvolumeclaim_resource_requests_storage_bytes", { namespace: ns, persistentvolumeclaim: name }, flat(claimSize));
-  // The claims are a pattern (`<cluster>-[0-9]+`): the first instance's data claim matches it.
-  const postgresData = `${s.postgresCluster}-1`;
-  // Two databases on the server; each reports its own size.
-  const databases = (ratio: number) =>
-    ["football_prediction", "postgres"].map((datname, i) =>
-      series("pg_database_size_bytes", { ...pgLabels, datname }, flat(Math.round(claimSize * ratio * (i === 0 ? 0.9 : 0.1)))),
-    );
-  const postgresVolume = (ratio: number) => [...databases(ratio), claim(postgresData)];
-  const redisVolume = (ratio: number) => [
-    series("redis_aof_current_size_bytes", redisLabels, flat(Math.round(claimSize * ratio))),
-    claim(s.volumeClaims.redis),
-  ];
-  const backupVolume = (ratio: number) => [
-    series("backup_size_bytes", backupLabels, flat(Math.round((claimSize * ratio) / s.backupsOnVolume))),
-    claim(s.volumeClaims.backups),
-  ];
-  const tsdb = (ratio: number) => [
-    series("prometheus_tsdb_storage_blocks_bytes", { job: jobs.prometheus }, flat(Math.round(claimSize * ratio))),
-    claim(s.volumeClaims.prometheus),
-  ];
-  const pvcUsage = t.pvcUsageRatio;
-  return {
-    KubeStateMetricsDown: exporterDown(jobs.kubeStateMetrics, "kube-state-metrics-a"),
-    PodRestarting: {
-      // A restart every 4 minutes passes 2 per 15 minutes at minute 9.
-      fires: [fire("crash loop", restarts("0+0.25x60"), "12m", "20m", expect)],
-      quiet: [quiet("two restarts", restarts("0 0 0 0 0 1 1 1 1 1 2+0x50"), "30m")],
-    },
-    HpaAtMaximum: {
-      fires: [
-        fire("at maximum", hpa(hpaMax), "14m", "20m", { horizontalpodautoscaler: hpaName }),
-        fire("one at its own, lower maximum", [...hpa(hpaMax - 1), ...hpa(2, "web-blue", 2)], "14m", "20m", { horizontalpodautoscaler: "web-blue" }),
-      ],
-      quiet: [quiet("one below maximum", [...hpa(hpaMax - 1), ...hpa(1, "web-blue", 2)], "30m")],
-    },
-    ContainerCpuNearLimit: {
-      fires: [
-        fire("the service above", cpu(svcLabels.pod, above(t.cpuLimitRatio)), "14m", "20m", { pod: svcLabels.pod }),
-        fire("an exporter above", cpu(exporterPod, above(t.cpuLimitRatio)), "14m", "20m", { pod: exporterPod }),
-      ],
-      quiet: [
-        quiet("just under", cpu(svcLabels.pod, t.cpuLimitRatio * 0.95), "30m"),
-        quiet("the limit of another pod", cpu(svcLabels.pod, above(t.cpuLimitRatio), exporterPod), "30m"),
-      ],
-    },
-    ContainerMemoryNearLimit: {
-      fires: [
-        fire("the service above", memory(svcLabels.pod, above(t.memoryLimitRatio)), "14m", "20m", { pod: svcLabels.pod }),
-        fire("an exporter above", memory(exporterPod, above(t.memoryLimitRatio)), "14m", "20m", { pod: exporterPod }),
-      ],
-      quiet: [
-        quiet("just under", memory(svcLabels.pod, t.memoryLimitRatio * 0.99), "30m"),
-        quiet("the limit of another pod", memory(svcLabels.pod, above(t.memoryLimitRatio), exporterPod), "30m"),
-      ],
-    },
-    PersistentVolumeFilling: {
-      fires: [
-        fire("the databases above", postgresVolume(above(pvcUsage)), "9m", "15m", { persistentvolumeclaim: postgresData }),
-        fire("the append-only file above", redisVolume(above(pvcUsage)), "9m", "15m", { persistentvolumeclaim: s.volumeClaims.redis }),
-        fire("the kept backups above", backupVolume(above(pvcUsage)), "9m", "15m", { persistentvolumeclaim: s.volumeClaims.backups }),
-        fire("the Prometheus database above", tsdb(above(pvcUsage)), "9m", "15m", { persistentvolumeclaim: s.volumeClaims.prometheus }),
-      ],
-      quiet: [
-        quiet("the databases just under", postgresVolume(pvcUsage * 0.99), "30m"),
-        quiet("the append-only file just under", redisVolume(pvcUsage * 0.99), "30m"),
-        quiet("the kept backups just under", backupVolume(pvcUsage * 0.99), "30m"),
-        quiet("the Prometheus database just under", tsdb(pvcUsage * 0.99), "30m"),
-        quiet("nothing reports what the volume holds", [claim(postgresData)], "30m"),
-      ],
-    },
-  };
-}
-
 function postgresCases(s: ObservabilitySettings): Record<string, AlertCase> {
   const t = s.thresholds;
+  const { pg: pgLabels } = labelsOf(s);
   const maxConnections = 100;
   const activity = (state: string, count: number) =>
     series("pg_stat_activity_count", { ...pgLabels, datname: database, state }, flat(count));
@@ -312,7 +146,7 @@ function postgresCases(s: ObservabilitySettings): Record<string, AlertCase> {
   ];
   const saturated = connections(maxConnections * above(t.postgresConnectionSaturation));
   return {
-    PostgresExporterDown: exporterDown(jobs.postgresExporter, "postgres-exporter-a"),
+    PostgresExporterDown: exporterDown(pgLabels, "postgres-exporter-a"),
     PostgresDown: zeroMeansDown("pg_up", pgLabels, { pod: "postgresql-0" }, 1),
     PostgresConnectionSaturation: {
       fires: [fire("above", saturated, "4m", "10m", { pod: "postgresql-0" })],
@@ -332,6 +166,7 @@ function postgresCases(s: ObservabilitySettings): Record<string, AlertCase> {
 
 function redisCases(s: ObservabilitySettings): Record<string, AlertCase> {
   const t = s.thresholds;
+  const { redis: redisLabels } = labelsOf(s);
   const maxmemory = 64 * 1024 * 1024;
   const memory = (used: number, max: number) => [
     series("redis_memory_used_bytes", redisLabels, flat(Math.round(used))),
@@ -339,7 +174,7 @@ function redisCases(s: ObservabilitySettings): Record<string, AlertCase> {
   ];
   const evictions = (perMinute: number) => [series("redis_evicted_keys_total", redisLabels, counter(perMinute))];
   return {
-    RedisExporterDown: exporterDown(jobs.redisExporter, "redis-exporter-a"),
+    RedisExporterDown: exporterDown(redisLabels, "redis-exporter-a"),
     RedisDown: zeroMeansDown("redis_up", redisLabels, { pod: "redis-0" }, 1),
     RedisMemoryNearMax: {
       fires: [fire("above", memory(maxmemory * above(t.redisMemoryRatio), maxmemory), "9m", "15m", { pod: "redis-0" })],
@@ -357,6 +192,7 @@ function redisCases(s: ObservabilitySettings): Record<string, AlertCase> {
 
 function backupCases(s: ObservabilitySettings): Record<string, AlertCase> {
   const maxAge = s.thresholds.backupMaxAgeSeconds;
+  const { backup: backupLabels } = labelsOf(s);
   // About a hundred evaluation steps up to the day-long `for`, whatever the backup schedule.
   const step = Math.max(1, Math.ceil(maxAge / 60 / 100));
   const maxAgeSteps = maxAge / 60 / step;
@@ -374,7 +210,15 @@ function backupCases(s: ObservabilitySettings): Record<string, AlertCase> {
     },
     BackupMetricsAbsent: {
       stepMinutes: step,
-      fires: [fire("nothing ever pushed", [series("up", { job: jobs.pushgateway }, flat(1))], beforeMaxAge, afterMaxAge, { job: jobs.backup })],
+      fires: [
+        fire(
+          "nothing ever pushed about this namespace, another environment's backups pushed",
+          [series("backup_last_success_timestamp_seconds", { ...backupLabels, namespace: OTHER_NAMESPACE }, flat(0, Math.ceil(maxAgeSteps) + 3))],
+          beforeMaxAge,
+          afterMaxAge,
+          { job: jobs.backup },
+        ),
+      ],
       quiet: [quiet("a backup reported all along", successAt(flat(0, Math.ceil(maxAgeSteps) + 3)), afterMaxAge)],
     },
     BackupVerificationFailed: {
@@ -386,7 +230,7 @@ function backupCases(s: ObservabilitySettings): Record<string, AlertCase> {
 
 function importCases(s: ObservabilitySettings): Record<string, AlertCase> {
   const maxAge = s.thresholds.importMaxAgeSeconds;
-  const league = { job: jobs.importer, league: "E0" };
+  const { importer: league } = labelsOf(s);
   // Success timestamps before the epoch put the last import far enough in the past from the first minute.
   const lastSuccess = (secondsAgoAtStart: number) => series("import_last_success_timestamp_seconds", league, flat(-secondsAgoAtStart));
   const inSeason = (value: number) => series("import_season_active", league, flat(value));
@@ -417,96 +261,4 @@ export function alertCases(s: ObservabilitySettings): Record<string, AlertCase> 
     ...backupCases(s),
     ...importCases(s),
   };
-}
-
-/** Fills in `{{ $labels.x }}` the way Prometheus will, so expected annotations are exact. */
-function expandLabels(template: string, labels: Record<string, string>): string {
-  return template.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_, name: string) => {
-    const value = labels[name];
-    if (value === undefined) throw new Error(`template refers to label ${name}, which the alert does not carry`);
-    return value;
-  });
-}
-
-function expectedAlert(rule: AlertRule, labels: Record<string, string>) {
-  return {
-    exp_labels: { ...labels, severity: rule.severity, subsystem: rule.subsystem },
-    exp_annotations: {
-      summary: expandLabels(rule.summary, labels),
-      description: expandLabels(rule.description, labels),
-      runbook_url: runbookUrl(rule.alert),
-    },
-  };
-}
-
-function firingTest(rule: AlertRule, scenario: FiringScenario, interval: string) {
-  return {
-    name: `${rule.alert} fires: ${scenario.name}`,
-    interval,
-    input_series: scenario.series,
-    alert_rule_test: [
-      { eval_time: scenario.pendingAt, alertname: rule.alert, exp_alerts: [] },
-      { eval_time: scenario.evalAt, alertname: rule.alert, exp_alerts: [expectedAlert(rule, scenario.labels)] },
-    ],
-    // Proves the condition already held at pendingAt, so the empty expectation above is about `for`.
-    promql_expr_test: [
-      {
-        expr: `count(ALERTS{alertname="${rule.alert}",alertstate="pending"})`,
-        eval_time: scenario.pendingAt,
-        exp_samples: [{ labels: "{}", value: 1 }],
-      },
-    ],
-  };
-}
-
-function quietTest(rule: AlertRule, scenario: QuietScenario, interval: string) {
-  return {
-    name: `${rule.alert} stays quiet: ${scenario.name}`,
-    interval,
-    input_series: scenario.series,
-    alert_rule_test: [{ eval_time: scenario.evalAt, alertname: rule.alert, exp_alerts: [] }],
-  };
-}
-
-interface RenderedGroup {
-  name: string;
-  rules: { alert: string }[];
-}
-
-/**
- * One rule of the rendered rules file in a file of its own: promtool evaluates every rule of its rules files at
- * every step of every test, so testing each alert against just its own rule keeps the suite fast.
- */
-function singleRuleFile(rendered: RenderedGroup[], alert: string): string {
-  for (const group of rendered) {
-    const rule = group.rules.find((r) => r.alert === alert);
-    if (rule !== undefined) return stringify({ groups: [{ ...group, rules: [rule] }] }, { lineWidth: 0 });
-  }
-  throw new Error(`alert ${alert} is not in the rendered rules`);
-}
-
-/**
- * The `promtool test rules` files (file name → content): per alert, `<Alert>.test.yml` and the rule it tests,
- * `<Alert>.rules.yml`, cut from renderAlertRules' output so the rule under test is exactly the deployed one.
- */
-export function renderAlertRuleTests(s: ObservabilitySettings): Record<string, string> {
-  const cases = alertCases(s);
-  const rendered = (parse(renderAlertRules(s)) as { groups: RenderedGroup[] }).groups;
-  const files: Record<string, string> = {};
-  for (const rule of alertGroups(s).flatMap((group) => group.rules)) {
-    const c = cases[rule.alert];
-    if (c === undefined) throw new Error(`alert ${rule.alert} has no test cases`);
-    const rulesFile = `${rule.alert}.rules.yml`;
-    const step = `${c.stepMinutes ?? 1}m`;
-    files[rulesFile] = singleRuleFile(rendered, rule.alert);
-    files[`${rule.alert}.test.yml`] = stringify(
-      {
-        rule_files: [rulesFile],
-        evaluation_interval: step,
-        tests: [...c.fires.map((f) => firingTest(rule, f, step)), ...c.quiet.map((q) => quietTest(rule, q, step))],
-      },
-      { lineWidth: 0 },
-    );
-  }
-  return files;
 }
