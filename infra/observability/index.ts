@@ -6,10 +6,7 @@
 export {
   defaultThresholds,
   jobs,
-  kubeStateMetricsResources,
   metricsPorts,
-  mountPaths,
-  prometheusService,
   PROMETHEUS_DATASOURCE_UID,
   RUNBOOK_BASE_URL,
   type AlertThresholds,

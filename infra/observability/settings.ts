@@ -130,27 +130,10 @@ export const metricsPorts = {
   ingressController: 10254,
 } as const;
 
-/**
- * What the stack's own kube-state-metrics reports on, by API group: the `kube_pod_*`,
- * `kube_horizontalpodautoscaler_*` and `kube_persistentvolumeclaim_*` series the rules and dashboards use. Its
- * `--resources` flag and its Role are both built from this, so it may list and watch exactly what it exports.
- */
-export const kubeStateMetricsResources: Readonly<Record<string, readonly string[]>> = {
-  "": ["pods", "persistentvolumeclaims"],
-  autoscaling: ["horizontalpodautoscalers"],
-};
-
-/** Where the rendered files are mounted in the cluster. */
-export const mountPaths = {
-  prometheusRulesDir: "/etc/prometheus/rules",
-  grafanaProvisioningDir: "/etc/grafana/provisioning",
-  grafanaDashboardsDir: "/var/lib/grafana/dashboards",
-} as const;
-
-/** Grafana reaches Prometheus through this Service in the stack's namespace. */
-export const prometheusService = { name: "prometheus", port: 9090 } as const;
-
 export const RUNBOOK_BASE_URL = "https://github.com/football-prediction/football-prediction/blob/main/docs/runbooks.md";
 
-/** Shared by the provisioned datasource and every dashboard panel, so panels never depend on a default. */
+/**
+ * The uid of the Prometheus datasource kube-prometheus-stack provisions in Grafana (`grafana.sidecar.datasources.uid`):
+ * every dashboard panel names it, so panels never depend on a default datasource.
+ */
 export const PROMETHEUS_DATASOURCE_UID = "prometheus";
