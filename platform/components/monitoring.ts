@@ -193,6 +193,9 @@ export function kubePrometheusStackValues(settings: PlatformSettings, nodeExport
       namespaceOverride: nodeExporterNamespace,
       image: image(images.nodeExporter),
       resources: operatorResources.nodeExporter,
+      // The host's namespaces and a read-only view of its filesystem are all it needs: no uid 0, no capabilities.
+      securityContext: podSecurity(65534),
+      containerSecurityContext: CONTAINER_SECURITY,
       prometheus: { monitor: { enabled: true, additionalLabels: INCLUDE } },
     },
   };
