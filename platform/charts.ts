@@ -113,11 +113,12 @@ export const charts = {
     // gateway-helm ships no values.schema.json.
   },
   // The Prometheus Operator with the cluster's one Prometheus, Alertmanager, Grafana (and its dashboard sidecar),
-  // kube-state-metrics and node-exporter. Chart 88.6.1 ships operator v0.93.1 and these images as its defaults, as
-  // recorded by third parties (a chart-upgrade inventory naming the chart's Chart.yaml and values.yaml at the tag
-  // kube-prometheus-stack-88.6.1); the search index holds no copy of that tag itself, so the pins are unverified
-  // against the release archive: check them with `helm show values` before the first `pulumi up` (charts/SOURCE.md).
-  // The admission webhook's certificates come from the certgen Job, so its image is pinned too.
+  // kube-state-metrics and node-exporter. Chart 88.6.1 ships operator v0.93.1 with Prometheus v3.14.0, Alertmanager
+  // v0.34.0, kube-state-metrics v2.20.0 and certgen 1.8.8 as its defaults, as a third-party upgrade inventory records
+  // from the tag's Chart.yaml and values.yaml; Grafana, its sidecar and node-exporter are releases other 88.x installs
+  // run. No copy of the tag itself was at hand, so these pins are unverified against the release archive: check them
+  // with `helm show values` before the first `pulumi up` (charts/SOURCE.md). The admission webhook's certificates
+  // come from the certgen Job, so its image is pinned too.
   kubePrometheusStack: {
     repository: "https://prometheus-community.github.io/helm-charts",
     chart: "kube-prometheus-stack",
