@@ -1,8 +1,8 @@
 /**
  * Every chart the platform installs, pinned in one table, like infra/images.ts: the Helm repository, chart name and
  * version, the release name and namespace, and the images the release runs. Images are pinned here too rather than
- * left to the chart's appVersion default, so an image change is a reviewed line even when the chart stays. Issue 11
- * adds kube-prometheus-stack and a Gateway API implementation as further rows; the Release component takes any row.
+ * left to the chart's appVersion default, so an image change is a reviewed line even when the chart stays. The Release
+ * component (components/chartRelease.ts) takes any row.
  *
  * Versions were chosen to match the CRDs the environment stacks are validated against (CloudNativePG 1.30.0, the
  * Barman Cloud plugin v0.14.0): see platform/README.md for where each pin comes from and how to upgrade one.
@@ -111,6 +111,47 @@ export const charts = {
       proxy: { registry: "docker.io", repository: "envoyproxy/envoy", tag: "distroless-v1.36.2" },
     },
     // gateway-helm ships no values.schema.json.
+  },
+  // The Prometheus Operator with the cluster's one Prometheus, Alertmanager, Grafana (and its dashboard sidecar),
+  // kube-state-metrics and node-exporter. Chart 88.6.1 ships operator v0.93.1 with Prometheus v3.14.0, Alertmanager
+  // v0.34.0, kube-state-metrics v2.20.0 and certgen 1.8.8 as its defaults, as a third-party upgrade inventory records
+  // from the tag's Chart.yaml and values.yaml; Grafana, its sidecar and node-exporter are releases other 88.x installs
+  // run. No copy of the tag itself was at hand, so these pins are unverified against the release archive: check them
+  // with `helm show values` before the first `pulumi up` (charts/SOURCE.md). The admission webhook's certificates
+  // come from the certgen Job, so its image is pinned too.
+  kubePrometheusStack: {
+    repository: "https://prometheus-community.github.io/helm-charts",
+    chart: "kube-prometheus-stack",
+    version: "88.6.1",
+    appVersion: "v0.93.1",
+    release: "kube-prometheus-stack",
+    namespace: "monitoring",
+    images: {
+      operator: { registry: "quay.io", repository: "prometheus-operator/prometheus-operator", tag: "v0.93.1" },
+      configReloader: { registry: "quay.io", repository: "prometheus-operator/prometheus-config-reloader", tag: "v0.93.1" },
+      prometheus: { registry: "quay.io", repository: "prometheus/prometheus", tag: "v3.14.0" },
+      alertmanager: { registry: "quay.io", repository: "prometheus/alertmanager", tag: "v0.34.0" },
+      grafana: { registry: "docker.io", repository: "grafana/grafana", tag: "13.2.0" },
+      grafanaSidecar: { registry: "quay.io", repository: "kiwigrid/k8s-sidecar", tag: "2.10.1" },
+      kubeStateMetrics: { registry: "registry.k8s.io", repository: "kube-state-metrics/kube-state-metrics", tag: "v2.20.0" },
+      nodeExporter: { registry: "quay.io", repository: "prometheus/node-exporter", tag: "v1.12.1" },
+      webhookCertgen: { registry: "ghcr.io", repository: "jkroepke/kube-webhook-certgen", tag: "1.8.8" },
+    },
+    // kube-prometheus-stack ships no values.schema.json (prometheus-community/helm-charts issue 4635, closed unmerged).
+  },
+  // The shared Pushgateway: kube-prometheus-stack ships none. Backup and import jobs of every environment push here
+  // (grouped by their `namespace` label); chart 3.9.0 ships Pushgateway v1.11.3 (unverified, as above).
+  pushgateway: {
+    repository: "https://prometheus-community.github.io/helm-charts",
+    chart: "prometheus-pushgateway",
+    version: "3.9.0",
+    appVersion: "v1.11.3",
+    release: "pushgateway",
+    namespace: "monitoring",
+    images: {
+      pushgateway: { registry: "quay.io", repository: "prometheus/pushgateway", tag: "v1.11.3" },
+    },
+    // prometheus-pushgateway ships no values.schema.json.
   },
 } as const satisfies Record<string, ChartPin>;
 

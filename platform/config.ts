@@ -39,6 +39,19 @@ const schema = z.strictObject({
   cloudnativePg: z.strictObject({ replicas }),
   /** Envoy Gateway: controller replicas, and the Envoy proxy replicas of every environment's Gateway. */
   envoyGateway: z.strictObject({ replicas, proxyReplicas: replicas }),
+  /**
+   * The cluster's monitoring (kube-prometheus-stack): Prometheus replicas (two scrape the same targets, so one can be
+   * drained), how many days it keeps and the GiB of its volume (the size cap is set below it), and Alertmanager
+   * replicas (they gossip silences and notifications, so three survive a node loss with a majority).
+   */
+  monitoring: z.strictObject({
+    prometheus: z.strictObject({
+      replicas,
+      retentionDays: z.number().int().min(1).max(400),
+      storageGi: z.number().int().min(2).max(2000),
+    }),
+    alertmanager: z.strictObject({ replicas }),
+  }),
   logPipeline: z.discriminatedUnion("enabled", [
     z.strictObject({ enabled: z.literal(false) }),
     z.strictObject({
@@ -57,6 +70,7 @@ const schema = z.strictObject({
 export type PlatformSettings = z.infer<typeof schema>;
 export type LogPipelineSettings = Extract<PlatformSettings["logPipeline"], { enabled: true }>;
 export type ClusterSettings = PlatformSettings["cluster"];
+export type MonitoringSettings = PlatformSettings["monitoring"];
 
 /** Thrown for any invalid platform stack config; the message names the stack and each offending key. */
 export class PlatformConfigError extends Error {
