@@ -1,7 +1,9 @@
 /**
- * Monitoring of one stack, rendered as the files the Pulumi program mounts: Prometheus configuration and alert
- * rules, Alertmanager configuration, Grafana provisioning and dashboards. Metric names and labels follow
- * docs/service-interface.md; each alert's runbook is a section of docs/runbooks.md.
+ * Monitoring of one stack, rendered as what the cluster's Prometheus Operator and Grafana take: the alert rules
+ * (a PrometheusRule's spec), the monitors, the Alertmanager routes (an AlertmanagerConfig's spec) and the dashboards
+ * (one JSON file each, for Grafana's sidecar). Every selector names the stack's namespace: one Prometheus holds every
+ * environment's series. Metric names and labels follow docs/service-interface.md; each alert's runbook is a section
+ * of docs/runbooks.md.
  */
 export {
   defaultThresholds,
