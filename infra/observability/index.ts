@@ -7,6 +7,7 @@ export {
   defaultThresholds,
   jobs,
   kubeStateMetricsResources,
+  metricsPortNames,
   metricsPorts,
   mountPaths,
   prometheusService,
@@ -15,7 +16,14 @@ export {
   type AlertThresholds,
   type ObservabilitySettings,
 } from "./settings";
-export { renderPrometheusConfig } from "./prometheus";
+export { monitors, type Monitor, type PodMonitorSpec } from "./monitors";
+export { operatorScrapeConfigs, type OperatorScrapeConfig } from "./operatorConfig/scrape";
 export { alertGroups, renderAlertRules, runbookUrl, type AlertGroup, type AlertRule } from "./rules";
-export { receiverNames, renderAlertmanagerConfig } from "./alertmanager";
+export { alertmanagerConfigSpec, receiverNames, type AlertmanagerConfigSpec } from "./alertmanager";
+export {
+  operatorAlertmanagerConfig,
+  type AlertmanagerConfigObject,
+  type AlertmanagerYaml,
+  type SecretLookup,
+} from "./operatorConfig/alertmanager";
 export { renderGrafanaDashboardProviders, renderGrafanaDashboards, renderGrafanaDatasources } from "./grafana";

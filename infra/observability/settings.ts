@@ -118,6 +118,19 @@ export const metricsPorts = {
 } as const;
 
 /**
+ * The container port names the PodMonitors select on (the operator keeps a pod's target only on the port of that
+ * name), so one pod yields one target. The service's containers name their ops port so; CloudNativePG names both
+ * of its exporters' ports `metrics`, and so do the exporters' Deployments.
+ */
+export const metricsPortNames = {
+  service: "ops",
+  postgresExporter: "metrics",
+  cloudnativePg: "metrics",
+  pgbouncer: "metrics",
+  redisExporter: "metrics",
+} as const satisfies Partial<Record<keyof typeof metricsPorts, string>>;
+
+/**
  * What the stack's own kube-state-metrics reports on, by API group: the `kube_pod_*`,
  * `kube_horizontalpodautoscaler_*` and `kube_persistentvolumeclaim_*` series the rules and dashboards use. Its
  * `--resources` flag and its Role are both built from this, so it may list and watch exactly what it exports.
