@@ -16,14 +16,15 @@ import type { ObservabilitySettings } from "../settings";
 /** A relabel_config as Prometheus' YAML spells it. */
 export type PrometheusRelabel = Record<string, string | number | string[]>;
 
-export interface OperatorScrapeConfig {
+/** A type, not an interface, so it stays assignable to YAML-shaped records. */
+export type OperatorScrapeConfig = {
   job_name: string;
   honor_labels: boolean;
   kubernetes_sd_configs: { role: "pod"; namespaces: { names: string[] } }[];
   scrape_interval: string;
   metrics_path: string;
   relabel_configs: PrometheusRelabel[];
-}
+};
 
 const SHARD = 0;
 const SHARDS = 1;
