@@ -101,8 +101,8 @@ export const jobs = {
 } as const;
 
 /**
- * The ports Prometheus scrapes pods on; a pod target is kept only on its metrics port, so one pod yields one
- * target. The NetworkPolicies open exactly these.
+ * The numbers of the ports Prometheus scrapes pods on, which the NetworkPolicies open to the cluster's Prometheus;
+ * the monitors select the same ports by name (`metricsPortNames`).
  */
 export const metricsPorts = {
   /** The service's ops port (OPS_PORT), apart from the API's: nothing outside the cluster routes to it. */
