@@ -6,8 +6,9 @@ import { z } from "zod";
 import { CLUSTER_LABEL } from "../../infra/components/database/names";
 import { objectLabels, workloads, type Workload } from "../../infra/labels";
 import { OPS_PORT } from "../../infra/ports";
-import { jobs, metricsPortNames, metricsPorts, monitors, operatorScrapeConfigs, renderAlertRules } from "../../infra/observability";
+import { jobs, metricsPortNames, metricsPorts, monitors, operatorScrapeConfigs, renderAlertRules, type Monitor } from "../../infra/observability";
 import type { ObservabilitySettings } from "../../infra/observability/settings";
+import { containersOf, podTemplates, rendered } from "../infra/helpers";
 import { assertValidAgainstCrds } from "./crdCheck";
 import { RunningPrometheus, withFileDiscovery, type PrometheusConfig, type SimulatedPod } from "./prometheus-harness";
 import { run } from "../support/processes";
@@ -31,6 +32,14 @@ function derivedConfig(s: ObservabilitySettings): PrometheusConfig {
     global: { scrape_interval: s.scrapeInterval, evaluation_interval: s.evaluationInterval },
     scrape_configs: operatorScrapeConfigs(monitors(s), s),
   };
+}
+
+/** Whether a label selector (matchLabels and `In` expressions, all the monitors use) selects these labels. */
+function selects(selector: Monitor["spec"]["selector"], labels: Record<string, string>): boolean {
+  return (
+    Object.entries(selector.matchLabels).every(([key, value]) => labels[key] === value) &&
+    (selector.matchExpressions ?? []).every((e) => e.operator === "In" && (e.values ?? []).includes(labels[e.key]))
+  );
 }
 
 describe("observability: monitors and the scrape configuration the operator derives", () => {
@@ -83,6 +92,21 @@ describe("observability: monitors and the scrape configuration the operator deri
       });
     });
   }
+
+  it("selects the pods the prod stack renders for the service and the exporters, each naming the monitored port", async function () {
+    this.timeout(180_000);
+    const stack = await rendered("prod");
+    const ownPods = [jobs.service, jobs.postgresExporter, jobs.redisExporter];
+    for (const monitor of monitors(sampleSettings["prod (defaults, three instances, continuous backups)"]).filter((m) => ownPods.includes(m.name))) {
+      const port = monitor.spec.podMetricsEndpoints[0].port;
+      const selected = podTemplates(stack).filter((t) => selects(monitor.spec.selector, t.labels));
+      assert.ok(selected.length > 0, `${monitor.name} selects no pod the stack renders`);
+      for (const template of selected) {
+        const named = containersOf(template.spec).some((c) => (c.ports ?? []).some((p: { name?: string }) => p.name === port));
+        assert.ok(named, `${template.owner}: no container port named ${port}, which the ${monitor.name} monitor scrapes`);
+      }
+    }
+  });
 
   describe("relabeling, run by a real Prometheus against simulated pods", function () {
     this.timeout(60_000);
