@@ -96,7 +96,7 @@ describe("observability: monitors and the scrape configuration the operator deri
   it("selects the pods the prod stack renders for the service and the exporters, each naming the monitored port", async function () {
     this.timeout(180_000);
     const stack = await rendered("prod");
-    const ownPods = [jobs.service, jobs.postgresExporter, jobs.redisExporter];
+    const ownPods: string[] = [jobs.service, jobs.postgresExporter, jobs.redisExporter];
     for (const monitor of monitors(sampleSettings["prod (defaults, three instances, continuous backups)"]).filter((m) => ownPods.includes(m.name))) {
       const port = monitor.spec.podMetricsEndpoints[0].port;
       const selected = podTemplates(stack).filter((t) => selects(monitor.spec.selector, t.labels));
