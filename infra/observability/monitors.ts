@@ -54,7 +54,7 @@ const COMPONENT_LABEL = "app.kubernetes.io/component";
 const VERSION_LABEL = "app.kubernetes.io/version";
 
 /** Kubernetes discovery's meta label for a pod label: every character outside `[A-Za-z0-9_]` becomes `_`. */
-export function podLabelMeta(label: string): string {
+function podLabelMeta(label: string): string {
   return `__meta_kubernetes_pod_label_${label.replace(/[^A-Za-z0-9_]/g, "_")}`;
 }
 
