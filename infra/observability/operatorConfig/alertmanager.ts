@@ -1,10 +1,11 @@
 /**
  * The alertmanager.yml the Prometheus Operator generates from the cluster's base configuration and the
  * environments' AlertmanagerConfig objects, so amtool and a real Alertmanager can check what the cluster will run.
- * Follows prometheus-operator/prometheus-operator pkg/alertmanager/amcfg.go (commit 004fb32fec18, v0.93's
- * generation): ConfigBuilder.AddAlertmanagerConfigs, convertRoute, convertReceiver, convertPagerdutyConfig,
- * convertSlackConfig, convertInhibitRule, makeNamespacedString and the namespaceEnforcer of
- * `alertmanagerConfigMatcherStrategy: OnNamespace` (the default), for Alertmanager >= 0.22 (matchers, not match).
+ * Follows prometheus-operator/prometheus-operator pkg/alertmanager/amcfg.go at commit 004fb32fec18 (the version
+ * read; the fields it converts are those of the v0.93 CRD): ConfigBuilder.AddAlertmanagerConfigs, convertRoute,
+ * convertReceiver, convertPagerdutyConfig, convertSlackConfig, convertInhibitRule, makeNamespacedString and the
+ * namespaceEnforcer of `alertmanagerConfigMatcherStrategy: OnNamespace` (the default), for Alertmanager >= 0.22
+ * (matchers, not match).
  *
  * Each object's names become `<namespace>/<name>/<name in the object>`; its top route gains a
  * `namespace="<namespace>"` matcher and `continue: true` and goes first under the base route, so an environment's
