@@ -110,7 +110,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const { dashboardLabel, dashboardFolderAnnotation } = platform.monitoring;
     const labels = { ...instanceLabels(instance, "dashboards"), [dashboardLabel]: "1" };
     for (const [file, json] of Object.entries(renderGrafanaDashboards(s))) {
-      const id = `dashboard-${file.replace(/\.json$/, "")}`;
+      const id = `dashboard-${file.replace(/^football-prediction-/, "").replace(/\.json$/, "")}`;
       new k8s.core.v1.ConfigMap(
         id,
         {

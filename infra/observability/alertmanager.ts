@@ -1,4 +1,9 @@
-import { stringify } from "yaml";
+/**
+ * The stack's alert routing, as the spec of a `monitoring.coreos.com/v1alpha1` AlertmanagerConfig in the stack's
+ * namespace: the cluster's Alertmanager merges it into its own configuration (operatorConfig/alertmanager.ts shows
+ * how), routing only this namespace's alerts here. Critical alerts page, warnings go to the team's chat. The
+ * receivers' secrets stay in the stack's Secret; the AlertmanagerConfig only names it, and the operator reads it.
+ */
 import type { ObservabilitySettings } from "./settings";
 
 export const receiverNames = { pager: "pager", chat: "chat" } as const;
@@ -6,56 +11,97 @@ export const receiverNames = { pager: "pager", chat: "chat" } as const;
 /** Labels that make two alerts "the same problem": one environment's one subsystem. */
 const incidentLabels = ["environment", "subsystem"];
 
-const chatTitle = '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.environment }})';
+export interface Matcher {
+  name: string;
+  value: string;
+  matchType: "=" | "!=" | "=~" | "!~";
+}
+
+export interface Route {
+  receiver: string;
+  groupBy?: string[];
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+  matchers?: Matcher[];
+  continue?: boolean;
+  routes?: Route[];
+}
+
+export interface SecretKeySelector {
+  name: string;
+  key: string;
+}
+
+export interface Receiver {
+  name: string;
+  pagerdutyConfigs?: {
+    routingKey: SecretKeySelector;
+    sendResolved: boolean;
+    description: string;
+    pagerDutyLinkConfigs: { href: string; alt: string }[];
+  }[];
+  slackConfigs?: { apiURL: SecretKeySelector; sendResolved: boolean; title: string; text: string }[];
+}
+
+export interface InhibitRule {
+  sourceMatch: Matcher[];
+  targetMatch: Matcher[];
+  equal: string[];
+}
+
+export interface AlertmanagerConfigSpec {
+  route: Route;
+  receivers: Receiver[];
+  inhibitRules: InhibitRule[];
+}
+
+const severity = (value: "critical" | "warning"): Matcher => ({ name: "severity", value, matchType: "=" });
+
+const chatTitle = "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.environment }})";
 const chatText =
   "{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\n" +
   "Runbook: {{ .Annotations.runbook_url }}\n{{ end }}";
 
-function receivers(s: ObservabilitySettings) {
+function receivers(s: ObservabilitySettings): Receiver[] {
+  const secret = (key: string): SecretKeySelector => ({ name: s.receivers.secretName, key });
   return [
     {
       name: receiverNames.pager,
-      pagerduty_configs: [
+      pagerdutyConfigs: [
         {
-          routing_key_file: s.receivers.pagerUrlFile,
-          send_resolved: true,
+          routingKey: secret(s.receivers.pagerRoutingKey),
+          sendResolved: true,
           description: "{{ .CommonAnnotations.summary }} ({{ .CommonLabels.environment }})",
-          links: [{ href: "{{ .CommonAnnotations.runbook_url }}", text: "Runbook" }],
+          pagerDutyLinkConfigs: [{ href: "{{ .CommonAnnotations.runbook_url }}", alt: "Runbook" }],
         },
       ],
     },
     {
       name: receiverNames.chat,
-      slack_configs: [{ api_url_file: s.receivers.chatUrlFile, send_resolved: true, title: chatTitle, text: chatText }],
+      slackConfigs: [{ apiURL: secret(s.receivers.chatWebhookUrl), sendResolved: true, title: chatTitle, text: chatText }],
     },
   ];
 }
 
-export function renderAlertmanagerConfig(s: ObservabilitySettings): string {
-  return stringify(
-    {
-      route: {
-        // Alerts without a known severity still reach a human, through the quieter channel.
-        receiver: receiverNames.chat,
-        group_by: ["alertname", ...incidentLabels],
-        group_wait: "30s",
-        group_interval: "5m",
-        repeat_interval: "4h",
-        routes: [
-          { receiver: receiverNames.pager, matchers: ['severity="critical"'], group_wait: "10s", repeat_interval: "1h" },
-          { receiver: receiverNames.chat, matchers: ['severity="warning"'] },
-        ],
-      },
-      inhibit_rules: [
-        {
-          // A subsystem that is down also trips its saturation and latency warnings; the page says it all.
-          source_matchers: ['severity="critical"'],
-          target_matchers: ['severity="warning"'],
-          equal: incidentLabels,
-        },
+export function alertmanagerConfigSpec(s: ObservabilitySettings): AlertmanagerConfigSpec {
+  return {
+    route: {
+      // Alerts without a known severity still reach a human, through the quieter channel.
+      receiver: receiverNames.chat,
+      groupBy: ["alertname", ...incidentLabels],
+      groupWait: "30s",
+      groupInterval: "5m",
+      repeatInterval: "4h",
+      routes: [
+        { receiver: receiverNames.pager, matchers: [severity("critical")], groupWait: "10s", repeatInterval: "1h" },
+        { receiver: receiverNames.chat, matchers: [severity("warning")] },
       ],
-      receivers: receivers(s),
     },
-    { lineWidth: 0 },
-  );
+    inhibitRules: [
+      // A subsystem that is down also trips its saturation and latency warnings; the page says it all.
+      { sourceMatch: [severity("critical")], targetMatch: [severity("warning")], equal: incidentLabels },
+    ],
+    receivers: receivers(s),
+  };
 }

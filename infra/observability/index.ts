@@ -8,13 +8,13 @@
 export {
   defaultThresholds,
   jobs,
+  metricsPortNames,
   metricsPorts,
   PROMETHEUS_DATASOURCE_UID,
   RUNBOOK_BASE_URL,
   type AlertThresholds,
   type ObservabilitySettings,
 } from "./settings";
-export { renderPrometheusConfig } from "./prometheus";
 export {
   alertGroups,
   alertLabels,
@@ -26,6 +26,14 @@ export {
   type RuleDocument,
   type RuleGroupDocument,
 } from "./rules";
-export { receiverNames, renderAlertmanagerConfig } from "./alertmanager";
+export { monitors, type Monitor, type PodMonitorSpec } from "./monitors";
+export { operatorScrapeConfigs, type OperatorScrapeConfig } from "./operatorConfig/scrape";
+export { alertmanagerConfigSpec, receiverNames, type AlertmanagerConfigSpec } from "./alertmanager";
+export {
+  operatorAlertmanagerConfig,
+  type AlertmanagerConfigObject,
+  type AlertmanagerYaml,
+  type SecretLookup,
+} from "./operatorConfig/alertmanager";
 export { renderGrafanaDashboards } from "./grafana";
 export { selectorsFor, type Selectors } from "./selectors";

@@ -114,8 +114,8 @@ export const jobs = {
 } as const;
 
 /**
- * The ports Prometheus scrapes pods on; a pod target is kept only on its metrics port, so one pod yields one
- * target. The NetworkPolicies open exactly these.
+ * The numbers of the ports Prometheus scrapes pods on, which the NetworkPolicies open to the cluster's Prometheus;
+ * the monitors select the same ports by name (`metricsPortNames`).
  */
 export const metricsPorts = {
   /** The service's ops port (OPS_PORT), apart from the API's: nothing outside the cluster routes to it. */
@@ -126,9 +126,20 @@ export const metricsPorts = {
   /** PgBouncer's exporter, in every Pooler pod. */
   pgbouncer: 9127,
   redisExporter: 9121,
-  kubeStateMetrics: 8080,
-  ingressController: 10254,
 } as const;
+
+/**
+ * The container port names the PodMonitors select on (the operator keeps a pod's target only on the port of that
+ * name), so one pod yields one target. The service's containers name their ops port so; CloudNativePG names both
+ * of its exporters' ports `metrics`, and so do the exporters' Deployments.
+ */
+export const metricsPortNames = {
+  service: "ops",
+  postgresExporter: "metrics",
+  cloudnativePg: "metrics",
+  pgbouncer: "metrics",
+  redisExporter: "metrics",
+} as const satisfies Partial<Record<keyof typeof metricsPorts, string>>;
 
 export const RUNBOOK_BASE_URL = "https://github.com/football-prediction/football-prediction/blob/main/docs/runbooks.md";
 

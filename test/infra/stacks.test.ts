@@ -40,6 +40,11 @@ interface Expected {
   keepDaily: string;
 }
 
+/** The dashboards' ConfigMaps, one per dashboard infra/observability renders. */
+const MONITORING_DASHBOARDS = ["dashboard-service", "dashboard-datastores", "dashboard-backups"];
+/** One PodMonitor per scrape job (none of the targets is behind a Service of its own). */
+const MONITORING_POD_MONITORS = ["football-prediction", "postgres-exporter", "redis-exporter", "cloudnative-pg", "pgbouncer"];
+
 const expectations: Record<Stack, Expected> = {
   dev: {
     host: "dev.fp.local",
@@ -202,7 +207,6 @@ function expectedObjects(stack: Stack, e: Expected): string[] {
           ...inNs("PrometheusRule", ["football-prediction"]),
           ...inNs("AlertmanagerConfig", ["football-prediction"]),
           ...inNs("PodMonitor", MONITORING_POD_MONITORS),
-          ...inNs("ServiceMonitor", MONITORING_SERVICE_MONITORS),
         ]
       : []),
     // The pull-request previews' identity (infra/components/previewAccess.ts).

@@ -2,23 +2,62 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
-import { parse } from "yaml";
-import { alertGroups, receiverNames, renderAlertmanagerConfig } from "../../infra/observability";
+import { stringify } from "yaml";
+import {
+  alertGroups,
+  alertmanagerConfigSpec,
+  operatorAlertmanagerConfig,
+  receiverNames,
+  type AlertmanagerConfigObject,
+  type AlertmanagerYaml,
+  type ObservabilitySettings,
+  type SecretLookup,
+} from "../../infra/observability";
+import { assertValidAgainstCrds } from "./crdCheck";
 import { freePort, sleep } from "../support/net";
 import { run, runUnchecked } from "../support/processes";
 import { TempDir } from "../support/tempDir";
 import { requireTool, sampleSettings } from "./support";
 
-interface Route {
-  receiver: string;
-  matchers?: string[];
-  routes?: Route[];
+/** The AlertmanagerConfig's name in the stack's namespace (any name does: the operator prefixes it). */
+const OBJECT_NAME = "football-prediction";
+
+/**
+ * A platform base configuration as kube-prometheus-stack ships it (charts/kube-prometheus-stack/values.yaml,
+ * alertmanager.config): a `null` default receiver, the Watchdog route, its critical-over-warning inhibition.
+ */
+const platformBase: AlertmanagerYaml = {
+  global: { resolve_timeout: "5m" },
+  route: {
+    receiver: "null",
+    group_by: ["namespace"],
+    group_wait: "30s",
+    group_interval: "5m",
+    repeat_interval: "12h",
+    routes: [{ receiver: "null", matchers: ['alertname="Watchdog"'] }],
+  },
+  receivers: [{ name: "null" }],
+  inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity=~"warning|info"'], equal: ["namespace", "alertname"] }],
+};
+
+/**
+ * Stand-ins for the Secret's values, never real ones: one URL per namespace, Secret and key (a URL, as the chat
+ * webhook must be one; the pager's routing key may be any string), so a test can tell where each came from.
+ */
+const fakeSecrets: SecretLookup = (namespace, ref) => `http://127.0.0.1:9/${namespace}/${ref.name}/${ref.key}`;
+
+/** Another team's environment on the same Alertmanager, with the same routing: its alerts must stay its own. */
+function otherTeam(s: ObservabilitySettings): AlertmanagerConfigObject {
+  return { namespace: "other-team", name: "alerts", spec: alertmanagerConfigSpec({ ...s, namespace: "other-team" }) };
 }
 
-interface AlertmanagerConfig {
-  route: Route & { group_by: string[] };
-  inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
-  receivers: Record<string, unknown>[];
+function derived(s: ObservabilitySettings): AlertmanagerYaml {
+  const own = { namespace: s.namespace, name: OBJECT_NAME, spec: alertmanagerConfigSpec(s) };
+  return operatorAlertmanagerConfig(platformBase, [own, otherTeam(s)], fakeSecrets);
+}
+
+function receiverOf(s: ObservabilitySettings, name: string): string {
+  return `${s.namespace}/${OBJECT_NAME}/${name}`;
 }
 
 /** Where amtool routes an alert with these labels; fails unless it is exactly `receiver`. */
@@ -28,30 +67,55 @@ async function assertRoute(configFile: string, labels: Record<string, string>, r
   assert.equal(result.code, 0, `${args.join(" ")} should go to ${receiver}: ${result.output}`);
 }
 
-describe("observability: Alertmanager configuration", () => {
+describe("observability: the AlertmanagerConfig and the configuration the operator derives", () => {
   before(() => requireTool("amtool"));
 
   for (const [name, settings] of Object.entries(sampleSettings)) {
     describe(name, () => {
-      const rendered = renderAlertmanagerConfig(settings);
+      const spec = alertmanagerConfigSpec(settings);
+      const config = derived(settings);
+      const ns = settings.namespace;
       let dir: TempDir;
       let configFile: string;
       before(() => {
         dir = new TempDir("fp-observability-");
-        configFile = dir.write("alertmanager.yml", rendered);
+        configFile = dir.write("alertmanager.yml", stringify(config));
       });
       after(() => dir.remove());
 
-      it("passes amtool check-config", async () => {
-        const output = await run("amtool", ["check-config", configFile]);
-        assert.match(output, /SUCCESS/);
+      it("passes the AlertmanagerConfig CRD schema", () => {
+        assertValidAgainstCrds([
+          { apiVersion: "monitoring.coreos.com/v1alpha1", kind: "AlertmanagerConfig", metadata: { name: OBJECT_NAME, namespace: ns }, spec },
+        ]);
       });
 
-      it("pages for critical alerts and sends warnings to chat (amtool config routes test)", async () => {
-        const base = { environment: settings.environment, subsystem: "api" };
-        await assertRoute(configFile, { ...base, alertname: "ServiceDown", severity: "critical" }, receiverNames.pager);
-        await assertRoute(configFile, { ...base, alertname: "HighLatencyP95", severity: "warning" }, receiverNames.chat);
-        await assertRoute(configFile, { ...base, alertname: "SomethingNew" }, receiverNames.chat);
+      it("names the receivers' Secret and keys and holds no secret itself", () => {
+        const { secretName, pagerRoutingKey, chatWebhookUrl } = settings.receivers;
+        const pager = spec.receivers.find((r) => r.name === receiverNames.pager);
+        const chat = spec.receivers.find((r) => r.name === receiverNames.chat);
+        assert.deepEqual(pager?.pagerdutyConfigs?.map((p) => p.routingKey), [{ name: secretName, key: pagerRoutingKey }]);
+        assert.deepEqual(chat?.slackConfigs?.map((c) => c.apiURL), [{ name: secretName, key: chatWebhookUrl }]);
+        assert.doesNotMatch(JSON.stringify(spec), /127\.0\.0\.1/);
+      });
+
+      it("derives a configuration that passes amtool check-config, with the Secret's values in place", async () => {
+        assert.match(await run("amtool", ["check-config", configFile]), /SUCCESS/);
+        const pager = config.receivers.find((r) => r.name === receiverOf(settings, receiverNames.pager)) as { pagerduty_configs: { routing_key: string }[] };
+        assert.equal(pager.pagerduty_configs[0].routing_key, fakeSecrets(ns, { name: settings.receivers.secretName, key: settings.receivers.pagerRoutingKey }));
+      });
+
+      it("pages for the namespace's critical alerts and sends its warnings and the rest to chat (amtool config routes test)", async () => {
+        const base = { namespace: ns, environment: settings.environment, subsystem: "api" };
+        await assertRoute(configFile, { ...base, alertname: "ServiceDown", severity: "critical" }, receiverOf(settings, receiverNames.pager));
+        await assertRoute(configFile, { ...base, alertname: "HighLatencyP95", severity: "warning" }, receiverOf(settings, receiverNames.chat));
+        await assertRoute(configFile, { ...base, alertname: "SomethingNew" }, receiverOf(settings, receiverNames.chat));
+      });
+
+      it("keeps other namespaces' alerts and the platform's away from this environment's receivers", async () => {
+        const alert = { alertname: "ServiceDown", severity: "critical", environment: settings.environment, subsystem: "api" };
+        await assertRoute(configFile, { ...alert, namespace: "other-team" }, "other-team/alerts/pager");
+        await assertRoute(configFile, { ...alert, namespace: "kube-system" }, "null");
+        await assertRoute(configFile, { alertname: "Watchdog", severity: "none" }, "null");
       });
 
       it("routes every alert rule by its severity", async () => {
@@ -60,37 +124,44 @@ describe("observability: Alertmanager configuration", () => {
           rules.map((rule) =>
             assertRoute(
               configFile,
-              { alertname: rule.alert, severity: rule.severity, subsystem: rule.subsystem, environment: settings.environment },
-              rule.severity === "critical" ? receiverNames.pager : receiverNames.chat,
+              { alertname: rule.alert, severity: rule.severity, subsystem: rule.subsystem, environment: settings.environment, namespace: ns },
+              receiverOf(settings, rule.severity === "critical" ? receiverNames.pager : receiverNames.chat),
             ),
           ),
         );
       });
 
-      it("reads the receivers' secrets from the mounted files and holds none itself", () => {
-        const config = parse(rendered) as AlertmanagerConfig;
-        const pager = config.receivers.find((r) => r.name === receiverNames.pager) as { pagerduty_configs: Record<string, unknown>[] };
-        const chat = config.receivers.find((r) => r.name === receiverNames.chat) as { slack_configs: Record<string, unknown>[] };
-        assert.equal(pager.pagerduty_configs[0].routing_key_file, settings.receivers.pagerUrlFile);
-        assert.equal(chat.slack_configs[0].api_url_file, settings.receivers.chatUrlFile);
-        for (const secretKey of ["routing_key", "service_key", "api_url", "url", "slack_api_url"]) {
-          assert.doesNotMatch(rendered, new RegExp(`^\\s*-?\\s*${secretKey}:`, "m"), `${secretKey} would hold a secret`);
-        }
-      });
-
-      it("groups by alert, environment and subsystem, and inhibits a subsystem's warnings while its critical alert fires", () => {
-        const config = parse(rendered) as AlertmanagerConfig;
-        assert.deepEqual(config.route.group_by, ["alertname", "environment", "subsystem"]);
-        assert.deepEqual(config.inhibit_rules, [
-          { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["environment", "subsystem"] },
+      it("groups by alert, environment and subsystem, and inhibits within the namespace only", () => {
+        const own = config.route.routes?.[0];
+        assert.deepEqual(own?.matchers, [`namespace="${ns}"`]);
+        assert.equal(own?.continue, true, "alerts still reach the platform's routes");
+        assert.deepEqual(own?.group_by, ["alertname", "environment", "subsystem"]);
+        assert.deepEqual(config.inhibit_rules?.slice(platformBase.inhibit_rules?.length), [
+          {
+            source_matchers: ['severity="critical"', `namespace="${ns}"`],
+            target_matchers: ['severity="warning"', `namespace="${ns}"`],
+            equal: ["environment", "subsystem"],
+          },
+          {
+            source_matchers: ['severity="critical"', 'namespace="other-team"'],
+            target_matchers: ['severity="warning"', 'namespace="other-team"'],
+            equal: ["environment", "subsystem"],
+          },
         ]);
       });
     });
   }
 
-  describe("inhibition, run by a real Alertmanager", function () {
+  it("refuses a route whose receiver the object does not define, as the operator does", () => {
+    const s = sampleSettings["prod (defaults, three instances, continuous backups)"];
+    const spec = alertmanagerConfigSpec(s);
+    const broken = { ...spec, route: { ...spec.route, receiver: "nobody" } };
+    assert.throws(() => operatorAlertmanagerConfig(platformBase, [{ namespace: s.namespace, name: OBJECT_NAME, spec: broken }], fakeSecrets), /"nobody"/);
+  });
+
+  describe("inhibition, run by a real Alertmanager on the derived configuration", function () {
     this.timeout(30_000);
-    const environment = sampleSettings["prod (defaults, three instances, continuous backups)"].environment;
+    const settings = sampleSettings["prod (defaults, three instances, continuous backups)"];
     let dir: TempDir;
     let alertmanager: ChildProcess;
     let url: string;
@@ -98,16 +169,12 @@ describe("observability: Alertmanager configuration", () => {
     before(async () => {
       requireTool("prometheus-alertmanager");
       dir = new TempDir("fp-observability-");
-      const settings = {
-        ...sampleSettings["prod (defaults, three instances, continuous backups)"],
-        receivers: { pagerUrlFile: dir.write("pager-key", "test-routing-key"), chatUrlFile: dir.write("chat-url", "http://127.0.0.1:9/hook") },
-      };
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
       alertmanager = spawn(
         "prometheus-alertmanager",
         [
-          `--config.file=${dir.write("alertmanager.yml", renderAlertmanagerConfig(settings))}`,
+          `--config.file=${dir.write("alertmanager.yml", stringify(derived(settings)))}`,
           `--storage.path=${path.join(dir.path, "data")}`,
           `--web.listen-address=127.0.0.1:${port}`,
           // An empty address turns clustering off: no gossip port, no waiting for peers.
@@ -130,9 +197,9 @@ describe("observability: Alertmanager configuration", () => {
       dir?.remove();
     });
 
-    it("suppresses the warning that shares the critical alert's subsystem, and only that one", async () => {
-      const alert = (alertname: string, severity: string, subsystem: string) => ({
-        labels: { alertname, severity, subsystem, environment },
+    it("suppresses the warning that shares the critical alert's namespace and subsystem, and only that one", async () => {
+      const alert = (alertname: string, severity: string, subsystem: string, namespace = settings.namespace) => ({
+        labels: { alertname, severity, subsystem, namespace, environment: settings.environment },
         annotations: { summary: alertname },
       });
       const posted = await fetch(`${url}/api/v2/alerts`, {
@@ -142,15 +209,18 @@ describe("observability: Alertmanager configuration", () => {
           alert("PostgresDown", "critical", "postgres"),
           alert("PostgresConnectionSaturation", "warning", "postgres"),
           alert("RedisEvictions", "warning", "redis"),
+          alert("PostgresReplicationLag", "warning", "postgres", "other-team"),
         ]),
       });
       assert.equal(posted.status, 200);
-      const alerts = (await (await fetch(`${url}/api/v2/alerts`)).json()) as {
-        labels: Record<string, string>;
-        status: { state: string; inhibitedBy: string[] };
-      }[];
+      const alerts = (await (await fetch(`${url}/api/v2/alerts`)).json()) as { labels: Record<string, string>; status: { state: string } }[];
       const state = Object.fromEntries(alerts.map((a) => [a.labels.alertname, a.status.state]));
-      assert.deepEqual(state, { PostgresDown: "active", PostgresConnectionSaturation: "suppressed", RedisEvictions: "active" });
+      assert.deepEqual(state, {
+        PostgresDown: "active",
+        PostgresConnectionSaturation: "suppressed",
+        RedisEvictions: "active",
+        PostgresReplicationLag: "active",
+      });
     });
   });
 });

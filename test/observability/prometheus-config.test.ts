@@ -1,179 +1,184 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { once } from "node:events";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { z } from "zod";
-import { jobs, metricsPorts, renderAlertRules, renderPrometheusConfig } from "../../infra/observability";
-import { RunningPrometheus, withFileDiscovery, type PrometheusConfig, type ScrapeConfig, type SimulatedPod } from "./prometheus-harness";
+import { CLUSTER_LABEL } from "../../infra/components/database/names";
+import { objectLabels, workloads, type Workload } from "../../infra/labels";
+import { OPS_PORT } from "../../infra/ports";
+import { jobs, metricsPortNames, metricsPorts, monitors, operatorScrapeConfigs, renderAlertRules, type Monitor } from "../../infra/observability";
+import type { ObservabilitySettings } from "../../infra/observability/settings";
+import { containersOf, podTemplates, rendered } from "../infra/helpers";
+import { assertValidAgainstCrds } from "./crdCheck";
+import { RunningPrometheus, withFileDiscovery, type PrometheusConfig, type SimulatedPod } from "./prometheus-harness";
 import { run } from "../support/processes";
 import { TempDir } from "../support/tempDir";
 import { requireTool, RULES_FILE, sampleSettings } from "./support";
 
-/** Upstream Prometheus' kubernetes_sd_config fields this repository uses; unknown keys fail like in Prometheus. */
+/** Upstream Prometheus' kubernetes_sd_config fields the operator writes here; unknown keys fail like in Prometheus. */
 const kubernetesSdConfig = z.strictObject({
-  role: z.enum(["pod", "endpoints", "endpointslice", "service", "node", "ingress"]),
-  namespaces: z.strictObject({ names: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)).min(1) }).optional(),
+  role: z.literal("pod"),
+  namespaces: z.strictObject({ names: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)).min(1) }),
 });
 
-function rendered(settings: (typeof sampleSettings)[string]): PrometheusConfig {
-  return parse(renderPrometheusConfig(settings)) as PrometheusConfig;
+/** The operator's job name for a PodMonitor's first endpoint (promcfg.go: `podMonitor/<ns>/<name>/<i>`). */
+function jobName(s: ObservabilitySettings, monitor: string): string {
+  return `podMonitor/${s.namespace}/${monitor}/0`;
 }
 
-function job(config: PrometheusConfig, name: string): ScrapeConfig {
-  const found = config.scrape_configs.find((j) => j.job_name === name);
-  assert.ok(found, `no scrape job ${name}`);
-  return found;
+/** The scrape configuration a Prometheus would run: the derived jobs, the stack's rules beside them. */
+function derivedConfig(s: ObservabilitySettings): PrometheusConfig {
+  return {
+    global: { scrape_interval: s.scrapeInterval, evaluation_interval: s.evaluationInterval },
+    scrape_configs: operatorScrapeConfigs(monitors(s), s),
+  };
 }
 
-/**
- * What `promtool check config` can check here: Kubernetes discovery replaced (Debian's build lacks it), and the
- * in-cluster rules directory pointed at the temp directory.
- */
-function checkableConfig(config: PrometheusConfig, dir: TempDir): PrometheusConfig {
-  return { ...withFileDiscovery(config, dir), rule_files: [`${dir.path}/*.rules.yml`] };
+/** Whether a label selector (matchLabels and `In` expressions, all the monitors use) selects these labels. */
+function selects(selector: Monitor["spec"]["selector"], labels: Record<string, string>): boolean {
+  return (
+    Object.entries(selector.matchLabels).every(([key, value]) => labels[key] === value) &&
+    (selector.matchExpressions ?? []).every((e) => e.operator === "In" && (e.values ?? []).includes(labels[e.key]))
+  );
 }
 
-describe("observability: Prometheus configuration", () => {
+describe("observability: monitors and the scrape configuration the operator derives", () => {
   before(() => requireTool("promtool"));
 
   for (const [name, settings] of Object.entries(sampleSettings)) {
     describe(name, () => {
-      const config = rendered(settings);
+      const podMonitors = monitors(settings);
+      const scrapeConfigs = operatorScrapeConfigs(podMonitors, settings);
 
-      it("passes promtool check config, with its rules", async () => {
+      it("renders PodMonitors that pass the Prometheus Operator's CRD schema", () => {
+        assertValidAgainstCrds(
+          podMonitors.map((m) => ({
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: m.kind,
+            metadata: { name: m.name, namespace: settings.namespace },
+            spec: m.spec,
+          })),
+        );
+      });
+
+      it("passes promtool check config with the stack's rules (pod discovery replayed from files)", async () => {
         const dir = new TempDir("fp-observability-");
         try {
           dir.write(RULES_FILE, renderAlertRules(settings));
-          const file = dir.write("prometheus.yml", stringify(checkableConfig(config, dir)));
-          const output = await run("promtool", ["check", "config", file]);
+          const config = { ...withFileDiscovery(derivedConfig(settings), dir), rule_files: [`${dir.path}/*.rules.yml`] };
+          const output = await run("promtool", ["check", "config", dir.write("prometheus.yml", stringify(config))]);
           assert.match(output, /SUCCESS: 1 rule files found/);
         } finally {
           dir.remove();
         }
       });
 
-      it("discovers pods only, in the stack's namespace and the ingress controller's, as upstream Prometheus accepts", () => {
-        const discovered = config.scrape_configs.filter((j) => "kubernetes_sd_configs" in j);
-        assert.deepEqual(discovered.map((j) => j.job_name).sort(), [
-          jobs.service,
-          jobs.ingressNginx,
-          jobs.kubeStateMetrics,
-          jobs.postgresExporter,
-          jobs.cloudnativePg,
-          jobs.pgbouncer,
-          jobs.redisExporter,
-        ].sort());
-        for (const scrape of discovered) {
-          const sd = z.array(kubernetesSdConfig).length(1).parse(scrape.kubernetes_sd_configs)[0];
-          // The Rbac component grants list and watch on pods, and nothing cluster-wide.
-          assert.equal(sd.role, "pod", scrape.job_name);
-          const namespace = scrape.job_name === jobs.ingressNginx ? settings.ingressControllerNamespace : settings.namespace;
-          assert.deepEqual(sd.namespaces?.names, [namespace], scrape.job_name);
+      it("derives one pod-discovery job per monitor, in the stack's namespace only, at the stack's interval", () => {
+        assert.deepEqual(
+          scrapeConfigs.map((c) => c.job_name),
+          [jobs.cloudnativePg, jobs.service, jobs.pgbouncer, jobs.postgresExporter, jobs.redisExporter].map((m) => jobName(settings, m)),
+        );
+        for (const config of scrapeConfigs) {
+          const sd = z.array(kubernetesSdConfig).length(1).parse(config.kubernetes_sd_configs)[0];
+          assert.deepEqual(sd.namespaces.names, [settings.namespace], config.job_name);
+          assert.equal(config.scrape_interval, settings.scrapeInterval);
+          assert.equal(config.metrics_path, "/metrics");
+          assert.equal(config.honor_labels, false, "a pod cannot set its own job or namespace");
         }
       });
 
-      it("reaches nothing through the API server and needs no service account token", () => {
-        const text = renderPrometheusConfig(settings);
-        assert.doesNotMatch(text, /serviceaccount|credentials_file|kubernetes\.default|role: node/);
-      });
-
-      it("scrapes each pod job on the port infra/observability exports for the NetworkPolicies", () => {
-        const portOf = (name: string) =>
-          (job(config, name).relabel_configs as { source_labels?: string[]; regex?: string }[]).find(
-            (r) => r.source_labels?.[0] === "__meta_kubernetes_pod_container_port_number",
-          )?.regex;
-        assert.equal(portOf(jobs.service), String(metricsPorts.service));
-        assert.equal(portOf(jobs.postgresExporter), String(metricsPorts.postgresExporter));
-        assert.equal(portOf(jobs.redisExporter), String(metricsPorts.redisExporter));
-        assert.equal(portOf(jobs.kubeStateMetrics), String(metricsPorts.kubeStateMetrics));
-        assert.equal(portOf(jobs.ingressNginx), String(metricsPorts.ingressController));
-      });
-
-      it("uses the stack's intervals, labels alerts with the environment and reaches Alertmanager and the Pushgateway", () => {
-        const global = config.global as Record<string, unknown>;
-        assert.equal(global.scrape_interval, settings.scrapeInterval);
-        assert.equal(global.evaluation_interval, settings.evaluationInterval);
-        assert.deepEqual(global.external_labels, { environment: settings.environment });
-        assert.deepEqual(config.rule_files, ["/etc/prometheus/rules/*.yml"]);
-        const am = new URL(settings.alertmanagerUrl);
-        const alertmanager = (config.alerting as { alertmanagers: Record<string, unknown>[] }).alertmanagers[0];
-        assert.deepEqual(alertmanager.static_configs, [{ targets: [`${am.hostname}:${am.port}`] }]);
-        assert.equal(alertmanager.path_prefix, am.pathname.replace(/\/$/, "") || "/");
-        const pushgateway = job(config, jobs.pushgateway);
-        const pg = new URL(settings.pushgatewayUrl);
-        assert.equal(pushgateway.honor_labels, true);
-        assert.equal(pushgateway.scheme, pg.protocol.replace(":", ""));
-        assert.equal(pushgateway.metrics_path, `${pg.pathname.replace(/\/$/, "")}/metrics`);
-        assert.deepEqual(pushgateway.static_configs, [{ targets: [`${pg.hostname}:${pg.port || (pg.protocol === "https:" ? 443 : 80)}`] }]);
+      it("reaches nothing but pods in the namespace and needs no credentials", () => {
+        assert.doesNotMatch(stringify(scrapeConfigs), /bearer_token|basic_auth|authorization|credentials|api_server|role: (node|endpoints)/);
       });
     });
   }
+
+  it("selects the pods the prod stack renders for the service and the exporters, each naming the monitored port", async function () {
+    this.timeout(180_000);
+    const stack = await rendered("prod");
+    const ownPods: string[] = [jobs.service, jobs.postgresExporter, jobs.redisExporter];
+    for (const monitor of monitors(sampleSettings["prod (defaults, three instances, continuous backups)"]).filter((m) => ownPods.includes(m.name))) {
+      const port = monitor.spec.podMetricsEndpoints[0].port;
+      const selected = podTemplates(stack).filter((t) => selects(monitor.spec.selector, t.labels));
+      assert.ok(selected.length > 0, `${monitor.name} selects no pod the stack renders`);
+      for (const template of selected) {
+        const named = containersOf(template.spec).some((c) => (c.ports ?? []).some((p: { name?: string }) => p.name === port));
+        assert.ok(named, `${template.owner}: no container port named ${port}, which the ${monitor.name} monitor scrapes`);
+      }
+    }
+  });
 
   describe("relabeling, run by a real Prometheus against simulated pods", function () {
     this.timeout(60_000);
     const settings = sampleSettings["prod (defaults, three instances, continuous backups)"];
     const ns = settings.namespace;
+    const instance = settings.environment;
     let dir: TempDir;
     let exporter: Server;
     let prometheus: RunningPrometheus;
 
-    /** One endpoint standing in for every pod: it serves series for this namespace, another and none. */
-    function fakeMetrics(): string {
-      return [
-        `nginx_ingress_controller_requests{namespace="${ns}",ingress="football-prediction",status="200"} 5`,
-        `nginx_ingress_controller_requests{namespace="other-team",ingress="other",status="200"} 7`,
-        `nginx_ingress_controller_nginx_process_connections{state="active"} 3`,
-        `kube_pod_container_status_restarts_total{namespace="${ns}",pod="api-a",container="api"} 1`,
-        "",
-      ].join("\n");
+    interface Targets {
+      activeTargets: { labels: Record<string, string> }[];
+    }
+
+    async function targetsOf(monitor: string): Promise<Record<string, string>[]> {
+      const targets = await prometheus.api<Targets>("/api/v1/targets?state=active");
+      return targets.activeTargets
+        .map((t) => t.labels)
+        .filter((labels) => labels.job === monitor)
+        .sort((a, b) => a.pod.localeCompare(b.pod));
     }
 
     before(async () => {
       requireTool("prometheus");
       dir = new TempDir("fp-observability-");
-      exporter = createServer((_, res) => res.end(fakeMetrics())).listen(0, "127.0.0.1");
+      exporter = createServer((_, res) => res.end("fake_up 1\n")).listen(0, "127.0.0.1");
       await once(exporter, "listening");
       const address = exporter.address();
       assert.ok(address !== null && typeof address === "object");
-      const at = `127.0.0.1:${address.port}`;
-      const app = (component: string) => ({ "app.kubernetes.io/name": "football-prediction", "app.kubernetes.io/component": component });
-      const pod = (name: string, labels: Record<string, string>, port: number, extra: Partial<SimulatedPod> = {}): SimulatedPod => ({
-        address: at,
+      // One endpoint standing in for every pod: the test is about which pods become targets, and their labels.
+      const pod = (name: string, labels: Record<string, string>, container: string, portName: string, port: number, phase?: string): SimulatedPod => ({
+        address: `127.0.0.1:${address.port}`,
         namespace: ns,
         name,
         labels,
+        container,
+        portName,
         port,
-        ...extra,
+        phase,
       });
-      const pods: Record<string, SimulatedPod[]> = {
-        [jobs.service]: [
-          pod("api-a", { ...app("api"), "app.kubernetes.io/version": "1.2.3" }, 8001),
-          pod("worker-a", app("worker"), 8001),
-          pod("migrate-a", app("migration"), 8001),
-          // The API's own port: the pod lists it too, and it serves no metrics.
-          pod("api-a", { ...app("api"), "app.kubernetes.io/version": "1.2.3" }, 8000),
-          pod("api-other-port", app("api"), 9999),
-          pod("api-evicted", app("api"), 8001, { phase: "Failed" }),
-        ],
-        [jobs.postgresExporter]: [
-          pod("postgres-exporter-a", { "app.kubernetes.io/name": "postgres-exporter", "app.kubernetes.io/component": "metrics-exporter" }, 9187),
-          pod("postgresql-0", { "app.kubernetes.io/name": "postgresql", "app.kubernetes.io/component": "database" }, 9187),
-        ],
-        [jobs.ingressNginx]: [
-          pod("ingress-nginx-controller-a", { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" }, 10254, {
-            namespace: settings.ingressControllerNamespace,
-          }),
-        ],
-        [jobs.kubeStateMetrics]: [
-          pod("kube-state-metrics-a", { "app.kubernetes.io/name": "kube-state-metrics", "app.kubernetes.io/component": "metrics-exporter" }, 8080),
-          // Its telemetry port serves kube-state-metrics' own health, not the objects' metrics.
-          pod("kube-state-metrics-a", { "app.kubernetes.io/name": "kube-state-metrics", "app.kubernetes.io/component": "metrics-exporter" }, 8081),
-        ],
-      };
-      const config = withFileDiscovery(rendered(settings), dir, pods);
-      prometheus = await RunningPrometheus.start(dir, { ...config, global: { ...(config.global as object), scrape_interval: "1s" } });
-      await prometheus.waitFor("the first scrapes", async () => (await prometheus.query('up{job="kube-state-metrics"} == 1')).length > 0);
-      await prometheus.waitFor("the ingress scrape", async () => (await prometheus.query('up{job="ingress-nginx"} == 1')).length > 0);
+      const app = (w: Workload, version?: string) => objectLabels(instance, w, version);
+      const cnpg = (role: string, w: Workload) => ({ [CLUSTER_LABEL]: settings.postgresCluster, "cnpg.io/podRole": role, ...objectLabels(instance, w) });
+      const servicePods = [
+        pod("api-a", app(workloads.api, "1.2.3"), "api", metricsPortNames.service, OPS_PORT),
+        // The API's own port is on the same pod; it serves no metrics.
+        pod("api-a", app(workloads.api, "1.2.3"), "api", "http", 8000),
+        pod("worker-a", app(workloads.worker, "1.2.3"), "worker", metricsPortNames.service, OPS_PORT),
+        pod("web-a", app(workloads.web, "1.2.3"), "web", metricsPortNames.service, OPS_PORT),
+        pod("migrate-a", app(workloads.migration, "1.2.3"), "migrate", metricsPortNames.service, OPS_PORT),
+        pod("api-evicted", app(workloads.api, "1.2.3"), "api", metricsPortNames.service, OPS_PORT, "Failed"),
+        pod("worker-done", app(workloads.worker, "1.2.3"), "worker", metricsPortNames.service, OPS_PORT, "Succeeded"),
+      ];
+      const databasePods = [
+        pod("postgres-1", cnpg("instance", workloads.postgres), "postgres", metricsPortNames.cloudnativePg, metricsPorts.cloudnativePg),
+        pod("postgres-2", cnpg("instance", workloads.postgres), "postgres", metricsPortNames.cloudnativePg, metricsPorts.cloudnativePg),
+        pod("postgres-pooler-rw-a", cnpg("pooler", workloads.pooler), "pgbouncer", metricsPortNames.pgbouncer, metricsPorts.pgbouncer),
+        pod("other-1", { [CLUSTER_LABEL]: "other", "cnpg.io/podRole": "instance" }, "postgres", "metrics", metricsPorts.cloudnativePg),
+      ];
+      const exporters = [
+        pod("postgres-exporter-a", app(workloads.postgresExporter), "postgres-exporter", metricsPortNames.postgresExporter, metricsPorts.postgresExporter),
+        pod("redis-exporter-a", app(workloads.redisExporter), "redis-exporter", metricsPortNames.redisExporter, metricsPorts.redisExporter),
+      ];
+      // Kubernetes discovery offers every job every pod of the namespace; the relabeling picks.
+      const every = [...servicePods, ...databasePods, ...exporters];
+      const derived = derivedConfig(settings);
+      const pods = Object.fromEntries(derived.scrape_configs.map((c) => [c.job_name, every]));
+      const config = withFileDiscovery(derived, dir, pods);
+      prometheus = await RunningPrometheus.start(dir, {
+        ...config,
+        scrape_configs: config.scrape_configs.map((c) => ({ ...c, scrape_interval: "1s" })),
+      });
+      await prometheus.waitFor("the targets", async () => (await targetsOf(jobs.redisExporter)).length > 0);
     });
 
     after(async () => {
@@ -182,41 +187,29 @@ describe("observability: Prometheus configuration", () => {
       dir?.remove();
     });
 
-    interface Targets {
-      activeTargets: { labels: Record<string, string> }[];
-    }
-
-    it("scrapes the API and worker pods on their ops port 8001 with the labels the rules use, and nothing else", async () => {
-      const targets = await prometheus.api<Targets>("/api/v1/targets?state=active");
-      const service = targets.activeTargets.filter((t) => t.labels.job === jobs.service).map((t) => t.labels);
+    it("scrapes the API, worker and page pods on their ops port, with the labels the rules use, and nothing else", async () => {
+      const labels = await targetsOf(jobs.service);
       assert.deepEqual(
-        service.map(({ component, pod, namespace, version }) => ({ component, pod, namespace, version })).sort((a, b) => a.pod.localeCompare(b.pod)),
+        labels.map(({ pod, container, component, version, namespace, endpoint }) => ({ pod, container, component, version, namespace, endpoint })),
         [
-          { component: "api", pod: "api-a", namespace: ns, version: "1.2.3" },
-          { component: "worker", pod: "worker-a", namespace: ns, version: undefined },
+          { pod: "api-a", container: "api", component: "api", version: "1.2.3", namespace: ns, endpoint: "ops" },
+          { pod: "web-a", container: "web", component: "web", version: "1.2.3", namespace: ns, endpoint: "ops" },
+          { pod: "worker-a", container: "worker", component: "worker", version: "1.2.3", namespace: ns, endpoint: "ops" },
         ],
       );
     });
 
-    it("finds the exporters by name", async () => {
-      const targets = await prometheus.api<Targets>("/api/v1/targets?state=active");
-      const pods = targets.activeTargets.filter((t) => t.labels.job === jobs.postgresExporter).map((t) => t.labels.pod);
-      assert.deepEqual(pods, ["postgres-exporter-a"]);
+    it("scrapes this Cluster's instances apart from its Pooler's PgBouncers", async () => {
+      assert.deepEqual((await targetsOf(jobs.cloudnativePg)).map((l) => [l.pod, l.component]), [
+        ["postgres-1", workloads.postgres.component],
+        ["postgres-2", workloads.postgres.component],
+      ]);
+      assert.deepEqual((await targetsOf(jobs.pgbouncer)).map((l) => l.pod), ["postgres-pooler-rw-a"]);
     });
 
-    it("keeps the ingress controller's series of this namespace and its own, and drops other namespaces'", async () => {
-      const requests = await prometheus.query(`nginx_ingress_controller_requests{job="${jobs.ingressNginx}"}`);
-      assert.deepEqual(requests.map((r) => r.metric.namespace), [ns]);
-      const own = await prometheus.query(`nginx_ingress_controller_nginx_process_connections{job="${jobs.ingressNginx}"}`);
-      assert.equal(own.length, 1);
-    });
-
-    it("scrapes the stack's kube-state-metrics on its metrics port, keeping the pod labels of the series", async () => {
-      const targets = await prometheus.api<Targets>("/api/v1/targets?state=active");
-      const ksm = targets.activeTargets.filter((t) => t.labels.job === jobs.kubeStateMetrics);
-      assert.equal(ksm.length, 1);
-      const restarts = await prometheus.query(`kube_pod_container_status_restarts_total{job="${jobs.kubeStateMetrics}"}`);
-      assert.deepEqual(restarts.map((r) => [r.metric.namespace, r.metric.pod, r.metric.container]), [[ns, "api-a", "api"]]);
+    it("finds each exporter by its workload labels", async () => {
+      assert.deepEqual((await targetsOf(jobs.postgresExporter)).map((l) => l.pod), ["postgres-exporter-a"]);
+      assert.deepEqual((await targetsOf(jobs.redisExporter)).map((l) => l.pod), ["redis-exporter-a"]);
     });
   });
 });

@@ -9,35 +9,45 @@ import type { TempDir } from "../support/tempDir";
 export type ScrapeConfig = Record<string, unknown> & { job_name: string };
 export type PrometheusConfig = Record<string, unknown> & { scrape_configs: ScrapeConfig[] };
 
-/** A Kubernetes pod as service discovery would describe it, for file-based discovery to replay. */
+/** One container port of a Kubernetes pod, as pod discovery describes it, for file-based discovery to replay. */
 export interface SimulatedPod {
+  /** Where the test's stand-in listens; Kubernetes discovery would give the pod IP and the port. */
   address: string;
   namespace: string;
   name: string;
   labels: Record<string, string>;
+  container: string;
+  portName: string;
   port: number;
   phase?: string;
 }
 
-function labelKey(name: string): string {
-  return `__meta_kubernetes_pod_label_${name.replace(/[^A-Za-z0-9]/g, "_")}`;
+function sanitized(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
+/** The `__meta_kubernetes_pod_*` labels Kubernetes pod discovery gives one container port of a pod. */
 function targetGroup(pod: SimulatedPod) {
   const labels: Record<string, string> = {
     __meta_kubernetes_namespace: pod.namespace,
     __meta_kubernetes_pod_name: pod.name,
+    __meta_kubernetes_pod_container_name: pod.container,
+    __meta_kubernetes_pod_container_port_name: pod.portName,
     __meta_kubernetes_pod_container_port_number: String(pod.port),
     __meta_kubernetes_pod_phase: pod.phase ?? "Running",
   };
-  for (const [name, value] of Object.entries(pod.labels)) labels[labelKey(name)] = value;
+  for (const [name, value] of Object.entries(pod.labels)) {
+    labels[`__meta_kubernetes_pod_label_${sanitized(name)}`] = value;
+    labels[`__meta_kubernetes_pod_labelpresent_${sanitized(name)}`] = "true";
+  }
   return { targets: [pod.address], labels };
 }
 
 /**
  * Debian's Prometheus is built without Kubernetes discovery, so each job's `kubernetes_sd_configs` is swapped
- * for file-based discovery fed with the `__meta_kubernetes_*` labels Kubernetes discovery would produce. The
- * relabeling under test is the rendered one, untouched.
+ * for file-based discovery fed with the `__meta_kubernetes_*` labels Kubernetes discovery would produce (file
+ * discovery keeps labels starting with `__` for relabeling). The relabeling under test is the derived one,
+ * untouched. `pods` is keyed by job name.
  */
 export function withFileDiscovery(config: PrometheusConfig, dir: TempDir, pods: Record<string, SimulatedPod[]> = {}): PrometheusConfig {
   return {
@@ -45,7 +55,7 @@ export function withFileDiscovery(config: PrometheusConfig, dir: TempDir, pods: 
     scrape_configs: config.scrape_configs.map((job) => {
       if (!("kubernetes_sd_configs" in job)) return job;
       const { kubernetes_sd_configs: _replaced, ...rest } = job;
-      const file = dir.write(`${job.job_name}.targets.json`, JSON.stringify((pods[job.job_name] ?? []).map(targetGroup)));
+      const file = dir.write(`${sanitized(job.job_name)}.targets.json`, JSON.stringify((pods[job.job_name] ?? []).map(targetGroup)));
       return { ...rest, file_sd_configs: [{ files: [file] }] };
     }),
   };

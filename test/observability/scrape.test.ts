@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import { parse } from "yaml";
-import { alertGroups, jobs, metricsPorts, renderGrafanaDashboards, renderPrometheusConfig } from "../../infra/observability";
-import { cpuOfLimit, memoryOfLimit } from "../../infra/observability/queries";
+import { objectLabels, workloads, type Workload } from "../../infra/labels";
+import { OPS_PORT } from "../../infra/ports";
+import { alertGroups, jobs, metricsPortNames, monitors, operatorScrapeConfigs, renderGrafanaDashboards } from "../../infra/observability";
 import { createDatabase, databaseUrl, dropDatabases } from "../support/databases";
 import { freePort, sleep } from "../support/net";
 import { run, SERVICE_DIR } from "../support/processes";
@@ -13,26 +12,20 @@ import { REDIS_URL, deleteKeys, uniqueRedisPrefix } from "../support/redisKeys";
 import { TempDir } from "../support/tempDir";
 import { expressions, parseDashboards } from "./dashboards";
 import { documentedMetrics } from "./metric-catalogue";
-import { RunningPrometheus, withFileDiscovery, type PrometheusConfig } from "./prometheus-harness";
+import { RunningPrometheus, withFileDiscovery, type SimulatedPod } from "./prometheus-harness";
 import { metricNames } from "./promql";
 import { requireTool, sampleSettings } from "./support";
 
 /**
  * The real thing: the service, started from source against a fresh database on the local PostgreSQL and a
  * private key prefix on the test Redis (TEST_REDIS_URL), and the page's `web` command beside it, as a stack runs
- * them, scraped by the Debian `prometheus` binary through the rendered scrape job (pod discovery replayed from a
- * file), then queried over the HTTP API with the labels the rules and dashboards use.
+ * them, scraped by the Debian `prometheus` binary through the scrape job the Prometheus Operator derives from the
+ * service's PodMonitor (pod discovery replayed from a file with the labels Kubernetes would give the pods), then
+ * queried over the HTTP API with the labels the rules and dashboards use.
  */
 
 const API_POD = "football-prediction-api-blue-0";
 const WEB_POD = "football-prediction-web-blue-0";
-
-/** What the stack's kube-state-metrics reports about the API pod: its container's limits. */
-function kubeStateMetrics(namespace: string): string {
-  const limit = (resource: string, unit: string, value: number) =>
-    `kube_pod_container_resource_limits{namespace="${namespace}",pod="${API_POD}",container="api",resource="${resource}",unit="${unit}"} ${value}`;
-  return [limit("cpu", "core", 1), limit("memory", "byte", 2 * 1024 ** 3), ""].join("\n");
-}
 
 /** Series of these only appear once something goes wrong; their absence proves nothing. */
 const EVENT_ONLY_METRICS = new Set(["cache_errors_total"]);
@@ -60,7 +53,6 @@ describe("observability: a real scrape of the service", function () {
   let page: ChildProcess | undefined;
   let serviceLog = "";
   let prometheus: RunningPrometheus | undefined;
-  let kubeState: Server | undefined;
   let baseUrl: string;
   let opsUrl: string;
 
@@ -114,45 +106,26 @@ describe("observability: a real scrape of the service", function () {
     assert.equal(await get("/api/v1/predictions?league=E0&home=Arsenal&away=Chelsea"), 200);
     assert.equal(await get("/api/v1/predictions?league=E0&home=Arsenal&away=Nobody%20FC"), 404);
 
-    kubeState = createServer((_, res) => res.end(kubeStateMetrics(settings.namespace))).listen(0, "127.0.0.1");
-    await once(kubeState, "listening");
-    const kubeStateAddress = kubeState.address();
-    assert.ok(kubeStateAddress !== null && typeof kubeStateAddress === "object");
-
-    const rendered = parse(renderPrometheusConfig(settings)) as PrometheusConfig;
-    const config = withFileDiscovery(rendered, dir, {
-      [jobs.service]: [
-        {
-          address: `127.0.0.1:${opsPort}`,
-          namespace: settings.namespace,
-          name: API_POD,
-          labels: { "app.kubernetes.io/name": "football-prediction", "app.kubernetes.io/component": "api" },
-          port: metricsPorts.service,
-        },
-        {
-          address: `127.0.0.1:${pageOpsPort}`,
-          namespace: settings.namespace,
-          name: WEB_POD,
-          labels: { "app.kubernetes.io/name": "football-prediction", "app.kubernetes.io/component": "web" },
-          port: metricsPorts.service,
-        },
-      ],
-      [jobs.kubeStateMetrics]: [
-        {
-          address: `127.0.0.1:${kubeStateAddress.port}`,
-          namespace: settings.namespace,
-          name: "kube-state-metrics-0",
-          labels: { "app.kubernetes.io/name": "kube-state-metrics" },
-          port: metricsPorts.kubeStateMetrics,
-        },
+    // The operator's job for the service's PodMonitor, run as derived; only the interval is the test's, so two
+    // scrapes take seconds instead of minutes.
+    const derived = operatorScrapeConfigs(monitors(settings), settings).filter((c) => c.job_name === `podMonitor/${settings.namespace}/${jobs.service}/0`);
+    assert.equal(derived.length, 1);
+    const pod = (name: string, workload: Workload, container: string, address: string): SimulatedPod => ({
+      address,
+      namespace: settings.namespace,
+      name,
+      labels: objectLabels(settings.environment, workload, "1.2.3"),
+      container,
+      portName: metricsPortNames.service,
+      port: OPS_PORT,
+    });
+    const config = withFileDiscovery({ scrape_configs: derived.map((c) => ({ ...c, scrape_interval: "1s" })) }, dir, {
+      [derived[0].job_name]: [
+        pod(API_POD, workloads.api, "api", `127.0.0.1:${opsPort}`),
+        pod(WEB_POD, workloads.web, "web", `127.0.0.1:${pageOpsPort}`),
       ],
     });
-    const scraped: string[] = [jobs.service, jobs.kubeStateMetrics];
-    prometheus = await RunningPrometheus.start(dir, {
-      ...config,
-      global: { ...(config.global as object), scrape_interval: "1s", evaluation_interval: "1s" },
-      scrape_configs: config.scrape_configs.filter((job) => scraped.includes(job.job_name)),
-    });
+    prometheus = await RunningPrometheus.start(dir, { ...config, global: { scrape_interval: "1s", evaluation_interval: "1s" } });
     const running = prometheus;
     // Two scrapes after the traffic, so rate() has two samples to work with.
     await running.waitFor("two scrapes of the service and the page", async () => {
@@ -165,12 +138,10 @@ describe("observability: a real scrape of the service", function () {
         up.every((sample) => Number(sample.value[1]) === 1)
       );
     });
-    await running.waitFor("a scrape of kube-state-metrics", async () => (await running.query(`up{job="${jobs.kubeStateMetrics}"} == 1`)).length === 1);
   });
 
   after(async () => {
     await prometheus?.stop();
-    kubeState?.close();
     for (const child of [service, page]) {
       if (child !== undefined && child.exitCode === null) {
         child.kill("SIGTERM");
@@ -190,8 +161,8 @@ describe("observability: a real scrape of the service", function () {
 
   it("receives http_requests_total with method, route and status, labelled as the API pod", async () => {
     const found = await series(
-      `http_requests_total{job="${jobs.service}",component="api",namespace="${settings.namespace}",` +
-        `pod="${API_POD}",method="GET",route="/api/v1/predictions",status="200"}`,
+      `http_requests_total{job="${jobs.service}",component="api",version="1.2.3",namespace="${settings.namespace}",` +
+        `pod="${API_POD}",container="api",endpoint="${metricsPortNames.service}",method="GET",route="/api/v1/predictions",status="200"}`,
     );
     assert.equal(found.length, 1);
     assert.equal(Number(found[0].value[1]), 2);
@@ -228,15 +199,6 @@ describe("observability: a real scrape of the service", function () {
       if ((await series(`${metric}{job="${jobs.service}"}`)).length === 0) missing.push(metric);
     }
     assert.deepEqual(missing, []);
-  });
-
-  it("compares the service's own CPU and memory with its pod's limits from kube-state-metrics", async () => {
-    for (const expr of [cpuOfLimit(), memoryOfLimit()]) {
-      const ratios = await series(expr);
-      assert.deepEqual(ratios.map((r) => r.metric), [{ pod: API_POD }], expr);
-      const ratio = Number(ratios[0].value[1]);
-      assert.ok(ratio > 0 && ratio < 1, `${expr} = ${ratio}`);
-    }
   });
 
   it("evaluates every alert and dashboard query on the scraped data, and the service alerts stay quiet", async () => {
