@@ -26,7 +26,7 @@ import {
   type PodSpec,
 } from "../k8s";
 import { labelValue, objectLabels, selectorLabels, workloads } from "../labels";
-import { APP_PORT, OPS_PORT } from "../ports";
+import { APP_PORT, OPS_PORT, OPS_PORT_NAME } from "../ports";
 import { TYPE_PREFIX, type StackContext } from "./context";
 import { credentialsRotationAnnotations, type Secrets } from "./secrets";
 
@@ -129,14 +129,14 @@ class ServicePods {
 
   /** `serve` and `worker`: both answer /health, /ready and /metrics on OPS_PORT; `serve` has the API on APP_PORT. */
   servingContainer(name: string, command: string, tag: string, resources = this.settings.worker.resources): Container {
-    const ops = { name: "ops", containerPort: OPS_PORT, protocol: "TCP" };
+    const ops = { name: OPS_PORT_NAME, containerPort: OPS_PORT, protocol: "TCP" };
     return {
       ...this.container(name, command, tag, resources, command === "serve" ? "pooler" : "direct"),
       ports: command === "serve" ? [{ name: "http", containerPort: APP_PORT, protocol: "TCP" }, ops] : [ops],
       // Start-up fits the model before /ready answers; the startup probe keeps liveness from killing it meanwhile.
-      startupProbe: httpProbe("/health", "ops", 5, 60),
-      readinessProbe: httpProbe("/ready", "ops", 5, 3),
-      livenessProbe: httpProbe("/health", "ops", 10, 3),
+      startupProbe: httpProbe("/health", OPS_PORT_NAME, 5, 60),
+      readinessProbe: httpProbe("/ready", OPS_PORT_NAME, 5, 3),
+      livenessProbe: httpProbe("/health", OPS_PORT_NAME, 10, 3),
     };
   }
 

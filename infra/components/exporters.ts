@@ -16,6 +16,7 @@ import {
   type Container,
 } from "../k8s";
 import { objectLabels, selectorLabels, workloads, type Labels } from "../labels";
+import { metricsPortNames } from "../observability";
 import { TYPE_PREFIX, type StackContext } from "./context";
 import { ports } from "./networkPolicies";
 import { databaseRoles, databaseServices } from "./database/names";
@@ -64,8 +65,8 @@ export class Exporters extends pulumi.ComponentResource {
       ],
       resources: size,
       securityContext: restrictedContainerSecurity(imageUsers.postgresExporter),
-      readinessProbe: httpProbe("/", "metrics"),
-      livenessProbe: tcpProbe("metrics", 20),
+      readinessProbe: httpProbe("/", metricsPortNames.postgresExporter),
+      livenessProbe: tcpProbe(metricsPortNames.postgresExporter, 20),
     });
 
     this.exporter("redis-exporter", "redisExporter", ports.redisExporter, {
@@ -77,8 +78,8 @@ export class Exporters extends pulumi.ComponentResource {
       ],
       resources: size,
       securityContext: restrictedContainerSecurity(imageUsers.redisExporter),
-      readinessProbe: httpProbe("/health", "metrics"),
-      livenessProbe: httpProbe("/health", "metrics", 20),
+      readinessProbe: httpProbe("/health", metricsPortNames.redisExporter),
+      livenessProbe: httpProbe("/health", metricsPortNames.redisExporter, 20),
     });
 
     this.registerOutputs({});
@@ -89,7 +90,7 @@ export class Exporters extends pulumi.ComponentResource {
   }
 
   /**
-   * A one-replica Deployment with a ServiceAccount of its own and a Service on its `metrics` port. Both read a
+   * A one-replica Deployment with a ServiceAccount of its own and a Service on its metrics port. Both read a
    * generated password from a `secretKeyRef`, so the rotation annotation restarts them when one rotates.
    */
   private exporter(id: string, key: ExporterKey, port: number, container: Container): void {
@@ -110,13 +111,13 @@ export class Exporters extends pulumi.ComponentResource {
             spec: {
               ...podDefaults(sa.metadata.name, imageUsers[key]),
               ...servingPriority(this.settings),
-              containers: [{ ...container, ports: [{ name: "metrics", containerPort: port, protocol: "TCP" }] }],
+              containers: [{ ...container, ports: [{ name: metricsPortNames[key], containerPort: port, protocol: "TCP" }] }],
             },
           },
         },
       },
       child,
     );
-    clusterService(id, this.namespace, labels, selector, [{ name: "metrics", port }], child);
+    clusterService(id, this.namespace, labels, selector, [{ name: metricsPortNames[key], port }], child);
   }
 }

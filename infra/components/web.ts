@@ -20,7 +20,7 @@ import {
   type Container,
 } from "../k8s";
 import { labelValue, objectLabels, selectorLabels, workloads } from "../labels";
-import { OPS_PORT, WEB_PORT } from "../ports";
+import { OPS_PORT, OPS_PORT_NAME, WEB_PORT } from "../ports";
 import { TYPE_PREFIX, type StackContext } from "./context";
 
 export type WebArgs = StackContext;
@@ -76,15 +76,15 @@ export class Web extends pulumi.ComponentResource {
       }),
       ports: [
         { name: "http", containerPort: WEB_PORT, protocol: "TCP" },
-        { name: "ops", containerPort: OPS_PORT, protocol: "TCP" },
+        { name: OPS_PORT_NAME, containerPort: OPS_PORT, protocol: "TCP" },
       ],
       resources: resourcesOf(settings.web.resources),
       securityContext: restrictedContainerSecurity(UID),
       // The image's HOME is /tmp; nothing else is written, so a small scratch volume does.
       volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-      startupProbe: httpProbe("/health", "ops", 2, 30),
-      readinessProbe: httpProbe("/ready", "ops", 5, 3),
-      livenessProbe: httpProbe("/health", "ops", 10, 3),
+      startupProbe: httpProbe("/health", OPS_PORT_NAME, 2, 30),
+      readinessProbe: httpProbe("/ready", OPS_PORT_NAME, 5, 3),
+      livenessProbe: httpProbe("/health", OPS_PORT_NAME, 10, 3),
     };
   }
 
