@@ -6,7 +6,9 @@
 // field documentation, operator v0.93): with the matcher strategy OnNamespace (the default, and what the
 // platform sets) the namespaceEnforcer adds `namespace="<the object's namespace>"` to the object's top route and to
 // both sides of each inhibition rule, so a matcher demanding another namespace never matches; and the
-// continueToNextRoute enforcer sets `continue: true` on the top route whatever the object says.
+// continueToNextRoute enforcer sets `continue: true` on the top route whatever the object says. (The strategy None,
+// and OnNamespaceExceptForAlertmanagerNamespace for objects in the Alertmanager's own namespace, add no namespace
+// matcher: a cluster running those exempts the namespaces concerned through exemptNamespaces.)
 import type { Policies } from "@pulumi/policy";
 import { objectPolicy } from "../lib/define";
 import { fieldsOf, Fields, fileFields, knownNamespaceOf, Located, objectsAt, stringsWhere, valueAt } from "../lib/fields";
@@ -149,7 +151,7 @@ function routesOf(route: Fields | undefined, path: string): Array<Located<Fields
 
 const routes = objectPolicy({
   name: "alertmanagerconfig-routes",
-  description: "An AlertmanagerConfig's routes and inhibition rules must not say what the operator overrides or what can never match: match no namespace but the object's own (the operator adds a matcher on it to the top route and to both sides of every inhibition rule), and leave continue unset on the top route (the operator sets it to true so the cluster's other routes still see the alerts).",
+  description: "An AlertmanagerConfig's routes and inhibition rules must not say what the operator overrides or what can never match: match no namespace but the object's own (the operator adds a matcher on it to the top route and to both sides of every inhibition rule), and set no continue: false on the top route (the operator sets it to true so the cluster's other routes still see the alerts).",
   severity: "medium",
   counterparts: {},
   kinds: [ALERTMANAGER_CONFIG],

@@ -100,7 +100,7 @@ const ruleFileValid = objectPolicy({
         firstByName.set(name, group.path);
       }
       return [
-        ...(name === "" ? [`${group.path}.name is empty; name the group`] : []),
+        ...(group.value.name === undefined || name === "" ? [`${group.path} has no name; name the group`] : []),
         ...(first !== undefined ? [`${group.path}.name "${name}" repeats the name of ${first}; Prometheus refuses a rule file with a repeated group name, so rename one`] : []),
         ...objectsAt(group.value.rules, `${group.path}.rules`).flatMap((entry) => ruleProblems(entry.path, entry.value)),
       ];

@@ -84,9 +84,12 @@ describe("monitoring policies", () => {
     itReports("prometheusrule-valid", [
       { name: "allows distinct groups of alerting and recording rules", resources: [prometheusRule([{ name: "api", rules: [alert("ApiDown")] }, { name: "recorded", rules: [recording] }])], expected: [] },
       {
-        name: "flags a repeated group name",
-        resources: [prometheusRule([{ name: "api", rules: [alert("ApiDown")] }, { name: "db", rules: [] }, { name: "api", rules: [alert("ApiSlow")] }])],
-        expected: ['spec.groups[2].name "api" repeats the name of spec.groups[0]; Prometheus refuses a rule file with a repeated group name, so rename one'],
+        name: "flags a repeated group name and an empty one",
+        resources: [prometheusRule([{ name: "api", rules: [alert("ApiDown")] }, { name: "db", rules: [] }, { name: "api", rules: [alert("ApiSlow")] }, { name: "", rules: [] }])],
+        expected: [
+          'spec.groups[2].name "api" repeats the name of spec.groups[0]; Prometheus refuses a rule file with a repeated group name, so rename one',
+          "spec.groups[3] has no name; name the group",
+        ],
       },
       {
         name: "flags rules without an expression, and a rule that is neither or both kinds",
