@@ -4,7 +4,7 @@ import { PolicyPack } from "@pulumi/policy";
 import { packEnforcementLevel, packName, policies } from "./pack";
 
 new PolicyPack(packName, {
-  description: "Pod Security Standards (restricted), workload hygiene, network exposure, RBAC and availability rules for Kubernetes resources",
+  description: "Pod Security Standards (restricted), workload hygiene, network exposure, RBAC, availability and monitoring rules for Kubernetes resources",
   enforcementLevel: packEnforcementLevel,
   policies,
 });

@@ -1,10 +1,12 @@
 // The pack's identity and policies, importable without starting the policy server (see index.ts).
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
+import { alertmanagerConfigPolicies } from "./policies/alertmanagerConfig";
 import { apiTypePolicies } from "./policies/apiTypes";
 import { availabilityPolicies } from "./policies/availability";
 import { databasePolicies } from "./policies/database";
 import { imagePolicies } from "./policies/images";
 import { jobPolicies } from "./policies/jobs";
+import { monitoringPolicies } from "./policies/monitoring";
 import { gatewayPolicies } from "./policies/gateway";
 import { networkExposurePolicies } from "./policies/network";
 import { podSecurityPolicies } from "./policies/podSecurity";
@@ -27,6 +29,8 @@ export const policies: Policies = [
   ...jobPolicies,
   ...networkExposurePolicies,
   ...gatewayPolicies,
+  ...monitoringPolicies,
+  ...alertmanagerConfigPolicies,
   ...rbacPolicies,
   ...referencePolicies,
   ...availabilityPolicies,

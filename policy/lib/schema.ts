@@ -27,6 +27,11 @@ const UNKNOWN_SENTINELS = new Set(
   ),
 );
 
+/** True for a value the engine does not know yet during preview (an output of a resource not created yet). */
+export function isUnknown(value: unknown): boolean {
+  return typeof value === "string" && UNKNOWN_SENTINELS.has(value);
+}
+
 const load = createRequire(__filename);
 const models = new Map<string, ModelClass | undefined>();
 
@@ -62,7 +67,7 @@ export function apiVersionOf(type: string): string | undefined {
 
 /** A copy without the values unknown during preview; their paths are collected so errors about them are ignored. */
 function known(value: unknown, path: string, unknown: string[]): unknown {
-  if (typeof value === "string" && UNKNOWN_SENTINELS.has(value)) {
+  if (isUnknown(value)) {
     unknown.push(path);
     return undefined;
   }

@@ -67,7 +67,8 @@ function notASecret(value: string): boolean {
   return value === "" || /^(true|false|yes|no|on|off)$/i.test(value) || /^(\$\([A-Za-z_][A-Za-z0-9_]*\))+$/.test(value);
 }
 
-function secretReason(name: string, value: string): string | undefined {
+/** Why a value named `name` looks like a secret (its value's form first, then its name), or undefined. */
+export function secretReason(name: string, value: string): string | undefined {
   if (notASecret(value)) {
     return undefined;
   }

@@ -88,7 +88,7 @@ describe("manifest mode", () => {
     it("walks the directory and fails on the mandatory violations it finds", () => {
       assert.strictEqual(report.status, 1);
       assert.strictEqual(report.stderr, "");
-      assert.match(report.stdout, /^Policy report for stack manifests: \d+ policies, 20 resources\n/);
+      assert.match(report.stdout, /^Policy report for stack manifests: \d+ policies, 22 resources\n/);
       assert.match(report.stdout, /\n\d+ mandatory, 1 advisory violations\.$/);
     });
 
@@ -113,6 +113,9 @@ describe("manifest mode", () => {
         'spec.postgresql.parameters.ssl is "off": connections would be plaintext; remove it (the operator turns TLS on)',
         "spec.configuration.data.encryption is not set: base backups would be stored unencrypted; set AES256 or aws:kms",
         "spec.serviceTemplate.spec.type is LoadBalancer: PgBouncer would accept connections from outside the cluster; use ClusterIP",
+        'ServiceMonitor shop/api (policy/examples/bad/monitoring.yaml#1)  spec.namespaceSelector.any is true, which selects targets in every namespace',
+        'spec.endpoints[0].bearerTokenFile reads "/var/run/secrets/kubernetes.io/serviceaccount/token" from the Prometheus pod\'s filesystem',
+        'AlertmanagerConfig shop/shop (policy/examples/bad/monitoring.yaml#2)  spec.receivers[0].webhookConfigs[0].url carries a credential (its query parameter "token" holds a secret)',
       ]) {
         assert.ok(lines.includes(expected), `missing from the report: ${expected}\n${report.stdout}`);
       }
