@@ -33,7 +33,10 @@ function claimNames(stack: RenderedStack, namespace: string): string[] {
   });
 }
 
-/** The labels CloudNativePG gives the pods it makes for a Cluster's instances and a Pooler. */
+/**
+ * The labels CloudNativePG gives the pods it makes for a Cluster's instances and a Pooler (cloudnative-pg
+ * pkg/specs/pgbouncer/deployments.go: cnpg.io/cluster, cnpg.io/poolerName, cnpg.io/podRole).
+ */
 function operatorPodLabels(stack: RenderedStack): Array<{ labels: Record<string, string>; ports: string[] }> {
   return [
     ...ofKind(stack, "Cluster").map((c) => ({
@@ -41,24 +44,38 @@ function operatorPodLabels(stack: RenderedStack): Array<{ labels: Record<string,
       ports: ["postgresql", "metrics", "status"],
     })),
     ...ofKind(stack, "Pooler").map((p) => ({
-      labels: { "cnpg.io/poolerName": p.metadata.name, "cnpg.io/podRole": "pooler" },
+      labels: { "cnpg.io/cluster": p.spec.cluster.name, "cnpg.io/poolerName": p.metadata.name, "cnpg.io/podRole": "pooler" },
       ports: ["pgbouncer", "metrics"],
     })),
   ];
 }
 
+/** A label selector's verdict on a set of labels: matchLabels, and matchExpressions' In, NotIn, Exists, DoesNotExist. */
+function matches(selector: K8sObject, labels: Record<string, string>): boolean {
+  const expressions = (selector.matchExpressions ?? []) as Array<{ key: string; operator: string; values?: string[] }>;
+  return (
+    selects(selector.matchLabels ?? {}, labels) &&
+    expressions.every(({ key, operator, values = [] }) => {
+      const value = labels[key];
+      if (operator === "In") return value !== undefined && values.includes(value);
+      if (operator === "NotIn") return value === undefined || !values.includes(value);
+      return operator === "Exists" ? value !== undefined : value === undefined;
+    })
+  );
+}
+
 /** The pods a monitor's selector picks, with the container port names they declare. */
 function selectedPods(stack: RenderedStack, monitor: K8sObject): Array<{ labels: Record<string, string>; ports: string[] }> {
-  const selector = monitor.spec.selector.matchLabels as Record<string, string>;
+  const selector = monitor.spec.selector as K8sObject;
   if (monitor.kind === "PodMonitor") {
     const templates = podTemplates(stack).map((t) => ({
       labels: t.labels,
       ports: (t.spec.containers as K8sObject[]).flatMap((c) => (c.ports ?? []).map((p: K8sObject) => p.name as string)),
     }));
-    return [...templates, ...operatorPodLabels(stack)].filter((pod) => selects(selector, pod.labels));
+    return [...templates, ...operatorPodLabels(stack)].filter((pod) => matches(selector, pod.labels));
   }
   return ofKind(stack, "Service")
-    .filter((service) => selects(selector, service.metadata.labels ?? {}))
+    .filter((service) => matches(selector, service.metadata.labels ?? {}))
     .map((service) => ({ labels: service.metadata.labels, ports: service.spec.ports.map((p: K8sObject) => p.name as string) }));
 }
 
