@@ -38,10 +38,15 @@ export = async () => {
   // instead of replacing it and, with it, every object of the stack. Only a changed identifier replaces it; adding
   // one to a deployed stack does not (pulumi-kubernetes provider.go, DiffConfig), as long as that first run leaves
   // the kubeconfig and context as they were.
+  // enableConfigMapMutable: a ConfigMap whose data changes is updated in place instead of replaced (pulumi-kubernetes
+  // provider.go, forceNewProperties). The ConfigMaps pods read are named after their content, so they are still new
+  // objects that roll their readers; the dashboards are read by Grafana's sidecar, which follows an update but loses
+  // the file when a replacement deletes the old object after creating the new one.
   const provider = new k8s.Provider("kubernetes", {
     kubeconfig: secretSettings.kubeconfig,
     context: secretSettings.kubeContext,
     clusterIdentifier: settings.clusterIdentifier ?? pulumi.getStack(),
+    enableConfigMapMutable: true,
   });
   const opts = { providers: [provider] };
 

@@ -102,9 +102,9 @@ export class Monitoring extends pulumi.ComponentResource {
   }
 
   /**
-   * One ConfigMap per dashboard, in the folder named after the environment. Fixed names: a changed dashboard
-   * replaces its ConfigMap delete-first, so Grafana shows the dashboard again a sidecar resync later; no pod
-   * mounts these, so nothing restarts.
+   * One ConfigMap per dashboard, in the folder named after the environment. Fixed names, updated in place (the
+   * provider's `enableConfigMapMutable`, infra/index.ts): Grafana's sidecar rewrites the dashboard's file on the
+   * update, where a replacement's late delete would remove the file the new object had just written.
    */
   private dashboards(s: ObservabilitySettings, platform: Platform, namespace: pulumi.Input<string>, instance: string) {
     const { dashboardLabel, dashboardFolderAnnotation } = platform.monitoring;

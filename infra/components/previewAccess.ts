@@ -50,7 +50,7 @@ export function databaseResources(archive: boolean): Record<string, string[]> {
  * Operator's objects the platform's Prometheus and Alertmanager select. Its dashboards are ConfigMaps.
  */
 export const MONITORING_RESOURCES: Record<string, string[]> = {
-  "monitoring.coreos.com": ["alertmanagerconfigs", "podmonitors", "prometheusrules", "servicemonitors"],
+  "monitoring.coreos.com": ["alertmanagerconfigs", "podmonitors", "prometheusrules"],
 };
 
 const RBAC_GROUP = "rbac.authorization.k8s.io";

@@ -40,7 +40,7 @@ describe("infrastructure: stack config validation", function () {
 
   it("names the stack and key of a value of the wrong type", () => {
     rejects("staging", { "api.minReplicas": "three" }, /stack "staging": config key "football-prediction:api\.minReplicas" .*expected number, received string/);
-    rejects("dev", { "database.podMonitor": "yes" }, /stack "dev": config key "football-prediction:database\.podMonitor" .*expected boolean/);
+    rejects("dev", { "protection.protect": "yes" }, /stack "dev": config key "football-prediction:protection\.protect" .*expected boolean/);
     rejects("prod", { logLevel: "loud" }, /stack "prod": config key "football-prediction:logLevel" /);
   });
 

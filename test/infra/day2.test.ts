@@ -45,16 +45,18 @@ describe("infrastructure: day-2 changes that cannot hurt (issue 9)", function ()
     prod = await rendered("prod");
   });
 
-  it("names every ConfigMap and Secret after its content, the same in every render of the same config", async () => {
+  it("names every ConfigMap and Secret a pod reads after its content, the same in every render of the same config", async () => {
     const again = await renderStack("prod");
     const names = (r: RenderedStack) =>
       objects(r)
         .map((m) => m.object as K8sObject)
         // A ServiceAccount token Secret's data is written by Kubernetes, never by the program: its name never changes.
-        .filter((o) => o.kind === "ConfigMap" || (o.kind === "Secret" && o.type !== "kubernetes.io/service-account-token"))
+        // The dashboards are read by Grafana's sidecar, not by a pod of the stack: they keep their names and are
+        // updated in place.
+        .filter((o) => (o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === undefined) || (o.kind === "Secret" && o.type !== "kubernetes.io/service-account-token"))
         .map((o) => o.metadata.name as string)
         .sort();
-    assert.ok(names(prod).length >= 15);
+    assert.ok(names(prod).length >= 10);
     for (const name of names(prod)) assert.match(name, CONTENT_NAME);
     // The passwords differ between the two renders (the mock generates new ones); the names do not.
     assert.notDeepEqual(prod.generatedSecrets, again.generatedSecrets);
@@ -127,7 +129,7 @@ describe("infrastructure: day-2 changes that cannot hurt (issue 9)", function ()
               : [],
         );
     const before = claimLabels(prod);
-    assert.ok(before.length >= 4);
+    assert.ok(before.length >= 2, "the cache's template and the backups claim");
     for (const [claim, labels] of before) assert.equal(labels["app.kubernetes.io/version"], undefined, claim);
     const bumped = await renderStack("prod", { "image.tag": "0.2.0", "blueGreen.tags.blue": "0.2.0", "blueGreen.tags.green": "0.2.0" });
     assert.deepEqual(claimLabels(bumped), before, "a release changes no claim template");

@@ -42,7 +42,14 @@ describe("infrastructure: offline preview", function () {
     assert.match(report, /^ \+ {3}pulumi:pulumi:Stack +football-prediction-prod$/m);
     assert.match(report, /^ \+ {3}[├└]─ football-prediction:infra:App +app$/m);
     assert.match(report, /^ \+ {3}[│ ] {2}[├└]─ kubernetes:apps\/v1:Deployment +api-blue$/m);
-    assert.match(report, /^ {4}kubernetes:apps\/v1:Deployment +11$/m);
+    assert.match(report, /^ {4}kubernetes:apps\/v1:Deployment +7$/m);
+    // Issue 11's "done when": the operators' objects and the routes, and no Prometheus, Alertmanager, Grafana or Ingress.
+    assert.match(report, /^ {4}kubernetes:monitoring\.coreos\.com\/v1:PrometheusRule +1$/m);
+    assert.match(report, /^ {4}kubernetes:monitoring\.coreos\.com\/v1:PodMonitor +5$/m);
+    assert.match(report, /^ {4}kubernetes:monitoring\.coreos\.com\/v1alpha1:AlertmanagerConfig +1$/m);
+    assert.match(report, /^ {4}kubernetes:gateway\.networking\.k8s\.io\/v1:HTTPRoute +3$/m);
+    assert.match(report, /─ kubernetes:core\/v1:ConfigMap +dashboard-service$/m);
+    assert.doesNotMatch(report, /Ingress|─ kubernetes:apps\/v1:\w+ +(prometheus|alertmanager|grafana|kube-state-metrics)$/m);
     assert.match(report, /^ {4}kubernetes:postgresql\.cnpg\.io\/v1:Cluster +1$/m);
     assert.match(report, new RegExp(`^ {4}\\+ ${prod.resources.length} to create$`, "m"));
     assert.match(report, /^ {4}serviceUrl: "https:\/\/api\.fp\.com"$/m);

@@ -511,8 +511,9 @@ describe("infrastructure: the four stacks rendered from their own config files",
       it("validates every object against the Kubernetes schema", async () => {
         // CloudNativePG's kinds have no kubernetes-models package: .ci/run checks them against the upstream CRDs
         // (`npm run validate -- --crds`), which this suite cannot read.
-        // Gateway API's kinds likewise; Envoy Gateway's are checked with its typed models (validate/models.ts).
-        const operatorGroups = /^((postgresql|barmancloud)\.cnpg\.io|gateway\.networking\.k8s\.io)\//;
+        // Gateway API's and the Prometheus Operator's kinds likewise (test/observability checks the monitoring specs
+        // against the CRDs too); Envoy Gateway's are checked with its typed models (validate/models.ts).
+        const operatorGroups = /^((postgresql|barmancloud)\.cnpg\.io|gateway\.networking\.k8s\.io|monitoring\.coreos\.com)\//;
         for (const { object } of objects(r).filter((m) => !operatorGroups.test(String(m.object.apiVersion)))) {
           const problems = validateWithModel(object as Record<string, unknown>) ?? (await validateKubernetesObject(object));
           assert.deepEqual(problems, [], objectKey(object as K8sObject));

@@ -77,9 +77,9 @@ describe("policy pack over this project's stacks", () => {
     });
 
     it("catches a wildcard Role", async () => {
-      const resources = changed("kubernetes:rbac.authorization.k8s.io/v1:Role", "prometheus-discovery", (props) => (props.rules[0].verbs = ["*"]));
+      const resources = changed("kubernetes:rbac.authorization.k8s.io/v1:Role", "pulumi-preview", (props) => (props.rules[0].verbs = ["*"]));
       const [violation] = mandatory(await checkPolicies("prod", resources), "rbac-no-wildcards");
-      assert.strictEqual(violation?.urn, find(prod, "kubernetes:rbac.authorization.k8s.io/v1:Role", "prometheus-discovery").urn);
+      assert.strictEqual(violation?.urn, find(prod, "kubernetes:rbac.authorization.k8s.io/v1:Role", "pulumi-preview").urn);
       assert.strictEqual(violation.message, 'rules[0].verbs contains "*"; list only the verbs the role needs');
     });
   });
