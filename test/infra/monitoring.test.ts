@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
-import { MONITORING } from "../../platform/outputs";
+import { stringify } from "yaml";
+import { observabilitySettings } from "../../infra/components/monitoring";
+import { parseSettings, PROJECT } from "../../infra/config";
+import { prometheusRuleSpec } from "../../infra/observability";
 import { renderStack, type RenderedStack } from "../../infra/offline/render";
+import { loadStackConfig } from "../../infra/offline/stackConfig";
+import { MONITORING } from "../../platform/outputs";
+import { run } from "../support/processes";
+import { TempDir } from "../support/tempDir";
 import { findObject, objects, podTemplates, rendered, selects, type K8sObject } from "./helpers";
 
 /** The stacks with monitoring on. */
@@ -97,6 +104,23 @@ describe("infrastructure: monitoring as the cluster's Prometheus Operator object
         for (const object of OPERATOR_KINDS.flatMap((kind) => ofKind(r, kind))) {
           assert.equal(object.metadata.namespace, ns, `${object.kind} ${object.metadata.name}`);
           assert.equal(object.metadata.labels[MONITORING.includeLabel], "true", `${object.kind} ${object.metadata.name}`);
+        }
+      });
+
+      it("renders what prometheusRuleSpec (tested case for case in test/observability) makes of its settings, and promtool accepts the groups", async () => {
+        const { values } = loadStackConfig(stack);
+        const settings = parseSettings(stack, (key) => values[`${PROJECT}:${key}`]);
+        assert.ok(settings.monitoring.enabled);
+        const rule = findObject(r, "PrometheusRule", "football-prediction");
+        const tested = prometheusRuleSpec(observabilitySettings(settings, settings.monitoring, ""));
+        assert.deepEqual(rule.spec, JSON.parse(JSON.stringify(tested)));
+        const dir = new TempDir("fp-rules-");
+        try {
+          dir.write("rules.yml", stringify({ groups: rule.spec.groups }, { lineWidth: 0 }));
+          const rules = rule.spec.groups.flatMap((g: K8sObject) => g.rules).length;
+          assert.match(await run("promtool", ["check", "rules", "rules.yml"], { cwd: dir.path }), new RegExp(`SUCCESS: ${rules} rules found`));
+        } finally {
+          dir.remove();
         }
       });
 
