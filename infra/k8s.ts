@@ -313,19 +313,3 @@ export const EDGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
   "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 };
-
-/** An Ingress spec (Grafana's, until monitoring moves to the platform) for one TLS host that sends the given path prefixes (all paths by default) to one Service's `http` port. */
-export function tlsIngressSpec(
-  className: string,
-  host: string,
-  tlsSecretName: string,
-  serviceName: Input<string>,
-  pathPrefixes: readonly string[] = ["/"],
-) {
-  const backend = { service: { name: serviceName, port: { name: "http" } } };
-  return {
-    ingressClassName: className,
-    tls: [{ hosts: [host], secretName: tlsSecretName }],
-    rules: [{ host, http: { paths: pathPrefixes.map((path) => ({ path, pathType: "Prefix", backend })) } }],
-  };
-}

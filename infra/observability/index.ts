@@ -17,10 +17,8 @@ export {
 } from "./settings";
 export {
   alertGroups,
-  alertLabels,
   prometheusRuleSpec,
   renderAlertRules,
-  runbookUrl,
   type AlertGroup,
   type AlertRule,
   type RuleDocument,
@@ -36,4 +34,3 @@ export {
   type SecretLookup,
 } from "./operatorConfig/alertmanager";
 export { renderGrafanaDashboards } from "./grafana";
-export { selectorsFor, type Selectors } from "./selectors";
