@@ -509,8 +509,8 @@ describe("infrastructure: the four stacks rendered from their own config files",
       });
 
       it("validates every object against the Kubernetes schema", async () => {
-        // CloudNativePG's kinds have no kubernetes-models package: .ci/run checks them against the upstream CRDs
-        // (`npm run validate -- --crds`), which this suite cannot read.
+        // CloudNativePG's kinds have no kubernetes-models package: .ci/run checks every stack's against the upstream
+        // CRDs (`npm run validate -- --crds`).
         // Gateway API's and the Prometheus Operator's kinds likewise (test/observability checks the monitoring specs
         // against the CRDs too); Envoy Gateway's are checked with its typed models (validate/models.ts).
         const operatorGroups = /^((postgresql|barmancloud)\.cnpg\.io|gateway\.networking\.k8s\.io|monitoring\.coreos\.com)\//;

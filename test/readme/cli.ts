@@ -52,7 +52,10 @@ function reexecInNamespaces(): void {
   });
 }
 
-/** The working tree as a fresh clone would hold it after `git add -A`, sharing this checkout's node_modules. */
+/**
+ * The working tree as a fresh clone would hold it after `git add -A`, sharing this checkout's node_modules, with
+ * `../shared` beside it as in CI.
+ */
 function scratchCopy(destination: string): void {
   const files = runOrFail("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], REPO_ROOT).split("\0");
   for (const file of files) {
@@ -65,6 +68,9 @@ function scratchCopy(destination: string): void {
     const modules = path.join(REPO_ROOT, dir, "node_modules");
     if (existsSync(modules)) symlinkSync(modules, path.join(destination, dir, "node_modules"));
   }
+  // CI lays the shared validation data (the upstream CRDs) beside the clone; the copy gets the same neighbour.
+  const shared = path.join(REPO_ROOT, "..", "shared");
+  if (existsSync(shared)) symlinkSync(shared, path.join(destination, "..", "shared"));
   const git = ["-c", "user.name=readme-test", "-c", "user.email=readme-test@localhost"];
   runOrFail("git", ["init", "-q", "-b", "main"], destination);
   runOrFail("git", ["add", "-A"], destination);
