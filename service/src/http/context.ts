@@ -12,9 +12,12 @@ export interface AppState {
 
 export type AppContext = ParameterizedContext<AppState>;
 
+/** What Koa's `ctx.type = "application/json"` sets, without looking the type up for every response. */
+export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+
 /** Answers with JSON that is already serialised (cached values are stored as text, so hits skip JSON work). */
 export function sendJsonText(ctx: AppContext, json: string, status = 200): void {
   ctx.status = status;
-  ctx.type = "application/json";
+  ctx.set("Content-Type", JSON_CONTENT_TYPE);
   ctx.body = json;
 }

@@ -99,7 +99,11 @@ export const refitBody = z.strictObject({ league: leagueCode.optional() }).optio
 
 export const strengthQuery = z.strictObject({ league: leagueCode.optional() });
 
-const query = <T extends z.ZodType>(ctx: AppContext, schema: T) => parseInput(schema, ctx.query, "query");
+/** Most reads take no query at all, and an empty query string needs no parsing to meet `noQuery`. */
+const query = <T extends z.ZodType>(ctx: AppContext, schema: T): z.output<T> =>
+  (schema as z.ZodType) === noQuery && ctx.querystring === ""
+    ? ({} as z.output<T>)
+    : parseInput(schema, ctx.query, "query");
 const path = <T extends z.ZodType>(schema: T, value: string | undefined) => parseInput(schema, value, "path");
 
 function actorOf(ctx: AppContext): Actor {
