@@ -193,12 +193,12 @@ function readRoutes(router: Router<AppState>, deps: ApiDeps): void {
 
   router.get("/predictions", async (ctx) => {
     const { league, home, away } = query(ctx, pairingQuery);
-    sendJsonText(ctx, (await deps.predictions.forPairing(league, home, away)).json);
+    sendJsonText(ctx, (await deps.predictions.forPairing(league, home, away)).body);
   });
 
   router.get("/predictions/:matchId", async (ctx) => {
     query(ctx, noQuery);
-    sendJsonText(ctx, (await deps.predictions.forMatch(path(idParam, ctx.params.matchId))).json);
+    sendJsonText(ctx, (await deps.predictions.forMatch(path(idParam, ctx.params.matchId))).body);
   });
 }
 
