@@ -62,6 +62,16 @@ export interface CacheAsideOptions<T> {
 export const asText = (value: string): string => value;
 
 /**
+ * Text encoded for the wire, in memory of its own: a small Buffer.from shares an 8 kB pool slab with short-lived
+ * buffers (log lines among them), and a copy kept for minutes would keep the whole slab alive.
+ */
+export function encodedForWire(text: string): Buffer {
+  const buffer = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  buffer.write(text);
+  return buffer;
+}
+
+/**
  * Decoded forms of cached values, by the lookup that found them. A NearCache copy answers every hit on its key
  * with the same lookup, so a hot entry is decoded once per copy rather than once per request, and the form goes
  * when the copy does.

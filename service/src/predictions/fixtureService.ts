@@ -1,4 +1,4 @@
-import { type Cache, FIXTURES_BUCKET, cacheAside, canonicalKey, putAhead } from "../cache/cache";
+import { type Cache, FIXTURES_BUCKET, cacheAside, canonicalKey, encodedForWire, putAhead } from "../cache/cache";
 import { DIXON_COLES, predictMatch } from "../domain/dixonColes";
 import type { MatchPrediction } from "../domain/types";
 import { type Clock, systemClock } from "../importer/types";
@@ -39,7 +39,7 @@ const NO_EXPIRY = Number.MAX_SAFE_INTEGER;
 // Cached as "<expiry ms>\n<json>": a page stops being true when its first forecast kicks off.
 const expiryOf = (value: string) => Number(value.slice(0, value.indexOf("\n")));
 /** The page's JSON, encoded once per copy of a hot entry (see cacheAside). */
-const bodyOf = (value: string) => Buffer.from(value.slice(value.indexOf("\n") + 1));
+const bodyOf = (value: string) => encodedForWire(value.slice(value.indexOf("\n") + 1));
 
 /**
  * GET /fixtures: matches with their predictions in one answer, cache-aside in the fixtures bucket under the model

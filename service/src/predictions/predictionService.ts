@@ -1,4 +1,4 @@
-import { type Cache, PREDICTIONS_BUCKET, cacheAside, putAhead } from "../cache/cache";
+import { type Cache, PREDICTIONS_BUCKET, cacheAside, encodedForWire, putAhead } from "../cache/cache";
 import { DIXON_COLES, predictMatch } from "../domain/dixonColes";
 import { scoreGrid } from "../domain/scorelines";
 import { teamNameKey } from "../domain/teamNames";
@@ -63,7 +63,7 @@ const pack = (league: string, body: unknown) => `${league}\n${JSON.stringify(bod
 /** Made once per copy of a hot entry (see cacheAside), so hits neither split nor encode the text again. */
 function unpack(value: string): PredictionAnswer {
   const newline = value.indexOf("\n");
-  return { league: value.slice(0, newline), body: Buffer.from(value.slice(newline + 1)) };
+  return { league: value.slice(0, newline), body: encodedForWire(value.slice(newline + 1)) };
 }
 
 const UNPACKED = { decode: unpack };
