@@ -32,8 +32,8 @@ let stdout: pino.DestinationStream | undefined;
 /**
  * One buffered stdout stream per process, however many loggers write to it. Lines are handed to sonic-boom as
  * Buffers (its "buffer" content mode): with strings, each line re-measures the UTF-8 length of everything still
- * waiting (sonic-boom/index.js `write`: `Buffer.byteLength(bufs[bufs.length - 1])`), which under load is most of a
- * megabyte per line; with Buffers it adds up the lengths it already knows (`writeBuffer`).
+ * waiting (sonic-boom/index.js `write`: `Buffer.byteLength(bufs[bufs.length - 1])`), up to maxWrite per line while a
+ * write is under way; with Buffers it adds up the lengths it already knows (`writeBuffer`).
  */
 function bufferedStdout(): pino.DestinationStream {
   if (stdout !== undefined) return stdout;
@@ -56,7 +56,7 @@ let stamp = "";
 
 /**
  * pino's isoTime (pino/lib/time.js), formatted once per millisecond: under load many lines share a millisecond,
- * and formatting a Date costs more than the rest of an access-log line.
+ * and formatting a Date took about a third of the time of an access-log line.
  */
 function isoTime(): string {
   const now = Date.now();
