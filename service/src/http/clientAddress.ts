@@ -30,7 +30,7 @@ const IPV4_MAPPED_PREFIX = "::ffff:";
 /**
  * An IPv4 client reaching a dual-stack listener shows as ::ffff:a.b.c.d; it is the IPv4 client a.b.c.d. Node
  * reports a peer in exactly these two spellings (dotted quad, or the mapped prefix and a dotted quad), which are
- * answered without parsing: every request asks, and ipaddr.js's parse costs more than the rest of routing it.
+ * answered without parsing: every request asks, and ipaddr.js's parse cost more than the router's matching.
  */
 function unmapped(address: string): string {
   if (isIPv4(address)) return address;
