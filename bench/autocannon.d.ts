@@ -15,6 +15,8 @@ declare module "autocannon" {
       duration: number;
       /** Total requests to make; when set, `duration` is ignored. */
       amount?: number;
+      /** Milliseconds between samples (1,000); a run of `amount` requests ends on a sample. */
+      sampleInt?: number;
       requests?: Request[];
     }
 

@@ -1,10 +1,11 @@
-// `npm run bench [-- --duration 15] [--soak-duration 60] [--quick] [--skip-build] [--only page]`
+// `npm run bench [-- --duration 15] [--soak-duration 60] [--quick] [--skip-build] [--only page|<scenario,...>]`
 //
 // Builds the service and the web page, gives the service a fresh migrated, seeded and fitted database, runs it
 // (PostgreSQL and Redis, one process, rate limit raised) next to a bare Koa yardstick, times the web page's first
 // fixtures in Chromium, drives both servers with autocannon from this process and runs the model
 // micro-benchmarks; writes bench/results/<date>.json and .md. `--only page` times the page alone and writes
-// bench/results/<date>-page.json and .md. See README.md, "Performance".
+// bench/results/<date>-page.json and .md; `--only prediction-cached,fixtures-cached` (ids in bench/selection.ts) runs
+// those HTTP scenarios alone and prints their ratios without writing a result. See README.md, "Performance".
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -13,13 +14,15 @@ import { parseArgs } from "node:util";
 import { freePort } from "../test/support/net";
 import { REPO_ROOT } from "../test/support/processes";
 import { makeTempDir } from "../test/support/tempDir";
-import { type BenchDatabase, REDIS_URL, createBenchDatabase, deleteRedisKeys } from "./database";
+import { REDIS_URL, createBenchDatabase, deleteRedisKeys } from "./database";
 import { type LoadFigures, type Paths, drive } from "./load";
 import { CONNECTIONS, type HandlingTimes, SOAK_CONNECTIONS, limits } from "./limits";
 import { benchmarkModel } from "./model";
 import { type PageFigures, benchmarkPage, renderPageMarkdown } from "./page";
-import { type ServerProcess, startServer } from "./processes";
+import { type ServerProcess, freePortPair, startServer } from "./processes";
 import { type BenchResult, type MemorySamples, type Scenario, type Target, describeMachine, renderMarkdown } from "./report";
+import { HOT_MATCHES, fixturePaths, matchPaths } from "./requests";
+import { type ScenarioId, parseSelection, selects, summariseRatios } from "./selection";
 import {
   TARGETS,
   failuresOf,
@@ -31,10 +34,6 @@ import {
   ratio,
   ratioTarget,
 } from "./targets";
-
-const HOT_MATCHES = 100;
-/** Explicit fixture ranges of the uncached scenario: every length up to a fortnight, starting on any of these days. */
-const COLD_RANGE_DAYS = { longest: 14, starts: 280 };
 
 function options() {
   const { values } = parseArgs({
@@ -53,9 +52,8 @@ function options() {
     return value;
   };
   const quick = values.quick;
-  if (values.only !== undefined && values.only !== "page") throw new Error(`--only takes one scenario: page (not "${values.only}")`);
   return {
-    onlyPage: values.only === "page",
+    selection: parseSelection(values.only),
     pageLoads: quick ? 3 : 10,
     quick,
     seconds: quick ? 3 : seconds("duration", values.duration),
@@ -110,48 +108,18 @@ function loggedDurations(logFile: string, from: Date, to: Date): HandlingTimes {
 
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-
-/**
- * The first HOT_MATCHES match ids are the cached ones; the others are split in two halves of never-asked
- * matches, one per uncached scenario, so each of their requests computes a prediction nobody asked for before.
- */
-function matchPaths(matchIds: { min: number; max: number }, coldLimit: number) {
-  const path = (id: number) => `/api/v1/predictions/${id}`;
-  const ids = Array.from({ length: matchIds.max - matchIds.min + 1 }, (_, i) => matchIds.min + i);
-  const cold = ids.slice(HOT_MATCHES);
-  const half = Math.floor(cold.length / 2);
-  return {
-    hot: ids.slice(0, HOT_MATCHES).map(path),
-    coldWithRedis: cold.slice(0, Math.min(half, coldLimit)).map(path),
-    coldWithoutRedis: cold.slice(half, half + Math.min(half, coldLimit)).map(path),
-  };
-}
-
-/**
- * The fixtures pages. Cached: the default one (every league's next match day) and each league's. Uncached: date
- * ranges nobody asked for before, of all leagues and of each, ending up to COLD_RANGE_DAYS.starts days before the
- * last stored match, so that every request reads its matches and their stored predictions from PostgreSQL.
- */
-function fixturePaths(fixtures: BenchDatabase["fixtures"], coldLimit: number) {
-  const path = (query: string) => `/api/v1/fixtures${query === "" ? "" : `?${query}`}`;
-  const last = Date.parse(`${fixtures.last}T00:00:00Z`);
-  const day = (daysBefore: number) => new Date(last - daysBefore * 86_400_000).toISOString().slice(0, 10);
-  const cold: string[] = [];
-  for (let end = 0; end < COLD_RANGE_DAYS.starts; end++) {
-    for (let length = 1; length <= COLD_RANGE_DAYS.longest; length++) {
-      for (const league of ["", ...fixtures.leagues.map((code) => `league=${code}&`)]) {
-        cold.push(path(`${league}from=${day(end + length - 1)}&to=${day(end)}`));
-      }
-    }
-  }
-  return {
-    cached: [path(""), ...fixtures.leagues.map((code) => path(`league=${code}`))],
-    cold: cold.slice(0, coldLimit),
-  };
+/** The landing page's first fixtures in Chromium (see page.ts). */
+async function timePage(service: ServerProcess, jwtSecret: string, loads: number): Promise<PageFigures> {
+  log(`web page: ${loads} loads of the landing page in Chromium`);
+  const page = await benchmarkPage(service, jwtSecret, loads);
+  const { firstFixturesPaintedMs, fixturesApiMs } = page;
+  log(`  first fixtures painted after ${firstFixturesPaintedMs.median.toFixed(0)} ms (median), the API call ${fixturesApiMs.median.toFixed(0)} ms`);
+  return page;
 }
 
 async function main(): Promise<void> {
   const settings = options();
+  const { selection } = settings;
   const startedAt = new Date();
   const date = startedAt.toISOString().slice(0, 10);
   const machine = describeMachine();
@@ -169,7 +137,8 @@ async function main(): Promise<void> {
   log("creating, migrating, seeding and fitting a fresh database");
   const database = await createBenchDatabase(`fp_bench_${runId}`);
   try {
-    const modelFigures = settings.onlyPage ? undefined : (log("model micro-benchmarks"), benchmarkModel(settings.model));
+    const modelFigures =
+      selection.kind === "all" ? (log("model micro-benchmarks"), benchmarkModel(settings.model)) : undefined;
 
     const serviceEnv = {
       DATABASE_URL: database.url,
@@ -184,12 +153,13 @@ async function main(): Promise<void> {
       SHUTDOWN_GRACE_SECONDS: "5",
     };
     const startService = async (name: string, env: Record<string, string>) => {
+      const [port, opsPort] = await freePortPair();
       const server = await startServer({
         name,
         args: [path.join(REPO_ROOT, "service/dist/main.js"), "serve"],
         env: { ...serviceEnv, ...env },
-        port: await freePort(),
-        opsPort: await freePort(),
+        port,
+        opsPort,
         readyPath: "/ready",
         logFile: path.join(workDir, `${name}.log`),
       });
@@ -206,10 +176,8 @@ async function main(): Promise<void> {
     });
     started.push(yardstick);
     let service = await startService("service", {});
-    log(`web page: ${settings.pageLoads} loads of the landing page in Chromium`);
-    const page = await benchmarkPage(service, serviceEnv.JWT_SECRET, settings.pageLoads);
-    log(`  first fixtures painted after ${page.firstFixturesPaintedMs.median.toFixed(0)} ms (median), the API call ${page.fixturesApiMs.median.toFixed(0)} ms`);
-    if (settings.onlyPage || modelFigures === undefined) {
+    const page = selection.kind === "scenarios" ? undefined : await timePage(service, serviceEnv.JWT_SECRET, settings.pageLoads);
+    if (selection.kind === "page" && page !== undefined) {
       writeResults(`${date}-page`, page, `${JSON.stringify({ date, startedAt, code: codeVersion(), machine, page }, null, 2)}\n`);
       return;
     }
@@ -218,11 +186,12 @@ async function main(): Promise<void> {
 
     const scenarios: Scenario[] = [];
     const measure = async (
-      scenario: Omit<Scenario, "service" | "yardstick" | "ratios" | "targets">,
+      scenario: Omit<Scenario, "id" | "service" | "yardstick" | "ratios" | "targets"> & { id: ScenarioId },
       server: ServerProcess,
       run: { connections: number; seconds: number; paths: Paths; onSecond?: () => void },
       targets: (service: LoadFigures, yardstick: LoadFigures) => Target[],
-    ) => {
+    ): Promise<Scenario | undefined> => {
+      if (!selects(selection, scenario.id)) return undefined;
       const length =
         run.paths.kind === "each-once" ? `${run.paths.paths.length} requests` : `${run.seconds} s`;
       log(`${scenario.title}: bare Koa (${run.seconds} s), then the service (${length}), ${run.connections} connections`);
@@ -351,9 +320,11 @@ async function main(): Promise<void> {
       samplesBytes: rss,
     };
 
-    await service.stop();
-    const unreachableRedis = `redis://127.0.0.1:${await freePort()}/0`;
-    service = await startService("service-without-redis", { REDIS_URL: unreachableRedis });
+    if (selects(selection, "prediction-redis-absent")) {
+      await service.stop();
+      const unreachableRedis = `redis://127.0.0.1:${await freePort()}/0`;
+      service = await startService("service-without-redis", { REDIS_URL: unreachableRedis });
+    }
     await measure(
       {
         id: "prediction-redis-absent",
@@ -373,6 +344,10 @@ async function main(): Promise<void> {
       (figures, bare) => [ratioTarget(TARGETS.databaseRatio, figures, bare), noFailuresTarget(figures)],
     );
 
+    if (soak === undefined || modelFigures === undefined || page === undefined) {
+      log(`partial run, nothing written:\n${summariseRatios(scenarios)}`);
+      return;
+    }
     const result: BenchResult = {
       date,
       startedAt: startedAt.toISOString(),

@@ -43,4 +43,17 @@ describe("the logger's buffered stdout", () => {
       Array.from({ length: 5000 }, (_, i) => `line ${i}`),
     );
   });
+
+  it("writes lines with multi-byte characters whole, each with an ISO time", async () => {
+    const { output } = await withLogger(
+      `for (let i = 0; i < 3000; i++) logger.info({ team: "Bayern München", i }, "Atlético " + i); process.exit(0);`,
+    );
+    const lines = output.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(lines.length, 3000);
+    lines.forEach((line, i) => {
+      assert.equal(line.msg, `Atlético ${i}`);
+      assert.equal(line.team, "Bayern München");
+      assert.match(String(line.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    });
+  });
 });

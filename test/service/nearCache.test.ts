@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import Redis from "ioredis";
-import { type Cache, type CacheLookup, cacheAside } from "../../service/src/cache/cache";
+import { type Cache, type CacheLookup, asText, cacheAside } from "../../service/src/cache/cache";
 import { type BucketInvalidations, RedisInvalidations } from "../../service/src/cache/invalidations";
 import { MemoryCache } from "../../service/src/cache/memoryCache";
 import { NearCache } from "../../service/src/cache/nearCache";
@@ -34,6 +34,8 @@ class ManualInvalidations extends EventEmitter<{ invalidated: [string[]]; missed
   live = true;
   async close(): Promise<void> {}
 }
+
+const AS_TEXT = { decode: asText };
 
 const store = async (cache: Cache, key: string, value: string) =>
   cache.set(BUCKET, key, value, await cache.get(BUCKET, key));
@@ -170,18 +172,42 @@ describe("near cache", () => {
         return `value ${loads}`;
       };
       const answers = await Promise.all(
-        Array.from({ length: 5 }, () => cacheAside(cache, metrics, "predictions", BUCKET, "k", load)),
+        Array.from({ length: 5 }, () => cacheAside(cache, metrics, "predictions", BUCKET, "k", load, AS_TEXT)),
       );
       assert.equal(loads, 1);
       assert.deepEqual(
         answers.map((answer) => [answer.value, answer.hit]),
         Array(5).fill(["value 1", false]),
       );
-      assert.deepEqual(await cacheAside(cache, metrics, "predictions", BUCKET, "k", load), { value: "value 1", hit: true });
+      assert.deepEqual(await cacheAside(cache, metrics, "predictions", BUCKET, "k", load, AS_TEXT), { value: "value 1", hit: true });
 
       await cache.invalidate([BUCKET]);
-      assert.deepEqual(await cacheAside(cache, metrics, "predictions", BUCKET, "k", load), { value: "value 2", hit: false });
+      assert.deepEqual(await cacheAside(cache, metrics, "predictions", BUCKET, "k", load, AS_TEXT), { value: "value 2", hit: false });
       assert.equal(loads, 2);
+    });
+
+    it("decodes a hot entry once per copy: hits on one copy share its decoded form, a new copy decodes again", async () => {
+      const cache = new NearCache(new MemoryCache(60), new ManualInvalidations(), OPTIONS);
+      const metrics = new Metrics();
+      let decodes = 0;
+      const options = {
+        decode: (value: string) => {
+          decodes += 1;
+          return Buffer.from(value);
+        },
+      };
+      const ask = () => cacheAside(cache, metrics, "predictions", BUCKET, "k", async () => "body", options);
+      const miss = await ask();
+      const hits = [await ask(), await ask(), await ask()];
+      assert.equal(miss.hit, false);
+      assert.deepEqual(hits.map((hit) => [hit.hit, hit.value.toString()]), Array(3).fill([true, "body"]));
+      assert.equal(decodes, 2, "one for the load, one for the copy every hit then shares");
+      assert.equal(hits[0].value, hits[2].value);
+
+      await cache.invalidate([BUCKET]);
+      await store(cache, "k", "body");
+      await ask();
+      assert.equal(decodes, 3);
     });
   });
 });

@@ -51,26 +51,61 @@ export const FIXTURES_BUCKET = "fixtures";
 /** Loads under way, by the lookup that missed (a lookup is of one key). */
 const loading = new WeakMap<CacheLookup, Promise<string>>();
 
+export interface CacheAsideOptions<T> {
+  /** The form callers use (fields split out, a body encoded for the wire), made once per lookup that hits. */
+  decode: (value: string) => T;
+  /** A cached value it refuses (one that carries its own expiry) counts as a miss and is replaced. */
+  isFresh?: (value: string) => boolean;
+}
+
+/** For callers that use the cached text as it is. */
+export const asText = (value: string): string => value;
+
 /**
- * Answers from the cache, or loads, stores and returns the value; `hit` says which. A cached value that `isFresh`
- * refuses (one that carries its own expiry) counts as a miss and is replaced. Requests that shared a
+ * Text encoded for the wire, in memory of its own: a small Buffer.from shares an 8 kB pool slab with short-lived
+ * buffers (log lines among them), and a copy kept for minutes would keep the whole slab alive.
+ */
+export function encodedForWire(text: string): Buffer {
+  const buffer = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  buffer.write(text);
+  return buffer;
+}
+
+/**
+ * Decoded forms of cached values, by the lookup that found them. A NearCache copy answers every hit on its key
+ * with the same lookup, so a hot entry is decoded once per copy rather than once per request, and the form goes
+ * when the copy does.
+ */
+const decodedForms = new WeakMap<CacheLookup, { decode: (value: string) => unknown; form: unknown }>();
+
+function decodeOnce<T>(lookup: CacheLookup, value: string, decode: (value: string) => T): T {
+  const known = decodedForms.get(lookup);
+  if (known !== undefined && known.decode === decode) return known.form as T;
+  const form = decode(value);
+  decodedForms.set(lookup, { decode, form });
+  return form;
+}
+
+/**
+ * Answers from the cache, or loads, stores and returns the value; `hit` says which. Requests that shared a
  * lookup which missed share one load too: when a hot key goes (its bucket invalidated or expired), the
  * database sees one load per lookup, not one per waiting request. A request that looked up after an
  * invalidation has a lookup of its own, so it never gets a value loaded before it.
  */
-export async function cacheAside(
+export async function cacheAside<T>(
   cache: Cache,
   metrics: Metrics,
   kind: CacheKind,
   bucket: string,
   key: string,
   load: () => Promise<string>,
-  isFresh: (value: string) => boolean = () => true,
-): Promise<{ value: string; hit: boolean }> {
+  options: CacheAsideOptions<T>,
+): Promise<{ value: T; hit: boolean }> {
+  const { decode, isFresh = () => true } = options;
   const seen = await cache.get(bucket, key);
   if (seen.value !== undefined && isFresh(seen.value)) {
     metrics.cacheHits.inc({ cache: kind });
-    return { value: seen.value, hit: true };
+    return { value: decodeOnce(seen, seen.value, decode), hit: true };
   }
   metrics.cacheMisses.inc({ cache: kind });
   let loaded = loading.get(seen);
@@ -81,7 +116,7 @@ export async function cacheAside(
     });
     loading.set(seen, loaded);
   }
-  return { value: await loaded, hit: false };
+  return { value: decode(await loaded), hit: false };
 }
 
 /** Stores a value computed ahead of any request (a warm-up), unless the bucket is reset meanwhile. */

@@ -1,4 +1,4 @@
-import { type Cache, READS_BUCKET, cacheAside, canonicalKey } from "../cache/cache";
+import { type Cache, READS_BUCKET, asText, cacheAside, canonicalKey } from "../cache/cache";
 import { encodeCursor } from "./cursor";
 import { teamNameKey } from "../domain/teamNames";
 import { notFound } from "../errors";
@@ -26,6 +26,8 @@ export interface MatchQuery extends Omit<MatchFilter, "teamId"> {
   team?: string;
 }
 
+const AS_TEXT = { decode: asText };
+
 /**
  * Leagues, teams and matches as JSON text, cache-aside in the reads bucket (dropped on every write). Misses
  * that end in 404 are not cached.
@@ -39,7 +41,7 @@ export class CatalogReads {
 
   private async cached(key: string, load: () => Promise<unknown>): Promise<string> {
     const serialised = async () => JSON.stringify(await load());
-    return (await cacheAside(this.cache, this.metrics, "reads", READS_BUCKET, key, serialised)).value;
+    return (await cacheAside(this.cache, this.metrics, "reads", READS_BUCKET, key, serialised, AS_TEXT)).value;
   }
 
   leagues(): Promise<string> {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { isIP } from "node:net";
+import { isIP, isIPv4 } from "node:net";
 import ipaddr from "ipaddr.js";
 import type { Middleware } from "koa";
 import proxyaddr from "proxy-addr";
@@ -25,8 +25,18 @@ export function clientAddressOf(trustedProxies: readonly string[]): (req: Incomi
   };
 }
 
-/** An IPv4 client reaching a dual-stack listener shows as ::ffff:a.b.c.d; it is the IPv4 client a.b.c.d. */
+const IPV4_MAPPED_PREFIX = "::ffff:";
+
+/**
+ * An IPv4 client reaching a dual-stack listener shows as ::ffff:a.b.c.d; it is the IPv4 client a.b.c.d. Node
+ * reports a peer in exactly these two spellings (dotted quad, or the mapped prefix and a dotted quad), which are
+ * answered without parsing: every request asks, and ipaddr.js's parse cost more than the router's matching.
+ */
 function unmapped(address: string): string {
+  if (isIPv4(address)) return address;
+  if (address.startsWith(IPV4_MAPPED_PREFIX) && isIPv4(address.slice(IPV4_MAPPED_PREFIX.length))) {
+    return address.slice(IPV4_MAPPED_PREFIX.length);
+  }
   const parsed = ipaddr.parse(address);
   return parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()
     ? (parsed as ipaddr.IPv6).toIPv4Address().toString()
@@ -39,6 +49,8 @@ function unmapped(address: string): string {
  * so no header can mint keys of its own.
  */
 export function clientKey(address: string): string {
+  // Node's isIPv4 takes only the canonical dotted quad (no leading zeros, no spaces): already the key.
+  if (isIPv4(address)) return address;
   if (!ipaddr.isValid(address) || isIP(address) === 0) return "unknown";
   const parsed = ipaddr.process(address);
   if (parsed.kind() === "ipv4") return parsed.toString();

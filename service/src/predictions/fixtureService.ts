@@ -1,4 +1,4 @@
-import { type Cache, FIXTURES_BUCKET, cacheAside, canonicalKey, putAhead } from "../cache/cache";
+import { type Cache, FIXTURES_BUCKET, cacheAside, canonicalKey, encodedForWire, putAhead } from "../cache/cache";
 import { DIXON_COLES, predictMatch } from "../domain/dixonColes";
 import type { MatchPrediction } from "../domain/types";
 import { type Clock, systemClock } from "../importer/types";
@@ -38,7 +38,8 @@ const NO_EXPIRY = Number.MAX_SAFE_INTEGER;
 
 // Cached as "<expiry ms>\n<json>": a page stops being true when its first forecast kicks off.
 const expiryOf = (value: string) => Number(value.slice(0, value.indexOf("\n")));
-const jsonOf = (value: string) => value.slice(value.indexOf("\n") + 1);
+/** The page's JSON, encoded once per copy of a hot entry (see cacheAside). */
+const bodyOf = (value: string) => encodedForWire(value.slice(value.indexOf("\n") + 1));
 
 /**
  * GET /fixtures: matches with their predictions in one answer, cache-aside in the fixtures bucket under the model
@@ -55,14 +56,14 @@ export class FixtureService {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** The page as JSON text. Naming a league alone needs its model: 404 when unknown, 503 before its first fit. */
-  async page(query: FixturesQuery): Promise<string> {
+  /** The page as JSON, encoded. Naming a league alone needs its model: 404 when unknown, 503 before its first fit. */
+  async page(query: FixturesQuery): Promise<Buffer> {
     if (query.league !== undefined) await currentModel(this.db, this.registry, query.league);
     const isFresh = (value: string) => expiryOf(value) > this.clock().getTime();
     const load = () => this.load(query);
     const key = this.key(query);
-    const { value } = await cacheAside(this.cache, this.metrics, "fixtures", FIXTURES_BUCKET, key, load, isFresh);
-    return jsonOf(value);
+    const options = { decode: bodyOf, isFresh };
+    return (await cacheAside(this.cache, this.metrics, "fixtures", FIXTURES_BUCKET, key, load, options)).value;
   }
 
   /** Caches the default pages (every league's next match day, and each league's alone) ahead of any request. */

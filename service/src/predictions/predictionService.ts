@@ -1,4 +1,4 @@
-import { type Cache, PREDICTIONS_BUCKET, cacheAside, putAhead } from "../cache/cache";
+import { type Cache, PREDICTIONS_BUCKET, cacheAside, encodedForWire, putAhead } from "../cache/cache";
 import { DIXON_COLES, predictMatch } from "../domain/dixonColes";
 import { scoreGrid } from "../domain/scorelines";
 import { teamNameKey } from "../domain/teamNames";
@@ -15,10 +15,10 @@ import { predictionsOfVersions } from "../storage/repositories/predictions";
 import { type Team, findTeamsInLeague } from "../storage/repositories/teams";
 import type { ModelRegistry } from "./modelRegistry";
 
-/** A prediction ready to send, with the league it belongs to (for metrics on cache hits). */
+/** A prediction ready to send (JSON, encoded), with the league it belongs to (for metrics on cache hits). */
 export interface PredictionAnswer {
   league: string;
-  json: string;
+  body: Buffer;
 }
 
 export interface ModelSummary {
@@ -60,10 +60,13 @@ export const isUpcoming = (match: Match, now: Date) =>
 // Cached as "<league>\n<json>": JSON.stringify never emits a raw newline, and hits need no parsing.
 const pack = (league: string, body: unknown) => `${league}\n${JSON.stringify(body)}`;
 
+/** Made once per copy of a hot entry (see cacheAside), so hits neither split nor encode the text again. */
 function unpack(value: string): PredictionAnswer {
   const newline = value.indexOf("\n");
-  return { league: value.slice(0, newline), json: value.slice(newline + 1) };
+  return { league: value.slice(0, newline), body: encodedForWire(value.slice(newline + 1)) };
 }
+
+const UNPACKED = { decode: unpack };
 
 /**
  * Predictions from the in-memory models, cache-aside; reads never write to the database. A fixture's forecast
@@ -84,13 +87,7 @@ export class PredictionService {
 
   /** The current model's view of a stored match; played matches are answered too (see matchAnswer). */
   async forMatch(matchId: number): Promise<PredictionAnswer> {
-    return this.observed(undefined, async () => {
-      const key = this.matchKey(matchId);
-      const { value, hit } = await cacheAside(this.cache, this.metrics, "predictions", PREDICTIONS_BUCKET, key, () =>
-        this.predictStoredMatch(matchId),
-      );
-      return { answer: unpack(value), hit };
-    });
+    return this.observed(undefined, () => this.cached(this.matchKey(matchId), () => this.predictStoredMatch(matchId)));
   }
 
   /** An ad-hoc pairing of two teams that have played (or are scheduled to play) in the league. */
@@ -98,10 +95,7 @@ export class PredictionService {
     return this.observed(league, async () => {
       const model = await currentModel(this.db, this.registry, league);
       const key = JSON.stringify(["pairing", league, model.version, teamNameKey(home), teamNameKey(away)]);
-      const { value, hit } = await cacheAside(this.cache, this.metrics, "predictions", PREDICTIONS_BUCKET, key, () =>
-        this.predictPairing(model, home, away),
-      );
-      return { answer: unpack(value), hit };
+      return this.cached(key, () => this.predictPairing(model, home, away));
     });
   }
 
@@ -115,16 +109,20 @@ export class PredictionService {
     }
   }
 
+  private cached(key: string, load: () => Promise<string>): Promise<{ value: PredictionAnswer; hit: boolean }> {
+    return cacheAside(this.cache, this.metrics, "predictions", PREDICTIONS_BUCKET, key, load, UNPACKED);
+  }
+
   private matchKey(matchId: number): string {
     return `match:${matchId}@${this.registry.tag}`;
   }
 
   private async observed(
     league: string | undefined,
-    work: () => Promise<{ answer: PredictionAnswer; hit: boolean }>,
+    work: () => Promise<{ value: PredictionAnswer; hit: boolean }>,
   ): Promise<PredictionAnswer> {
     try {
-      const { answer, hit } = await work();
+      const { value: answer, hit } = await work();
       this.metrics.predictions.inc({ league: answer.league, source: hit ? "cache" : "model" });
       return answer;
     } catch (error) {

@@ -65,7 +65,10 @@ function statusInfo(
   return { version: SERVICE_VERSION, environment: config.appEnv, startedAt, storage, cache };
 }
 
-/** A prediction is about 1 kB (a fixture list some dozens): this bounds the copies at a few MB per bucket. */
+/**
+ * A prediction is about 2 kB (a fixture list some dozens): this bounds the predictions' copies at about 10 MB, twice
+ * that with the encoded form a copy keeps beside its text once it is hit (see cacheAside).
+ */
 const NEAR_CACHE_MAX_PREDICTIONS = 5_000;
 const NEAR_CACHE_TTL_MS = 5_000;
 

@@ -99,7 +99,11 @@ export const refitBody = z.strictObject({ league: leagueCode.optional() }).optio
 
 export const strengthQuery = z.strictObject({ league: leagueCode.optional() });
 
-const query = <T extends z.ZodType>(ctx: AppContext, schema: T) => parseInput(schema, ctx.query, "query");
+/** Most reads take no query at all, and an empty query string needs no parsing to meet `noQuery`. */
+const query = <T extends z.ZodType>(ctx: AppContext, schema: T): z.output<T> =>
+  (schema as z.ZodType) === noQuery && ctx.querystring === ""
+    ? ({} as z.output<T>)
+    : parseInput(schema, ctx.query, "query");
 const path = <T extends z.ZodType>(schema: T, value: string | undefined) => parseInput(schema, value, "path");
 
 function actorOf(ctx: AppContext): Actor {
@@ -189,12 +193,12 @@ function readRoutes(router: Router<AppState>, deps: ApiDeps): void {
 
   router.get("/predictions", async (ctx) => {
     const { league, home, away } = query(ctx, pairingQuery);
-    sendJsonText(ctx, (await deps.predictions.forPairing(league, home, away)).json);
+    sendJsonText(ctx, (await deps.predictions.forPairing(league, home, away)).body);
   });
 
   router.get("/predictions/:matchId", async (ctx) => {
     query(ctx, noQuery);
-    sendJsonText(ctx, (await deps.predictions.forMatch(path(idParam, ctx.params.matchId))).json);
+    sendJsonText(ctx, (await deps.predictions.forMatch(path(idParam, ctx.params.matchId))).body);
   });
 }
 

@@ -1,7 +1,7 @@
 import Router from "@koa/router";
 import type { Middleware } from "koa";
 import type { Metrics } from "../../metrics";
-import type { AppContext, AppState } from "../context";
+import { type AppContext, type AppState, JSON_CONTENT_TYPE } from "../context";
 import { serviceUnavailable } from "../errors";
 import type { ReadinessSource } from "../readiness";
 
@@ -10,7 +10,7 @@ const HEALTH_PATH = "/health";
 
 // Liveness: answers as long as the event loop runs, whatever the dependencies are doing.
 function answerHealthy(ctx: AppContext): void {
-  ctx.type = "application/json";
+  ctx.set("Content-Type", JSON_CONTENT_TYPE);
   ctx.body = HEALTHY;
 }
 

@@ -1,0 +1,48 @@
+import type { BenchDatabase } from "./database";
+
+// The paths each scenario asks for, from the bench database's matches and fixtures.
+
+/** The matches of the cached scenarios. */
+export const HOT_MATCHES = 100;
+/** Explicit fixture ranges of the uncached scenario: every length up to a fortnight, starting on any of these days. */
+const COLD_RANGE_DAYS = { longest: 14, starts: 280 };
+
+/**
+ * The first HOT_MATCHES match ids are the cached ones; the others are split in two halves of never-asked
+ * matches, one per uncached scenario, so each of their requests computes a prediction nobody asked for before.
+ */
+export function matchPaths(matchIds: { min: number; max: number }, coldLimit: number) {
+  const path = (id: number) => `/api/v1/predictions/${id}`;
+  const ids = Array.from({ length: matchIds.max - matchIds.min + 1 }, (_, i) => matchIds.min + i);
+  const cold = ids.slice(HOT_MATCHES);
+  const half = Math.floor(cold.length / 2);
+  return {
+    hot: ids.slice(0, HOT_MATCHES).map(path),
+    coldWithRedis: cold.slice(0, Math.min(half, coldLimit)).map(path),
+    coldWithoutRedis: cold.slice(half, half + Math.min(half, coldLimit)).map(path),
+  };
+}
+
+/**
+ * The fixtures pages. Cached: the default one (every league's next match day) and each league's. Uncached: date
+ * ranges nobody asked for before, of all leagues and of each, ending up to COLD_RANGE_DAYS.starts days before the
+ * last stored match, so that every request reads its matches and their stored predictions from PostgreSQL.
+ */
+export function fixturePaths(fixtures: BenchDatabase["fixtures"], coldLimit: number) {
+  const path = (query: string) => `/api/v1/fixtures${query === "" ? "" : `?${query}`}`;
+  const last = Date.parse(`${fixtures.last}T00:00:00Z`);
+  const day = (daysBefore: number) => new Date(last - daysBefore * 86_400_000).toISOString().slice(0, 10);
+  const cold: string[] = [];
+  for (let end = 0; end < COLD_RANGE_DAYS.starts; end++) {
+    for (let length = 1; length <= COLD_RANGE_DAYS.longest; length++) {
+      for (const league of ["", ...fixtures.leagues.map((code) => `league=${code}&`)]) {
+        cold.push(path(`${league}from=${day(end + length - 1)}&to=${day(end)}`));
+      }
+    }
+  }
+  return {
+    cached: [path(""), ...fixtures.leagues.map((code) => path(`league=${code}`))],
+    cold: cold.slice(0, coldLimit),
+  };
+}
+
