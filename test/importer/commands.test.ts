@@ -136,13 +136,18 @@ describe("importer: the commands and the schedule", function () {
     });
     try {
       await eventually(async () => ((await db("import_runs").where({ triggered_by: "worker" })).length > 0 ? true : undefined), 30_000);
-      const metrics = await eventually(async () => {
-        const text = await (await api.ops("/metrics")).text();
-        return /^import_runs_total\{league="E0",source="openfootball",status="succeeded"\} 1$/m.test(text) ? text : undefined;
-      }, 10_000);
       const [{ at }] = await db("import_runs").where({ league_code: "E0", status: "succeeded" }).max("finished_at as at");
-      const seconds = Number(/^import_last_success_timestamp_seconds\{league="E0"\} (\S+)$/m.exec(metrics)?.[1]);
-      assert.equal(seconds, at.getTime() / 1000, "the gauge reads the newest successful run from the database");
+      const gauge = (text: string) => Number(/^import_last_success_timestamp_seconds\{league="E0"\} (\S+)$/m.exec(text)?.[1]);
+      // The run's counters move when it ends; the gauges are re-read from the database right after, so a scrape
+      // in between shows the counter and the previous state: wait for both.
+      let last = "";
+      await eventually(async () => {
+        last = await (await api.ops("/metrics")).text();
+        const counted = /^import_runs_total\{league="E0",source="openfootball",status="succeeded"\} 1$/m.test(last);
+        return counted && gauge(last) === at.getTime() / 1000 ? true : undefined;
+      }, 10_000).catch(() =>
+        assert.fail(`the gauge never read the newest successful run (${at.getTime() / 1000}) from the database: ${gauge(last)}`),
+      );
       assert.equal(played(await e0()).length, 40);
     } finally {
       await api.stop();
