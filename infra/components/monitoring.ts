@@ -34,11 +34,7 @@ const OBJECT_NAME = "football-prediction";
 const POSTGRES_CLAIMS = `${CLUSTER_NAME}-[0-9]+(-wal)?`;
 
 /** The settings the rules, monitors, routes and dashboards are made for. */
-export function observabilitySettings(
-  settings: Settings,
-  monitoring: MonitoringSettings,
-  receiverSecretName: string,
-): ObservabilitySettings {
+export function observabilitySettings(settings: Settings, monitoring: MonitoringSettings): ObservabilitySettings {
   return {
     environment: settings.environment,
     namespace: settings.namespace,
@@ -49,7 +45,6 @@ export function observabilitySettings(
     continuousBackups: settings.backups.s3 !== undefined,
     volumeClaims: { postgres: POSTGRES_CLAIMS, redis: statefulSetClaim("data", REDIS_STATEFUL_SET), backups: BACKUP_CLAIM },
     thresholds: { ...defaultThresholds, ...monitoring.thresholds },
-    receivers: { secretName: receiverSecretName, pagerRoutingKey: "pager-routing-key", chatWebhookUrl: "chat-webhook-url" },
   };
 }
 
@@ -74,8 +69,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const child = { parent: this };
     this.grafanaUrl = platform.monitoring.grafanaUrl;
     const labels: Labels = { ...instanceLabels(instance, "monitoring"), [platform.monitoring.includeLabel]: "true" };
-    // Everything but the receivers' Secret name is known before the Secret exists; the routes need the name.
-    const observability = observabilitySettings(settings, monitoring, "");
+    const observability = observabilitySettings(settings, monitoring);
     const custom = (id: string, kind: string, apiVersion: string, objectName: string, spec: pulumi.Input<object>) =>
       new k8s.apiextensions.CustomResource(
         id,
@@ -87,15 +81,12 @@ export class Monitoring extends pulumi.ComponentResource {
     for (const monitor of monitors(observability)) {
       custom(`${monitor.kind.toLowerCase()}-${monitor.name}`, monitor.kind, "v1", monitor.name, monitor.spec);
     }
-    custom(
-      "alertmanager-config",
-      "AlertmanagerConfig",
-      "v1alpha1",
-      OBJECT_NAME,
-      pulumi
-        .output(receivers.pagerRoutingKey.name)
-        .apply((secretName) => alertmanagerConfigSpec(observabilitySettings(settings, monitoring, secretName))),
-    );
+    // The receivers' Secret is named after its content, so its name is known once the Secret is made.
+    const { pagerRoutingKey: pager, chatWebhookUrl: chat } = receivers;
+    const receiverSecrets = pulumi
+      .all([pager.name, chat.name])
+      .apply(([pagerName, chatName]) => ({ pager: { name: pagerName, key: pager.key }, chat: { name: chatName, key: chat.key } }));
+    custom("alertmanager-config", "AlertmanagerConfig", "v1alpha1", OBJECT_NAME, receiverSecrets.apply(alertmanagerConfigSpec));
     this.dashboards(observability, platform, namespace, instance);
 
     this.registerOutputs({ grafanaUrl: this.grafanaUrl });

@@ -4,8 +4,6 @@
  * how), routing only this namespace's alerts here. Critical alerts page, warnings go to the team's chat. The
  * receivers' secrets stay in the stack's Secret; the AlertmanagerConfig only names it, and the operator reads it.
  */
-import type { ObservabilitySettings } from "./settings";
-
 export const receiverNames = { pager: "pager", chat: "chat" } as const;
 
 /** Labels that make two alerts "the same problem": one environment's one subsystem. */
@@ -31,6 +29,12 @@ export interface Route {
 export interface SecretKeySelector {
   name: string;
   key: string;
+}
+
+/** Where the receivers' secrets are: the PagerDuty Events v2 routing key and a Slack-compatible webhook URL. */
+export interface ReceiverSecrets {
+  pager: SecretKeySelector;
+  chat: SecretKeySelector;
 }
 
 export interface Receiver {
@@ -63,14 +67,13 @@ const chatText =
   "{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\n" +
   "Runbook: {{ .Annotations.runbook_url }}\n{{ end }}";
 
-function receivers(s: ObservabilitySettings): Receiver[] {
-  const secret = (key: string): SecretKeySelector => ({ name: s.receivers.secretName, key });
+function receivers(secrets: ReceiverSecrets): Receiver[] {
   return [
     {
       name: receiverNames.pager,
       pagerdutyConfigs: [
         {
-          routingKey: secret(s.receivers.pagerRoutingKey),
+          routingKey: secrets.pager,
           sendResolved: true,
           description: "{{ .CommonAnnotations.summary }} ({{ .CommonLabels.environment }})",
           pagerDutyLinkConfigs: [{ href: "{{ .CommonAnnotations.runbook_url }}", alt: "Runbook" }],
@@ -79,12 +82,12 @@ function receivers(s: ObservabilitySettings): Receiver[] {
     },
     {
       name: receiverNames.chat,
-      slackConfigs: [{ apiURL: secret(s.receivers.chatWebhookUrl), sendResolved: true, title: chatTitle, text: chatText }],
+      slackConfigs: [{ apiURL: secrets.chat, sendResolved: true, title: chatTitle, text: chatText }],
     },
   ];
 }
 
-export function alertmanagerConfigSpec(s: ObservabilitySettings): AlertmanagerConfigSpec {
+export function alertmanagerConfigSpec(secrets: ReceiverSecrets): AlertmanagerConfigSpec {
   return {
     route: {
       // Alerts without a known severity still reach a human, through the quieter channel.
@@ -102,6 +105,6 @@ export function alertmanagerConfigSpec(s: ObservabilitySettings): AlertmanagerCo
       // A subsystem that is down also trips its saturation and latency warnings; the page says it all.
       { sourceMatch: [severity("critical")], targetMatch: [severity("warning")], equal: incidentLabels },
     ],
-    receivers: receivers(s),
+    receivers: receivers(secrets),
   };
 }

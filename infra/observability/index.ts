@@ -26,7 +26,12 @@ export {
 } from "./rules";
 export { monitors, type Monitor, type PodMonitorSpec } from "./monitors";
 export { operatorScrapeConfigs, type OperatorScrapeConfig } from "./operatorConfig/scrape";
-export { alertmanagerConfigSpec, receiverNames, type AlertmanagerConfigSpec } from "./alertmanager";
+export {
+  alertmanagerConfigSpec,
+  receiverNames,
+  type AlertmanagerConfigSpec,
+  type ReceiverSecrets,
+} from "./alertmanager";
 export {
   operatorAlertmanagerConfig,
   type AlertmanagerConfigObject,

@@ -51,12 +51,6 @@ export interface ObservabilitySettings {
    */
   volumeClaims: { postgres: string; redis: string; backups: string };
   thresholds: AlertThresholds;
-  /**
-   * The Secret (in the stack's namespace) and its keys holding the receivers' secrets: the AlertmanagerConfig
-   * references them and the operator reads them, so no secret is rendered. `pagerRoutingKey` is the PagerDuty
-   * Events v2 routing key; `chatWebhookUrl` a Slack-compatible incoming webhook URL.
-   */
-  receivers: { secretName: string; pagerRoutingKey: string; chatWebhookUrl: string };
 }
 
 export const defaultThresholds: AlertThresholds = {

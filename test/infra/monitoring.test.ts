@@ -112,7 +112,7 @@ describe("infrastructure: monitoring as the cluster's Prometheus Operator object
         const settings = parseSettings(stack, (key) => values[`${PROJECT}:${key}`]);
         assert.ok(settings.monitoring.enabled);
         const rule = findObject(r, "PrometheusRule", "football-prediction");
-        const tested = prometheusRuleSpec(observabilitySettings(settings, settings.monitoring, ""));
+        const tested = prometheusRuleSpec(observabilitySettings(settings, settings.monitoring));
         assert.deepEqual(rule.spec, JSON.parse(JSON.stringify(tested)));
         const dir = new TempDir("fp-rules-");
         try {

@@ -11,13 +11,14 @@ import {
   type AlertmanagerConfigObject,
   type AlertmanagerYaml,
   type ObservabilitySettings,
+  type ReceiverSecrets,
   type SecretLookup,
 } from "../../infra/observability";
 import { assertValidAgainstCrds } from "./crdCheck";
 import { freePort, sleep } from "../support/net";
 import { run, runUnchecked } from "../support/processes";
 import { TempDir } from "../support/tempDir";
-import { requireTool, sampleSettings } from "./support";
+import { requireTool, sampleReceivers, sampleSettings } from "./support";
 
 /** The AlertmanagerConfig's name in the stack's namespace (any name does: the operator prefixes it). */
 const OBJECT_NAME = "football-prediction";
@@ -47,13 +48,13 @@ const platformBase: AlertmanagerYaml = {
 const fakeSecrets: SecretLookup = (namespace, ref) => `http://127.0.0.1:9/${namespace}/${ref.name}/${ref.key}`;
 
 /** Another team's environment on the same Alertmanager, with the same routing: its alerts must stay its own. */
-function otherTeam(s: ObservabilitySettings): AlertmanagerConfigObject {
-  return { namespace: "other-team", name: "alerts", spec: alertmanagerConfigSpec({ ...s, namespace: "other-team" }) };
+function otherTeam(secrets: ReceiverSecrets): AlertmanagerConfigObject {
+  return { namespace: "other-team", name: "alerts", spec: alertmanagerConfigSpec(secrets) };
 }
 
-function derived(s: ObservabilitySettings): AlertmanagerYaml {
-  const own = { namespace: s.namespace, name: OBJECT_NAME, spec: alertmanagerConfigSpec(s) };
-  return operatorAlertmanagerConfig(platformBase, [own, otherTeam(s)], fakeSecrets);
+function derived(s: ObservabilitySettings, secrets: ReceiverSecrets): AlertmanagerYaml {
+  const own = { namespace: s.namespace, name: OBJECT_NAME, spec: alertmanagerConfigSpec(secrets) };
+  return operatorAlertmanagerConfig(platformBase, [own, otherTeam(secrets)], fakeSecrets);
 }
 
 function receiverOf(s: ObservabilitySettings, name: string): string {
@@ -72,8 +73,9 @@ describe("observability: the AlertmanagerConfig and the configuration the operat
 
   for (const [name, settings] of Object.entries(sampleSettings)) {
     describe(name, () => {
-      const spec = alertmanagerConfigSpec(settings);
-      const config = derived(settings);
+      const secrets = sampleReceivers[name];
+      const spec = alertmanagerConfigSpec(secrets);
+      const config = derived(settings, secrets);
       const ns = settings.namespace;
       let dir: TempDir;
       let configFile: string;
@@ -90,18 +92,17 @@ describe("observability: the AlertmanagerConfig and the configuration the operat
       });
 
       it("names the receivers' Secret and keys and holds no secret itself", () => {
-        const { secretName, pagerRoutingKey, chatWebhookUrl } = settings.receivers;
         const pager = spec.receivers.find((r) => r.name === receiverNames.pager);
         const chat = spec.receivers.find((r) => r.name === receiverNames.chat);
-        assert.deepEqual(pager?.pagerdutyConfigs?.map((p) => p.routingKey), [{ name: secretName, key: pagerRoutingKey }]);
-        assert.deepEqual(chat?.slackConfigs?.map((c) => c.apiURL), [{ name: secretName, key: chatWebhookUrl }]);
+        assert.deepEqual(pager?.pagerdutyConfigs?.map((p) => p.routingKey), [secrets.pager]);
+        assert.deepEqual(chat?.slackConfigs?.map((c) => c.apiURL), [secrets.chat]);
         assert.doesNotMatch(JSON.stringify(spec), /127\.0\.0\.1/);
       });
 
       it("derives a configuration that passes amtool check-config, with the Secret's values in place", async () => {
         assert.match(await run("amtool", ["check-config", configFile]), /SUCCESS/);
         const pager = config.receivers.find((r) => r.name === receiverOf(settings, receiverNames.pager)) as { pagerduty_configs: { routing_key: string }[] };
-        assert.equal(pager.pagerduty_configs[0].routing_key, fakeSecrets(ns, { name: settings.receivers.secretName, key: settings.receivers.pagerRoutingKey }));
+        assert.equal(pager.pagerduty_configs[0].routing_key, fakeSecrets(ns, secrets.pager));
       });
 
       it("pages for the namespace's critical alerts and sends its warnings and the rest to chat (amtool config routes test)", async () => {
@@ -153,15 +154,17 @@ describe("observability: the AlertmanagerConfig and the configuration the operat
   }
 
   it("refuses a route whose receiver the object does not define, as the operator does", () => {
-    const s = sampleSettings["prod (defaults, three instances, continuous backups)"];
-    const spec = alertmanagerConfigSpec(s);
+    const name = "prod (defaults, three instances, continuous backups)";
+    const s = sampleSettings[name];
+    const spec = alertmanagerConfigSpec(sampleReceivers[name]);
     const broken = { ...spec, route: { ...spec.route, receiver: "nobody" } };
     assert.throws(() => operatorAlertmanagerConfig(platformBase, [{ namespace: s.namespace, name: OBJECT_NAME, spec: broken }], fakeSecrets), /"nobody"/);
   });
 
   describe("inhibition, run by a real Alertmanager on the derived configuration", function () {
     this.timeout(30_000);
-    const settings = sampleSettings["prod (defaults, three instances, continuous backups)"];
+    const sample = "prod (defaults, three instances, continuous backups)";
+    const settings = sampleSettings[sample];
     let dir: TempDir;
     let alertmanager: ChildProcess;
     let url: string;
@@ -174,7 +177,7 @@ describe("observability: the AlertmanagerConfig and the configuration the operat
       alertmanager = spawn(
         "prometheus-alertmanager",
         [
-          `--config.file=${dir.write("alertmanager.yml", stringify(derived(settings)))}`,
+          `--config.file=${dir.write("alertmanager.yml", stringify(derived(settings, sampleReceivers[sample])))}`,
           `--storage.path=${path.join(dir.path, "data")}`,
           `--web.listen-address=127.0.0.1:${port}`,
           // An empty address turns clustering off: no gossip port, no waiting for peers.

@@ -1,4 +1,4 @@
-import { defaultThresholds, type ObservabilitySettings } from "../../infra/observability";
+import { defaultThresholds, type ObservabilitySettings, type ReceiverSecrets } from "../../infra/observability";
 import { which } from "../support/processes";
 
 /**
@@ -16,7 +16,6 @@ export const sampleSettings: Record<string, ObservabilitySettings> = {
     continuousBackups: true,
     volumeClaims: { postgres: "postgres-[0-9]+", redis: "data-redis-0", backups: "backups" },
     thresholds: defaultThresholds,
-    receivers: { secretName: "alert-receivers", pagerRoutingKey: "pager-routing-key", chatWebhookUrl: "chat-webhook-url" },
   },
   "staging (one instance, no object store, other thresholds)": {
     environment: "staging",
@@ -44,7 +43,18 @@ export const sampleSettings: Record<string, ObservabilitySettings> = {
       cpuLimitRatio: 0.95,
       memoryLimitRatio: 0.95,
     },
-    receivers: { secretName: "staging-receivers", pagerRoutingKey: "pager", chatWebhookUrl: "chat" },
+  },
+};
+
+/** The receivers' Secrets of the two samples, by the same names: one Secret for both, or one each. */
+export const sampleReceivers: Record<string, ReceiverSecrets> = {
+  "prod (defaults, three instances, continuous backups)": {
+    pager: { name: "alert-receivers", key: "pager-routing-key" },
+    chat: { name: "alert-receivers", key: "chat-webhook-url" },
+  },
+  "staging (one instance, no object store, other thresholds)": {
+    pager: { name: "staging-pager", key: "pager" },
+    chat: { name: "staging-chat", key: "chat" },
   },
 };
 
