@@ -107,6 +107,27 @@ export function selects(selector: Record<string, string>, labels: Record<string,
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
+/** A Kubernetes label selector's verdict: its matchLabels, and matchExpressions' In, NotIn, Exists, DoesNotExist. */
+export function labelSelectorMatches(selector: K8sObject, labels: Record<string, string>): boolean {
+  const expressions = (selector.matchExpressions ?? []) as Array<{ key: string; operator: string; values?: string[] }>;
+  return (
+    selects(selector.matchLabels ?? {}, labels) &&
+    expressions.every(({ key, operator, values = [] }) => {
+      const value = labels[key];
+      if (operator === "In") return value !== undefined && values.includes(value);
+      if (operator === "NotIn") return value === undefined || !values.includes(value);
+      return operator === "Exists" ? value !== undefined : value === undefined;
+    })
+  );
+}
+
+/** Every rendered object of one kind. */
+export function objectsOfKind(stack: RenderedStack, kind: string): K8sObject[] {
+  return objects(stack)
+    .map((m) => m.object as K8sObject)
+    .filter((o) => o.kind === kind);
+}
+
 /**
  * What a team sets in prod before its first `pulumi up` (README, "Before the first deployment"): with these the
  * shipped prod file passes the deployment-readiness checks (infra/readiness.ts).

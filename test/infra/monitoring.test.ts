@@ -8,7 +8,7 @@ import { loadStackConfig } from "../../infra/offline/stackConfig";
 import { MONITORING } from "../../platform/outputs";
 import { run } from "../support/processes";
 import { TempDir } from "../support/tempDir";
-import { findObject, objects, podTemplates, rendered, selects, type K8sObject } from "./helpers";
+import { findObject, labelSelectorMatches, objects, objectsOfKind, podTemplates, rendered, type K8sObject } from "./helpers";
 
 /** The stacks with monitoring on. */
 const MONITORED = ["test", "staging", "prod"] as const;
@@ -20,12 +20,6 @@ function inNamespace(stack: RenderedStack, namespace: string): K8sObject[] {
   return objects(stack)
     .map((m) => m.object as K8sObject)
     .filter((o) => o.metadata?.namespace === namespace);
-}
-
-function ofKind(stack: RenderedStack, kind: string): K8sObject[] {
-  return objects(stack)
-    .map((m) => m.object as K8sObject)
-    .filter((o) => o.kind === kind);
 }
 
 /** Every claim the stack's pods mount: standalone claims and those of StatefulSet volumeClaimTemplates. */
@@ -46,29 +40,15 @@ function claimNames(stack: RenderedStack, namespace: string): string[] {
  */
 function operatorPodLabels(stack: RenderedStack): Array<{ labels: Record<string, string>; ports: string[] }> {
   return [
-    ...ofKind(stack, "Cluster").map((c) => ({
+    ...objectsOfKind(stack, "Cluster").map((c) => ({
       labels: { "cnpg.io/cluster": c.metadata.name, "cnpg.io/podRole": "instance", ...c.spec.inheritedMetadata?.labels },
       ports: ["postgresql", "metrics", "status"],
     })),
-    ...ofKind(stack, "Pooler").map((p) => ({
+    ...objectsOfKind(stack, "Pooler").map((p) => ({
       labels: { "cnpg.io/cluster": p.spec.cluster.name, "cnpg.io/poolerName": p.metadata.name, "cnpg.io/podRole": "pooler" },
       ports: ["pgbouncer", "metrics"],
     })),
   ];
-}
-
-/** A label selector's verdict on a set of labels: matchLabels, and matchExpressions' In, NotIn, Exists, DoesNotExist. */
-function matches(selector: K8sObject, labels: Record<string, string>): boolean {
-  const expressions = (selector.matchExpressions ?? []) as Array<{ key: string; operator: string; values?: string[] }>;
-  return (
-    selects(selector.matchLabels ?? {}, labels) &&
-    expressions.every(({ key, operator, values = [] }) => {
-      const value = labels[key];
-      if (operator === "In") return value !== undefined && values.includes(value);
-      if (operator === "NotIn") return value === undefined || !values.includes(value);
-      return operator === "Exists" ? value !== undefined : value === undefined;
-    })
-  );
 }
 
 /** The pods a monitor's selector picks, with the container port names they declare. */
@@ -79,10 +59,10 @@ function selectedPods(stack: RenderedStack, monitor: K8sObject): Array<{ labels:
       labels: t.labels,
       ports: (t.spec.containers as K8sObject[]).flatMap((c) => (c.ports ?? []).map((p: K8sObject) => p.name as string)),
     }));
-    return [...templates, ...operatorPodLabels(stack)].filter((pod) => matches(selector, pod.labels));
+    return [...templates, ...operatorPodLabels(stack)].filter((pod) => labelSelectorMatches(selector, pod.labels));
   }
-  return ofKind(stack, "Service")
-    .filter((service) => matches(selector, service.metadata.labels ?? {}))
+  return objectsOfKind(stack, "Service")
+    .filter((service) => labelSelectorMatches(selector, service.metadata.labels ?? {}))
     .map((service) => ({ labels: service.metadata.labels, ports: service.spec.ports.map((p: K8sObject) => p.name as string) }));
 }
 
@@ -99,9 +79,9 @@ describe("infrastructure: monitoring as the cluster's Prometheus Operator object
       });
 
       it("renders a PrometheusRule, monitors and an AlertmanagerConfig, all carrying the platform's include label", () => {
-        for (const kind of ["PrometheusRule", "AlertmanagerConfig"]) assert.equal(ofKind(r, kind).length, 1, kind);
-        assert.ok(ofKind(r, "PodMonitor").length + ofKind(r, "ServiceMonitor").length >= 5);
-        for (const object of OPERATOR_KINDS.flatMap((kind) => ofKind(r, kind))) {
+        for (const kind of ["PrometheusRule", "AlertmanagerConfig"]) assert.equal(objectsOfKind(r, kind).length, 1, kind);
+        assert.ok(objectsOfKind(r, "PodMonitor").length + objectsOfKind(r, "ServiceMonitor").length >= 5);
+        for (const object of OPERATOR_KINDS.flatMap((kind) => objectsOfKind(r, kind))) {
           assert.equal(object.metadata.namespace, ns, `${object.kind} ${object.metadata.name}`);
           assert.equal(object.metadata.labels[MONITORING.includeLabel], "true", `${object.kind} ${object.metadata.name}`);
         }
@@ -129,12 +109,12 @@ describe("infrastructure: monitoring as the cluster's Prometheus Operator object
           .filter((o) => ["Deployment", "StatefulSet"].includes(o.kind))
           .map((o) => o.metadata.name);
         for (const workload of CLUSTER_WORKLOADS) assert.ok(!names.includes(workload), workload);
-        assert.deepEqual(ofKind(r, "Ingress"), []);
-        assert.deepEqual(ofKind(r, "Role").map((role) => role.metadata.name), [`${ns}-pulumi-preview`]);
+        assert.deepEqual(objectsOfKind(r, "Ingress"), []);
+        assert.deepEqual(objectsOfKind(r, "Role").map((role) => role.metadata.name), [`${ns}-pulumi-preview`]);
       });
 
       it("points every monitor at pods the stack runs, on a port those pods name, in its own namespace only", () => {
-        const monitors = [...ofKind(r, "PodMonitor"), ...ofKind(r, "ServiceMonitor")];
+        const monitors = [...objectsOfKind(r, "PodMonitor"), ...objectsOfKind(r, "ServiceMonitor")];
         for (const monitor of monitors) {
           const label = `${monitor.kind} ${monitor.metadata.name}`;
           assert.deepEqual(monitor.spec.namespaceSelector, { matchNames: [ns] }, label);
@@ -170,7 +150,7 @@ describe("infrastructure: monitoring as the cluster's Prometheus Operator object
 
       it("routes through the stack's receivers' Secret by reference, so no receiver secret is rendered", () => {
         const config = findObject(r, "AlertmanagerConfig", "football-prediction");
-        const secretNames = ofKind(r, "Secret").map((s) => s.metadata.name);
+        const secretNames = objectsOfKind(r, "Secret").map((s) => s.metadata.name);
         const refs = JSON.stringify(config.spec.receivers).match(/"name":"(alertmanager-receivers-[0-9a-f]+)"/g) ?? [];
         assert.ok(refs.length >= 2, "the receivers name no Secret");
         for (const ref of refs) assert.ok(secretNames.includes(JSON.parse(`{${ref}}`).name), ref);
@@ -178,7 +158,7 @@ describe("infrastructure: monitoring as the cluster's Prometheus Operator object
       });
 
       it("ships each dashboard as a ConfigMap Grafana's sidecar loads into the environment's folder", () => {
-        const dashboards = ofKind(r, "ConfigMap").filter((c) => c.metadata.labels?.[MONITORING.dashboardLabel] === "1");
+        const dashboards = objectsOfKind(r, "ConfigMap").filter((c) => c.metadata.labels?.[MONITORING.dashboardLabel] === "1");
         assert.ok(dashboards.length >= 1);
         for (const map of dashboards) {
           assert.equal(map.metadata.annotations[MONITORING.dashboardFolderAnnotation], `Football prediction (${stack})`);
@@ -190,7 +170,7 @@ describe("infrastructure: monitoring as the cluster's Prometheus Operator object
       });
 
       it("admits the cluster's Prometheus to each scraped port and lets the jobs push to the cluster's Pushgateway", () => {
-        const policies = ofKind(r, "NetworkPolicy");
+        const policies = objectsOfKind(r, "NetworkPolicy");
         const fromMonitoring = (peer: K8sObject) =>
           peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "monitoring" && peer.podSelector !== undefined;
         const admitted = policies.flatMap((p) => (p.spec.ingress ?? []).filter((rule: K8sObject) => (rule.from ?? []).some(fromMonitoring)));
@@ -207,12 +187,12 @@ describe("infrastructure: monitoring as the cluster's Prometheus Operator object
 
   it("renders no monitoring object where monitoring is off (dev)", async () => {
     const r = await rendered("dev");
-    for (const kind of OPERATOR_KINDS) assert.deepEqual(ofKind(r, kind), [], kind);
+    for (const kind of OPERATOR_KINDS) assert.deepEqual(objectsOfKind(r, kind), [], kind);
   });
 
   it("takes scrape and evaluation intervals from the stack config", async () => {
     const r = await renderStack("test", { "monitoring.scrapeInterval": "45s", "monitoring.evaluationInterval": "1m" });
-    for (const monitor of ofKind(r, "PodMonitor")) {
+    for (const monitor of objectsOfKind(r, "PodMonitor")) {
       for (const endpoint of monitor.spec.podMetricsEndpoints) assert.equal(endpoint.interval, "45s", monitor.metadata.name);
     }
     for (const group of findObject(r, "PrometheusRule", "football-prediction").spec.groups) assert.equal(group.interval, "1m");

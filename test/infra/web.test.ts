@@ -5,7 +5,7 @@ import { parseSettings, PROJECT, type Settings } from "../../infra/config";
 import { renderStack, type RenderedStack } from "../../infra/offline/render";
 import { loadStackConfig, STACKS } from "../../infra/offline/stackConfig";
 import { OPS_PORT, WEB_PORT } from "../../infra/ports";
-import { findObject, objects, platformOf, rendered, selects, type K8sObject } from "./helpers";
+import { findObject, labelSelectorMatches, objects, objectsOfKind, platformOf, rendered, selects, type K8sObject } from "./helpers";
 
 const COLOUR = "football-prediction/colour";
 
@@ -156,14 +156,9 @@ describe("infrastructure: the web tier", function () {
 
       it("lets in its Gateway's Envoy pods on the page's port and Prometheus on the ops port, and lets nothing out", async () => {
         const labels = webPod(r, "blue").metadata.labels;
-        const excludes = (o: K8sObject) =>
-          (o.spec.podSelector.matchExpressions ?? []).some(
-            (e: K8sObject) => e.operator === "NotIn" && e.values.includes(labels[e.key]),
-          );
-        const policies = objects(r)
-          .map((m) => m.object as K8sObject)
-          .filter((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === settings.namespace)
-          .filter((o) => selects(o.spec.podSelector.matchLabels ?? {}, labels) && !excludes(o));
+        const policies = objectsOfKind(r, "NetworkPolicy")
+          .filter((o) => o.metadata.namespace === settings.namespace)
+          .filter((o) => labelSelectorMatches(o.spec.podSelector, labels));
         assert.deepEqual(policies.map((p) => p.metadata.name).sort(), ["allow-web", "default-deny-all"]);
         const allow = findObject(r, "NetworkPolicy", "allow-web");
         assert.deepEqual(allow.spec.policyTypes, ["Ingress"]);
@@ -186,10 +181,7 @@ describe("infrastructure: the web tier", function () {
 
       if (stack !== "dev") {
         it("is scraped like the API, under the service's job, on the ops port", () => {
-          const monitor = objects(r)
-            .map((m) => m.object as K8sObject)
-            .filter((o) => o.kind === "PodMonitor")
-            .find((o) => selects(o.spec.selector.matchLabels, webPod(r, "blue").metadata.labels));
+          const monitor = objectsOfKind(r, "PodMonitor").find((o) => labelSelectorMatches(o.spec.selector, webPod(r, "blue").metadata.labels));
           assert.ok(monitor, "a PodMonitor selects the page's pods");
           const [endpoint] = monitor.spec.podMetricsEndpoints;
           const port = webPod(r, "blue").spec.containers[0].ports.find((p: K8sObject) => p.name === endpoint.port);
