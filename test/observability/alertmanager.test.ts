@@ -14,6 +14,7 @@ import {
   type ReceiverSecrets,
   type SecretLookup,
 } from "../../infra/observability";
+import { ALERTMANAGER_BASE_CONFIG } from "../../platform/components/alertmanagerBase";
 import { assertValidAgainstCrds } from "./crdCheck";
 import { freePort, sleep } from "../support/net";
 import { run, runUnchecked } from "../support/processes";
@@ -23,23 +24,8 @@ import { requireTool, sampleReceivers, sampleSettings } from "./support";
 /** The AlertmanagerConfig's name in the stack's namespace (any name does: the operator prefixes it). */
 const OBJECT_NAME = "football-prediction";
 
-/**
- * A platform base configuration as kube-prometheus-stack ships it (charts/kube-prometheus-stack/values.yaml,
- * alertmanager.config): a `null` default receiver, the Watchdog route, its critical-over-warning inhibition.
- */
-const platformBase: AlertmanagerYaml = {
-  global: { resolve_timeout: "5m" },
-  route: {
-    receiver: "null",
-    group_by: ["namespace"],
-    group_wait: "30s",
-    group_interval: "5m",
-    repeat_interval: "12h",
-    routes: [{ receiver: "null", matchers: ['alertname="Watchdog"'] }],
-  },
-  receivers: [{ name: "null" }],
-  inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity=~"warning|info"'], equal: ["namespace", "alertname"] }],
-};
+/** The cluster Alertmanager's own configuration, as the platform project sets it, copied out of its read-only form. */
+const platformBase: AlertmanagerYaml = structuredClone(ALERTMANAGER_BASE_CONFIG) as unknown as AlertmanagerYaml;
 
 /**
  * Stand-ins for the Secret's values, never real ones: one URL per namespace, Secret and key (a URL, as the chat
