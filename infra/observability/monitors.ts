@@ -53,9 +53,17 @@ const NAME_LABEL = "app.kubernetes.io/name";
 const COMPONENT_LABEL = "app.kubernetes.io/component";
 const VERSION_LABEL = "app.kubernetes.io/version";
 
-/** Kubernetes discovery's meta label for a pod label: every character outside `[A-Za-z0-9_]` becomes `_`. */
-function podLabelMeta(label: string): string {
-  return `__meta_kubernetes_pod_label_${label.replace(/[^A-Za-z0-9_]/g, "_")}`;
+/** A label name as Prometheus makes it from a Kubernetes one: every character outside `[A-Za-z0-9_]` becomes `_`. */
+const sanitizedLabel = (label: string) => label.replace(/[^A-Za-z0-9_]/g, "_");
+
+/** Kubernetes pod discovery's meta label holding a pod label's value. */
+export function podLabelMeta(label: string): string {
+  return `__meta_kubernetes_pod_label_${sanitizedLabel(label)}`;
+}
+
+/** Kubernetes pod discovery's meta label saying a pod carries the label (`true`). */
+export function podLabelPresentMeta(label: string): string {
+  return `__meta_kubernetes_pod_labelpresent_${sanitizedLabel(label)}`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { stringify } from "yaml";
+import { podLabelMeta, podLabelPresentMeta } from "../../infra/observability/monitors";
 import { freePort, sleep } from "../support/net";
 import type { TempDir } from "../support/tempDir";
 
@@ -22,10 +23,6 @@ export interface SimulatedPod {
   phase?: string;
 }
 
-function sanitized(name: string): string {
-  return name.replace(/[^A-Za-z0-9_]/g, "_");
-}
-
 /** The `__meta_kubernetes_pod_*` labels Kubernetes pod discovery gives one container port of a pod. */
 function targetGroup(pod: SimulatedPod) {
   const labels: Record<string, string> = {
@@ -37,8 +34,8 @@ function targetGroup(pod: SimulatedPod) {
     __meta_kubernetes_pod_phase: pod.phase ?? "Running",
   };
   for (const [name, value] of Object.entries(pod.labels)) {
-    labels[`__meta_kubernetes_pod_label_${sanitized(name)}`] = value;
-    labels[`__meta_kubernetes_pod_labelpresent_${sanitized(name)}`] = "true";
+    labels[podLabelMeta(name)] = value;
+    labels[podLabelPresentMeta(name)] = "true";
   }
   return { targets: [pod.address], labels };
 }
@@ -55,7 +52,8 @@ export function withFileDiscovery(config: PrometheusConfig, dir: TempDir, pods: 
     scrape_configs: config.scrape_configs.map((job) => {
       if (!("kubernetes_sd_configs" in job)) return job;
       const { kubernetes_sd_configs: _replaced, ...rest } = job;
-      const file = dir.write(`${sanitized(job.job_name)}.targets.json`, JSON.stringify((pods[job.job_name] ?? []).map(targetGroup)));
+      // Job names hold slashes (`podMonitor/<namespace>/<name>/0`): one flat file per job.
+      const file = dir.write(`${job.job_name.replace(/[^A-Za-z0-9_]/g, "_")}.targets.json`, JSON.stringify((pods[job.job_name] ?? []).map(targetGroup)));
       return { ...rest, file_sd_configs: [{ files: [file] }] };
     }),
   };

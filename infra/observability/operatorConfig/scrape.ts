@@ -10,7 +10,14 @@
  * operator writes the shard as `$(SHARD)`, which prometheus-config-reloader expands from the pod's environment;
  * this renders the expanded value of the only shard, 0.
  */
-import type { LabelSelectorRequirement, Monitor, PodMetricsEndpoint, RelabelConfig } from "../monitors";
+import {
+  podLabelMeta,
+  podLabelPresentMeta,
+  type LabelSelectorRequirement,
+  type Monitor,
+  type PodMetricsEndpoint,
+  type RelabelConfig,
+} from "../monitors";
 import type { ObservabilitySettings } from "../settings";
 
 /** A relabel_config as Prometheus' YAML spells it. */
@@ -29,12 +36,8 @@ export type OperatorScrapeConfig = {
 const SHARD = 0;
 const SHARDS = 1;
 
-function sanitize(label: string): string {
-  return label.replace(/[^a-zA-Z0-9_]/g, "_");
-}
-
 function labelPair(key: string): string[] {
-  return [`__meta_kubernetes_pod_label_${sanitize(key)}`, `__meta_kubernetes_pod_labelpresent_${sanitize(key)}`];
+  return [podLabelMeta(key), podLabelPresentMeta(key)];
 }
 
 /** matchLabels in key order, then matchExpressions in their order, as keep/drop rules on the pod's labels. */
@@ -43,7 +46,7 @@ function selectorRelabelings(selector: Monitor["spec"]["selector"]): PrometheusR
     .sort()
     .map((key) => ({ action: "keep", source_labels: labelPair(key), regex: `(${selector.matchLabels[key]});true` }));
   const expression = (e: LabelSelectorRequirement): PrometheusRelabel => {
-    const present = [`__meta_kubernetes_pod_labelpresent_${sanitize(e.key)}`];
+    const present = [podLabelPresentMeta(e.key)];
     switch (e.operator) {
       case "In":
         return { action: "keep", source_labels: labelPair(e.key), regex: `(${(e.values ?? []).join("|")});true` };
