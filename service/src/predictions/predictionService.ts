@@ -9,10 +9,10 @@ import type { Metrics } from "../metrics";
 import type { Database } from "../storage/db";
 import { kickoffOf } from "../storage/repositories/fixtures";
 import { listLeagueCodes } from "../storage/repositories/leagues";
-import { type Match, findMatch } from "../storage/repositories/matches";
+import type { Match } from "../storage/repositories/matches";
 import type { ModelVersion } from "../storage/repositories/modelVersions";
-import { predictionsOfVersions } from "../storage/repositories/predictions";
 import { type Team, findTeamsInLeague } from "../storage/repositories/teams";
+import { BatchedPredictionReads } from "./batchedReads";
 import type { ModelRegistry } from "./modelRegistry";
 
 /** A prediction ready to send (JSON, encoded), with the league it belongs to (for metrics on cache hits). */
@@ -75,15 +75,20 @@ const UNPACKED = { decode: unpack };
  * model version(s), so a refit can never serve an old model's numbers, and the bucket is not dropped when a
  * model is replaced: that would also drop the entries the worker has just warmed for the new one (old keys are
  * never asked for again and leave as the bucket's bound evicts them). Recording a result drops the bucket.
+ * Misses read their matches and stored forecasts in batches (BatchedPredictionReads).
  */
 export class PredictionService {
+  private readonly reads: BatchedPredictionReads;
+
   constructor(
     private readonly db: Database,
     private readonly cache: Cache,
     private readonly registry: ModelRegistry,
     private readonly metrics: Metrics,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.reads = new BatchedPredictionReads(db);
+  }
 
   /** The current model's view of a stored match; played matches are answered too (see matchAnswer). */
   async forMatch(matchId: number): Promise<PredictionAnswer> {
@@ -134,12 +139,12 @@ export class PredictionService {
   }
 
   private async predictStoredMatch(matchId: number): Promise<string> {
-    const match = await findMatch(this.db, matchId);
+    const match = await this.reads.match(matchId);
     if (match === undefined) throw notFound(`match ${matchId} does not exist`);
     const model = await currentModel(this.db, this.registry, match.league);
     // The worker stores every upcoming fixture's forecast; one it has not reached yet is the same computation.
     const stored = isUpcoming(match, this.clock())
-      ? (await predictionsOfVersions(this.db, [model.version], [match.id])).get(match.id)
+      ? await this.reads.storedForecast(model.version, match.id)
       : undefined;
     const prediction = stored ?? predictMatch(model.parameters, match.homeTeam.name, match.awayTeam.name);
     return matchAnswer(match, model, prediction);

@@ -160,7 +160,7 @@ export async function listMatches(db: Knex, filter: MatchFilter): Promise<Match[
 
 /**
  * findMatch's statement, compiled on first use: knex's builder costs about as much of the service's CPU as the
- * round trip to PostgreSQL, and every uncached prediction starts with this read. The SQL does not vary with
+ * round trip to PostgreSQL, and every uncached GET /matches/:id is this read. The SQL does not vary with
  * the id (a bound parameter), and every Database speaks PostgreSQL (the embedded one included).
  */
 let findMatchSql: string | undefined;
@@ -169,6 +169,13 @@ export async function findMatch(db: Knex, id: number): Promise<Match | undefined
   findMatchSql ??= matchesWithNames(db).where("m.id", 0).toSQL().sql;
   const { rows }: { rows: MatchRow[] } = await db.raw(findMatchSql, [id]);
   return rows.length === 0 ? undefined : toMatch(rows[0]);
+}
+
+/** The matches with these ids, by id; ids that do not exist are absent. Built per call: one call serves a batch. */
+export async function findMatches(db: Knex, ids: readonly number[]): Promise<Map<number, Match>> {
+  if (ids.length === 0) return new Map();
+  const rows: MatchRow[] = await matchesWithNames(db).whereIn("m.id", ids);
+  return new Map(rows.map((row) => [row.id, toMatch(row)]));
 }
 
 /** Locks the match row until the transaction ends, so concurrent result writes apply one after the other. */
