@@ -78,12 +78,16 @@ export async function createWebApp(deps: WebDeps): Promise<Koa<AppState>> {
   return app;
 }
 
-/** The ops port of the API and the worker: /health, /ready and /metrics, for probes and the scrape only. */
-export async function createOpsApp(deps: OpsDeps): Promise<Koa<AppState>> {
+/**
+ * The ops port of the API and the worker: /health, /ready and /metrics, for probes and the scrape only. No
+ * security headers: they instruct browsers, and only the kubelet and Prometheus reach this port (the
+ * NetworkPolicies admit nothing else, and no route leads to it), while the liveness probe is the most frequent
+ * request a replica answers.
+ */
+export function createOpsApp(deps: OpsDeps): Koa<AppState> {
   const app = new Koa<AppState>();
   const system = systemRoutes(deps.readiness, deps.metrics);
   app.use(observe(deps.metrics, deps.logger));
-  app.use(await securityHeaders());
   app.use(liveness());
   app.use(handleErrors(deps.logger));
   app.use(system.routes());

@@ -171,7 +171,7 @@ export async function startService(
     status: statusInfo(config, startedAt, database.kind, shared.redis === undefined ? "memory" : "redis"),
   });
 
-  const opsApp = await createOpsApp({ logger, metrics, readiness });
+  const opsApp = createOpsApp({ logger, metrics, readiness });
 
   const closeDependencies = async () => {
     await rateLimitStore.close();

@@ -42,7 +42,7 @@ export async function startWeb(config: Config, logger: Logger, root: string = WE
   const readiness = new PageReadiness(root, metrics);
   let draining = false;
   if (!readiness.report().ready) logger.error({ root }, "the web page is not built: run npm run build -w web");
-  const opsServer = await listen(await createOpsApp({ logger, metrics, readiness }), config.opsPort);
+  const opsServer = await listen(createOpsApp({ logger, metrics, readiness }), config.opsPort);
   const server = await listen(
     await createWebApp({ logger, metrics, isDraining: () => draining, webRoot: root }),
     config.port,

@@ -51,7 +51,7 @@ export async function startWorker(config: Config, logger: Logger): Promise<Runni
   // The worker is what produces models, so it is ready without one; database and migrations still count.
   const readiness = new Readiness(db, undefined, metrics, logger);
   await readiness.start();
-  const server = await listen(await createOpsApp({ logger, metrics, readiness }), config.opsPort);
+  const server = await listen(createOpsApp({ logger, metrics, readiness }), config.opsPort);
   logger.info({ opsPort: portOf(server), storage: database.kind }, "worker running");
   await scheduler.start();
   precompute.start();

@@ -38,16 +38,19 @@ export function observe(metrics: Metrics, logger: Logger): Middleware<AppState> 
       };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, seconds);
-      const line = {
-        reqId: requestId,
-        ...(clientRequestId === undefined ? {} : { clientReqId: clientRequestId }),
-        method: ctx.method,
-        url: ctx.originalUrl.slice(0, MAX_LOGGED_URL),
-        status: ctx.status,
-        ms: Math.round(seconds * 10_000) / 10,
-      };
-      if (QUIET_PATHS.has(ctx.path)) logger.debug(line, "request");
-      else logger.info(line, "request");
+      const level = QUIET_PATHS.has(ctx.path) ? "debug" : "info";
+      // The line is only built when it is written: the probes' lines are not, at the usual level.
+      if (logger.isLevelEnabled(level)) {
+        const line = {
+          reqId: requestId,
+          ...(clientRequestId === undefined ? {} : { clientReqId: clientRequestId }),
+          method: ctx.method,
+          url: ctx.originalUrl.slice(0, MAX_LOGGED_URL),
+          status: ctx.status,
+          ms: Math.round(seconds * 10_000) / 10,
+        };
+        logger[level](line, "request");
+      }
     }
   };
 }
