@@ -253,12 +253,17 @@ async function main(): Promise<void> {
         request: "GET /api/v1/predictions/:matchId",
         setup:
           `${paths.coldWithRedis.length.toLocaleString("en-US")} requests, each for a match nobody asked for ` +
-          "before (no warm-up): a cache miss that reads the match from PostgreSQL (and, for a fixture still to " +
+          `before (after ${paths.coldWarmup.length.toLocaleString("en-US")} such requests for other matches to warm ` +
+          "up): a cache miss that reads the match from PostgreSQL (and, for a fixture still to " +
           "kick off, its stored forecast), predicts it in process and fills Redis; nothing is written to " +
           "PostgreSQL. The run lasts until all were answered.",
       },
       service,
-      { connections: CONNECTIONS, seconds: settings.seconds, paths: { kind: "each-once", paths: paths.coldWithRedis } },
+      {
+        connections: CONNECTIONS,
+        seconds: settings.seconds,
+        paths: { kind: "each-once", paths: paths.coldWithRedis, warmup: paths.coldWarmup },
+      },
       (figures, bare) => [ratioTarget(TARGETS.databaseRatio, figures, bare), noFailuresTarget(figures)],
     );
 
@@ -333,13 +338,14 @@ async function main(): Promise<void> {
         setup:
           "the service restarted with REDIS_URL pointing at a closed port, so the circuit breaker skips the " +
           `cache: ${paths.coldWithoutRedis.length.toLocaleString("en-US")} requests, each for another match nobody ` +
-          "asked for before, each reading PostgreSQL and predicting in process.",
+          "asked for before, each reading PostgreSQL and predicting in process (after the same warm-up as " +
+          "\"prediction, cache cold\", which finds no cache either).",
       },
       service,
       {
         connections: CONNECTIONS,
         seconds: settings.seconds,
-        paths: { kind: "each-once", paths: paths.coldWithoutRedis },
+        paths: { kind: "each-once", paths: paths.coldWithoutRedis, warmup: paths.coldWarmup },
       },
       (figures, bare) => [ratioTarget(TARGETS.databaseRatio, figures, bare), noFailuresTarget(figures)],
     );

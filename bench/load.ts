@@ -7,14 +7,17 @@ export type Paths =
   | { kind: "fixed"; path: string }
   /** Each connection cycles through the list (autocannon builds each request once). */
   | { kind: "cycle"; paths: readonly string[] }
-  /** Every path once, across all connections; the run lasts until all were asked for, whatever `seconds` says. */
-  | { kind: "each-once"; paths: readonly string[] };
+  /**
+   * Every path once, across all connections; the run lasts until all were asked for, whatever `seconds` says. The
+   * warm-up, if any, asks for each of `warmup` once first (paths of the same kind, never measured).
+   */
+  | { kind: "each-once"; paths: readonly string[]; warmup?: readonly string[] };
 
 export interface LoadRun {
   connections: number;
   seconds: number;
   paths: Paths;
-  /** Seconds driven first and not measured, for the JIT and the connections; 0 for none, and none for each-once. */
+  /** Seconds driven first and not measured, for the JIT and the connections; 0 for none (each-once: see Paths). */
   warmupSeconds: number;
   /** Called as the measured run starts, every second through it, and as it ends. */
   onSecond?: () => void;
@@ -60,6 +63,10 @@ export async function drive(server: ServerProcess, run: LoadRun): Promise<LoadFi
   const options = { url: server.baseUrl, connections: run.connections };
   if (run.warmupSeconds > 0 && run.paths.kind !== "each-once") {
     await autocannon({ ...options, requests: requestsFor(run.paths), duration: run.warmupSeconds });
+  }
+  if (run.warmupSeconds > 0 && run.paths.kind === "each-once" && run.paths.warmup !== undefined) {
+    const warmup = run.paths.warmup;
+    await autocannon({ ...options, requests: requestsFor({ kind: "each-once", paths: warmup }), amount: warmup.length });
   }
   const serverCpuBefore = server.cpuSeconds();
   const generatorCpuBefore = process.cpuUsage();
