@@ -131,7 +131,7 @@ describe("bad input", () => {
     const body = await expectError(wrongMethod, 405, "method_not_allowed");
     assert.match(wrongMethod.headers.get("allow") ?? "", /GET/);
     assert.match(body.error.message, /DELETE/);
-    // A method the router does not implement at all is the client's mistake too: 405, not the router's 501.
+    // A method no route is registered under at all is the client's mistake too: 405, not a 5xx.
     const unknownMethod = await api.get("/api/v1/leagues", { method: "PROPFIND" });
     await expectError(unknownMethod, 405, "method_not_allowed");
     assert.match(unknownMethod.headers.get("allow") ?? "", /GET/);

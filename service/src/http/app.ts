@@ -57,7 +57,6 @@ export async function createApp(deps: AppDeps): Promise<Koa<AppState>> {
   app.use(handleErrors(deps.logger));
   app.use(onlyUnderApi(deps.rateLimit));
   app.use(api.routes());
-  app.use(api.allowedMethods());
   app.use(webPage(deps.webRoot));
   // Errors are answered by handleErrors; what reaches here is a client that went away mid-response.
   app.on("error", (error: Error) => deps.logger.debug({ err: error.message }, "response not delivered"));
@@ -91,7 +90,6 @@ export function createOpsApp(deps: OpsDeps): Koa<AppState> {
   app.use(liveness());
   app.use(handleErrors(deps.logger));
   app.use(system.routes());
-  app.use(system.allowedMethods());
   app.on("error", (error: Error) => deps.logger.debug({ err: error.message }, "response not delivered"));
   return app;
 }

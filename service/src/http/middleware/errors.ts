@@ -72,12 +72,11 @@ function toHttpError(error: unknown): HttpError | undefined {
 }
 
 /**
- * Routers answer unknown paths (404) and wrong methods (405) without a body; those get the JSON shape too. A method
- * the router does not know at all (PROPFIND, TRACE) it answers 501, but that is the client's mistake like any
- * other wrong method, and a 5xx would count against the service's error ratio: it becomes 405 as well.
+ * Unknown paths (404) and wrong methods (405, the router's, methods it does not know such as PROPFIND included)
+ * are answered without a body; those get the JSON shape too.
  */
 function bodylessError(ctx: AppContext): HttpError {
-  const status = ctx.status === 501 ? 405 : ctx.status;
+  const { status } = ctx;
   const code = CODE_BY_STATUS[status] ?? "error";
   const message =
     status === 404

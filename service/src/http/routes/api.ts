@@ -1,4 +1,3 @@
-import Router from "@koa/router";
 import { z } from "zod";
 import { WRITE_SCOPE } from "../../auth/tokens";
 import type { CatalogReads } from "../../catalog/catalogReads";
@@ -11,6 +10,7 @@ import { type AppContext, type AppState, sendJsonText } from "../context";
 import { requireScope } from "../middleware/auth";
 import { API_PREFIX, openApiDocument } from "../openapi/document";
 import { jsonBody } from "../middleware/jsonBody";
+import { Router } from "../router";
 import {
   cursorOf,
   dateRange,

@@ -1,9 +1,9 @@
-import Router from "@koa/router";
 import type { Middleware } from "koa";
 import type { Metrics } from "../../metrics";
 import { type AppContext, type AppState, JSON_CONTENT_TYPE } from "../context";
 import { serviceUnavailable } from "../errors";
 import type { ReadinessSource } from "../readiness";
+import { Router } from "../router";
 
 const HEALTHY = JSON.stringify({ status: "ok" });
 const HEALTH_PATH = "/health";
