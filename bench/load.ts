@@ -66,7 +66,8 @@ export async function drive(server: ServerProcess, run: LoadRun): Promise<LoadFi
   }
   if (run.warmupSeconds > 0 && run.paths.kind === "each-once" && run.paths.warmup !== undefined) {
     const warmup = run.paths.warmup;
-    await autocannon({ ...options, requests: requestsFor({ kind: "each-once", paths: warmup }), amount: warmup.length });
+    const requests = requestsFor({ kind: "each-once", paths: warmup });
+    await autocannon({ ...options, requests, duration: run.seconds, amount: warmup.length, sampleInt: EACH_ONCE_SAMPLE_MS });
   }
   const serverCpuBefore = server.cpuSeconds();
   const generatorCpuBefore = process.cpuUsage();
