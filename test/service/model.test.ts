@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadHistoricalResults, type HistoricalMatch } from "../../service/src/data/historicalResults";
 import { DEFAULT_TUNING, fitDixonColes, predictMatch } from "../../service/src/domain/dixonColes";
-import { predictFromRates } from "../../service/src/domain/scorelines";
+import { MAX_GOALS, predictFromRates, scoreGrid } from "../../service/src/domain/scorelines";
 import type { DixonColesParameters, MatchPrediction, MatchResult } from "../../service/src/domain/types";
 
 const near = (actual: number, expected: number, tolerance: number, what = "value"): void =>
@@ -84,6 +84,24 @@ describe("Dixon-Coles model", () => {
         for (const mu of [0.2, 1, 2.5, 4]) {
           for (const rho of [-0.2, -0.05, 0, 0.1]) assertCoherent(predictFromRates(lambda, mu, rho));
         }
+      }
+    });
+
+    it("draws the score grid from the same distribution as the markets", () => {
+      for (const [lambda, mu, rho] of [[1.5, 1.1, -0.05], [0.3, 3, 0.1], [4, 0.2, -0.2]]) {
+        const full = scoreGrid(lambda, mu, rho, MAX_GOALS);
+        const prediction = predictFromRates(lambda, mu, rho);
+        const cells = full.flatMap((row, home) => row.map((probability, away) => ({ home, away, probability })));
+        const total = (keep: (cell: { home: number; away: number }) => boolean) =>
+          cells.filter(keep).reduce((sum, cell) => sum + cell.probability, 0);
+        near(total(() => true), 1, 1e-12, "the full grid");
+        near(total((cell) => cell.home > cell.away), prediction.homeWin, 1e-12, "home wins");
+        near(total((cell) => cell.home === cell.away), prediction.draw, 1e-12, "draws");
+        const [likeliest] = prediction.likelyScores;
+        near(full[likeliest.homeGoals][likeliest.awayGoals], likeliest.probability, 1e-12, "the likeliest score");
+        const shown = scoreGrid(lambda, mu, rho, 6);
+        assert.equal(shown.length, 7);
+        assert.deepEqual(shown, full.slice(0, 7).map((row) => row.slice(0, 7)), "a smaller grid is the corner of the full one");
       }
     });
 

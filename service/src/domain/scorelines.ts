@@ -59,16 +59,31 @@ export function predictFromRates(lambda: number, mu: number, rho: number): Match
  * renormalised distribution as predictFromRates, for drawing the score grid.
  */
 export function scoreGrid(lambda: number, mu: number, rho: number, maxGoals: number): number[][] {
-  const home = new Float64Array(SIDE);
-  const away = new Float64Array(SIDE);
-  poissonPmf(lambda, home);
-  poissonPmf(mu, away);
-  const cell = (i: number, j: number) =>
-    home[i] * away[j] * (i <= 1 && j <= 1 ? Math.max(0, lowScoreFactor(i, j, lambda, mu, rho)) : 1);
-  let total = 0;
-  for (let i = 0; i < SIDE; i++) for (let j = 0; j < SIDE; j++) total += cell(i, j);
+  poissonPmf(lambda, homePmf);
+  poissonPmf(mu, awayPmf);
+  // The total over every scoreline up to MAX_GOALS: the product of the two marginals' sums, corrected in the four
+  // low-score cells (computed, not summed cell by cell: every uncached prediction draws a grid).
+  let total = sum(homePmf) * sum(awayPmf);
+  for (let i = 0; i <= 1; i++) {
+    for (let j = 0; j <= 1; j++) total += homePmf[i] * awayPmf[j] * (Math.max(0, lowScoreFactor(i, j, lambda, mu, rho)) - 1);
+  }
   const side = Math.min(maxGoals, MAX_GOALS) + 1;
-  return Array.from({ length: side }, (_, i) => Array.from({ length: side }, (_, j) => cell(i, j) / total));
+  const grid: number[][] = [];
+  for (let i = 0; i < side; i++) {
+    const row: number[] = [];
+    for (let j = 0; j < side; j++) {
+      const tau = i <= 1 && j <= 1 ? Math.max(0, lowScoreFactor(i, j, lambda, mu, rho)) : 1;
+      row.push((homePmf[i] * awayPmf[j] * tau) / total);
+    }
+    grid.push(row);
+  }
+  return grid;
+}
+
+function sum(values: Float64Array): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
 }
 
 /** Dixon & Coles' tau: the correction for 0-0, 1-0, 0-1 and 1-1, which leaves both marginal means unchanged. */
