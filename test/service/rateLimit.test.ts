@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import type { IncomingMessage } from "node:http";
 import Redis from "ioredis";
+import { clientAddressOf } from "../../service/src/http/clientAddress";
 import { REDIS_URL, deleteKeys, uniqueRedisPrefix } from "../support/redisKeys";
 import { RedisServer } from "../support/redisServer";
 import { type ErrorBody, type TestService, servicesPerTest } from "../support/service";
@@ -24,6 +26,18 @@ describe("rate limiting", () => {
     assert.equal(body.error.code, "rate_limited");
     assert.match(body.error.message, /5 requests per minute/);
     assert.match(await (await api.ops("/metrics")).text(), /rate_limited_requests_total 1/);
+  });
+
+  it("counts the connection's peer when no proxy is trusted, IPv4 clients of a dual-stack listener as IPv4", () => {
+    const addressOf = clientAddressOf([]);
+    const peer = (remoteAddress: string | undefined, forwarded?: string) =>
+      addressOf({ socket: { remoteAddress }, headers: forwarded === undefined ? {} : { "x-forwarded-for": forwarded } } as unknown as IncomingMessage);
+    assert.equal(peer("192.0.2.7"), "192.0.2.7");
+    assert.equal(peer("::ffff:192.0.2.7"), "192.0.2.7");
+    assert.equal(peer("2001:db8::2"), "2001:db8::2");
+    assert.equal(peer("::ffff:c000:207"), "192.0.2.7", "the mapped form written in hex is the same client");
+    assert.equal(peer(undefined), "", "a socket that closed has no peer left");
+    assert.equal(peer("192.0.2.7", "198.51.100.1"), "192.0.2.7", "a header from an untrusted peer never counts");
   });
 
   it("never limits the probes and the metrics scrape", async () => {

@@ -17,7 +17,9 @@ export function clientAddressOf(trustedProxies: readonly string[]): (req: Incomi
   const trusted = proxyaddr.compile([...trustedProxies]);
   const trust = (address: string, hop: number) => isIP(address) !== 0 && trusted(address, hop);
   return (req) => {
-    const chain = trustedProxies.length === 0 ? [req.socket.remoteAddress ?? ""] : proxyaddr.all(req, trust);
+    // Without trusted proxies the peer is the client, and needs no check as an address before its fast paths.
+    if (trustedProxies.length === 0) return unmapped(req.socket.remoteAddress ?? "");
+    const chain = proxyaddr.all(req, trust);
     for (let i = chain.length - 1; i >= 0; i--) {
       if (isIP(chain[i]) !== 0) return unmapped(chain[i]);
     }
@@ -30,13 +32,15 @@ const IPV4_MAPPED_PREFIX = "::ffff:";
 /**
  * An IPv4 client reaching a dual-stack listener shows as ::ffff:a.b.c.d; it is the IPv4 client a.b.c.d. Node
  * reports a peer in exactly these two spellings (dotted quad, or the mapped prefix and a dotted quad), which are
- * answered without parsing: every request asks, and ipaddr.js's parse cost more than the router's matching.
+ * answered without parsing or Node's IPv6 pattern: every request asks, and either cost more than the router's
+ * matching. Anything else is parsed as IPv6; "" (no address, e.g. a socket already closed) when it is none.
  */
 function unmapped(address: string): string {
   if (isIPv4(address)) return address;
   if (address.startsWith(IPV4_MAPPED_PREFIX) && isIPv4(address.slice(IPV4_MAPPED_PREFIX.length))) {
     return address.slice(IPV4_MAPPED_PREFIX.length);
   }
+  if (isIP(address) === 0) return "";
   const parsed = ipaddr.parse(address);
   return parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()
     ? (parsed as ipaddr.IPv6).toIPv4Address().toString()
