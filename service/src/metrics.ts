@@ -56,7 +56,7 @@ export class Metrics {
 
   readonly httpDuration = new Histogram({
     name: "http_request_duration_seconds",
-    help: "Time from receiving a request to sending its response",
+    help: "Time from receiving a request to sending its response (probes and the scrape are not timed)",
     labelNames: ["method", "route", "status"] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],

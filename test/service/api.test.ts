@@ -53,6 +53,7 @@ describe("service API (PostgreSQL and Redis)", () => {
       assert.match(response.headers.get("content-type") ?? "", /^application\/json/);
       const metrics = await (await api.ops("/metrics")).text();
       assert.match(metrics, /http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
+      assert.doesNotMatch(metrics, /http_request_duration_seconds_count\{[^}]*route="\/health"/, "probes are counted, not timed");
       const posted = await api.ops("/health", { method: "POST" });
       assert.equal(posted.status, 405);
       assert.equal(((await posted.json()) as ErrorBody).error.code, "method_not_allowed");

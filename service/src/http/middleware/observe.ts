@@ -36,9 +36,12 @@ export function observe(metrics: Metrics, logger: Logger): Middleware<AppState> 
         route: typeof matched === "string" ? matched : "unmatched",
         status: String(ctx.status),
       };
+      const quiet = QUIET_PATHS.has(ctx.path);
       metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, seconds);
-      const level = QUIET_PATHS.has(ctx.path) ? "debug" : "info";
+      // Probes and scrapes are counted but not timed: no latency figure looks at them, and the liveness probe is
+      // the most frequent request a replica answers.
+      if (!quiet) metrics.httpDuration.observe(labels, seconds);
+      const level = quiet ? "debug" : "info";
       // The line is only built when it is written: the probes' lines are not, at the usual level.
       if (logger.isLevelEnabled(level)) {
         const line = {
