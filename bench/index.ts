@@ -8,8 +8,9 @@
 // those HTTP scenarios alone and prints their ratios without writing a result. See README.md, "Performance".
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { freePort } from "../test/support/net";
 import { REPO_ROOT } from "../test/support/processes";
@@ -89,10 +90,11 @@ function codeVersion(): { commit: string; uncommittedChanges: boolean } {
 /**
  * How long the service itself took over the requests it logged between two instants: the `ms` of its access
  * log (from its first middleware to the response), which leaves out time spent waiting to be accepted or read.
+ * Read line by line: a run's log outgrows the longest string Node can hold.
  */
-function loggedDurations(logFile: string, from: Date, to: Date): HandlingTimes {
+async function loggedDurations(logFile: string, from: Date, to: Date): Promise<HandlingTimes> {
   const durations: number[] = [];
-  for (const line of readFileSync(logFile, "utf8").split("\n")) {
+  for await (const line of createInterface({ input: createReadStream(logFile), crlfDelay: Number.POSITIVE_INFINITY })) {
     if (!line.includes('"msg":"request"')) continue;
     const entry = JSON.parse(line) as { time: string; ms: number };
     const time = new Date(entry.time);
@@ -316,7 +318,7 @@ async function main(): Promise<void> {
       },
       (figures) => [noFailuresTarget(figures), p99Target(TARGETS.soakP99Ms, figures), memoryTarget(rss)],
     );
-    const soakHandling = loggedDurations(service.logFile, soakStarted, new Date());
+    const soakHandling = await loggedDurations(service.logFile, soakStarted, new Date());
     const soakMemory: MemorySamples = {
       startBytes: rss[0],
       halfwayBytes: rss[Math.floor(rss.length / 2)],

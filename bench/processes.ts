@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { freePort, sleep } from "../test/support/net";
 import { REPO_ROOT, terminate } from "../test/support/processes";
 
@@ -39,6 +39,19 @@ export function processRssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
+/** The end of a log, however long the log has grown (a run's access log outgrows the longest string Node holds). */
+const TAIL_BYTES = 64 * 1024;
+function tailOf(file: string): string {
+  const descriptor = openSync(file, "r");
+  try {
+    const start = Math.max(0, fstatSync(descriptor).size - TAIL_BYTES);
+    const buffer = Buffer.alloc(TAIL_BYTES);
+    return buffer.toString("utf8", 0, readSync(descriptor, buffer, 0, TAIL_BYTES, start));
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
 /** Two ports nothing listens on: freePort alone can hand out the same port twice in a row. */
 export async function freePortPair(): Promise<[number, number]> {
   const first = await freePort();
@@ -70,7 +83,7 @@ export async function startServer(options: {
   closeSync(log);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${options.name} did not start`);
-  const logTail = (lines = 20) => readFileSync(options.logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  const logTail = (lines = 20) => tailOf(options.logFile).trimEnd().split("\n").slice(-lines).join("\n");
   const server: ServerProcess = {
     name: options.name,
     pid,
