@@ -125,6 +125,8 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const date = startedAt.toISOString().slice(0, 10);
   const machine = describeMachine();
+  // Read before the run: what is measured is what was built at the start, whatever changes in the tree meanwhile.
+  const code = codeVersion();
   log(`${machine.cpuModel}, ${machine.cores} cores, load average ${machine.loadAverageAtStart.join(" ")}`);
 
   if (settings.build) {
@@ -180,7 +182,7 @@ async function main(): Promise<void> {
     let service = await startService("service", {});
     const page = selection.kind === "scenarios" ? undefined : await timePage(service, serviceEnv.JWT_SECRET, settings.pageLoads);
     if (selection.kind === "page" && page !== undefined) {
-      writeResults(`${date}-page`, page, `${JSON.stringify({ date, startedAt, code: codeVersion(), machine, page }, null, 2)}\n`);
+      writeResults(`${date}-page`, page, `${JSON.stringify({ date, startedAt, code, machine, page }, null, 2)}\n`);
       return;
     }
     const paths = matchPaths(database.matchIds, settings.coldLimit);
@@ -256,9 +258,8 @@ async function main(): Promise<void> {
         setup:
           `${paths.coldWithRedis.length.toLocaleString("en-US")} requests, each for a match nobody asked for ` +
           `before (after ${paths.coldWarmup.length.toLocaleString("en-US")} such requests for other matches to warm ` +
-          "up): a cache miss that reads the match from PostgreSQL (and, for a fixture still to " +
-          "kick off, its stored forecast), predicts it in process and fills Redis; nothing is written to " +
-          "PostgreSQL. The run lasts until all were answered.",
+          "up): a prediction made in process from the process's copy of every match (no database read, no Redis " +
+          "round trip; nothing is written). The run lasts until all were answered.",
       },
       service,
       {
@@ -340,7 +341,8 @@ async function main(): Promise<void> {
         setup:
           "the service restarted with REDIS_URL pointing at a closed port, so the circuit breaker skips the " +
           `cache: ${paths.coldWithoutRedis.length.toLocaleString("en-US")} requests, each for another match nobody ` +
-          "asked for before, each reading PostgreSQL and predicting in process (after the same warm-up as " +
+          "asked for before, each reading its match from PostgreSQL (in batches: no copy of the matches without " +
+          "the reset announcements Redis carries) and predicting in process (after the same warm-up as " +
           "\"prediction, cache cold\", which finds no cache either).",
       },
       service,
@@ -359,7 +361,7 @@ async function main(): Promise<void> {
     const result: BenchResult = {
       date,
       startedAt: startedAt.toISOString(),
-      code: codeVersion(),
+      code,
       machine,
       settings: {
         "scenario seconds": settings.seconds,

@@ -91,6 +91,13 @@ describe("faults: PostgreSQL", function () {
     );
     assert.ok(uncachedDuringOutage.length > 50, `only ${uncachedDuringOutage.length} uncached requests during the outage`);
     assert.deepEqual(summary(uncachedDuringOutage), { 503: uncachedDuringOutage.length });
+    // Predictions of stored matches never asked for before: made from the copy of every match the process loaded
+    // before the outage (no write announced a change since), so the outage does not reach them.
+    const predictionsDuringOutage = samples.filter(
+      (s) => s.spec.kind === "prediction" && s.start >= stopped && s.end <= restartIssued,
+    );
+    assert.ok(predictionsDuringOutage.length > 50, `only ${predictionsDuringOutage.length} predictions during the outage`);
+    assert.deepEqual(summary(predictionsDuringOutage), { 200: predictionsDuringOutage.length }, "predictions during the outage");
     for (const sample of samples.filter((s) => s.status === 503)) {
       assert.match(String(sample.headers?.["retry-after"]), /^[1-9]\d*$/, `Retry-After on ${sample.spec.path}`);
       assert.match(sample.body ?? "", /"code":"database_unavailable"/);
@@ -115,7 +122,7 @@ describe("faults: PostgreSQL", function () {
     const recovered = samples.filter((s) => s.start >= back + 5_000);
     assert.ok(recovered.length > 100, `only ${recovered.length} requests in the last second`);
     assert.deepEqual(summary(recovered), { 200: recovered.length }, "all 200 five seconds after");
-    assert.ok(recovered.some((s) => s.spec.kind === "uncached"));
+    assert.ok(recovered.some((s) => s.spec.kind === "uncached") && recovered.some((s) => s.spec.kind === "prediction"));
     assert.equal(service.pid, pid);
     assert.deepEqual(
       service.errorLines().filter((line) => line.msg === "unhandled error"),
@@ -127,7 +134,11 @@ describe("faults: PostgreSQL", function () {
       requests: samples.length,
       seconds: Math.round((end - stopIssued + 1_500) / 100) / 10,
       stopTookMs: Math.round(stopped - stopIssued),
-      outage: { cached: summary(cachedDuringOutage), uncached: summary(uncachedDuringOutage) },
+      outage: {
+        cached: summary(cachedDuringOutage),
+        uncached: summary(uncachedDuringOutage),
+        predictions: summary(predictionsDuringOutage),
+      },
       maxLatencyDuringOutageMs: Math.round(slowest),
       p99UncachedOutageMs: Math.round(percentile(uncachedDuringOutage.map((s) => s.end - s.start), 99)),
       outageReportedAfterMs: Math.round(degraded.at - stopIssued),

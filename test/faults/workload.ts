@@ -45,14 +45,18 @@ export function cachedPaths(pairings: readonly Pairing[]): string[] {
   ];
 }
 
-/** Every call a key never asked before: a window of SP1's matches, or one match's prediction. */
+/**
+ * Every call a key never asked before: a window of SP1's matches (`uncached`: only the database can answer it), or
+ * one match's prediction (`prediction`: made from the process's copy of every match while it holds one current,
+ * from the database otherwise).
+ */
 function uncachedReads(matchIds: readonly number[]): () => RequestSpec {
   let unique = 0;
   return () => {
     unique += 1;
     if (unique % 2 === 0) {
       const id = matchIds[(unique * 7919) % matchIds.length];
-      return { kind: "uncached", path: `/api/v1/predictions/${id}` };
+      return { kind: "prediction", path: `/api/v1/predictions/${id}` };
     }
     const from = new Date(Date.UTC(2000, 0, 1) + unique * 86_400_000).toISOString().slice(0, 10);
     return { kind: "uncached", path: `/api/v1/matches?league=SP1&from=${from}&limit=${1 + (unique % 50)}` };

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { EventEmitter } from "node:events";
 import Redis from "ioredis";
 import { type Cache, type CacheLookup, asText, cacheAside } from "../../service/src/cache/cache";
-import { type BucketInvalidations, RedisInvalidations } from "../../service/src/cache/invalidations";
+import { RedisInvalidations } from "../../service/src/cache/invalidations";
 import { MemoryCache } from "../../service/src/cache/memoryCache";
 import { NearCache } from "../../service/src/cache/nearCache";
 import { RedisCache, invalidationChannel } from "../../service/src/cache/redisCache";
 import { Metrics } from "../../service/src/metrics";
+import { ManualInvalidations } from "../support/invalidations";
 import { Interruptible, eventually } from "../support/net";
 import { REDIS_URL, uniqueRedisPrefix } from "../support/redisKeys";
 import { silentLogger } from "../support/service";
@@ -29,11 +29,6 @@ function counting(shared: Cache): Cache & { lookups: number } {
   return counted;
 }
 
-/** An invalidation feed the test drives by hand. */
-class ManualInvalidations extends EventEmitter<{ invalidated: [string[]]; missed: [] }> implements BucketInvalidations {
-  live = true;
-  async close(): Promise<void> {}
-}
 
 const AS_TEXT = { decode: asText };
 

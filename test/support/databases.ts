@@ -99,7 +99,7 @@ export function testWorker(db: Database, options: { clock?: Clock; logger?: Logg
   const metrics = new Metrics();
   const logger = options.logger ?? silentLogger;
   const cache = new MemoryCache(60);
-  const predictions = new PredictionService(db, cache, registry, metrics, options.clock);
+  const predictions = new PredictionService(db, cache, registry, metrics, { clock: options.clock });
   const fixtures = new FixtureService(db, cache, registry, metrics, options.clock);
   const precompute = new PredictionPrecompute(
     { db, registry, signals, predictions, fixtures, metrics, logger, clock: options.clock },

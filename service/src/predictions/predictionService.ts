@@ -13,6 +13,7 @@ import type { Match } from "../storage/repositories/matches";
 import type { ModelVersion } from "../storage/repositories/modelVersions";
 import { type Team, findTeamsInLeague } from "../storage/repositories/teams";
 import { BatchedPredictionReads } from "./batchedReads";
+import type { MatchCatalogue } from "./matchCatalogue";
 import type { ModelRegistry } from "./modelRegistry";
 
 /** A prediction ready to send (JSON, encoded), with the league it belongs to (for metrics on cache hits). */
@@ -68,6 +69,17 @@ function unpack(value: string): PredictionAnswer {
 
 const UNPACKED = { decode: unpack };
 
+/** As many answers as the near cache keeps copies of (about 10 MB). */
+const MAX_CATALOGUE_ANSWERS = 5_000;
+
+interface CatalogueAnswer {
+  /** The catalogue's object it was made from: a new copy of the catalogue makes new objects, and new answers. */
+  match: Match;
+  /** The model it was made with: a refit installs a new one. */
+  model: ModelVersion;
+  answer: PredictionAnswer;
+}
+
 /**
  * Predictions from the in-memory models, cache-aside; reads never write to the database. A fixture's forecast
  * is the one the worker stored for the current model (PredictionPrecompute), computed in process when a request
@@ -79,20 +91,30 @@ const UNPACKED = { decode: unpack };
  */
 export class PredictionService {
   private readonly reads: BatchedPredictionReads;
+  private readonly clock: Clock;
+  private readonly catalogue: MatchCatalogue | undefined;
+  /** Answers made from the catalogue's matches, by match id; least recently used first. */
+  private readonly catalogueAnswers = new Map<number, CatalogueAnswer>();
 
   constructor(
     private readonly db: Database,
     private readonly cache: Cache,
     private readonly registry: ModelRegistry,
     private readonly metrics: Metrics,
-    private readonly clock: Clock = systemClock,
+    options: { clock?: Clock; catalogue?: MatchCatalogue } = {},
   ) {
     this.reads = new BatchedPredictionReads(db);
+    this.clock = options.clock ?? systemClock;
+    this.catalogue = options.catalogue;
   }
 
   /** The current model's view of a stored match; played matches are answered too (see matchAnswer). */
   async forMatch(matchId: number): Promise<PredictionAnswer> {
-    return this.observed(undefined, () => this.cached(this.matchKey(matchId), () => this.predictStoredMatch(matchId)));
+    return this.observed(
+      undefined,
+      async () =>
+        this.fromCatalogue(matchId) ?? this.cached(this.matchKey(matchId), () => this.predictStoredMatch(matchId)),
+    );
   }
 
   /** An ad-hoc pairing of two teams that have played (or are scheduled to play) in the league. */
@@ -116,6 +138,33 @@ export class PredictionService {
 
   private cached(key: string, load: () => Promise<string>): Promise<{ value: PredictionAnswer; hit: boolean }> {
     return cacheAside(this.cache, this.metrics, "predictions", PREDICTIONS_BUCKET, key, load, UNPACKED);
+  }
+
+  /**
+   * The answer for a match the catalogue holds, made in process (as predictStoredMatch makes it: a fixture's stored
+   * forecast is this very computation under the same model version) and kept while the catalogue's copy of the
+   * match and the models stay the same; undefined when the catalogue cannot tell, or the league has no model yet
+   * (the database path answers those).
+   */
+  private fromCatalogue(matchId: number): { value: PredictionAnswer; hit: boolean } | undefined {
+    const match = this.catalogue?.get(matchId);
+    const model = match === undefined ? undefined : this.registry.get(match.league);
+    if (match === undefined || model === undefined) return undefined;
+    const known = this.catalogueAnswers.get(matchId);
+    this.catalogueAnswers.delete(matchId);
+    if (known !== undefined && known.match === match && known.model === model) {
+      this.catalogueAnswers.set(matchId, known);
+      this.metrics.cacheHits.inc({ cache: "predictions" });
+      return { value: known.answer, hit: true };
+    }
+    this.metrics.cacheMisses.inc({ cache: "predictions" });
+    const prediction = predictMatch(model.parameters, match.homeTeam.name, match.awayTeam.name);
+    const answer = unpack(matchAnswer(match, model, prediction));
+    if (this.catalogueAnswers.size >= MAX_CATALOGUE_ANSWERS) {
+      this.catalogueAnswers.delete(this.catalogueAnswers.keys().next().value as number);
+    }
+    this.catalogueAnswers.set(matchId, { match, model, answer });
+    return { value: answer, hit: false };
   }
 
   private matchKey(matchId: number): string {

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import { BacktestRecords } from "../backtest/records";
-import { type Cache, FIXTURES_BUCKET, PREDICTIONS_BUCKET } from "../cache/cache";
+import { type Cache, FIXTURES_BUCKET, PREDICTIONS_BUCKET, READS_BUCKET } from "../cache/cache";
 import { RedisInvalidations } from "../cache/invalidations";
 import { NearCache } from "../cache/nearCache";
 import { type RedisClient, closeRedisClient, createRedisClient } from "../cache/redis";
@@ -16,12 +16,13 @@ import { type Clock, systemClock } from "../importer/types";
 import type { Logger } from "../logger";
 import { Metrics } from "../metrics";
 import { FixtureService } from "../predictions/fixtureService";
+import { MatchCatalogue } from "../predictions/matchCatalogue";
 import { ModelPickup } from "../predictions/modelPickup";
 import { ModelRegistry } from "../predictions/modelRegistry";
 import { PredictionPrecompute } from "../predictions/precompute";
 import { PredictionService } from "../predictions/predictionService";
 import { type RefitScheduler, configuredRefitScheduler } from "../predictions/refitScheduler";
-import { API_DATABASE_TIMEOUTS, poolStats } from "../storage/db";
+import { API_DATABASE_TIMEOUTS, type Database, poolStats } from "../storage/db";
 import { SERVICE_VERSION } from "../version";
 import { openDatabase } from "./database";
 import { configuredImportSchedule } from "./importing";
@@ -71,21 +72,46 @@ function statusInfo(
  */
 const NEAR_CACHE_MAX_PREDICTIONS = 5_000;
 const NEAR_CACHE_TTL_MS = 5_000;
+/**
+ * The match catalogue is loaded again at least this often (a few tens of milliseconds of the database's and the
+ * process's time): the bound on a write that announces no reset, which only the `seed` command makes.
+ */
+const CATALOGUE_MAX_AGE_MS = 60_000;
 
 /**
- * With Redis, each API process keeps copies of hot predictions in memory (NearCache), kept current by the
- * reset announcements on a subscriber connection of its own; without Redis the cache is in memory already.
+ * With Redis, each API process keeps copies of hot predictions in memory (NearCache) and of every match
+ * (MatchCatalogue, so an uncached prediction is made without a database read), both kept current by the reset
+ * announcements on a subscriber connection of its own; without Redis the cache is in memory already, and
+ * predictions read their matches from the database.
  */
-function openApiCache(config: Config, shared: SharedState, logger: Logger): { cache: Cache; close(): Promise<void> } {
+function openApiCache(
+  config: Config,
+  db: Database,
+  shared: SharedState,
+  logger: Logger,
+): { cache: Cache; catalogue?: MatchCatalogue; close(): Promise<void> } {
   if (config.redisUrl === undefined) return { cache: shared.cache, close: async () => undefined };
   const subscriber = createRedisClient(config.redisUrl, logger, "subscriber");
   const invalidations = new RedisInvalidations(subscriber, invalidationChannel(config.cache.prefix), logger);
+  const ttlMs = Math.min(NEAR_CACHE_TTL_MS, config.cache.ttlSeconds * 1000);
   const cache = new NearCache(shared.cache, invalidations, {
     buckets: [PREDICTIONS_BUCKET, FIXTURES_BUCKET],
     maxEntries: NEAR_CACHE_MAX_PREDICTIONS,
-    ttlMs: Math.min(NEAR_CACHE_TTL_MS, config.cache.ttlSeconds * 1000),
+    ttlMs,
   });
-  return { cache, close: () => cache.close() };
+  const catalogue = new MatchCatalogue(db, invalidations, logger, {
+    buckets: [READS_BUCKET, PREDICTIONS_BUCKET, FIXTURES_BUCKET],
+    maxAgeMs: Math.min(CATALOGUE_MAX_AGE_MS, config.cache.ttlSeconds * 1000),
+  });
+  catalogue.start();
+  return {
+    cache,
+    catalogue,
+    close: async () => {
+      await catalogue.close();
+      await cache.close();
+    },
+  };
 }
 
 interface RateLimitStore {
@@ -125,7 +151,7 @@ export async function startService(
   const { db } = database;
   metrics.attachPool(() => poolStats(db));
   const shared = openSharedState(config, logger, metrics);
-  const apiCache = openApiCache(config, shared, logger);
+  const apiCache = openApiCache(config, db, shared, logger);
   const { cache } = apiCache;
   const rateLimitStore = openRateLimitStore(config, shared, logger);
   const registry = new ModelRegistry();
@@ -134,7 +160,7 @@ export async function startService(
   const readiness = new Readiness(db, registry, metrics, logger);
   const pickup = new ModelPickup(db, registry, shared.signals, logger, config.model.pollIntervalMs);
   const clock = options.clock ?? systemClock;
-  const predictions = new PredictionService(db, cache, registry, metrics, clock);
+  const predictions = new PredictionService(db, cache, registry, metrics, { clock, catalogue: apiCache.catalogue });
   const fixtures = new FixtureService(db, cache, registry, metrics, clock);
   const withWorker = options.withWorker ?? config.appEnv === "local";
   const precompute = withWorker
@@ -146,8 +172,10 @@ export async function startService(
   const scheduler =
     precompute &&
     configuredRefitScheduler(config, { db, registry, signals: shared.signals, metrics, logger, precompute });
+  // What writes in this process resets (a write's announcement comes back from Redis a moment later).
+  const writersCache = apiCache.catalogue?.droppingOnReset(cache) ?? cache;
   const imports = withWorker
-    ? configuredImportSchedule(config, { db, cache, signals: shared.signals, metrics, logger })
+    ? configuredImportSchedule(config, { db, cache: writersCache, signals: shared.signals, metrics, logger })
     : undefined;
 
   let draining = false;
@@ -155,7 +183,7 @@ export async function startService(
     logger,
     metrics,
     reads: new CatalogReads(db, cache, metrics),
-    writes: new CatalogWrites(db, cache, shared.signals),
+    writes: new CatalogWrites(db, writersCache, shared.signals),
     predictions,
     fixtures,
     registry,

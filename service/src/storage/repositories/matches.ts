@@ -134,6 +134,12 @@ export function toMatch(row: MatchRow): Match {
   };
 }
 
+/** Every stored match (some tens of thousands: a few MB as objects). */
+export async function listAllMatches(db: Knex): Promise<Match[]> {
+  const rows: MatchRow[] = await matchesWithNames(db);
+  return rows.map(toMatch);
+}
+
 export async function listMatches(db: Knex, filter: MatchFilter): Promise<Match[]> {
   const query = matchesWithNames(db)
     .orderBy([

@@ -1,0 +1,127 @@
+import type { Cache } from "../cache/cache";
+import type { BucketInvalidations } from "../cache/invalidations";
+import type { Logger } from "../logger";
+import type { Database } from "../storage/db";
+import { type Match, listAllMatches } from "../storage/repositories/matches";
+
+export interface MatchCatalogueOptions {
+  /** A reset of any of these buckets means matches may have changed: every match write resets one of them. */
+  buckets: readonly string[];
+  /**
+   * Longest life of a copy. Announcements keep it current; this bounds the damage of a write that announces nothing
+   * (the `seed` command's) or an announcement lost without the connection dropping.
+   */
+  maxAgeMs: number;
+}
+
+const RETRY_AFTER_FAILURE_MS = 1_000;
+
+interface Copy {
+  matches: Map<number, Match>;
+  loadedAt: number;
+}
+
+/**
+ * Every stored match in process memory, so an uncached prediction needs no database read. It follows the same
+ * rules as NearCache's copies, and for the same reason: it is only loaded and served while the invalidation feed is
+ * live; a reset of any of `buckets` that any process announces drops it (a new copy is loaded in the background);
+ * losing the feed drops it; and a load that overlapped a drop is discarded. In the meantime, and for a match the
+ * copy does not hold (one created since), `get` answers undefined and the caller reads the database.
+ */
+export class MatchCatalogue {
+  private copy: Copy | undefined;
+  private loading: Promise<void> | undefined;
+  /** Advances with every drop; a load that started before one must not become the copy. */
+  private drops = 0;
+  private closed = false;
+  /** After a failed load, no other starts before this instant. */
+  private retryAt = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly invalidations: BucketInvalidations,
+    private readonly logger: Logger,
+    private readonly options: MatchCatalogueOptions,
+  ) {
+    invalidations.on("invalidated", (buckets) => {
+      if (buckets.some((bucket) => options.buckets.includes(bucket))) this.drop();
+    });
+    invalidations.on("missed", () => this.drop());
+  }
+
+  /** The match as stored, if the copy is current and holds it; otherwise undefined (and a new copy is on its way). */
+  get(id: number): Match | undefined {
+    const { copy } = this;
+    if (copy !== undefined && this.invalidations.live && Date.now() - copy.loadedAt < this.options.maxAgeMs) {
+      return copy.matches.get(id);
+    }
+    this.reload();
+    return undefined;
+  }
+
+  /** Loads the first copy; requests arriving before it is in read the database. */
+  start(): void {
+    this.reload();
+  }
+
+  /** Waits until no load is under way, the ones a drop started meanwhile included (for tests and shutdown). */
+  async settled(): Promise<void> {
+    while (this.loading !== undefined) await this.loading;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.copy = undefined;
+    await this.settled();
+  }
+
+  /**
+   * The cache for this process's own writers: a reset it makes drops the copy at once, so a request after the write
+   * returned cannot be answered from it before the announcement comes back from Redis. A write commits before its
+   * reset, so what loads after the drop already holds it.
+   */
+  droppingOnReset(cache: Cache): Cache {
+    return {
+      get: (bucket, key) => cache.get(bucket, key),
+      set: (bucket, key, value, seen) => cache.set(bucket, key, value, seen),
+      invalidate: (buckets) => {
+        if (buckets.some((bucket) => this.options.buckets.includes(bucket))) this.drop();
+        return cache.invalidate(buckets);
+      },
+      close: () => cache.close(),
+    };
+  }
+
+  private drop(): void {
+    this.drops += 1;
+    this.copy = undefined;
+    this.reload();
+  }
+
+  /**
+   * One load at a time. A drop during a load makes it load again once done; a failed load is retried a second later
+   * at the earliest (requests read the database meanwhile), so an outage does not turn into a stream of loads.
+   */
+  private reload(): void {
+    if (this.loading !== undefined || this.closed || !this.invalidations.live || Date.now() < this.retryAt) return;
+    const drops = this.drops;
+    this.loading = this.load(drops).finally(() => {
+      this.loading = undefined;
+      if (drops !== this.drops) this.reload();
+    });
+  }
+
+  private async load(drops: number): Promise<void> {
+    const loadedAt = Date.now();
+    try {
+      const matches = await listAllMatches(this.db);
+      if (drops === this.drops && this.invalidations.live && !this.closed) {
+        this.copy = { matches: new Map(matches.map((match) => [match.id, match])), loadedAt };
+      }
+    } catch (error) {
+      // The database's outage is reported elsewhere (readiness, 503s); requests read it directly until it is back.
+      this.logger.debug({ err: (error as Error).message }, "match catalogue not loaded");
+      this.retryAt = Date.now() + RETRY_AFTER_FAILURE_MS;
+    }
+  }
+}

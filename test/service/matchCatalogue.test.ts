@@ -1,0 +1,188 @@
+import assert from "node:assert/strict";
+import { FIXTURES_BUCKET, PREDICTIONS_BUCKET, READS_BUCKET } from "../../service/src/cache/cache";
+import { MemoryCache } from "../../service/src/cache/memoryCache";
+import { createLogger } from "../../service/src/logger";
+import { Metrics } from "../../service/src/metrics";
+import { MatchCatalogue } from "../../service/src/predictions/matchCatalogue";
+import { ModelRegistry } from "../../service/src/predictions/modelRegistry";
+import { PredictionService } from "../../service/src/predictions/predictionService";
+import type { Database } from "../../service/src/storage/db";
+import { findMatch } from "../../service/src/storage/repositories/matches";
+import { commandDatabase, seededDatabaseUrl } from "../support/databases";
+import { ManualInvalidations } from "../support/invalidations";
+import { sleep } from "../support/net";
+import { silentLogger } from "../support/service";
+
+const BUCKETS = [READS_BUCKET, PREDICTIONS_BUCKET, FIXTURES_BUCKET];
+
+describe("the match catalogue (PostgreSQL)", () => {
+  let db: Database;
+  let feed: ManualInvalidations;
+  let catalogues: MatchCatalogue[];
+  let played: number[];
+
+  const catalogueOf = (database: Database, maxAgeMs = 60_000) => {
+    const catalogue = new MatchCatalogue(database, feed, silentLogger, { buckets: BUCKETS, maxAgeMs });
+    catalogues.push(catalogue);
+    return catalogue;
+  };
+  const loaded = async (catalogue: MatchCatalogue) => {
+    catalogue.start();
+    await catalogue.settled();
+    return catalogue;
+  };
+  const setScore = (id: number, home: number, away: number) =>
+    db("matches").where({ id }).update({ home_goals: home, away_goals: away, updated_at: db.fn.now() });
+
+  before(async () => {
+    db = commandDatabase(await seededDatabaseUrl());
+    played = (await db("matches").select("id").where("status", "played").orderBy("id").limit(5)).map(
+      (row: { id: number }) => row.id,
+    );
+  });
+
+  beforeEach(() => {
+    feed = new ManualInvalidations();
+    catalogues = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(catalogues.map((catalogue) => catalogue.close()));
+  });
+
+  after(async () => {
+    await db.destroy();
+  });
+
+  it("holds every stored match as findMatch reads it, and nothing else", async () => {
+    const catalogue = await loaded(catalogueOf(db));
+    for (const id of played) assert.deepEqual(catalogue.get(id), await findMatch(db, id));
+    assert.equal(catalogue.get(0), undefined);
+  });
+
+  it("serves and loads nothing while the invalidation feed is not live", async () => {
+    feed.live = false;
+    const catalogue = await loaded(catalogueOf(db));
+    assert.equal(catalogue.get(played[0]), undefined);
+    feed.live = true;
+    assert.equal(catalogue.get(played[0]), undefined, "the first lookup once live starts a load");
+    await catalogue.settled();
+    assert.ok(catalogue.get(played[0]) !== undefined);
+  });
+
+  it("drops its copy on a reset of a match bucket or a lost feed, and loads the database's state again", async () => {
+    const catalogue = await loaded(catalogueOf(db));
+    const [id] = played;
+    const before = catalogue.get(id);
+    await setScore(id, 7, 7);
+    feed.emit("invalidated", ["some-other-bucket"]);
+    assert.deepEqual(catalogue.get(id), before, "a bucket no match write resets leaves it");
+    feed.emit("invalidated", [PREDICTIONS_BUCKET]);
+    assert.equal(catalogue.get(id), undefined, "dropped at once");
+    await catalogue.settled();
+    assert.deepEqual(catalogue.get(id)?.score, { home: 7, away: 7 });
+    await setScore(id, before?.score?.home ?? 0, before?.score?.away ?? 0);
+    feed.emit("missed");
+    assert.equal(catalogue.get(id), undefined);
+    await catalogue.settled();
+    assert.deepEqual(catalogue.get(id), before);
+  });
+
+  it("drops its copy at once when a writer of this process resets a match bucket, before any announcement", async () => {
+    const catalogue = await loaded(catalogueOf(db));
+    const shared = new MemoryCache(60);
+    const writers = catalogue.droppingOnReset(shared);
+    await writers.invalidate(["some-other-bucket"]);
+    assert.ok(catalogue.get(played[0]) !== undefined, "a bucket no match write resets leaves it");
+    const reset = writers.invalidate([READS_BUCKET]);
+    assert.equal(catalogue.get(played[0]), undefined, "dropped before the shared reset is under way");
+    await reset;
+    await catalogue.settled();
+    assert.ok(catalogue.get(played[0]) !== undefined, "and loaded again");
+  });
+
+  it("loads again when a reset overlaps a load, rather than keeping what that load read", async () => {
+    let loads = 0;
+    const count = (query: { sql: string }) => {
+      if (!/\bwhere\b/i.test(query.sql)) loads += 1;
+    };
+    db.on("query", count);
+    try {
+      const catalogue = catalogueOf(db);
+      catalogue.start();
+      feed.emit("invalidated", [READS_BUCKET]);
+      await catalogue.settled();
+      assert.equal(loads, 2, "the load under way when the reset came, then one begun after it");
+      assert.ok(catalogue.get(played[0]) !== undefined);
+    } finally {
+      db.off("query", count);
+    }
+  });
+
+  it("stops serving a copy older than maxAgeMs, and loads a new one", async () => {
+    const catalogue = await loaded(catalogueOf(db, 100));
+    assert.ok(catalogue.get(played[0]) !== undefined);
+    await sleep(150);
+    assert.equal(catalogue.get(played[0]), undefined);
+    await catalogue.settled();
+    assert.ok(catalogue.get(played[0]) !== undefined);
+  });
+
+  it("tries a failed load again a second later at the earliest, however many lookups ask", async () => {
+    const lines: string[] = [];
+    const logger = createLogger("debug", { write: (line: string) => lines.push(line) });
+    const failures = () => lines.filter((line) => line.includes("match catalogue not loaded")).length;
+    const broken = commandDatabase("postgres://postgres@127.0.0.1:1/nowhere");
+    try {
+      const catalogue = new MatchCatalogue(broken, feed, logger, { buckets: BUCKETS, maxAgeMs: 60_000 });
+      catalogues.push(catalogue);
+      await loaded(catalogue);
+      assert.equal(failures(), 1);
+      for (let i = 0; i < 50; i++) {
+        assert.equal(catalogue.get(1), undefined);
+        await sleep(5);
+      }
+      await catalogue.settled();
+      assert.equal(failures(), 1, "lookups within the second after a failure start no load");
+      await sleep(1_000);
+      catalogue.get(1);
+      await catalogue.settled();
+      assert.equal(failures(), 2, "a lookup after it does");
+    } finally {
+      await broken.destroy();
+    }
+  });
+
+  describe("answering predictions from it", () => {
+    it("answers exactly as the database path does, and only until a reset drops the copy", async () => {
+      const registry = new ModelRegistry();
+      await registry.refresh(db);
+      const metrics = new Metrics();
+      const catalogue = await loaded(catalogueOf(db));
+      const fromCatalogue = new PredictionService(db, new MemoryCache(60), registry, metrics, { catalogue });
+      const fromDatabase = new PredictionService(db, new MemoryCache(60), registry, new Metrics());
+      const scheduled = (await db("matches").select("id").where("status", "scheduled").orderBy("id").limit(3)).map(
+        (row: { id: number }) => row.id,
+      );
+      for (const id of [...played, ...scheduled]) {
+        const answer = await fromCatalogue.forMatch(id);
+        assert.deepEqual(answer, await fromDatabase.forMatch(id), `match ${id}`);
+        assert.equal(await fromCatalogue.forMatch(id), answer, "a second request gets the answer made for the first");
+      }
+      const count = (name: string) => metrics.registry.getSingleMetricAsString(name);
+      assert.match(await count("predictions_total"), /source="cache"/);
+
+      const [id] = played;
+      const stored = await findMatch(db, id);
+      const original = await fromCatalogue.forMatch(id);
+      await setScore(id, 5, 4);
+      feed.emit("invalidated", [PREDICTIONS_BUCKET]);
+      const fresh = await fromCatalogue.forMatch(id);
+      assert.notDeepEqual(fresh, original);
+      assert.match(fresh.body.toString(), /"score":\{"home":5,"away":4\}/);
+      await catalogue.settled();
+      assert.deepEqual(await fromCatalogue.forMatch(id), fresh, "the new copy answers as the database did");
+      await setScore(id, stored?.score?.home ?? 0, stored?.score?.away ?? 0);
+    });
+  });
+});
