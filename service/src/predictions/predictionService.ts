@@ -159,7 +159,7 @@ export class PredictionService {
     }
     this.metrics.cacheMisses.inc({ cache: "predictions" });
     const prediction = predictMatch(model.parameters, match.homeTeam.name, match.awayTeam.name);
-    const answer = unpack(matchAnswer(match, model, prediction));
+    const answer = { league: match.league, body: encodedForWire(JSON.stringify(matchAnswerBody(match, model, prediction))) };
     if (this.catalogueAnswers.size >= MAX_CATALOGUE_ANSWERS) {
       this.catalogueAnswers.delete(this.catalogueAnswers.keys().next().value as number);
     }
@@ -215,14 +215,16 @@ export class PredictionService {
  * The answer of GET /predictions/:id. `inSample` says whether the model was fitted on that very result, i.e.
  * whether this is hindsight rather than a forecast.
  */
+const matchAnswerBody = (match: Match, model: ModelVersion, prediction: MatchPrediction) => ({
+  match,
+  model: summariseModel(model),
+  inSample: isInSample(match, model),
+  prediction,
+  scoreGrid: scoreGrid(prediction.expectedGoals.home, prediction.expectedGoals.away, model.parameters.rho, SCORE_GRID_GOALS),
+});
+
 const matchAnswer = (match: Match, model: ModelVersion, prediction: MatchPrediction) =>
-  pack(match.league, {
-    match,
-    model: summariseModel(model),
-    inSample: isInSample(match, model),
-    prediction,
-    scoreGrid: scoreGrid(prediction.expectedGoals.home, prediction.expectedGoals.away, model.parameters.rho, SCORE_GRID_GOALS),
-  });
+  pack(match.league, matchAnswerBody(match, model, prediction));
 
 function requireTeam(teams: Map<string, Team>, name: string, league: string): Team {
   const team = teams.get(teamNameKey(name));
