@@ -37,12 +37,14 @@ export function limits(
       "Throughput is therefore CPU-bound on every side, and absolute figures move with the machine's other load; " +
       "the ratios compare two servers measured one right after the other under the same conditions.",
     `CPU per request: bare Koa ${cpu(health.yardstick)} µs, /health ${cpu(health.service)} µs, a cached prediction ` +
-      `${cpu(cached.service)} µs, a prediction from PostgreSQL ${cpu(cold.service)} µs with Redis and ` +
+      `${cpu(cached.service)} µs, a prediction nobody asked for ${cpu(cold.service)} µs with Redis and ` +
       `${cpu(absent.service)} µs without (PostgreSQL's own CPU not counted). Beyond bare Koa, every response carries ` +
-      "a request id, security headers and metrics; API requests add routing, input validation, the rate limit, " +
-      "an access-log line (buffered: one write system call per 8 kB of lines) and a larger body; a prediction " +
-      "that is not cached adds a PostgreSQL statement to read the match (two for a fixture still to kick off: its " +
-      "stored forecast too, never a write) and, with Redis, a cache lookup and store. A fixtures page costs " +
+      "a request id and metrics, and every API response security headers; API requests add routing, input " +
+      "validation, the rate limit, an access-log line (buffered: one write system call per 8 kB of lines) and a " +
+      "larger body. A prediction nobody asked for is made in process and serialised (a score grid and some dozens " +
+      "of probabilities); with Redis the match comes from the process's copy of every match, without it from a " +
+      "PostgreSQL statement shared by the requests of a round trip (a second one for a fixture's stored " +
+      "forecast, never a write). A fixtures page costs " +
       `${cpu(fixturesCached.service)} µs cached and ${cpu(fixturesCold.service)} µs uncached: three statements ` +
       "(the matches, the current models' stored forecasts, the pre-match predictions of matches under way or " +
       "played) and a body of some dozens of predictions to serialise.",
