@@ -34,6 +34,7 @@ import {
   p99Target,
   ratio,
   ratioTarget,
+  uncachedTarget,
 } from "./targets";
 
 function options() {
@@ -61,7 +62,7 @@ function options() {
     soakSeconds: quick ? 10 : seconds("soak-duration", values["soak-duration"]),
     warmupSeconds: quick ? 1 : 3,
     build: !values["skip-build"],
-    /** Requests of each uncached scenario: every never-asked match of its half, or fewer when quick. */
+    /** Requests of the uncached fixtures scenario: every never-asked date range, or fewer when quick. */
     coldLimit: quick ? 1_500 : Number.POSITIVE_INFINITY,
     model: quick
       ? { league: "E0", fitRuns: 3, predictRounds: 3, predictCalls: 20_000 }
@@ -106,6 +107,13 @@ async function loggedDurations(logFile: string, from: Date, to: Date): Promise<H
     p99Ms: durations[Math.floor(durations.length * 0.99)] ?? 0,
     maxMs: durations[durations.length - 1] ?? 0,
   };
+}
+
+/** Predictions the service answered from a cache so far (its /metrics), to check that uncached runs were. */
+async function predictionCacheHits(server: ServerProcess): Promise<number> {
+  const text = await (await fetch(`${server.opsUrl}/metrics`)).text();
+  const counted = /^cache_hits_total\{cache="predictions"\} (\d+)/m.exec(text);
+  return counted === null ? 0 : Number(counted[1]);
 }
 
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -185,7 +193,7 @@ async function main(): Promise<void> {
       writeResults(`${date}-page`, page, `${JSON.stringify({ date, startedAt, code, machine, page }, null, 2)}\n`);
       return;
     }
-    const paths = matchPaths(database.matchIds, settings.coldLimit);
+    const paths = matchPaths(database.matchIds);
     const fixtures = fixturePaths(database.fixtures, settings.coldLimit);
 
     const scenarios: Scenario[] = [];
@@ -250,25 +258,23 @@ async function main(): Promise<void> {
       ],
     );
 
-    await measure(
+    const coldHitsBefore = await predictionCacheHits(service);
+    const cold = await measure(
       {
         id: "prediction-cold",
         title: "prediction, cache cold",
         request: "GET /api/v1/predictions/:matchId",
         setup:
-          `${paths.coldWithRedis.length.toLocaleString("en-US")} requests, each for a match nobody asked for ` +
-          `before (after ${paths.coldWarmup.length.toLocaleString("en-US")} such requests for other matches to warm ` +
-          "up): a prediction made in process from the process's copy of every match (no database read, no Redis " +
-          "round trip; nothing is written). The run lasts until all were answered.",
+          `${paths.coldWithRedis.length.toLocaleString("en-US")} matches asked for in turn across all connections ` +
+          "(the warm-up included), so that no match is asked for again while an answer for it is kept: each " +
+          "request's prediction is made in process from the process's copy of every match (no database read, no " +
+          "Redis round trip; nothing is written).",
       },
       service,
-      {
-        connections: CONNECTIONS,
-        seconds: settings.seconds,
-        paths: { kind: "each-once", paths: paths.coldWithRedis, warmup: paths.coldWarmup },
-      },
+      { connections: CONNECTIONS, seconds: settings.seconds, paths: { kind: "rotate", paths: paths.coldWithRedis } },
       (figures, bare) => [ratioTarget(TARGETS.databaseRatio, figures, bare), noFailuresTarget(figures)],
     );
+    cold?.targets.push(uncachedTarget((await predictionCacheHits(service)) - coldHitsBefore));
 
     await warm(service, fixtures.cached);
     await measure(
@@ -333,26 +339,23 @@ async function main(): Promise<void> {
       const unreachableRedis = `redis://127.0.0.1:${await freePort()}/0`;
       service = await startService("service-without-redis", { REDIS_URL: unreachableRedis });
     }
-    await measure(
+    const absentHitsBefore = selects(selection, "prediction-redis-absent") ? await predictionCacheHits(service) : 0;
+    const absent = await measure(
       {
         id: "prediction-redis-absent",
         title: "prediction, Redis absent",
         request: "GET /api/v1/predictions/:matchId",
         setup:
           "the service restarted with REDIS_URL pointing at a closed port, so the circuit breaker skips the " +
-          `cache: ${paths.coldWithoutRedis.length.toLocaleString("en-US")} requests, each for another match nobody ` +
-          "asked for before, each reading its match from PostgreSQL (in batches: no copy of the matches without " +
-          "the reset announcements Redis carries) and predicting in process (after the same warm-up as " +
-          "\"prediction, cache cold\", which finds no cache either).",
+          `cache: the other ${paths.coldWithoutRedis.length.toLocaleString("en-US")} matches in turn, each request ` +
+          "reading its match from PostgreSQL (in batches: no process keeps a copy of the matches without the reset " +
+          "announcements Redis carries) and predicting in process.",
       },
       service,
-      {
-        connections: CONNECTIONS,
-        seconds: settings.seconds,
-        paths: { kind: "each-once", paths: paths.coldWithoutRedis, warmup: paths.coldWarmup },
-      },
+      { connections: CONNECTIONS, seconds: settings.seconds, paths: { kind: "rotate", paths: paths.coldWithoutRedis } },
       (figures, bare) => [ratioTarget(TARGETS.databaseRatio, figures, bare), noFailuresTarget(figures)],
     );
+    absent?.targets.push(uncachedTarget((await predictionCacheHits(service)) - absentHitsBefore));
 
     if (soak === undefined || modelFigures === undefined || page === undefined) {
       log(`partial run, nothing written:\n${summariseRatios(scenarios)}`);

@@ -7,17 +7,19 @@ export type Paths =
   | { kind: "fixed"; path: string }
   /** Each connection cycles through the list (autocannon builds each request once). */
   | { kind: "cycle"; paths: readonly string[] }
+  /** Every path once, across all connections; the run lasts until all were asked for, whatever `seconds` says. */
+  | { kind: "each-once"; paths: readonly string[] }
   /**
-   * Every path once, across all connections; the run lasts until all were asked for, whatever `seconds` says. The
-   * warm-up, if any, asks for each of `warmup` once first (paths of the same kind, never measured).
+   * The paths in turn across all connections (the warm-up and the run continue one rotation), for `seconds`: with
+   * more paths than the service keeps answers for, none is asked for again before its answer is gone.
    */
-  | { kind: "each-once"; paths: readonly string[]; warmup?: readonly string[] };
+  | { kind: "rotate"; paths: readonly string[] };
 
 export interface LoadRun {
   connections: number;
   seconds: number;
   paths: Paths;
-  /** Seconds driven first and not measured, for the JIT and the connections; 0 for none (each-once: see Paths). */
+  /** Seconds driven first and not measured, for the JIT and the connections; 0 for none, and none for each-once. */
   warmupSeconds: number;
   /** Called as the measured run starts, every second through it, and as it ends. */
   onSecond?: () => void;
@@ -44,30 +46,30 @@ export interface LoadFigures {
 
 const EACH_ONCE_SAMPLE_MS = 50;
 
-function requestsFor(paths: Paths): Request[] {
+/** Requests that take the paths in turn, whichever connection sends them, from `position.next` on. */
+function inTurn(paths: readonly string[], position: { next: number }): Request[] {
+  const setupRequest = (request: Request) => ({ ...request, path: paths[position.next++ % paths.length] });
+  return [{ method: "GET", setupRequest }];
+}
+
+function requestsFor(paths: Paths, position = { next: 0 }): Request[] {
   switch (paths.kind) {
     case "fixed":
       return [{ method: "GET", path: paths.path }];
     case "cycle":
       return paths.paths.map((path) => ({ method: "GET", path }));
-    case "each-once": {
-      let next = 0;
-      const setupRequest = (request: Request) => ({ ...request, path: paths.paths[next++ % paths.paths.length] });
-      return [{ method: "GET", setupRequest }];
-    }
+    case "each-once":
+    case "rotate":
+      return inTurn(paths.paths, position);
   }
 }
 
 /** Drives `server` with autocannon from this process and measures the server's CPU time alongside. */
 export async function drive(server: ServerProcess, run: LoadRun): Promise<LoadFigures> {
   const options = { url: server.baseUrl, connections: run.connections };
+  const position = { next: 0 };
   if (run.warmupSeconds > 0 && run.paths.kind !== "each-once") {
-    await autocannon({ ...options, requests: requestsFor(run.paths), duration: run.warmupSeconds });
-  }
-  if (run.warmupSeconds > 0 && run.paths.kind === "each-once" && run.paths.warmup !== undefined) {
-    const warmup = run.paths.warmup;
-    const requests = requestsFor({ kind: "each-once", paths: warmup });
-    await autocannon({ ...options, requests, duration: run.seconds, amount: warmup.length, sampleInt: EACH_ONCE_SAMPLE_MS });
+    await autocannon({ ...options, requests: requestsFor(run.paths, position), duration: run.warmupSeconds });
   }
   const serverCpuBefore = server.cpuSeconds();
   const generatorCpuBefore = process.cpuUsage();
@@ -77,7 +79,7 @@ export async function drive(server: ServerProcess, run: LoadRun): Promise<LoadFi
   const amount = run.paths.kind === "each-once" ? run.paths.paths.length : undefined;
   const result = await autocannon({
     ...options,
-    requests: requestsFor(run.paths),
+    requests: requestsFor(run.paths, position),
     duration: run.seconds,
     // autocannon notices the last of `amount` answers only at its next sample (lib/run.js, tickInterval): at one a
     // second, a run of a few seconds would be timed up to a second long and its throughput understated by a fifth.

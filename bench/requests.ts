@@ -8,28 +8,19 @@ export const HOT_MATCHES = 100;
 const COLD_RANGE_DAYS = { longest: 14, starts: 280 };
 
 /**
- * Never-asked matches that warm the uncached path (the JIT, the database's and Redis's connections) before an
- * uncached scenario is measured: every other scenario is measured after seconds of warm-up too, and an
- * uncached run of a few thousand requests lasts about a second, so a cold start would dominate it.
+ * The first HOT_MATCHES match ids are the cached ones; the others are split in two halves, one per uncached
+ * scenario, each asked for in turn (several thousand matches: more than the service keeps answers for, so none is
+ * asked for again while its answer is still kept).
  */
-export const COLD_WARMUP_MATCHES = 1_000;
-
-/**
- * The first HOT_MATCHES match ids are the cached ones; the next COLD_WARMUP_MATCHES warm the uncached scenarios,
- * and the others are split in two halves of never-asked matches, one per uncached scenario, so each of their
- * requests computes a prediction nobody asked for before.
- */
-export function matchPaths(matchIds: { min: number; max: number }, coldLimit: number) {
+export function matchPaths(matchIds: { min: number; max: number }) {
   const path = (id: number) => `/api/v1/predictions/${id}`;
   const ids = Array.from({ length: matchIds.max - matchIds.min + 1 }, (_, i) => matchIds.min + i);
-  const warmup = ids.slice(HOT_MATCHES, HOT_MATCHES + COLD_WARMUP_MATCHES);
-  const cold = ids.slice(HOT_MATCHES + COLD_WARMUP_MATCHES);
+  const cold = ids.slice(HOT_MATCHES);
   const half = Math.floor(cold.length / 2);
   return {
     hot: ids.slice(0, HOT_MATCHES).map(path),
-    coldWarmup: warmup.map(path),
-    coldWithRedis: cold.slice(0, Math.min(half, coldLimit)).map(path),
-    coldWithoutRedis: cold.slice(half, half + Math.min(half, coldLimit)).map(path),
+    coldWithRedis: cold.slice(0, half).map(path),
+    coldWithoutRedis: cold.slice(half).map(path),
   };
 }
 

@@ -61,6 +61,15 @@ export function noFailuresTarget(figures: LoadFigures): Target {
   };
 }
 
+/** An uncached scenario is one only if no request of it (its warm-up included) was answered from a cache. */
+export function uncachedTarget(cacheHits: number): Target {
+  return {
+    description: "no prediction answered from a cache (the service's cache_hits_total, warm-up included)",
+    measured: `${cacheHits} cache hits`,
+    met: cacheHits === 0,
+  };
+}
+
 export function memoryTarget(rss: number[]): Target {
   const [half, end] = [rss[Math.floor(rss.length / 2)], rss[rss.length - 1]];
   const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`;

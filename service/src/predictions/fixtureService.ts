@@ -8,7 +8,8 @@ import { kickoffOf, matchesBetween, nextMatchDays } from "../storage/repositorie
 import type { Match } from "../storage/repositories/matches";
 import { type StoredModel, preMatchPredictions, predictionsOfVersions } from "../storage/repositories/predictions";
 import type { ModelRegistry } from "./modelRegistry";
-import { type ModelSummary, currentModel, isUpcoming, summariseModel } from "./predictionService";
+import { type ModelSummary, summariseModel } from "./answers";
+import { currentModel, isUpcoming } from "./predictionService";
 
 /** `from` and `to` come together (validated by the caller); without them the next match day of each league. */
 export interface FixturesQuery {

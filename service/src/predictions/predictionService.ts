@@ -1,6 +1,5 @@
 import { type Cache, PREDICTIONS_BUCKET, cacheAside, encodedForWire, putAhead } from "../cache/cache";
-import { DIXON_COLES, predictMatch } from "../domain/dixonColes";
-import { scoreGrid } from "../domain/scorelines";
+import { predictMatch } from "../domain/dixonColes";
 import { teamNameKey } from "../domain/teamNames";
 import type { MatchPrediction } from "../domain/types";
 import { AppError, invalid, notFound, unavailable } from "../errors";
@@ -12,35 +11,16 @@ import { listLeagueCodes } from "../storage/repositories/leagues";
 import type { Match } from "../storage/repositories/matches";
 import type { ModelVersion } from "../storage/repositories/modelVersions";
 import { type Team, findTeamsInLeague } from "../storage/repositories/teams";
+import {
+  PairingForecasts,
+  type PredictionAnswer,
+  forecastJson,
+  matchAnswerJson,
+  summariseModel,
+} from "./answers";
 import { BatchedPredictionReads } from "./batchedReads";
 import type { MatchCatalogue } from "./matchCatalogue";
 import type { ModelRegistry } from "./modelRegistry";
-
-/** A prediction ready to send (JSON, encoded), with the league it belongs to (for metrics on cache hits). */
-export interface PredictionAnswer {
-  league: string;
-  body: Buffer;
-}
-
-export interface ModelSummary {
-  version: number;
-  /** Which model: `dixon-coles/1` (goals) or `dixon-coles-shots/1` (goals and shots). */
-  name: string;
-  fittedAt: string;
-  dataFrom: string;
-  dataTo: string;
-}
-
-export const summariseModel = (model: ModelVersion): ModelSummary => ({
-  version: model.version,
-  name: model.parameters.model ?? DIXON_COLES,
-  fittedAt: model.fittedAt.toISOString(),
-  dataFrom: model.dataFrom,
-  dataTo: model.dataTo,
-});
-
-/** The score grid of a match's prediction covers 0-6 goals a side, where nearly all of the probability lies. */
-export const SCORE_GRID_GOALS = 6;
 
 /** A first fit takes seconds, so clients asking before it finishes are told to wait a little longer. */
 const MODEL_RETRY_AFTER_SECONDS = 5;
@@ -93,6 +73,7 @@ export class PredictionService {
   private readonly reads: BatchedPredictionReads;
   private readonly clock: Clock;
   private readonly catalogue: MatchCatalogue | undefined;
+  private readonly pairings = new PairingForecasts();
   /** Answers made from the catalogue's matches, by match id; least recently used first. */
   private readonly catalogueAnswers = new Map<number, CatalogueAnswer>();
 
@@ -132,7 +113,8 @@ export class PredictionService {
     fixtures: ReadonlyArray<{ match: Match; prediction: MatchPrediction }>,
   ): Promise<void> {
     for (const { match, prediction } of fixtures) {
-      await putAhead(this.cache, PREDICTIONS_BUCKET, this.matchKey(match.id), matchAnswer(match, model, prediction));
+      const answer = matchAnswer(match, model, forecastJson(model, prediction));
+      await putAhead(this.cache, PREDICTIONS_BUCKET, this.matchKey(match.id), answer);
     }
   }
 
@@ -158,8 +140,8 @@ export class PredictionService {
       return { value: known.answer, hit: true };
     }
     this.metrics.cacheMisses.inc({ cache: "predictions" });
-    const prediction = predictMatch(model.parameters, match.homeTeam.name, match.awayTeam.name);
-    const answer = { league: match.league, body: encodedForWire(JSON.stringify(matchAnswerBody(match, model, prediction))) };
+    const forecast = this.pairings.get(model, match.homeTeam.name, match.awayTeam.name);
+    const answer = { league: match.league, body: encodedForWire(matchAnswerJson(match, model, forecast)) };
     if (this.catalogueAnswers.size >= MAX_CATALOGUE_ANSWERS) {
       this.catalogueAnswers.delete(this.catalogueAnswers.keys().next().value as number);
     }
@@ -195,8 +177,11 @@ export class PredictionService {
     const stored = isUpcoming(match, this.clock())
       ? await this.reads.storedForecast(model.version, match.id)
       : undefined;
-    const prediction = stored ?? predictMatch(model.parameters, match.homeTeam.name, match.awayTeam.name);
-    return matchAnswer(match, model, prediction);
+    const forecast =
+      stored === undefined
+        ? this.pairings.get(model, match.homeTeam.name, match.awayTeam.name)
+        : forecastJson(model, stored);
+    return matchAnswer(match, model, forecast);
   }
 
   private async predictPairing(model: ModelVersion, home: string, away: string): Promise<string> {
@@ -211,25 +196,12 @@ export class PredictionService {
   }
 }
 
-/**
- * The answer of GET /predictions/:id. `inSample` says whether the model was fitted on that very result, i.e.
- * whether this is hindsight rather than a forecast.
- */
-const matchAnswerBody = (match: Match, model: ModelVersion, prediction: MatchPrediction) => ({
-  match,
-  model: summariseModel(model),
-  inSample: isInSample(match, model),
-  prediction,
-  scoreGrid: scoreGrid(prediction.expectedGoals.home, prediction.expectedGoals.away, model.parameters.rho, SCORE_GRID_GOALS),
-});
-
-const matchAnswer = (match: Match, model: ModelVersion, prediction: MatchPrediction) =>
-  pack(match.league, matchAnswerBody(match, model, prediction));
+// Cached as "<league>\n<json>", as every prediction answer is (see pack).
+const matchAnswer = (match: Match, model: ModelVersion, forecast: string) =>
+  `${match.league}\n${matchAnswerJson(match, model, forecast)}`;
 
 function requireTeam(teams: Map<string, Team>, name: string, league: string): Team {
   const team = teams.get(teamNameKey(name));
   if (team === undefined) throw notFound(`team '${name}' has no matches in league ${league}`);
   return team;
 }
-
-const isInSample = (match: Match, model: ModelVersion) => match.status === "played" && match.date <= model.dataTo;
