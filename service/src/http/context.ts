@@ -22,6 +22,7 @@ export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
  */
 export function sendJsonText(ctx: AppContext, json: string | Buffer, status = 200): void {
   ctx.status = status;
-  ctx.set("Content-Type", JSON_CONTENT_TYPE);
+  // Onto Node's response itself; the body's setter then sees a type is set and looks none up.
+  ctx.res.setHeader("Content-Type", JSON_CONTENT_TYPE);
   ctx.body = json;
 }

@@ -10,7 +10,7 @@ const HEALTH_PATH = "/health";
 
 // Liveness: answers as long as the event loop runs, whatever the dependencies are doing.
 function answerHealthy(ctx: AppContext): void {
-  ctx.set("Content-Type", JSON_CONTENT_TYPE);
+  ctx.res.setHeader("Content-Type", JSON_CONTENT_TYPE);
   ctx.body = HEALTHY;
 }
 
