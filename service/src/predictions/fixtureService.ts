@@ -42,6 +42,9 @@ const expiryOf = (value: string) => Number(value.slice(0, value.indexOf("\n")));
 /** The page's JSON, encoded once per copy of a hot entry (see cacheAside). */
 const bodyOf = (value: string) => encodedForWire(value.slice(value.indexOf("\n") + 1));
 
+/** Keys by query object: the API hands the same validated query to every request of one query string. */
+const canonicalKeys = new WeakMap<FixturesQuery, string>();
+
 /**
  * GET /fixtures: matches with their predictions in one answer, cache-aside in the fixtures bucket under the model
  * versions in use. Forecasts are the predictions the worker stored (computed in process, not stored, when a
@@ -75,7 +78,12 @@ export class FixtureService {
   }
 
   private key(query: FixturesQuery): string {
-    return `${canonicalKey("fixtures", query)}@${this.registry.tag}`;
+    let canonical = canonicalKeys.get(query);
+    if (canonical === undefined) {
+      canonical = canonicalKey("fixtures", query);
+      canonicalKeys.set(query, canonical);
+    }
+    return `${canonical}@${this.registry.tag}`;
   }
 
   private async load(query: FixturesQuery): Promise<string> {

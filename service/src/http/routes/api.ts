@@ -20,6 +20,7 @@ import {
   leagueCode,
   pageLimit,
   parseInput,
+  parseQuery,
   seasonName,
   serialId,
   teamName,
@@ -101,10 +102,10 @@ export const refitBody = z.strictObject({ league: leagueCode.optional() }).optio
 export const strengthQuery = z.strictObject({ league: leagueCode.optional() });
 
 /** Most reads take no query at all, and an empty query string needs no parsing to meet `noQuery`. */
-const query = <T extends z.ZodType>(ctx: AppContext, schema: T): z.output<T> =>
+const query = <T extends z.ZodType>(ctx: AppContext, schema: T): Readonly<z.output<T>> =>
   (schema as z.ZodType) === noQuery && ctx.querystring === ""
     ? ({} as z.output<T>)
-    : parseInput(schema, ctx.query, "query");
+    : parseQuery(schema, ctx.querystring, ctx.query);
 const path = <T extends z.ZodType>(schema: T, value: string | undefined) => parseInput(schema, value, "path");
 
 function actorOf(ctx: AppContext): Actor {
