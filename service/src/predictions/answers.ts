@@ -49,8 +49,8 @@ export const forecastJson = (model: ModelVersion, prediction: MatchPrediction): 
 export const matchAnswerJson = (match: Match, model: ModelVersion, forecast: string): string =>
   `{"match":${JSON.stringify(match)},"model":${JSON.stringify(summariseModel(model))},"inSample":${isInSample(match, model)},${forecast}}`;
 
-/** Pairings whose forecast JSON is kept per model: a league's pairings over the seasons it holds are some thousands. */
-const MAX_PAIRINGS_PER_MODEL = 10_000;
+/** Pairings whose forecast JSON is kept per model (about 3 MB): the sides a league's history holds meet in fewer. */
+const MAX_PAIRINGS_PER_MODEL = 2_000;
 
 /**
  * The forecast JSON of a pairing computed in process under a model (not a stored forecast), made once: every match
