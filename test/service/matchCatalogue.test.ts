@@ -119,13 +119,24 @@ describe("the match catalogue (PostgreSQL)", () => {
     }
   });
 
-  it("stops serving a copy older than maxAgeMs, and loads a new one", async () => {
+  it("loads a new copy once the copy is maxAgeMs old, answering from the old one meanwhile, never from one twice as old", async () => {
     const catalogue = await loaded(catalogueOf(db, 100));
-    assert.ok(catalogue.get(played[0]) !== undefined);
-    await sleep(150);
-    assert.equal(catalogue.get(played[0]), undefined);
+    const [id] = played;
+    const first = catalogue.get(id);
+    await sleep(120);
+    assert.equal(catalogue.get(id), first, "the old copy answers while the new one loads");
     await catalogue.settled();
-    assert.ok(catalogue.get(played[0]) !== undefined);
+    const second = catalogue.get(id);
+    assert.deepEqual(second, first);
+    assert.notEqual(second, first, "a new copy, loaded again");
+
+    const stalled = await loaded(catalogueOf(db, 100));
+    feed.live = false;
+    await sleep(210);
+    feed.live = true;
+    assert.equal(stalled.get(id), undefined, "a copy twice maxAgeMs old, which no load replaced, answers nothing");
+    await stalled.settled();
+    assert.ok(stalled.get(id) !== undefined);
   });
 
   it("tries a failed load again a second later at the earliest, however many lookups ask", async () => {

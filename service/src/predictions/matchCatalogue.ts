@@ -8,8 +8,9 @@ export interface MatchCatalogueOptions {
   /** A reset of any of these buckets means matches may have changed: every match write resets one of them. */
   buckets: readonly string[];
   /**
-   * Longest life of a copy. Announcements keep it current; this bounds the damage of a write that announces nothing
-   * (the `seed` command's) or an announcement lost without the connection dropping.
+   * Age at which a copy is loaded again. Announcements keep it current; this bounds the damage of a write that
+   * announces nothing (the `seed` command's) or an announcement lost without the connection dropping. The old copy
+   * answers while the new one loads, up to twice this age.
    */
   maxAgeMs: number;
 }
@@ -49,14 +50,18 @@ export class MatchCatalogue {
     invalidations.on("missed", () => this.drop());
   }
 
-  /** The match as stored, if the copy is current and holds it; otherwise undefined (and a new copy is on its way). */
+  /**
+   * The match as stored, if the copy is current and holds it; otherwise undefined (and a new copy is on its way).
+   * A copy past maxAgeMs that no reset dropped still answers while its successor loads: every request for a match
+   * would otherwise read the database at once, every maxAgeMs.
+   */
   get(id: number): Match | undefined {
     const { copy } = this;
-    if (copy !== undefined && this.invalidations.live && Date.now() - copy.loadedAt < this.options.maxAgeMs) {
-      return copy.matches.get(id);
-    }
-    this.reload();
-    return undefined;
+    const age = copy === undefined ? Number.POSITIVE_INFINITY : Date.now() - copy.loadedAt;
+    if (age >= this.options.maxAgeMs) this.reload();
+    return copy !== undefined && this.invalidations.live && age < 2 * this.options.maxAgeMs
+      ? copy.matches.get(id)
+      : undefined;
   }
 
   /** Loads the first copy; requests arriving before it is in read the database. */
