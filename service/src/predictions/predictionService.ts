@@ -39,7 +39,7 @@ export const isUpcoming = (match: Match, now: Date) =>
   match.status === "scheduled" && kickoffOf(match).getTime() > now.getTime();
 
 // Cached as "<league>\n<json>": JSON.stringify never emits a raw newline, and hits need no parsing.
-const pack = (league: string, body: unknown) => `${league}\n${JSON.stringify(body)}`;
+const pack = (league: string, json: string) => `${league}\n${json}`;
 
 /** Made once per copy of a hot entry (see cacheAside), so hits neither split nor encode the text again. */
 function unpack(value: string): PredictionAnswer {
@@ -192,13 +192,13 @@ export class PredictionService {
     const homeTeam = requireTeam(teams, home, model.league);
     const awayTeam = requireTeam(teams, away, model.league);
     const prediction = predictMatch(model.parameters, homeTeam.name, awayTeam.name);
-    return pack(model.league, { league: model.league, homeTeam, awayTeam, model: summariseModel(model), prediction });
+    const answer = { league: model.league, homeTeam, awayTeam, model: summariseModel(model), prediction };
+    return pack(model.league, JSON.stringify(answer));
   }
 }
 
-// Cached as "<league>\n<json>", as every prediction answer is (see pack).
 const matchAnswer = (match: Match, model: ModelVersion, forecast: string) =>
-  `${match.league}\n${matchAnswerJson(match, model, forecast)}`;
+  pack(match.league, matchAnswerJson(match, model, forecast));
 
 function requireTeam(teams: Map<string, Team>, name: string, league: string): Team {
   const team = teams.get(teamNameKey(name));
