@@ -70,7 +70,11 @@ export class BatchedPredictionReads {
       (keys) =>
         forecastWindow.run(async () => {
           const idsByVersion = new Map<number, number[]>();
-          for (const { version, matchId } of keys) idsByVersion.set(version, [...(idsByVersion.get(version) ?? []), matchId]);
+          for (const { version, matchId } of keys) {
+            const ids = idsByVersion.get(version) ?? [];
+            ids.push(matchId);
+            idsByVersion.set(version, ids);
+          }
           const found = new Map(
             await Promise.all(
               [...idsByVersion].map(async ([version, ids]) => [version, await predictionsOfVersions(db, [version], ids)] as const),
