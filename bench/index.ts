@@ -258,7 +258,7 @@ async function main(): Promise<void> {
       ],
     );
 
-    const coldHitsBefore = await predictionCacheHits(service);
+    const coldHitsBefore = selects(selection, "prediction-cold") ? await predictionCacheHits(service) : 0;
     const cold = await measure(
       {
         id: "prediction-cold",
