@@ -20,7 +20,7 @@ declare module "autocannon" {
       requests?: Request[];
     }
 
-    /** Percentiles in milliseconds (latency) or per second (requests). */
+    /** Percentiles of requests per second. */
     interface Histogram {
       average: number;
       mean: number;
@@ -39,11 +39,19 @@ declare module "autocannon" {
       timeouts: number;
       non2xx: number;
       resets: number;
-      latency: Histogram;
       requests: Histogram;
     }
   }
 
-  function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
+  /** A run under way: a promise of its result that also reports each response as it arrives. */
+  interface Instance extends PromiseLike<autocannon.Result> {
+    /** `responseTime` in milliseconds (fractional), `resBytes` the response's bytes on the wire (headers included). */
+    on(
+      event: "response",
+      listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
+    ): this;
+  }
+
+  function autocannon(options: autocannon.Options): Instance;
   export = autocannon;
 }

@@ -16,23 +16,19 @@ import { freePort } from "../test/support/net";
 import { REPO_ROOT } from "../test/support/processes";
 import { makeTempDir } from "../test/support/tempDir";
 import { REDIS_URL, createBenchDatabase, deleteRedisKeys } from "./database";
-import { type LoadFigures, type Paths, drive } from "./load";
+import { type MeasureContext, measure } from "./measure";
 import { CONNECTIONS, type HandlingTimes, SOAK_CONNECTIONS, limits } from "./limits";
 import { benchmarkModel } from "./model";
 import { type PageFigures, benchmarkPage, renderPageMarkdown } from "./page";
 import { type ServerProcess, freePortPair, startServer } from "./processes";
-import { type BenchResult, type MemorySamples, type Scenario, type Target, describeMachine, renderMarkdown } from "./report";
+import { type BenchResult, type MemorySamples, type Scenario, describeMachine, renderMarkdown } from "./report";
 import { HOT_MATCHES, fixturePaths, matchPaths } from "./requests";
-import { type ScenarioId, parseSelection, selects, summariseRatios } from "./selection";
+import { parseSelection, selects, summariseRatios } from "./selection";
 import {
   TARGETS,
-  failuresOf,
   memoryTarget,
   modelTargets,
   noFailuresTarget,
-  p99RatioTarget,
-  p99Target,
-  ratio,
   ratioTarget,
   uncachedTarget,
 } from "./targets";
@@ -197,44 +193,10 @@ async function main(): Promise<void> {
     const fixtures = fixturePaths(database.fixtures, settings.coldLimit);
 
     const scenarios: Scenario[] = [];
-    const measure = async (
-      scenario: Omit<Scenario, "id" | "service" | "yardstick" | "ratios" | "targets"> & { id: ScenarioId },
-      server: ServerProcess,
-      run: { connections: number; seconds: number; paths: Paths; onSecond?: () => void },
-      targets: (service: LoadFigures, yardstick: LoadFigures) => Target[],
-    ): Promise<Scenario | undefined> => {
-      if (!selects(selection, scenario.id)) return undefined;
-      const length =
-        run.paths.kind === "each-once" ? `${run.paths.paths.length} requests` : `${run.seconds} s`;
-      log(`${scenario.title}: bare Koa (${run.seconds} s), then the service (${length}), ${run.connections} connections`);
-      const warmupSeconds = settings.warmupSeconds;
-      const bare = await drive(yardstick, {
-        connections: run.connections,
-        seconds: run.seconds,
-        paths: { kind: "fixed", path: "/" },
-        warmupSeconds,
-      });
-      const figures = await drive(server, { ...run, warmupSeconds });
-      const result: Scenario = {
-        ...scenario,
-        service: figures,
-        yardstick: bare,
-        ratios: {
-          requestsPerSecond: ratio(figures.requestsPerSecond, bare.requestsPerSecond),
-          p99Latency: ratio(figures.latencyMs.p99, bare.latencyMs.p99),
-          cpuPerRequest: ratio(figures.serverCpuMicrosecondsPerRequest, bare.serverCpuMicrosecondsPerRequest),
-        },
-        targets: [...targets(figures, bare), p99RatioTarget(TARGETS.p99RatioMax, figures, bare)],
-      };
-      log(
-        `  ${Math.round(figures.requestsPerSecond)} req/s (bare Koa ${Math.round(bare.requestsPerSecond)}, ratio ` +
-          `${result.ratios.requestsPerSecond.toFixed(2)}), p99 ${figures.latencyMs.p99} ms, ${failuresOf(figures)} failures`,
-      );
-      scenarios.push(result);
-      return result;
-    };
+    const context: MeasureContext = { selection, warmupSeconds: settings.warmupSeconds, yardstick, scenarios, log };
 
     await measure(
+      context,
       { id: "health", title: "/health", request: "GET /health", setup: "liveness probe, on the ops port." },
       { ...service, baseUrl: service.opsUrl },
       { connections: CONNECTIONS, seconds: settings.seconds, paths: { kind: "fixed", path: "/health" } },
@@ -243,6 +205,7 @@ async function main(): Promise<void> {
 
     await warm(service, paths.hot);
     await measure(
+      context,
       {
         id: "prediction-cached",
         title: "prediction, cached",
@@ -253,13 +216,13 @@ async function main(): Promise<void> {
       { connections: CONNECTIONS, seconds: settings.seconds, paths: { kind: "cycle", paths: paths.hot } },
       (figures, bare) => [
         ratioTarget(TARGETS.cachedRatio, figures, bare),
-        p99Target(TARGETS.cachedP99Ms, figures),
         noFailuresTarget(figures),
       ],
     );
 
     const coldHitsBefore = selects(selection, "prediction-cold") ? await predictionCacheHits(service) : 0;
-    const cold = await measure(
+    await measure(
+      context,
       {
         id: "prediction-cold",
         title: "prediction, cache cold",
@@ -271,13 +234,18 @@ async function main(): Promise<void> {
           "Redis round trip; nothing is written).",
       },
       service,
-      { connections: CONNECTIONS, seconds: settings.seconds, paths: { kind: "rotate", paths: paths.coldWithRedis } },
+      {
+        connections: CONNECTIONS,
+        seconds: settings.seconds,
+        paths: { kind: "rotate", paths: paths.coldWithRedis },
+        afterService: async () => [uncachedTarget((await predictionCacheHits(service)) - coldHitsBefore)],
+      },
       (figures, bare) => [ratioTarget(TARGETS.databaseRatio, figures, bare), noFailuresTarget(figures)],
     );
-    cold?.targets.push(uncachedTarget((await predictionCacheHits(service)) - coldHitsBefore));
 
     await warm(service, fixtures.cached);
     await measure(
+      context,
       {
         id: "fixtures-cached",
         title: "fixtures page, cached",
@@ -292,6 +260,7 @@ async function main(): Promise<void> {
     );
 
     await measure(
+      context,
       {
         id: "fixtures-cold",
         title: "fixtures page, cache cold",
@@ -310,6 +279,7 @@ async function main(): Promise<void> {
     await warm(service, paths.hot);
     const soakStarted = new Date();
     const soak = await measure(
+      context,
       {
         id: "prediction-1000-connections",
         title: "prediction, cached, 1,000 connections",
@@ -323,7 +293,7 @@ async function main(): Promise<void> {
         paths: { kind: "cycle", paths: paths.hot },
         onSecond: () => rss.push(service.rssBytes()),
       },
-      (figures) => [noFailuresTarget(figures), p99Target(TARGETS.soakP99Ms, figures), memoryTarget(rss)],
+      (figures) => [noFailuresTarget(figures), memoryTarget(rss)],
     );
     const soakHandling = await loggedDurations(service.logFile, soakStarted, new Date());
     const soakMemory: MemorySamples = {
@@ -344,7 +314,8 @@ async function main(): Promise<void> {
       service = await startService("service-without-redis", { REDIS_URL: unreachableRedis });
     }
     const absentHitsBefore = selects(selection, "prediction-redis-absent") ? await predictionCacheHits(service) : 0;
-    const absent = await measure(
+    await measure(
+      context,
       {
         id: "prediction-redis-absent",
         title: "prediction, Redis absent",
@@ -356,10 +327,14 @@ async function main(): Promise<void> {
           "announcements Redis carries) and predicting in process.",
       },
       service,
-      { connections: CONNECTIONS, seconds: settings.seconds, paths: { kind: "rotate", paths: paths.coldWithoutRedis } },
+      {
+        connections: CONNECTIONS,
+        seconds: settings.seconds,
+        paths: { kind: "rotate", paths: paths.coldWithoutRedis },
+        afterService: async () => [uncachedTarget((await predictionCacheHits(service)) - absentHitsBefore)],
+      },
       (figures, bare) => [ratioTarget(TARGETS.databaseRatio, figures, bare), noFailuresTarget(figures)],
     );
-    absent?.targets.push(uncachedTarget((await predictionCacheHits(service)) - absentHitsBefore));
 
     if (soak === undefined || modelFigures === undefined || page === undefined) {
       log(`partial run, nothing written:\n${summariseRatios(scenarios)}`);

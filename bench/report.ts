@@ -44,6 +44,8 @@ export interface Scenario {
   setup: string;
   service: LoadFigures;
   yardstick: LoadFigures;
+  /** The size of bare Koa's answers in this scenario: the service's mean body size in it. */
+  yardstickBodyBytes: number;
   /** Service over yardstick; for CPU per request, how many times the yardstick's cost. */
   ratios: { requestsPerSecond: number; p99Latency: number; cpuPerRequest: number };
   targets: Target[];
@@ -88,7 +90,8 @@ function scenarioRows(scenario: Scenario): string {
   const { service, yardstick, ratios } = scenario;
   const failures = (figures: LoadFigures) => figures.errors + figures.non2xx;
   return [
-    `| ${scenario.title} | ${service.connections} | ${whole(service.requestsPerSecond)} | ${whole(yardstick.requestsPerSecond)}`,
+    `| ${scenario.title} | ${service.connections} | ${whole(scenario.yardstickBodyBytes)}`,
+    `| ${whole(service.requestsPerSecond)} | ${whole(yardstick.requestsPerSecond)}`,
     `| **${fixed(ratios.requestsPerSecond)}** | ${verdict(scenario, "throughput-ratio")}`,
     `| ${service.latencyMs.p50} / ${service.latencyMs.p99} | ${yardstick.latencyMs.p50} / ${yardstick.latencyMs.p99}`,
     `| **${fixed(ratios.p99Latency)}** | ${verdict(scenario, "p99-ratio")}`,
@@ -116,16 +119,19 @@ export function renderMarkdown(result: BenchResult): string {
     "",
     "## HTTP: the service against bare Koa",
     "",
-    "Each scenario runs right after a run of the yardstick (bare Koa's hello world in its own process) with the",
-    "same connections and duration, and is reported as a ratio to it. Latency in ms; CPU is the server process's",
-    "own CPU time per request (PostgreSQL's and Redis's not included). Errors count connection errors and",
-    "timeouts (no answer within 10 s); bare Koa's in brackets. The targets: throughput at least",
+    "Each scenario is followed by a run of the yardstick (bare Koa in its own process) with the same connections",
+    "and duration, answering a body of the mean size the service's answers had in the scenario (\"bytes\"): what",
+    "an answer's size costs the kernel and the load generator sharing the machine is then the same on both sides,",
+    "and the ratio is the service's own overhead. Latency in ms, to the microsecond, of a closed loop (each",
+    "connection sends its next request when its answer arrives); CPU is the server process's own CPU time per",
+    "request (PostgreSQL's and Redis's not included). Errors count connection errors and timeouts (no answer",
+    "within 10 s); bare Koa's in brackets. The targets: throughput at least",
     `${TARGETS.healthRatio} of bare Koa's for /health, ${TARGETS.cachedRatio} for a cached prediction or fixtures page,`,
     `${TARGETS.databaseRatio} for an uncached prediction ("–": none set); every scenario's p99 at most`,
     `${TARGETS.p99RatioMax} times bare Koa's.`,
     "",
-    "| scenario | connections | req/s | bare Koa req/s | ratio | ratio met | p50 / p99 | bare Koa p50 / p99 | p99 ratio | p99 met | CPU µs/req | bare Koa CPU µs/req | errors + non-2xx |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| scenario | connections | bytes | req/s | bare Koa req/s | ratio | ratio met | p50 / p99 | bare Koa p50 / p99 | p99 ratio | p99 met | CPU µs/req | bare Koa CPU µs/req | errors + non-2xx |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...result.scenarios.map(scenarioRows),
     "",
     "| scenario | target | measured | met |",
