@@ -91,7 +91,13 @@ export function allowedFlows(settings: Settings, platform: Platform, instance: s
     { from: w("postgres"), to: w("postgres"), ports: [databasePorts.instanceStatus, databasePorts.postgres] },
     { from: w("postgres"), to: apiServer, ports: apiServerPorts },
     { from: w("pooler"), to: apiServer, ports: apiServerPorts },
-    ...(["api", "worker", "importer"] as const).map((client) => ({ from: w(client), to: w("redis"), ports: [ports.redis] })),
+    // The writers announce their writes on Redis (cached reads dropped, the worker nudged): the importer, and the
+    // migration Job's `seed`, which runs beside the serving release.
+    ...(["api", "worker", "importer", "migration"] as const).map((client) => ({
+      from: w(client),
+      to: w("redis"),
+      ports: [ports.redis],
+    })),
     { from: w("api"), to: w("rateLimitRedis"), ports: [ports.redis] },
     // The import CronJob fetches fixtures and results from its sources over HTTPS, and nowhere else.
     { from: w("importer"), to: { cidrs: settings.importer.egressCidrs }, ports: [443] },

@@ -365,6 +365,17 @@ describe("infrastructure: the four stacks rendered from their own config files",
         );
       });
 
+      it("lets the migration Job's seed announce its writes on Redis, as the importer does", () => {
+        const component = (peer: K8sObject) => peer.podSelector?.matchLabels["app.kubernetes.io/component"];
+        const egress = findObject(r, "NetworkPolicy", "allow-migration").spec.egress as K8sObject[];
+        assert.ok(
+          egress.some((rule) => rule.to.some((peer: K8sObject) => component(peer) === "cache") && rule.ports[0].port === 6379),
+          "the migration Job may reach Redis",
+        );
+        const ingress = findObject(r, "NetworkPolicy", "allow-redis").spec.ingress as K8sObject[];
+        assert.ok(ingress.some((rule) => rule.from.some((peer: K8sObject) => component(peer) === "migration")), "Redis admits it");
+      });
+
       it("runs the pinned image, never latest", () => {
         const images = podTemplates(r).flatMap((t) => containersOf(t.spec).map((c) => String(c.image)));
         for (const image of images) {

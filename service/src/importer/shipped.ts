@@ -5,7 +5,7 @@ import type { Logger } from "../logger";
 import { Metrics } from "../metrics";
 import type { Database } from "../storage/db";
 import { Fetcher } from "./fetcher";
-import { type ImportOutcome, Importer } from "./importer";
+import { type ImportOutcome, Importer, type ImporterDeps } from "./importer";
 import { openfootballSeason } from "./seasons";
 import { type Clock, systemClock } from "./types";
 
@@ -46,11 +46,18 @@ const SHIPPED_IMPORTER: ImporterConfig = {
 export async function importShippedData(
   db: Database,
   logger: Logger,
-  options: { clock?: Clock; directory?: string } = {},
+  options: { clock?: Clock; directory?: string; afterCommit?: ImporterDeps["afterCommit"] } = {},
 ): Promise<ImportOutcome[]> {
   const metrics = new Metrics();
   const fetcher = new Fetcher({ timeoutMs: 30_000, retries: 0, backoffMs: 0, maxBackoffMs: 0, maxRetryAfterMs: 0 }, { logger });
-  const importer = new Importer(SHIPPED_IMPORTER, { db, metrics, logger, clock: options.clock ?? systemClock, fetcher });
+  const importer = new Importer(SHIPPED_IMPORTER, {
+    db,
+    metrics,
+    logger,
+    clock: options.clock ?? systemClock,
+    fetcher,
+    afterCommit: options.afterCommit,
+  });
   const base = pathToFileURL(options.directory ?? SHIPPED_OPENFOOTBALL_DIR).href;
   const outcomes: ImportOutcome[] = [];
   for (const { season, ...entry } of SHIPPED_FEEDS) {

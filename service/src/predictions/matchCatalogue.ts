@@ -9,8 +9,9 @@ export interface MatchCatalogueOptions {
   buckets: readonly string[];
   /**
    * Age at which a copy is loaded again. Announcements keep it current; this bounds the damage of a write that
-   * announces nothing (the `seed` command's) or an announcement lost without the connection dropping. The old copy
-   * answers while the new one loads, up to twice this age.
+   * announces nothing (one made outside the service's commands: by hand, or a restored backup) or of an
+   * announcement lost without the connection dropping. The old copy answers while the new one loads, up to twice
+   * this age.
    */
   maxAgeMs: number;
 }

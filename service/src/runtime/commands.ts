@@ -2,10 +2,13 @@ import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { MAX_TOKEN_TTL_SECONDS, SUBJECT_PATTERN, SUBJECT_SHAPE, WRITE_SCOPE, mintToken } from "../auth/tokens";
 import type { Config } from "../config";
 import type { Logger } from "../logger";
+import { Metrics } from "../metrics";
 import { API_DATABASE_TIMEOUTS, COMMAND_DATABASE_TIMEOUTS } from "../storage/db";
 import { MIGRATIONS } from "../storage/migrations";
 import { lastBatch, migrateDown, migrateToLatest, setDefaultStatementTimeout } from "../storage/migrator";
 import { openDatabase } from "./database";
+import { announcingCommits } from "./importing";
+import { openSharedState } from "./sharedState";
 import { seedShippedData } from "./shippedData";
 
 /** Thrown for bad command-line arguments; main.ts prints the message and exits 2. */
@@ -69,12 +72,18 @@ function rollbackWarning({ batch, names }: { batch: number; names: string[] }): 
   ].join("\n");
 }
 
+/**
+ * `seed`: the shipped data, idempotently. It runs beside serving processes (the migration Job of every release),
+ * so what it writes is announced as an import's writes are: cached reads dropped, the worker nudged to refit.
+ */
 export async function runSeed(config: Config, logger: Logger, argv: string[]): Promise<void> {
   parseCommandArgs(argv, {});
   const database = await openDatabase(config, logger, COMMAND_DATABASE_TIMEOUTS);
+  const shared = openSharedState(config, logger, new Metrics());
   try {
-    await seedShippedData(database.db, logger);
+    await seedShippedData(database.db, logger, announcingCommits(shared.cache, shared.signals));
   } finally {
+    await shared.close();
     await database.close();
   }
 }

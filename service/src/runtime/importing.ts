@@ -1,7 +1,7 @@
 import { type Cache, FIXTURES_BUCKET, PREDICTIONS_BUCKET, READS_BUCKET } from "../cache/cache";
 import type { Config } from "../config";
 import { DEFAULT_FETCH_POLICY, Fetcher } from "../importer/fetcher";
-import { Importer } from "../importer/importer";
+import { Importer, type ImporterDeps } from "../importer/importer";
 import { type Clock, systemClock } from "../importer/types";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
@@ -19,9 +19,8 @@ export interface ImporterWiring {
 
 /**
  * The importer as configured by the IMPORT_* variables: requests under IMPORT_TIMEOUT_SECONDS and IMPORT_RETRIES,
- * request failures counted in `import_request_errors_total`, and after each commit the cached reads, predictions and
- * fixture lists dropped and the worker nudged: to store the predictions of added or re-dated fixtures, and, when
- * results or shots changed, to refit (the refit request itself is already in the database).
+ * request failures counted in `import_request_errors_total`, and each commit announced (announcingCommits; the
+ * refit request itself is already in the database).
  */
 export function configuredImporter(config: Config, wiring: ImporterWiring): Importer {
   const { metrics, logger, cache, signals } = wiring;
@@ -35,12 +34,21 @@ export function configuredImporter(config: Config, wiring: ImporterWiring): Impo
     logger,
     clock: wiring.clock ?? systemClock,
     fetcher,
-    async afterCommit(league, refitRequested) {
-      await cache.invalidate([READS_BUCKET, PREDICTIONS_BUCKET, FIXTURES_BUCKET]);
-      await signals.publish("fixtures-changed", league);
-      if (refitRequested) await signals.publish("refit-requested", league);
-    },
+    afterCommit: announcingCommits(cache, signals),
   });
+}
+
+/**
+ * What follows a commit that wrote a league's matches, whoever wrote them (the importer, `seed`): the cached reads,
+ * predictions and fixture lists are dropped in every process, and the worker is nudged to store the predictions of
+ * added or re-dated fixtures and, when the commit queued a refit, to refit now rather than at its next poll.
+ */
+export function announcingCommits(cache: Cache, signals: SignalBus): NonNullable<ImporterDeps["afterCommit"]> {
+  return async (league, refitRequested) => {
+    await cache.invalidate([READS_BUCKET, PREDICTIONS_BUCKET, FIXTURES_BUCKET]);
+    await signals.publish("fixtures-changed", league);
+    if (refitRequested) await signals.publish("refit-requested", league);
+  };
 }
 
 /**

@@ -74,7 +74,8 @@ const NEAR_CACHE_MAX_PREDICTIONS = 5_000;
 const NEAR_CACHE_TTL_MS = 5_000;
 /**
  * The match catalogue is loaded again at least this often (a few tens of milliseconds of the database's and the
- * process's time): the bound on a write that announces no reset, which only the `seed` command makes.
+ * process's time): the bound on a write that announces no reset: one made outside the service's commands (by hand,
+ * or a database restored from a backup).
  */
 const CATALOGUE_MAX_AGE_MS = 60_000;
 
