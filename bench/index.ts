@@ -8,29 +8,28 @@
 // those HTTP scenarios alone and prints their ratios without writing a result. See README.md, "Performance".
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createReadStream, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { freePort } from "../test/support/net";
 import { REPO_ROOT } from "../test/support/processes";
 import { makeTempDir } from "../test/support/tempDir";
 import { REDIS_URL, createBenchDatabase, deleteRedisKeys } from "./database";
 import { type MeasureContext, measure } from "./measure";
-import { CONNECTIONS, type HandlingTimes, SOAK_CONNECTIONS, limits } from "./limits";
+import { CONNECTIONS, SOAK_CONNECTIONS, limits } from "./limits";
 import { benchmarkModel } from "./model";
 import { type PageFigures, benchmarkPage, renderPageMarkdown } from "./page";
 import { type ServerProcess, freePortPair, startServer } from "./processes";
 import { type BenchResult, type MemorySamples, type Scenario, describeMachine, renderMarkdown } from "./report";
 import { HOT_MATCHES, fixturePaths, matchPaths } from "./requests";
 import { parseSelection, selects, summariseRatios } from "./selection";
+import { UNREAD, loggedDurations, predictionCounters, uncachedSince, warm } from "./serviceProbes";
 import {
   TARGETS,
   memoryTarget,
   modelTargets,
   noFailuresTarget,
   ratioTarget,
-  uncachedTarget,
 } from "./targets";
 
 function options() {
@@ -66,50 +65,10 @@ function options() {
   };
 }
 
-/**
- * Asks for each path twice, one at a time: the first computes and stores the prediction, the second finds it in
- * Redis and leaves a copy in the service's memory. Without this, connections starting in step would all miss
- * on the same match at once.
- */
-async function warm(server: ServerProcess, paths: readonly string[]): Promise<void> {
-  for (const requestPath of [...paths, ...paths]) {
-    const response = await fetch(`${server.baseUrl}${requestPath}`);
-    if (response.status !== 200) throw new Error(`${requestPath} answered ${response.status}: ${await response.text()}`);
-  }
-}
-
 /** The commit measured, and whether the working tree differed from it (read-only git commands). */
 function codeVersion(): { commit: string; uncommittedChanges: boolean } {
   const git = (...args: string[]) => execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8" }).trim();
   return { commit: git("rev-parse", "--short", "HEAD"), uncommittedChanges: git("status", "--porcelain") !== "" };
-}
-
-/**
- * How long the service itself took over the requests it logged between two instants: the `ms` of its access
- * log (from its first middleware to the response), which leaves out time spent waiting to be accepted or read.
- * Read line by line: a run's log outgrows the longest string Node can hold.
- */
-async function loggedDurations(logFile: string, from: Date, to: Date): Promise<HandlingTimes> {
-  const durations: number[] = [];
-  for await (const line of createInterface({ input: createReadStream(logFile), crlfDelay: Number.POSITIVE_INFINITY })) {
-    if (!line.includes('"msg":"request"')) continue;
-    const entry = JSON.parse(line) as { time: string; ms: number };
-    const time = new Date(entry.time);
-    if (time >= from && time <= to) durations.push(entry.ms);
-  }
-  durations.sort((a, b) => a - b);
-  return {
-    requests: durations.length,
-    p99Ms: durations[Math.floor(durations.length * 0.99)] ?? 0,
-    maxMs: durations[durations.length - 1] ?? 0,
-  };
-}
-
-/** Predictions the service answered from a cache so far (its /metrics), to check that uncached runs were. */
-async function predictionCacheHits(server: ServerProcess): Promise<number> {
-  const text = await (await fetch(`${server.opsUrl}/metrics`)).text();
-  const counted = /^cache_hits_total\{cache="predictions"\} (\d+)/m.exec(text);
-  return counted === null ? 0 : Number(counted[1]);
 }
 
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -220,7 +179,7 @@ async function main(): Promise<void> {
       ],
     );
 
-    const coldHitsBefore = selects(selection, "prediction-cold") ? await predictionCacheHits(service) : 0;
+    const coldBefore = selects(selection, "prediction-cold") ? await predictionCounters(service) : UNREAD;
     await measure(
       context,
       {
@@ -238,7 +197,7 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         seconds: settings.seconds,
         paths: { kind: "rotate", paths: paths.coldWithRedis },
-        afterService: async () => [uncachedTarget((await predictionCacheHits(service)) - coldHitsBefore)],
+        afterService: async () => [await uncachedSince(service, coldBefore)],
       },
       (figures, bare) => [ratioTarget(TARGETS.databaseRatio, figures, bare), noFailuresTarget(figures)],
     );
@@ -313,7 +272,7 @@ async function main(): Promise<void> {
       const unreachableRedis = `redis://127.0.0.1:${await freePort()}/0`;
       service = await startService("service-without-redis", { REDIS_URL: unreachableRedis });
     }
-    const absentHitsBefore = selects(selection, "prediction-redis-absent") ? await predictionCacheHits(service) : 0;
+    const absentBefore = selects(selection, "prediction-redis-absent") ? await predictionCounters(service) : UNREAD;
     await measure(
       context,
       {
@@ -331,7 +290,7 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         seconds: settings.seconds,
         paths: { kind: "rotate", paths: paths.coldWithoutRedis },
-        afterService: async () => [uncachedTarget((await predictionCacheHits(service)) - absentHitsBefore)],
+        afterService: async () => [await uncachedSince(service, absentBefore)],
       },
       (figures, bare) => [ratioTarget(TARGETS.databaseRatio, figures, bare), noFailuresTarget(figures)],
     );

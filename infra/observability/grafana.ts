@@ -106,6 +106,11 @@ function serviceDashboard(s: ObservabilitySettings): DashboardSpec {
             q(`sum by (operation) (rate(cache_errors_total{${svc}}[5m]))`, "errors {{operation}}"),
             q(`max(cache_circuit_open{${svc}})`, "circuit open"),
           ]),
+          // A pod whose copy of the matches is gone (0) answers uncached predictions from PostgreSQL meanwhile.
+          timeseries("Match catalogue per pod and its drops / s", "short", [
+            q(`min by (pod) (match_catalogue_matches{${api}})`, "matches {{pod}}"),
+            q(`sum by (reason) (rate(match_catalogue_drops_total{${api}}[5m]))`, "drops {{reason}}"),
+          ]),
           timeseries("Database pool connections", "short", [
             q(`sum by (state) (db_pool_connections{${svc}})`, "{{state}}"),
             q(`sum(db_pool_max_connections{${svc}})`, "max"),

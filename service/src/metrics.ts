@@ -103,6 +103,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly catalogueMatches = new Gauge({
+    name: "match_catalogue_matches",
+    help: "Matches in the API process's copy of every match; 0 while it holds none (requests then read the database)",
+    registers: [this.registry],
+  });
+
+  readonly catalogueLoads = new Counter({
+    name: "match_catalogue_loads_total",
+    help: "Loads of the copy of every match: loaded, discarded (a reset or a lost feed overlapped it) or failed",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly catalogueDrops = new Counter({
+    name: "match_catalogue_drops_total",
+    help: "Copies of every match dropped: on a reset of a bucket match writes reset, or on losing the announcements",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+
   readonly modelFitDuration = new Histogram({
     name: "model_fit_duration_seconds",
     help: "Time to fit one league's model",
@@ -179,6 +199,9 @@ export class Metrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     this.importGauges();
+    // The catalogue's series exist from the start, so a first drop or failed load shows as a rate, not a new series.
+    for (const reason of ["reset", "feed-lost"]) this.catalogueDrops.inc({ reason }, 0);
+    for (const outcome of ["loaded", "discarded", "failed"]) this.catalogueLoads.inc({ outcome }, 0);
     const readPool = () => this.poolStats();
     new Gauge({
       name: "db_pool_connections",

@@ -10,6 +10,7 @@ import type { Database } from "../../service/src/storage/db";
 import { findMatch } from "../../service/src/storage/repositories/matches";
 import { commandDatabase, seededDatabaseUrl } from "../support/databases";
 import { ManualInvalidations } from "../support/invalidations";
+import { metricValue } from "../support/metrics";
 import { sleep } from "../support/net";
 import { silentLogger } from "../support/service";
 
@@ -18,11 +19,15 @@ const BUCKETS = [READS_BUCKET, PREDICTIONS_BUCKET, FIXTURES_BUCKET];
 describe("the match catalogue (PostgreSQL)", () => {
   let db: Database;
   let feed: ManualInvalidations;
+  let metrics: Metrics;
   let catalogues: MatchCatalogue[];
   let played: number[];
 
-  const catalogueOf = (database: Database, maxAgeMs = 60_000) => {
-    const catalogue = new MatchCatalogue(database, feed, silentLogger, { buckets: BUCKETS, maxAgeMs });
+  /** The catalogues' clock: tests move it instead of waiting. */
+  let now: number;
+  const clock = () => new Date(now);
+  const catalogueOf = (database: Database, maxAgeMs = 60_000, logger = silentLogger) => {
+    const catalogue = new MatchCatalogue(database, feed, logger, metrics, { buckets: BUCKETS, maxAgeMs, clock });
     catalogues.push(catalogue);
     return catalogue;
   };
@@ -43,8 +48,11 @@ describe("the match catalogue (PostgreSQL)", () => {
 
   beforeEach(() => {
     feed = new ManualInvalidations();
+    metrics = new Metrics();
     catalogues = [];
+    now = Date.parse("2026-12-06T12:00:00Z");
   });
+  const series = async (name: string) => metricValue(await metrics.registry.metrics(), name);
 
   afterEach(async () => {
     await Promise.all(catalogues.map((catalogue) => catalogue.close()));
@@ -79,6 +87,7 @@ describe("the match catalogue (PostgreSQL)", () => {
     assert.deepEqual(catalogue.get(id), before, "a bucket no match write resets leaves it");
     feed.emit("invalidated", [PREDICTIONS_BUCKET]);
     assert.equal(catalogue.get(id), undefined, "dropped at once");
+    assert.equal(await series("match_catalogue_matches"), 0, "the gauge shows it holds none");
     await catalogue.settled();
     assert.deepEqual(catalogue.get(id)?.score, { home: 7, away: 7 });
     await setScore(id, before?.score?.home ?? 0, before?.score?.away ?? 0);
@@ -86,6 +95,11 @@ describe("the match catalogue (PostgreSQL)", () => {
     assert.equal(catalogue.get(id), undefined);
     await catalogue.settled();
     assert.deepEqual(catalogue.get(id), before);
+    const [{ count }] = await db("matches").count<Array<{ count: string }>>("* as count");
+    assert.equal(await series("match_catalogue_matches"), Number(count));
+    assert.equal(await series('match_catalogue_drops_total{reason="reset"}'), 1);
+    assert.equal(await series('match_catalogue_drops_total{reason="feed-lost"}'), 1);
+    assert.equal(await series('match_catalogue_loads_total{outcome="loaded"}'), 3);
   });
 
   it("drops its copy at once when a writer of this process resets a match bucket, before any announcement", async () => {
@@ -114,6 +128,8 @@ describe("the match catalogue (PostgreSQL)", () => {
       await catalogue.settled();
       assert.equal(loads, 2, "the load under way when the reset came, then one begun after it");
       assert.ok(catalogue.get(played[0]) !== undefined);
+      assert.equal(await series('match_catalogue_loads_total{outcome="discarded"}'), 1);
+      assert.equal(await series('match_catalogue_loads_total{outcome="loaded"}'), 1);
     } finally {
       db.off("query", count);
     }
@@ -123,7 +139,7 @@ describe("the match catalogue (PostgreSQL)", () => {
     const catalogue = await loaded(catalogueOf(db, 100));
     const [id] = played;
     const first = catalogue.get(id);
-    await sleep(120);
+    now += 150;
     assert.equal(catalogue.get(id), first, "the old copy answers while the new one loads");
     await catalogue.settled();
     const second = catalogue.get(id);
@@ -132,7 +148,7 @@ describe("the match catalogue (PostgreSQL)", () => {
 
     const stalled = await loaded(catalogueOf(db, 100));
     feed.live = false;
-    await sleep(210);
+    now += 250;
     feed.live = true;
     assert.equal(stalled.get(id), undefined, "a copy twice maxAgeMs old, which no load replaced, answers nothing");
     await stalled.settled();
@@ -145,9 +161,7 @@ describe("the match catalogue (PostgreSQL)", () => {
     const failures = () => lines.filter((line) => line.includes("match catalogue not loaded")).length;
     const broken = commandDatabase("postgres://postgres@127.0.0.1:1/nowhere");
     try {
-      const catalogue = new MatchCatalogue(broken, feed, logger, { buckets: BUCKETS, maxAgeMs: 60_000 });
-      catalogues.push(catalogue);
-      await loaded(catalogue);
+      const catalogue = await loaded(catalogueOf(broken, 60_000, logger));
       assert.equal(failures(), 1);
       for (let i = 0; i < 50; i++) {
         assert.equal(catalogue.get(1), undefined);
@@ -155,10 +169,12 @@ describe("the match catalogue (PostgreSQL)", () => {
       }
       await catalogue.settled();
       assert.equal(failures(), 1, "lookups within the second after a failure start no load");
-      await sleep(1_000);
+      now += 1_000;
       catalogue.get(1);
       await catalogue.settled();
       assert.equal(failures(), 2, "a lookup after it does");
+      assert.equal(await series('match_catalogue_loads_total{outcome="failed"}'), 2);
+      assert.equal(await series("match_catalogue_matches"), 0);
     } finally {
       await broken.destroy();
     }

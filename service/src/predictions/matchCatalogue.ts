@@ -1,6 +1,8 @@
 import type { Cache } from "../cache/cache";
 import type { BucketInvalidations } from "../cache/invalidations";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
+import type { Clock } from "../importer/types";
 import type { Database } from "../storage/db";
 import { type Match, listAllMatches } from "../storage/repositories/matches";
 
@@ -14,6 +16,8 @@ export interface MatchCatalogueOptions {
    * this age.
    */
   maxAgeMs: number;
+  /** The system's clock unless a test sets one. */
+  clock?: Clock;
 }
 
 const RETRY_AFTER_FAILURE_MS = 1_000;
@@ -38,17 +42,22 @@ export class MatchCatalogue {
   private closed = false;
   /** After a failed load, no other starts before this instant. */
   private retryAt = 0;
+  /** Milliseconds since the epoch, by the options' clock. */
+  private readonly now: () => number;
 
   constructor(
     private readonly db: Database,
     private readonly invalidations: BucketInvalidations,
     private readonly logger: Logger,
+    private readonly metrics: Metrics,
     private readonly options: MatchCatalogueOptions,
   ) {
     invalidations.on("invalidated", (buckets) => {
-      if (buckets.some((bucket) => options.buckets.includes(bucket))) this.drop();
+      if (buckets.some((bucket) => options.buckets.includes(bucket))) this.drop("reset");
     });
-    invalidations.on("missed", () => this.drop());
+    invalidations.on("missed", () => this.drop("feed-lost"));
+    const { clock } = options;
+    this.now = clock === undefined ? Date.now : () => clock().getTime();
   }
 
   /**
@@ -58,7 +67,7 @@ export class MatchCatalogue {
    */
   get(id: number): Match | undefined {
     const { copy } = this;
-    const age = copy === undefined ? Number.POSITIVE_INFINITY : Date.now() - copy.loadedAt;
+    const age = copy === undefined ? Number.POSITIVE_INFINITY : this.now() - copy.loadedAt;
     if (age >= this.options.maxAgeMs) this.reload();
     return copy !== undefined && this.invalidations.live && age < 2 * this.options.maxAgeMs
       ? copy.matches.get(id)
@@ -77,7 +86,7 @@ export class MatchCatalogue {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.copy = undefined;
+    this.replace(undefined);
     await this.settled();
   }
 
@@ -91,17 +100,23 @@ export class MatchCatalogue {
       get: (bucket, key) => cache.get(bucket, key),
       set: (bucket, key, value, seen) => cache.set(bucket, key, value, seen),
       invalidate: (buckets) => {
-        if (buckets.some((bucket) => this.options.buckets.includes(bucket))) this.drop();
+        if (buckets.some((bucket) => this.options.buckets.includes(bucket))) this.drop("reset");
         return cache.invalidate(buckets);
       },
       close: () => cache.close(),
     };
   }
 
-  private drop(): void {
+  private drop(reason: "reset" | "feed-lost"): void {
     this.drops += 1;
-    this.copy = undefined;
+    if (this.copy !== undefined) this.metrics.catalogueDrops.inc({ reason });
+    this.replace(undefined);
     this.reload();
+  }
+
+  private replace(copy: Copy | undefined): void {
+    this.copy = copy;
+    this.metrics.catalogueMatches.set(copy?.matches.size ?? 0);
   }
 
   /**
@@ -109,7 +124,7 @@ export class MatchCatalogue {
    * at the earliest (requests read the database meanwhile), so an outage does not turn into a stream of loads.
    */
   private reload(): void {
-    if (this.loading !== undefined || this.closed || !this.invalidations.live || Date.now() < this.retryAt) return;
+    if (this.loading !== undefined || this.closed || !this.invalidations.live || this.now() < this.retryAt) return;
     const drops = this.drops;
     this.loading = this.load(drops).finally(() => {
       this.loading = undefined;
@@ -118,16 +133,20 @@ export class MatchCatalogue {
   }
 
   private async load(drops: number): Promise<void> {
-    const loadedAt = Date.now();
+    const loadedAt = this.now();
     try {
       const matches = await listAllMatches(this.db);
       if (drops === this.drops && this.invalidations.live && !this.closed) {
-        this.copy = { matches: new Map(matches.map((match) => [match.id, match])), loadedAt };
+        this.replace({ matches: new Map(matches.map((match) => [match.id, match])), loadedAt });
+        this.metrics.catalogueLoads.inc({ outcome: "loaded" });
+      } else {
+        this.metrics.catalogueLoads.inc({ outcome: "discarded" });
       }
     } catch (error) {
       // The database's outage is reported elsewhere (readiness, 503s); requests read it directly until it is back.
       this.logger.debug({ err: (error as Error).message }, "match catalogue not loaded");
-      this.retryAt = Date.now() + RETRY_AFTER_FAILURE_MS;
+      this.metrics.catalogueLoads.inc({ outcome: "failed" });
+      this.retryAt = this.now() + RETRY_AFTER_FAILURE_MS;
     }
   }
 }

@@ -90,6 +90,7 @@ function openApiCache(
   db: Database,
   shared: SharedState,
   logger: Logger,
+  metrics: Metrics,
 ): { cache: Cache; catalogue?: MatchCatalogue; close(): Promise<void> } {
   if (config.redisUrl === undefined) return { cache: shared.cache, close: async () => undefined };
   const subscriber = createRedisClient(config.redisUrl, logger, "subscriber");
@@ -100,7 +101,7 @@ function openApiCache(
     maxEntries: NEAR_CACHE_MAX_PREDICTIONS,
     ttlMs,
   });
-  const catalogue = new MatchCatalogue(db, invalidations, logger, {
+  const catalogue = new MatchCatalogue(db, invalidations, logger, metrics, {
     buckets: [READS_BUCKET, PREDICTIONS_BUCKET, FIXTURES_BUCKET],
     maxAgeMs: Math.min(CATALOGUE_MAX_AGE_MS, config.cache.ttlSeconds * 1000),
   });
@@ -152,7 +153,7 @@ export async function startService(
   const { db } = database;
   metrics.attachPool(() => poolStats(db));
   const shared = openSharedState(config, logger, metrics);
-  const apiCache = openApiCache(config, db, shared, logger);
+  const apiCache = openApiCache(config, db, shared, logger, metrics);
   const { cache } = apiCache;
   const rateLimitStore = openRateLimitStore(config, shared, logger);
   const registry = new ModelRegistry();
