@@ -1,8 +1,8 @@
 import type { Cache } from "../cache/cache";
 import type { BucketInvalidations } from "../cache/invalidations";
+import type { Clock } from "../importer/types";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
-import type { Clock } from "../importer/types";
 import type { Database } from "../storage/db";
 import { type Match, listAllMatches } from "../storage/repositories/matches";
 

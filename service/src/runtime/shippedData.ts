@@ -7,9 +7,9 @@ import { seedHistoricalResults } from "../storage/seed";
 
 /**
  * Everything a release ships, loaded idempotently: the results of matches.csv, the team alias list, then the
- * shipped openfootball files through the importer (fill-only). `seed` runs it, and announces what it wrote
- * (`afterCommit`, once per league a commit changed) as an import does; so does the embedded database's first
- * start, before anything could have cached or be waiting.
+ * shipped openfootball files through the importer (fill-only). `seed` runs it and announces what it wrote
+ * (`afterCommit`, once per league a commit changed) as an import does. The embedded database's first start runs it
+ * too, without announcing: nothing can have cached anything or be waiting for a refit yet.
  */
 export async function seedShippedData(db: Database, logger: Logger, afterCommit?: ImporterDeps["afterCommit"]): Promise<void> {
   const started = Date.now();
