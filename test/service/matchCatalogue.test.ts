@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { FIXTURES_BUCKET, PREDICTIONS_BUCKET, READS_BUCKET } from "../../service/src/cache/cache";
 import { MemoryCache } from "../../service/src/cache/memoryCache";
+import { NearCache } from "../../service/src/cache/nearCache";
 import { createLogger } from "../../service/src/logger";
 import { Metrics } from "../../service/src/metrics";
 import { MatchCatalogue } from "../../service/src/predictions/matchCatalogue";
@@ -104,8 +105,8 @@ describe("the match catalogue (PostgreSQL)", () => {
 
   it("drops its copy at once when a writer of this process resets a match bucket, before any announcement", async () => {
     const catalogue = await loaded(catalogueOf(db));
-    const shared = new MemoryCache(60);
-    const writers = catalogue.droppingOnReset(shared);
+    // The writers' cache in a serving process: the near cache over the shared one, on the catalogue's feed.
+    const writers = new NearCache(new MemoryCache(60), feed, { buckets: [PREDICTIONS_BUCKET], maxEntries: 10, ttlMs: 1_000 });
     await writers.invalidate(["some-other-bucket"]);
     assert.ok(catalogue.get(played[0]) !== undefined, "a bucket no match write resets leaves it");
     const reset = writers.invalidate([READS_BUCKET]);

@@ -11,6 +11,11 @@ export interface BucketInvalidations {
   readonly live: boolean;
   on(event: "invalidated", listener: (buckets: string[]) => void): this;
   on(event: "missed", listener: () => void): this;
+  /**
+   * A reset this process is making itself, told to its own listeners at once: its announcement comes back from Redis
+   * only a moment after the write returned, and a request in between must not be answered from a copy it removes.
+   */
+  announceLocally(buckets: readonly string[]): void;
   close(): Promise<void>;
 }
 
@@ -74,6 +79,10 @@ export class RedisInvalidations
       this.logger.warn("malformed cache invalidation: dropping every copy");
       this.emit("missed");
     }
+  }
+
+  announceLocally(buckets: readonly string[]): void {
+    this.emit("invalidated", [...buckets]);
   }
 
   async close(): Promise<void> {

@@ -101,11 +101,12 @@ export class NearCache implements Cache {
   }
 
   /**
-   * Drops this process's copies before and after the shared reset: a lookup answered by the shared cache in
-   * between may have copied an entry the reset removes.
+   * Tells this process's listeners of the reset before the shared one (its own copies go, and so does anything else
+   * kept current by the feed, the match catalogue among them), and drops its copies again after it: a lookup
+   * answered by the shared cache in between may have copied an entry the reset removes.
    */
   async invalidate(buckets: readonly string[]): Promise<void> {
-    this.drop(buckets);
+    this.invalidations.announceLocally(buckets);
     await this.shared.invalidate(buckets);
     this.drop(buckets);
   }

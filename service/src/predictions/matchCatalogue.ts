@@ -1,4 +1,3 @@
-import type { Cache } from "../cache/cache";
 import type { BucketInvalidations } from "../cache/invalidations";
 import type { Clock } from "../importer/types";
 import type { Logger } from "../logger";
@@ -30,7 +29,9 @@ interface Copy {
 /**
  * Every stored match in process memory, so an uncached prediction needs no database read. It follows the same
  * rules as NearCache's copies, and for the same reason: it is only loaded and served while the invalidation feed is
- * live; a reset of any of `buckets` that any process announces drops it (a new copy is loaded in the background);
+ * live; a reset of any of `buckets` that any process announces drops it (a new copy is loaded in the background),
+ * this process's own resets at once (NearCache announces them locally: a write commits before its reset, so what
+ * loads after the drop already holds it);
  * losing the feed drops it; and a load that overlapped a drop is discarded. In the meantime, and for a match the
  * copy does not hold (one created since), `get` answers undefined and the caller reads the database.
  */
@@ -88,23 +89,6 @@ export class MatchCatalogue {
     this.closed = true;
     this.replace(undefined);
     await this.settled();
-  }
-
-  /**
-   * The cache for this process's own writers: a reset it makes drops the copy at once, so a request after the write
-   * returned cannot be answered from it before the announcement comes back from Redis. A write commits before its
-   * reset, so what loads after the drop already holds it.
-   */
-  droppingOnReset(cache: Cache): Cache {
-    return {
-      get: (bucket, key) => cache.get(bucket, key),
-      set: (bucket, key, value, seen) => cache.set(bucket, key, value, seen),
-      invalidate: (buckets) => {
-        if (buckets.some((bucket) => this.options.buckets.includes(bucket))) this.drop("reset");
-        return cache.invalidate(buckets);
-      },
-      close: () => cache.close(),
-    };
   }
 
   private drop(reason: "reset" | "feed-lost"): void {

@@ -95,11 +95,10 @@ function openApiCache(
   if (config.redisUrl === undefined) return { cache: shared.cache, close: async () => undefined };
   const subscriber = createRedisClient(config.redisUrl, logger, "subscriber");
   const invalidations = new RedisInvalidations(subscriber, invalidationChannel(config.cache.prefix), logger);
-  const ttlMs = Math.min(NEAR_CACHE_TTL_MS, config.cache.ttlSeconds * 1000);
   const cache = new NearCache(shared.cache, invalidations, {
     buckets: [PREDICTIONS_BUCKET, FIXTURES_BUCKET],
     maxEntries: NEAR_CACHE_MAX_PREDICTIONS,
-    ttlMs,
+    ttlMs: Math.min(NEAR_CACHE_TTL_MS, config.cache.ttlSeconds * 1000),
   });
   const catalogue = new MatchCatalogue(db, invalidations, logger, metrics, {
     buckets: [READS_BUCKET, PREDICTIONS_BUCKET, FIXTURES_BUCKET],
@@ -174,10 +173,8 @@ export async function startService(
   const scheduler =
     precompute &&
     configuredRefitScheduler(config, { db, registry, signals: shared.signals, metrics, logger, precompute });
-  // What writes in this process resets (a write's announcement comes back from Redis a moment later).
-  const writersCache = apiCache.catalogue?.droppingOnReset(cache) ?? cache;
   const imports = withWorker
-    ? configuredImportSchedule(config, { db, cache: writersCache, signals: shared.signals, metrics, logger })
+    ? configuredImportSchedule(config, { db, cache, signals: shared.signals, metrics, logger })
     : undefined;
 
   let draining = false;
@@ -185,7 +182,7 @@ export async function startService(
     logger,
     metrics,
     reads: new CatalogReads(db, cache, metrics),
-    writes: new CatalogWrites(db, writersCache, shared.signals),
+    writes: new CatalogWrites(db, cache, shared.signals),
     predictions,
     fixtures,
     registry,
