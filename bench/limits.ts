@@ -21,6 +21,7 @@ export function limits(
 ): string[] {
   const byId = (id: string) => scenarios.find((scenario) => scenario.id === id) as Scenario;
   const cpu = (figures: LoadFigures) => Math.round(figures.serverCpuMicrosecondsPerRequest);
+  const gc = (figures: LoadFigures) => figures.serverGcMicrosecondsPerRequest?.toFixed(1) ?? "an unknown";
   const health = byId("health");
   const cached = byId("prediction-cached");
   const cold = byId("prediction-cold");
@@ -49,6 +50,13 @@ export function limits(
       `${cpu(fixturesCached.service)} µs cached and ${cpu(fixturesCold.service)} µs uncached: three statements ` +
       "(the matches, the current models' stored forecasts, the pre-match predictions of matches under way or " +
       "played) and a body of some dozens of predictions to serialise.",
+    "Of that CPU, garbage collection paused the service for " +
+      [health, cached, fixturesCached]
+        .map((scenario) => `${gc(scenario.service)} µs per request (${scenario.title})`)
+        .join(", ") +
+      ". The pauses are the figure that varies most from one service process to the next: in some processes V8 " +
+      "promotes most young objects to the old generation at every scavenge, pauses grow several times longer and " +
+      "everything the process does costs more; the table's GC column tells such a run apart.",
     `Latency under a closed loop is bounded by throughput (Little's law): each connection waits for its answer, ` +
       `so mean latency is about connections / throughput. At ${rps(soak.service)} req/s, 1,000 connections wait ` +
       `${Math.round((1000 * soak.service.connections) / soak.service.requestsPerSecond)} ms on average. Against bare ` +

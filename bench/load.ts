@@ -24,6 +24,8 @@ export interface LoadRun {
   warmupSeconds: number;
   /** Called as the measured run starts, every second through it, and as it ends. */
   onSecond?: () => void;
+  /** The server's garbage-collection pauses so far, in seconds, where it reports them; read before and after the run. */
+  gcSeconds?: () => Promise<number>;
 }
 
 export interface LoadFigures {
@@ -40,6 +42,8 @@ export interface LoadFigures {
   non2xx: number;
   /** The server's CPU time during the run, per request. */
   serverCpuMicrosecondsPerRequest: number;
+  /** The server's garbage-collection pauses during the run, per request (undefined where it does not report them). */
+  serverGcMicrosecondsPerRequest?: number;
   /** Cores the server used on average. */
   serverCores: number;
   /** Cores the load generator (this process) used on average. */
@@ -101,6 +105,7 @@ export async function drive(server: ServerProcess, run: LoadRun): Promise<LoadFi
   if (run.warmupSeconds > 0 && run.paths.kind !== "each-once") {
     await autocannon({ ...options, requests: requestsFor(run.paths, position), duration: run.warmupSeconds });
   }
+  const gcBefore = await run.gcSeconds?.();
   const serverCpuBefore = server.cpuSeconds();
   const generatorCpuBefore = process.cpuUsage();
   const started = performance.now();
@@ -123,6 +128,8 @@ export async function drive(server: ServerProcess, run: LoadRun): Promise<LoadFi
   const serverCpu = server.cpuSeconds() - serverCpuBefore;
   const generatorCpu = process.cpuUsage(generatorCpuBefore);
   const requests = result.requests.total;
+  const gcAfter = await run.gcSeconds?.();
+  const gcSeconds = gcBefore === undefined || gcAfter === undefined ? undefined : gcAfter - gcBefore;
   return {
     connections: run.connections,
     seconds: result.duration,
@@ -133,6 +140,7 @@ export async function drive(server: ServerProcess, run: LoadRun): Promise<LoadFi
     timeouts: result.timeouts,
     non2xx: result.non2xx,
     serverCpuMicrosecondsPerRequest: requests === 0 ? 0 : (serverCpu * 1e6) / requests,
+    ...(gcSeconds === undefined ? {} : { serverGcMicrosecondsPerRequest: requests === 0 ? 0 : (gcSeconds * 1e6) / requests }),
     serverCores: serverCpu / elapsed,
     generatorCores: (generatorCpu.user + generatorCpu.system) / 1e6 / elapsed,
     loadAverage: loadavg()[0],

@@ -2,6 +2,7 @@ import { request } from "node:http";
 import { type LoadFigures, type Paths, drive } from "./load";
 import type { ServerProcess } from "./processes";
 import type { Scenario, Target } from "./report";
+import { gcPauseSeconds } from "./serviceProbes";
 import { type ScenarioId, type Selection, selects } from "./selection";
 import { TARGETS, failuresOf, p99RatioTarget, ratio } from "./targets";
 
@@ -66,7 +67,7 @@ export async function measure(
   const { log, warmupSeconds } = context;
   const length = run.paths.kind === "each-once" ? `${run.paths.paths.length} requests` : `${run.seconds} s`;
   log(`${scenario.title}: the service (${length}), then bare Koa (${run.seconds} s), ${run.connections} connections`);
-  const figures = await drive(server, { ...run, warmupSeconds });
+  const figures = await drive(server, { ...run, warmupSeconds, gcSeconds: () => gcPauseSeconds(server) });
   const serviceTargets = (await run.afterService?.()) ?? [];
   const headers = await headerBytes(server, firstPath(run.paths));
   const bodyBytes = Math.max(0, Math.round(figures.responseBytes - headers));

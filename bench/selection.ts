@@ -44,7 +44,8 @@ export function summariseRatios(scenarios: readonly Scenario[]): string {
       `${scenario.title}: throughput ratio ${ratios.requestsPerSecond.toFixed(2)}`,
       `(${Math.round(service.requestsPerSecond)} against ${Math.round(yardstick.requestsPerSecond)} req/s),`,
       `p99 ratio ${ratios.p99Latency.toFixed(2)} (${service.latencyMs.p99} against ${yardstick.latencyMs.p99} ms),`,
-      `CPU ${service.serverCpuMicrosecondsPerRequest.toFixed(0)} against ${yardstick.serverCpuMicrosecondsPerRequest.toFixed(0)} µs/request;`,
+      `CPU ${service.serverCpuMicrosecondsPerRequest.toFixed(0)} against ${yardstick.serverCpuMicrosecondsPerRequest.toFixed(0)} µs/request`,
+      `(the service's GC pauses ${service.serverGcMicrosecondsPerRequest?.toFixed(1) ?? "unknown"});`,
       missed.length === 0 ? "all targets met" : `missed: ${missed.join("; ")}`,
     ].join(" ");
   });

@@ -65,3 +65,16 @@ export async function uncachedSince(server: ServerProcess, before: PredictionCou
   const now = await predictionCounters(server);
   return uncachedTarget(now.hits - before.hits, now.catalogueDrops - before.catalogueDrops);
 }
+
+/**
+ * The service's garbage-collection pauses so far, in seconds: prom-client's nodejs_gc_duration_seconds, summed over
+ * its kinds (minor, major, incremental marking, weak callbacks). Time the main thread stood still for the collector,
+ * which is part of the CPU time per request the benchmark reports, and the part that varies most between runs.
+ */
+export async function gcPauseSeconds(server: ServerProcess): Promise<number> {
+  const text = await (await fetch(`${server.opsUrl}/metrics`)).text();
+  return [...text.matchAll(/^nodejs_gc_duration_seconds_sum\{[^}]*\} ([\d.e+-]+)/gm)].reduce(
+    (sum, match) => sum + Number(match[1]),
+    0,
+  );
+}
