@@ -187,7 +187,7 @@ async function main(): Promise<void> {
         title: "prediction, cache cold",
         request: "GET /api/v1/predictions/:matchId",
         setup:
-          `${paths.coldWithRedis.length.toLocaleString("en-US")} matches asked for in turn across all connections ` +
+          `${paths.cold.length.toLocaleString("en-US")} matches asked for in turn across all connections ` +
           "(the warm-up included), so that no match is asked for again while an answer for it is kept: each " +
           "request's prediction is made in process from the process's copy of every match (no database read, no " +
           "Redis round trip; nothing is written).",
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
       {
         connections: CONNECTIONS,
         seconds: settings.seconds,
-        paths: { kind: "rotate", paths: paths.coldWithRedis },
+        paths: { kind: "rotate", paths: paths.cold },
         afterService: async () => [await uncachedSince(service, coldBefore)],
       },
       (figures, bare) => [ratioTarget(TARGETS.databaseRatio, figures, bare), noFailuresTarget(figures)],
@@ -281,7 +281,7 @@ async function main(): Promise<void> {
         request: "GET /api/v1/predictions/:matchId",
         setup:
           "the service restarted with REDIS_URL pointing at a closed port, so the circuit breaker skips the " +
-          `cache: the other ${paths.coldWithoutRedis.length.toLocaleString("en-US")} matches in turn, each request ` +
+          `cache: the same ${paths.cold.length.toLocaleString("en-US")} matches in turn, each request ` +
           "reading its match from PostgreSQL (in batches: no process keeps a copy of the matches without the reset " +
           "announcements Redis carries) and predicting in process.",
       },
@@ -289,7 +289,7 @@ async function main(): Promise<void> {
       {
         connections: CONNECTIONS,
         seconds: settings.seconds,
-        paths: { kind: "rotate", paths: paths.coldWithoutRedis },
+        paths: { kind: "rotate", paths: paths.cold },
         afterService: async () => [await uncachedSince(service, absentBefore)],
       },
       (figures, bare) => [ratioTarget(TARGETS.databaseRatio, figures, bare), noFailuresTarget(figures)],
