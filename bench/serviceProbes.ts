@@ -39,6 +39,12 @@ export async function loggedDurations(logFile: string, from: Date, to: Date): Pr
   };
 }
 
+/** The service's /metrics now, as a sum over the samples a pattern (global, multiline, value in group 1) matches. */
+async function metricSums(server: ServerProcess): Promise<(pattern: RegExp) => number> {
+  const text = await (await fetch(`${server.opsUrl}/metrics`)).text();
+  return (pattern) => [...text.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
+}
+
 export interface PredictionCounters {
   hits: number;
   catalogueDrops: number;
@@ -52,11 +58,10 @@ export const UNREAD: PredictionCounters = { hits: 0, catalogueDrops: 0 };
  * reloads, predictions go through the database path, which fills Redis).
  */
 export async function predictionCounters(server: ServerProcess): Promise<PredictionCounters> {
-  const text = await (await fetch(`${server.opsUrl}/metrics`)).text();
-  const counter = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
+  const sum = await metricSums(server);
   return {
-    hits: counter(/^cache_hits_total\{cache="predictions"\} (\d+)/gm),
-    catalogueDrops: counter(/^match_catalogue_drops_total\{[^}]*\} (\d+)/gm),
+    hits: sum(/^cache_hits_total\{cache="predictions"\} (\d+)/gm),
+    catalogueDrops: sum(/^match_catalogue_drops_total\{[^}]*\} (\d+)/gm),
   };
 }
 
@@ -72,9 +77,5 @@ export async function uncachedSince(server: ServerProcess, before: PredictionCou
  * which is part of the CPU time per request the benchmark reports, and the part that varies most between runs.
  */
 export async function gcPauseSeconds(server: ServerProcess): Promise<number> {
-  const text = await (await fetch(`${server.opsUrl}/metrics`)).text();
-  return [...text.matchAll(/^nodejs_gc_duration_seconds_sum\{[^}]*\} ([\d.e+-]+)/gm)].reduce(
-    (sum, match) => sum + Number(match[1]),
-    0,
-  );
+  return (await metricSums(server))(/^nodejs_gc_duration_seconds_sum\{[^}]*\} ([\d.e+-]+)/gm);
 }

@@ -6,18 +6,12 @@ import { rawExchange } from "../support/load";
 // The requests Node's parser refuses: answered in the API's JSON error shape when the client may be waiting for an
 // answer, never ahead of or instead of an answer the application is making; the connection then closed, not reset.
 
-/**
- * Answers every request 200 `ok` (a line, so a status line after it starts one): at once, in the request event,
- * or after `delayMs`.
- */
-function app(delayMs: number): { callback(): RequestListener } {
-  return {
-    callback: () => (_request, response) => {
-      if (delayMs === 0) response.end("ok\n");
-      else setTimeout(() => response.end("ok\n"), delayMs);
-    },
-  };
-}
+/** Answers every request 200 `ok` (a line, so a status line after it starts one) after 50 ms. */
+const slowApp: { callback(): RequestListener } = {
+  callback: () => (_request, response) => {
+    setTimeout(() => response.end("ok\n"), 50);
+  },
+};
 
 const request = (method: string, headers = "") => `${method} /api/v1/leagues HTTP/1.1\r\nHost: a\r\n${headers}\r\n`;
 
@@ -27,17 +21,17 @@ function lastBody(response: string): { error: { code: string; message: string } 
 }
 
 describe("HTTP server: requests Node cannot parse", () => {
-  const servers: Server[] = [];
-  const start = async (delayMs: number) => {
-    const server = await listen(app(delayMs), 0);
-    servers.push(server);
-    return portOf(server);
-  };
+  let server: Server;
+  let port: number;
 
-  after(() => Promise.all(servers.map((server) => closeGracefully(server, 1_000))));
+  before(async () => {
+    server = await listen(slowApp, 0);
+    port = portOf(server);
+  });
+
+  after(() => closeGracefully(server, 1_000));
 
   it("answers an unknown method on a kept-alive connection with a JSON 400 and closes the connection", async () => {
-    const port = await start(50);
     const result = await rawExchange(port, [{ data: request("GET") }, { data: request("FOO"), delayMs: 150 }], 5_000);
     assert.deepEqual(result.statuses, [200, 400]);
     assert.equal(result.ended, "closed");
@@ -50,7 +44,6 @@ describe("HTTP server: requests Node cannot parse", () => {
   it("lets an answer the application is still making go out first, closing the connection after it", async () => {
     // One write: the GET is with the application for 50 ms when the parser refuses what came with it. Node's
     // default writes its 400 ahead of the application's answer and cuts the connection.
-    const port = await start(50);
     const result = await rawExchange(port, [{ data: request("GET") + request("FOO") }], 5_000);
     assert.deepEqual(result.statuses, [200]);
     assert.match(result.response, /\r\nConnection: close\r\n/);
@@ -77,7 +70,6 @@ describe("HTTP server: requests Node cannot parse", () => {
   });
 
   it("answers a header block over Node's 16 kB limit with a JSON 431", async () => {
-    const port = await start(0);
     const result = await rawExchange(port, [{ data: request("GET", `X-Padding: ${"a".repeat(20_000)}\r\n`) }], 5_000);
     assert.deepEqual(result.statuses, [431]);
     assert.equal(lastBody(result.response).error.code, "headers_too_large");
