@@ -213,6 +213,21 @@ describe("GET /api/v1/fixtures and the prediction precompute (PostgreSQL)", () =
       assert.deepEqual(body.data[0].match, await json<MatchJson>(`/api/v1/matches/${ids.first}`));
     });
 
+    it("shows the forecast as stored, not one made anew (which would read the same unless the store differs)", async () => {
+      const stored = db("predictions").where({ model_version_id: e0Version, match_id: ids.third });
+      const { details } = (await stored.clone().select("details").first()) as { details: MatchPrediction };
+      await stored.clone().update({ details: JSON.stringify({ ...details, homeWin: 0.125 }) });
+      try {
+        const body = await json<FixturesJson>("/api/v1/fixtures?league=E0&from=2030-03-03&to=2030-03-03");
+        assert.deepEqual(
+          body.data.map((item) => [item.match.id, item.prediction?.homeWin]),
+          [[ids.third, 0.125]],
+        );
+      } finally {
+        await stored.clone().update({ details: JSON.stringify(details) });
+      }
+    });
+
     it("one league's next match day leaves out the next round and the match under way", async () => {
       const body = await json<FixturesJson>("/api/v1/fixtures?league=E0");
       assert.deepEqual(

@@ -4,9 +4,9 @@ import type { MatchPrediction } from "../domain/types";
 import { type Clock, systemClock } from "../importer/types";
 import type { Metrics } from "../metrics";
 import type { Database } from "../storage/db";
-import { kickoffOf, matchesBetween, nextMatchDays } from "../storage/repositories/fixtures";
+import { type StoredFixture, kickoffOf, matchesBetween, nextMatchDays } from "../storage/repositories/fixtures";
 import type { Match } from "../storage/repositories/matches";
-import { type StoredModel, preMatchPredictions, predictionsOfVersions } from "../storage/repositories/predictions";
+import type { StoredModel } from "../storage/repositories/predictions";
 import type { ModelRegistry } from "./modelRegistry";
 import { type ModelSummary, summariseModel } from "./answers";
 import { currentModel, isUpcoming } from "./predictionService";
@@ -89,42 +89,29 @@ export class FixtureService {
   private async load(query: FixturesQuery): Promise<string> {
     const now = this.clock();
     const { from, to } = query;
-    const matches =
+    const read = { now, versions: this.registry.all().map((model) => model.version) };
+    const stored =
       from === undefined || to === undefined
-        ? await nextMatchDays(this.db, query.league, now)
-        : await matchesBetween(this.db, { league: query.league, from, to });
-    const upcoming = matches.filter((match) => isUpcoming(match, now));
-    const data = await this.withPredictions(matches, upcoming);
-    const dates = matches.map((match) => match.date).sort();
+        ? await nextMatchDays(this.db, query.league, read)
+        : await matchesBetween(this.db, { league: query.league, from, to }, read);
+    const data = stored.map((fixture) => this.withPrediction(fixture, now));
+    const dates = stored.map(({ match }) => match.date).sort();
     const today = now.toISOString().slice(0, 10);
     const range = { from: from ?? dates[0] ?? today, to: to ?? dates[dates.length - 1] ?? today };
-    const expiry = Math.min(NO_EXPIRY, ...upcoming.map((match) => kickoffOf(match).getTime()));
+    const kickoffs = data.filter((fixture) => fixture.forecast).map((fixture) => kickoffOf(fixture.match).getTime());
+    const expiry = Math.min(NO_EXPIRY, ...kickoffs);
     return `${expiry}\n${JSON.stringify({ data, range })}`;
   }
 
-  private async withPredictions(matches: readonly Match[], upcoming: readonly Match[]): Promise<Fixture[]> {
-    const leagues = new Set(upcoming.map((match) => match.league));
-    const versions = this.registry
-      .all()
-      .filter((model) => leagues.has(model.league))
-      .map((model) => model.version);
-    const forecasts = await predictionsOfVersions(this.db, versions, upcoming.map((match) => match.id));
-    const upcomingIds = new Set(upcoming.map((match) => match.id));
-    const records = await preMatchPredictions(
-      this.db,
-      matches.filter((match) => !upcomingIds.has(match.id)).map((match) => match.id),
-    );
-    return matches.map((match): Fixture => {
-      if (!upcomingIds.has(match.id)) {
-        const record = records.get(match.id);
-        if (record === undefined) return { match, prediction: null, model: null, forecast: false };
-        return { match, prediction: record.prediction, model: summariseStored(record.model), forecast: false };
-      }
-      const model = this.registry.get(match.league);
-      if (model === undefined) return { match, prediction: null, model: null, forecast: true };
-      const prediction =
-        forecasts.get(match.id) ?? predictMatch(model.parameters, match.homeTeam.name, match.awayTeam.name);
-      return { match, prediction, model: summariseModel(model), forecast: true };
-    });
+  /** A forecast is the stored one, or made in process when a request comes first; any other match's is its record. */
+  private withPrediction({ match, forecast, record }: StoredFixture, now: Date): Fixture {
+    if (!isUpcoming(match, now)) {
+      if (record === null) return { match, prediction: null, model: null, forecast: false };
+      return { match, prediction: record.prediction, model: summariseStored(record.model), forecast: false };
+    }
+    const model = this.registry.get(match.league);
+    if (model === undefined) return { match, prediction: null, model: null, forecast: true };
+    const prediction = forecast ?? predictMatch(model.parameters, match.homeTeam.name, match.awayTeam.name);
+    return { match, prediction, model: summariseModel(model), forecast: true };
   }
 }

@@ -1,6 +1,5 @@
 import type { Knex } from "knex";
 import type { MatchPrediction } from "../../domain/types";
-import { KICKOFF_SQL } from "./fixtures";
 
 export interface PredictionRecord {
   modelVersion: number;
@@ -30,7 +29,7 @@ export interface StoredPrediction {
  * A stored prediction with its fields in the order the model produces them: jsonb keeps keys sorted, and a
  * stored forecast should read exactly as the same prediction computed in process.
  */
-const asPrediction = (stored: MatchPrediction): MatchPrediction => ({
+export const asPrediction = (stored: MatchPrediction): MatchPrediction => ({
   homeWin: stored.homeWin,
   draw: stored.draw,
   awayWin: stored.awayWin,
@@ -78,44 +77,4 @@ export async function predictionsOfVersions(
     .whereIn("model_version_id", versions)
     .whereIn("match_id", matchIds);
   return new Map(rows.map((row) => [row.match_id, asPrediction(row.details)]));
-}
-
-/** For each match that has one, the last prediction stored before it kicked off, with the model that made it. */
-export async function preMatchPredictions(
-  db: Knex,
-  matchIds: readonly number[],
-): Promise<Map<number, StoredPrediction>> {
-  if (matchIds.length === 0) return new Map();
-  const rows: Array<{
-    match_id: number;
-    details: MatchPrediction;
-    version: number;
-    name: string | null;
-    fitted_at: Date;
-    data_from: string;
-    data_to: string;
-  }> = await db("predictions as p")
-    .join("matches as m", "m.id", "p.match_id")
-    .join("model_versions as v", "v.id", "p.model_version_id")
-    .distinctOn("p.match_id")
-    .select("p.match_id", "p.details", "v.id as version", "v.fitted_at", "v.data_from", "v.data_to")
-    .select(db.raw("v.parameters->>'model' AS name"))
-    .whereIn("p.match_id", matchIds)
-    .whereRaw(`p.created_at < ${KICKOFF_SQL}`)
-    .orderBy([{ column: "p.match_id" }, { column: "p.created_at", order: "desc" }, { column: "p.id", order: "desc" }]);
-  return new Map(
-    rows.map((row) => [
-      row.match_id,
-      {
-        prediction: asPrediction(row.details),
-        model: {
-          version: row.version,
-          name: row.name,
-          fittedAt: row.fitted_at,
-          dataFrom: row.data_from,
-          dataTo: row.data_to,
-        },
-      },
-    ]),
-  );
 }
