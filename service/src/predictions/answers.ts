@@ -7,10 +7,11 @@ import type { ModelVersion } from "../storage/repositories/modelVersions";
 // The JSON of GET /predictions/:id, in parts: most of an answer (the prediction and its score grid) depends on the
 // pairing and the model alone, and serialising those numbers is most of the cost of an answer nobody asked for.
 
-/** A prediction ready to send (JSON, encoded), with the league it belongs to (for metrics on cache hits). */
+/** A prediction ready to send, with the league it belongs to (for metrics on cache hits). */
 export interface PredictionAnswer {
   league: string;
-  body: Buffer;
+  /** The JSON: encoded (a Buffer) where it is likely to be sent again, as text where it may be sent once. */
+  body: Buffer | string;
 }
 
 export interface ModelSummary {
