@@ -3,12 +3,13 @@
 // Builds the service and the web page, gives the service a fresh migrated, seeded and fitted database, runs it
 // (PostgreSQL and Redis, one process, rate limit raised) next to a bare Koa yardstick, times the web page's first
 // fixtures in Chromium, drives both servers with autocannon from this process and runs the model
-// micro-benchmarks; writes bench/results/<date>.json and .md. `--only page` times the page alone and writes
-// bench/results/<date>-page.json and .md; `--only prediction-cached,fixtures-cached` (ids in bench/selection.ts) runs
-// those HTTP scenarios alone and prints their ratios without writing a result. See README.md, "Performance".
+// micro-benchmarks; writes bench/results/<date>.json and .md (<date>-2… for a later full run that day). `--only
+// page` times the page alone and writes bench/results/<date>-page.json and .md; `--only
+// prediction-cached,fixtures-cached` (ids in bench/selection.ts) runs those HTTP scenarios alone and prints their
+// ratios without writing a result. See README.md, "Performance".
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { freePort } from "../test/support/net";
@@ -322,8 +323,8 @@ async function main(): Promise<void> {
       soakHandling,
       limits: limits(machine.cores, scenarios, soak, soakHandling),
     };
-    const suffix = settings.quick ? "-quick" : "";
-    writeResults(`${date}${suffix}`, result, `${JSON.stringify(result, null, 2)}\n`);
+    const name = settings.quick ? `${date}-quick` : fullRunName(date);
+    writeResults(name, result, `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await Promise.all(started.map((server) => server.stop()));
     await database.drop();
@@ -333,14 +334,26 @@ async function main(): Promise<void> {
   }
 }
 
+const RESULTS_DIR = path.join(REPO_ROOT, "bench/results");
+
+/**
+ * A full run's name: its UTC date, then <date>-2, -3… for later full runs that day, so that no run replaces the
+ * figures of another that may be committed and cited (a quick run or the page's alone replaces the day's last).
+ */
+function fullRunName(date: string): string {
+  const taken = (name: string) => existsSync(path.join(RESULTS_DIR, `${name}.json`));
+  let name = date;
+  for (let n = 2; taken(name); n++) name = `${date}-${n}`;
+  return name;
+}
+
 /** Writes bench/results/<name>.json and its Markdown (the whole run's report, or the page's section alone). */
 function writeResults(name: string, result: BenchResult | PageFigures, json: string): void {
-  const resultsDir = path.join(REPO_ROOT, "bench/results");
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, `${name}.json`), json);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(path.join(RESULTS_DIR, `${name}.json`), json);
   const markdown =
     "scenarios" in result ? renderMarkdown(result) : [`# Benchmark ${name}`, "", ...renderPageMarkdown(result)].join("\n");
-  writeFileSync(path.join(resultsDir, `${name}.md`), markdown);
+  writeFileSync(path.join(RESULTS_DIR, `${name}.md`), markdown);
   log(`wrote bench/results/${name}.json and .md`);
 }
 
