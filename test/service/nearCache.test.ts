@@ -204,5 +204,16 @@ describe("near cache", () => {
       await ask();
       assert.equal(decodes, 3);
     });
+
+    it("gives a request that loaded the value decodeLoaded's form, and hits decode's", async () => {
+      const cache = new NearCache(new MemoryCache(60), new ManualInvalidations(), OPTIONS);
+      const options = { decode: (value: string): Buffer | string => Buffer.from(value), decodeLoaded: (value: string) => value };
+      const ask = () => cacheAside(cache, new Metrics(), "predictions", BUCKET, "k", async () => "body", options);
+      const [first, second] = await Promise.all([ask(), ask()]);
+      assert.deepEqual([first, second], Array(2).fill({ value: "body", hit: false }), "each request that missed");
+      const hit = await ask();
+      assert.equal(hit.hit, true);
+      assert.ok(Buffer.isBuffer(hit.value));
+    });
   });
 });

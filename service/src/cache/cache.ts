@@ -54,6 +54,11 @@ const loading = new WeakMap<CacheLookup, Promise<string>>();
 export interface CacheAsideOptions<T> {
   /** The form callers use (fields split out, a body encoded for the wire), made once per lookup that hits. */
   decode: (value: string) => T;
+  /**
+   * The form of a value just loaded, made for each request that missed (`decode` when not given): a body one
+   * request sends costs less as text than encoded in a Buffer of its own.
+   */
+  decodeLoaded?: (value: string) => T;
   /** A cached value it refuses (one that carries its own expiry) counts as a miss and is replaced. */
   isFresh?: (value: string) => boolean;
 }
@@ -101,7 +106,7 @@ export async function cacheAside<T>(
   load: () => Promise<string>,
   options: CacheAsideOptions<T>,
 ): Promise<{ value: T; hit: boolean }> {
-  const { decode, isFresh = () => true } = options;
+  const { decode, decodeLoaded = decode, isFresh = () => true } = options;
   const seen = await cache.get(bucket, key);
   if (seen.value !== undefined && isFresh(seen.value)) {
     metrics.cacheHits.inc({ cache: kind });
@@ -116,7 +121,7 @@ export async function cacheAside<T>(
     });
     loading.set(seen, loaded);
   }
-  return { value: decode(await loaded), hit: false };
+  return { value: decodeLoaded(await loaded), hit: false };
 }
 
 /** Stores a value computed ahead of any request (a warm-up), unless the bucket is reset meanwhile. */

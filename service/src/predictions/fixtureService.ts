@@ -39,8 +39,10 @@ const NO_EXPIRY = Number.MAX_SAFE_INTEGER;
 
 // Cached as "<expiry ms>\n<json>": a page stops being true when its first forecast kicks off.
 const expiryOf = (value: string) => Number(value.slice(0, value.indexOf("\n")));
+/** The page's JSON, for the request that loaded it. */
+const textOf = (value: string) => value.slice(value.indexOf("\n") + 1);
 /** The page's JSON, encoded once per copy of a hot entry (see cacheAside). */
-const bodyOf = (value: string) => encodedForWire(value.slice(value.indexOf("\n") + 1));
+const bodyOf = (value: string): Buffer | string => encodedForWire(textOf(value));
 
 /** Keys by query object: the API hands the same validated query to every request of one query string. */
 const canonicalKeys = new WeakMap<FixturesQuery, string>();
@@ -60,13 +62,13 @@ export class FixtureService {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** The page as JSON, encoded. Naming a league alone needs its model: 404 when unknown, 503 before its first fit. */
-  async page(query: FixturesQuery): Promise<Buffer> {
+  /** The page as JSON. Naming a league alone needs its model: 404 when unknown, 503 before its first fit. */
+  async page(query: FixturesQuery): Promise<Buffer | string> {
     if (query.league !== undefined) await currentModel(this.db, this.registry, query.league);
     const isFresh = (value: string) => expiryOf(value) > this.clock().getTime();
     const load = () => this.load(query);
     const key = this.key(query);
-    const options = { decode: bodyOf, isFresh };
+    const options = { decode: bodyOf, decodeLoaded: textOf, isFresh };
     return (await cacheAside(this.cache, this.metrics, "fixtures", FIXTURES_BUCKET, key, load, options)).value;
   }
 

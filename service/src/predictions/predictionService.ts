@@ -41,13 +41,19 @@ export const isUpcoming = (match: Match, now: Date) =>
 // Cached as "<league>\n<json>": JSON.stringify never emits a raw newline, and hits need no parsing.
 const pack = (league: string, json: string) => `${league}\n${json}`;
 
-/** Made once per copy of a hot entry (see cacheAside), so hits neither split nor encode the text again. */
+/** The answer as text, for the request that loaded it. */
 function unpack(value: string): PredictionAnswer {
   const newline = value.indexOf("\n");
-  return { league: value.slice(0, newline), body: encodedForWire(value.slice(newline + 1)) };
+  return { league: value.slice(0, newline), body: value.slice(newline + 1) };
 }
 
-const UNPACKED = { decode: unpack };
+/** Made once per copy of a hot entry (see cacheAside), so hits neither split nor encode the text again. */
+function unpackEncoded(value: string): PredictionAnswer {
+  const { league, body } = unpack(value);
+  return { league, body: encodedForWire(body as string) };
+}
+
+const UNPACKED = { decode: unpackEncoded, decodeLoaded: unpack };
 
 /** As many answers as the near cache keeps copies of (about 10 MB). */
 const MAX_CATALOGUE_ANSWERS = 5_000;
