@@ -1,4 +1,12 @@
-import { type Cache, FIXTURES_BUCKET, cacheAside, canonicalKey, encodedForWire, putAhead } from "../cache/cache";
+import {
+  type Cache,
+  type CacheAsideOptions,
+  FIXTURES_BUCKET,
+  cacheAside,
+  canonicalKey,
+  encodedForWire,
+  putAhead,
+} from "../cache/cache";
 import { DIXON_COLES, predictMatch } from "../domain/dixonColes";
 import type { MatchPrediction } from "../domain/types";
 import { type Clock, systemClock } from "../importer/types";
@@ -42,7 +50,7 @@ const expiryOf = (value: string) => Number(value.slice(0, value.indexOf("\n")));
 /** The page's JSON, for the request that loaded it. */
 const textOf = (value: string) => value.slice(value.indexOf("\n") + 1);
 /** The page's JSON, encoded once per copy of a hot entry (see cacheAside). */
-const bodyOf = (value: string): Buffer | string => encodedForWire(textOf(value));
+const bodyOf = (value: string) => encodedForWire(textOf(value));
 
 /** Keys by query object: the API hands the same validated query to every request of one query string. */
 const canonicalKeys = new WeakMap<FixturesQuery, string>();
@@ -68,7 +76,7 @@ export class FixtureService {
     const isFresh = (value: string) => expiryOf(value) > this.clock().getTime();
     const load = () => this.load(query);
     const key = this.key(query);
-    const options = { decode: bodyOf, decodeLoaded: textOf, isFresh };
+    const options: CacheAsideOptions<Buffer | string> = { decode: bodyOf, decodeLoaded: textOf, isFresh };
     return (await cacheAside(this.cache, this.metrics, "fixtures", FIXTURES_BUCKET, key, load, options)).value;
   }
 

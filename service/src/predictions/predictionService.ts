@@ -42,7 +42,7 @@ export const isUpcoming = (match: Match, now: Date) =>
 const pack = (league: string, json: string) => `${league}\n${json}`;
 
 /** The answer as text, for the request that loaded it. */
-function unpack(value: string): PredictionAnswer {
+function unpack(value: string): PredictionAnswer & { body: string } {
   const newline = value.indexOf("\n");
   return { league: value.slice(0, newline), body: value.slice(newline + 1) };
 }
@@ -50,7 +50,7 @@ function unpack(value: string): PredictionAnswer {
 /** Made once per copy of a hot entry (see cacheAside), so hits neither split nor encode the text again. */
 function unpackEncoded(value: string): PredictionAnswer {
   const { league, body } = unpack(value);
-  return { league, body: encodedForWire(body as string) };
+  return { league, body: encodedForWire(body) };
 }
 
 const UNPACKED = { decode: unpackEncoded, decodeLoaded: unpack };
