@@ -197,7 +197,10 @@ describe("faults: PostgreSQL failover", function () {
     const writeSamples = samples.filter((s) => s.spec.kind === "write");
     const unconfirmed = writeSamples.filter((s) => s.body?.includes('"code":"commit_unconfirmed"') === true);
     // (Uncached predictions wait too: they store what they computed. Only writes answer commit_unconfirmed.)
-    assert.ok(unconfirmed.length > 0 && unconfirmed.length <= cancelled.length, "commits that stopped waiting were refused");
+    assert.ok(
+      unconfirmed.length > 0 && unconfirmed.length <= cancelled.length,
+      `commits that stopped waiting were refused: ${unconfirmed.length} refused, ${cancelled.length} sessions cancelled`,
+    );
     assert.ok(unconfirmed.every((s) => s.status === 503 && s.end > cancelIssued && s.end <= killed), "only those");
     const waitingAtKill = writeSamples.filter((s) => s.start < killIssued && s.end > killIssued);
     assert.ok(waitingAtKill.length > 0, "writes were waiting for the standby when the primary died");
