@@ -1,5 +1,6 @@
-import { type RequestListener, type Server, type ServerResponse, createServer } from "node:http";
+import { type RequestListener, STATUS_CODES, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { JSON_CONTENT_TYPE } from "../http/context";
 
 /** Longer than the idle timeout of the load balancers in front, so they never reuse a socket Node just closed. */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -9,12 +10,12 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const REFUSED_CONNECTION_LINGER_MS = 5_000;
 
 /** Node's parser errors that have an answer of their own; anything else it cannot parse is a 400. */
-const UNPARSEABLE_ANSWERS: Readonly<Record<string, { status: number; reason: string; code: string }>> = {
-  HPE_HEADER_OVERFLOW: { status: 431, reason: "Request Header Fields Too Large", code: "headers_too_large" },
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, reason: "Payload Too Large", code: "chunk_extensions_too_large" },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, reason: "Request Timeout", code: "request_timeout" },
+const UNPARSEABLE_ANSWERS: Readonly<Record<string, { status: number; code: string }>> = {
+  HPE_HEADER_OVERFLOW: { status: 431, code: "headers_too_large" },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, code: "chunk_extensions_too_large" },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: "request_timeout" },
 };
-const UNPARSEABLE = { status: 400, reason: "Bad Request", code: "unparseable_request" };
+const UNPARSEABLE = { status: 400, code: "unparseable_request" };
 
 /** The response Node's server has attached to a connection (Node's own socketOnError decides by it too). */
 const attachedResponse = (socket: Socket) => (socket as { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
@@ -62,11 +63,11 @@ export function refusedRequestAction(previous: PreviousAnswer | undefined): "ans
 }
 
 function answerRefused(socket: Socket, error: NodeJS.ErrnoException): void {
-  const { status, reason, code } = UNPARSEABLE_ANSWERS[error.code ?? ""] ?? UNPARSEABLE;
+  const { status, code } = UNPARSEABLE_ANSWERS[error.code ?? ""] ?? UNPARSEABLE;
   const body = JSON.stringify({ error: { code, message: `the request could not be parsed (${error.code ?? error.message})` } });
   socket.setTimeout(REFUSED_CONNECTION_LINGER_MS, () => socket.destroy());
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
