@@ -47,9 +47,9 @@ export function limits(
       "of probabilities); with Redis the match comes from the process's copy of every match, without it from a " +
       "PostgreSQL statement shared by the requests of a round trip (a second one for a fixture's stored " +
       "forecast, never a write). A fixtures page costs " +
-      `${cpu(fixturesCached.service)} µs cached and ${cpu(fixturesCold.service)} µs uncached: three statements ` +
-      "(the matches, the current models' stored forecasts, the pre-match predictions of matches under way or " +
-      "played) and a body of some dozens of predictions to serialise.",
+      `${cpu(fixturesCached.service)} µs cached and ${cpu(fixturesCold.service)} µs uncached: one statement ` +
+      "(the matches, each with the current model's stored forecast or, under way or played, its pre-match " +
+      "prediction) and a body of some dozens of predictions to serialise.",
     "Of that CPU, garbage collection paused the service for " +
       [health, cached, fixturesCached]
         .map((scenario) => `${gc(scenario.service)} µs per request (${scenario.title})`)
