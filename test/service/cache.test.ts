@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import Redis from "ioredis";
-import { type Cache, MAX_ENTRIES_PER_BUCKET } from "../../service/src/cache/cache";
+import { type Cache, MAX_ENTRIES_PER_BUCKET, STACK_WRITTEN_CHARS, wireBody } from "../../service/src/cache/cache";
 import { MemoryCache } from "../../service/src/cache/memoryCache";
 import { RedisCache } from "../../service/src/cache/redisCache";
 import { Metrics } from "../../service/src/metrics";
@@ -118,5 +118,23 @@ describe("caches", () => {
       assert.ok(entries <= MAX_ENTRIES_PER_BUCKET && entries > MAX_ENTRIES_PER_BUCKET * 0.9, `${entries} entries`);
       assert.equal(await client.hget(`${prefix}reads`, "@epoch"), epoch);
     });
+  });
+});
+
+describe("wireBody", () => {
+  it("keeps an answer Node writes from the stack as the text itself", () => {
+    const text = JSON.stringify({ team: "Bayern München", grid: "x".repeat(STACK_WRITTEN_CHARS - 60) });
+    assert.ok(text.length < STACK_WRITTEN_CHARS);
+    assert.equal(wireBody(text), text);
+  });
+
+  it("encodes a longer one once, as UTF-8, in a Buffer of its own", () => {
+    const text = JSON.stringify({ team: "Bayern München", grid: "x".repeat(STACK_WRITTEN_CHARS) });
+    const body = wireBody(text);
+    assert.ok(Buffer.isBuffer(body));
+    assert.equal(body.toString("utf8"), text);
+    assert.equal(body.length, Buffer.byteLength(text), "no spare bytes");
+    assert.equal(body.byteOffset, 0, "not a slice of the shared pool");
+    assert.equal(body.buffer.byteLength, body.length);
   });
 });

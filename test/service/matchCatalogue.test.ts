@@ -200,9 +200,8 @@ describe("the match catalogue (PostgreSQL)", () => {
         const answer = await fromCatalogue.forMatch(id);
         assert.deepEqual(asText(answer), asText(await fromDatabase.forMatch(id)), `match ${id}`);
         const again = await fromCatalogue.forMatch(id);
-        assert.deepEqual(asText(again), asText(answer), "a second request gets the answer made for the first");
-        assert.ok(Buffer.isBuffer(again.body), "encoded once asked for again");
-        assert.equal(await fromCatalogue.forMatch(id), again, "and sent as encoded from then on");
+        assert.equal(again, answer, "a second request gets the very answer made for the first");
+        assert.equal(typeof again.body, "string", "kept as text (see wireBody)");
       }
       const count = (name: string) => metrics.registry.getSingleMetricAsString(name);
       assert.match(await count("predictions_total"), /source="cache"/);

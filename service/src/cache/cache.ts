@@ -55,8 +55,8 @@ export interface CacheAsideOptions<T> {
   /** The form callers use (fields split out, a body encoded for the wire), made once per lookup that hits. */
   decode: (value: string) => T;
   /**
-   * The form of a value just loaded, made for each request that missed (`decode` when not given): a body one
-   * request sends costs less as text than encoded in a Buffer of its own.
+   * The form of a value just loaded, made for each request that missed (`decode` when not given): a large body
+   * one request sends costs less as text than encoded in a Buffer of its own (see wireBody).
    */
   decodeLoaded?: (value: string) => T;
   /** A cached value it refuses (one that carries its own expiry) counts as a miss and is replaced. */
@@ -67,10 +67,21 @@ export interface CacheAsideOptions<T> {
 export const asText = (value: string): string => value;
 
 /**
- * Text encoded for the wire, in memory of its own: a small Buffer.from shares an 8 kB pool slab with short-lived
- * buffers (log lines among them), and a copy kept for minutes would keep the whole slab alive.
+ * Node writes a response whose headers and body are one string from a 16 kB buffer on the stack, in one system
+ * call, when it fits there at UTF-8's worst of 3 bytes per character (src/stream_base.cc, `WriteString`): no
+ * allocation and no callback to wait for. A Buffer body goes out in a writev beside its headers, which are first
+ * copied into storage of their own. Below this many characters (a kB left for the headers), an answer is
+ * therefore cheapest as text; a larger one would be encoded into a new allocation on every response.
  */
-export function encodedForWire(text: string): Buffer {
+export const STACK_WRITTEN_CHARS = Math.floor(16_384 / 3) - 1_024;
+
+/**
+ * The form to send `text` in, and to keep for the next requests: text while Node writes it from the stack,
+ * otherwise encoded once, in memory of its own (never a slice of Buffer's shared pool, which a copy kept for
+ * minutes would pin).
+ */
+export function wireBody(text: string): string | Buffer {
+  if (text.length < STACK_WRITTEN_CHARS) return text;
   const buffer = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
   buffer.write(text);
   return buffer;

@@ -16,10 +16,9 @@ export type AppContext = ParameterizedContext<AppState>;
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 
 /**
- * Answers with JSON that is already serialised (cached values are stored as text, so hits skip JSON work). Hot
- * answers come encoded as a Buffer, which the socket takes as it is: a string is measured and encoded again for
- * every response, which for a page of fixtures cost about as much as the rest of the request. An answer likely to
- * be sent once comes as text, which costs less than a Buffer of its own (see PredictionService's catalogue answers).
+ * Answers with JSON that is already serialised (cached values are stored as text, so hits skip JSON work): as text,
+ * or, for a large answer kept for many requests, encoded once in a Buffer that the socket takes as it is (see
+ * cache's wireBody for which costs less when).
  */
 export function sendJsonText(ctx: AppContext, json: string | Buffer, status = 200): void {
   ctx.status = status;

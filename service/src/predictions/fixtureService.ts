@@ -4,8 +4,8 @@ import {
   FIXTURES_BUCKET,
   cacheAside,
   canonicalKey,
-  encodedForWire,
   putAhead,
+  wireBody,
 } from "../cache/cache";
 import { DIXON_COLES, predictMatch } from "../domain/dixonColes";
 import type { MatchPrediction } from "../domain/types";
@@ -49,8 +49,8 @@ const NO_EXPIRY = Number.MAX_SAFE_INTEGER;
 const expiryOf = (value: string) => Number(value.slice(0, value.indexOf("\n")));
 /** The page's JSON, for the request that loaded it. */
 const textOf = (value: string) => value.slice(value.indexOf("\n") + 1);
-/** The page's JSON, encoded once per copy of a hot entry (see cacheAside). */
-const bodyOf = (value: string) => encodedForWire(textOf(value));
+/** The page's JSON in the form to send, made once per copy of a hot entry (see cacheAside). */
+const bodyOf = (value: string) => wireBody(textOf(value));
 
 /** Keys by query object: the API hands the same validated query to every request of one query string. */
 const canonicalKeys = new WeakMap<FixturesQuery, string>();

@@ -1,4 +1,4 @@
-import { type Cache, PREDICTIONS_BUCKET, cacheAside, encodedForWire, putAhead } from "../cache/cache";
+import { type Cache, PREDICTIONS_BUCKET, cacheAside, putAhead, wireBody } from "../cache/cache";
 import { predictMatch } from "../domain/dixonColes";
 import { teamNameKey } from "../domain/teamNames";
 import type { MatchPrediction } from "../domain/types";
@@ -48,12 +48,12 @@ function unpack(value: string): PredictionAnswer & { body: string } {
 }
 
 /** Made once per copy of a hot entry (see cacheAside), so hits neither split nor encode the text again. */
-function unpackEncoded(value: string): PredictionAnswer {
+function unpackForWire(value: string): PredictionAnswer {
   const { league, body } = unpack(value);
-  return { league, body: encodedForWire(body) };
+  return { league, body: wireBody(body) };
 }
 
-const UNPACKED = { decode: unpackEncoded, decodeLoaded: unpack };
+const UNPACKED = { decode: unpackForWire, decodeLoaded: unpack };
 
 /** As many answers as the near cache keeps copies of (about 10 MB). */
 const MAX_CATALOGUE_ANSWERS = 5_000;
@@ -63,12 +63,8 @@ interface CatalogueAnswer {
   match: Match;
   /** The model it was made with: a refit installs a new one. */
   model: ModelVersion;
-  /**
-   * Text when made; encoded when asked for again. Most matches are asked for once, and an answer encoded in a
-   * Buffer of its own costs more than the socket's encoding of the text (about 17 µs a request in `npm run bench`'s
-   * uncached scenario); a match asked for twice is a hot one, whose Buffer then goes out as it is on every hit.
-   */
-  answer: PredictionAnswer;
+  /** As text: a prediction's answer is a few kB, which Node sends from the stack (see wireBody). */
+  answer: PredictionAnswer & { body: string };
 }
 
 /**
@@ -146,8 +142,6 @@ export class PredictionService {
     const known = this.catalogueAnswers.get(matchId);
     this.catalogueAnswers.delete(matchId);
     if (known !== undefined && known.match === match && known.model === model) {
-      const { answer } = known;
-      if (typeof answer.body === "string") known.answer = { league: answer.league, body: encodedForWire(answer.body) };
       this.catalogueAnswers.set(matchId, known);
       this.metrics.cacheHits.inc({ cache: "predictions" });
       return { value: known.answer, hit: true };
