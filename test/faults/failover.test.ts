@@ -196,7 +196,6 @@ describe("faults: PostgreSQL failover", function () {
     // died, were refused; every acknowledged write is on the new primary with its audit rows and refit request.
     const writeSamples = samples.filter((s) => s.spec.kind === "write");
     const unconfirmed = writeSamples.filter((s) => s.body?.includes('"code":"commit_unconfirmed"') === true);
-    // (Uncached predictions wait too: they store what they computed. Only writes answer commit_unconfirmed.)
     assert.ok(
       unconfirmed.length > 0 && unconfirmed.length <= cancelled.length,
       `commits that stopped waiting were refused: ${unconfirmed.length} refused, ${cancelled.length} sessions cancelled`,
