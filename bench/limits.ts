@@ -12,6 +12,9 @@ export interface HandlingTimes {
   maxMs: number;
 }
 
+/** The access log writes `ms` to a tenth of a millisecond: 0 is anything shorter than half of that. */
+const loggedMs = (ms: number) => (ms === 0 ? "under 0.05 ms" : `${ms} ms`);
+
 /** The "what limits it" paragraphs, from this run's own figures. */
 export function limits(
   cores: number,
@@ -69,7 +72,7 @@ export function limits(
         .map((scenario) => `${ratio2(scenario.ratios.requestsPerSecond)} and ${ratio2(scenario.ratios.p99Latency)} (${scenario.title})`)
         .join(", ") +
       ". The service's own handling time at 1,000 connections (its access log, from the first middleware to the " +
-      `response): p99 ${handling.p99Ms} ms, at most ${handling.maxMs} ms.`,
+      `response): p99 ${loggedMs(handling.p99Ms)}, at most ${loggedMs(handling.maxMs)}.`,
     ...(soak.service.timeouts + soak.yardstick.timeouts > 0
       ? [
           `At 1,000 connections ${soak.service.timeouts} requests to the service and ${soak.yardstick.timeouts} to bare ` +
