@@ -246,6 +246,24 @@ describe("service API (PostgreSQL and Redis)", () => {
       assert.ok(newest.data[0].date > oldest.data[0].date);
     });
 
+    it("answers a large page again from the cache with the same bytes and length", async () => {
+      const path = "/api/v1/matches?league=D1&season=2019-2020&limit=200";
+      const hits = async () => {
+        const metrics = await (await api.ops("/metrics")).text();
+        return Number(/^cache_hits_total\{cache="reads"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+      };
+      const first = await api.get(path);
+      const firstBody = Buffer.from(await first.arrayBuffer());
+      const hitsBefore = await hits();
+      const again = await api.get(path);
+      const againBody = Buffer.from(await again.arrayBuffer());
+      assert.equal(await hits(), hitsBefore + 1, "the second answer came from the cache");
+      assert.ok(againBody.length > 16_384, `${againBody.length} bytes: a page sent as encoded once`);
+      assert.deepEqual(againBody, firstBody);
+      assert.equal(again.headers.get("content-length"), String(againBody.length));
+      assert.equal(again.headers.get("content-type"), "application/json; charset=utf-8");
+    });
+
     it("accepts a cursor only as the service spelled it, so one position is one cache entry (finding 4)", async () => {
       const first = await json<PageJson<MatchJson>>("/api/v1/matches?league=E0&season=2024-2025&limit=3");
       const cursor = first.page.nextCursor ?? "";

@@ -1,4 +1,4 @@
-import { type Cache, READS_BUCKET, asText, cacheAside, canonicalKey } from "../cache/cache";
+import { type Cache, READS_BUCKET, asText, cacheAside, canonicalKey, wireBody } from "../cache/cache";
 import { encodeCursor } from "./cursor";
 import { teamNameKey } from "../domain/teamNames";
 import { notFound } from "../errors";
@@ -26,11 +26,12 @@ export interface MatchQuery extends Omit<MatchFilter, "teamId"> {
   team?: string;
 }
 
-const AS_TEXT = { decode: asText };
+/** Hits in the form to send, made once per copy of a hot entry; a request that loaded the text sends it as it is. */
+const FOR_THE_WIRE = { decode: wireBody, decodeLoaded: asText };
 
 /**
- * Leagues, teams and matches as JSON text, cache-aside in the reads bucket (dropped on every write). Misses
- * that end in 404 are not cached.
+ * Leagues, teams and matches as JSON ready to send (text, or a large answer's Buffer; see wireBody), cache-aside
+ * in the reads bucket (dropped on every write). Misses that end in 404 are not cached.
  */
 export class CatalogReads {
   constructor(
@@ -39,16 +40,16 @@ export class CatalogReads {
     private readonly metrics: Metrics,
   ) {}
 
-  private async cached(key: string, load: () => Promise<unknown>): Promise<string> {
+  private async cached(key: string, load: () => Promise<unknown>): Promise<string | Buffer> {
     const serialised = async () => JSON.stringify(await load());
-    return (await cacheAside(this.cache, this.metrics, "reads", READS_BUCKET, key, serialised, AS_TEXT)).value;
+    return (await cacheAside(this.cache, this.metrics, "reads", READS_BUCKET, key, serialised, FOR_THE_WIRE)).value;
   }
 
-  leagues(): Promise<string> {
+  leagues(): Promise<string | Buffer> {
     return this.cached("leagues", async () => ({ data: await listLeagues(this.db) }));
   }
 
-  league(code: string): Promise<string> {
+  league(code: string): Promise<string | Buffer> {
     return this.cached(`league:${code}`, async () => {
       const league = await findLeague(this.db, code);
       if (league === undefined) throw notFound(`league ${code} does not exist`);
@@ -56,7 +57,7 @@ export class CatalogReads {
     });
   }
 
-  teams(filter: { league?: string; season?: string; afterName?: string; limit: number }): Promise<string> {
+  teams(filter: { league?: string; season?: string; afterName?: string; limit: number }): Promise<string | Buffer> {
     return this.cached(canonicalKey("teams", filter), async () => {
       if (filter.league !== undefined) await this.requireLeague(filter.league);
       const rows = await listTeams(this.db, { ...filter, limit: filter.limit + 1 });
@@ -64,7 +65,7 @@ export class CatalogReads {
     });
   }
 
-  team(id: number): Promise<string> {
+  team(id: number): Promise<string | Buffer> {
     return this.cached(`team:${id}`, async () => {
       const team = await findTeamById(this.db, id);
       if (team === undefined) throw notFound(`team ${id} does not exist`);
@@ -72,7 +73,7 @@ export class CatalogReads {
     });
   }
 
-  matches(query: MatchQuery): Promise<string> {
+  matches(query: MatchQuery): Promise<string | Buffer> {
     return this.cached(canonicalKey("matches", query), async () => {
       const { team, ...filter } = query;
       if (filter.league !== undefined) await this.requireLeague(filter.league);
@@ -82,7 +83,7 @@ export class CatalogReads {
     });
   }
 
-  match(id: number): Promise<string> {
+  match(id: number): Promise<string | Buffer> {
     return this.cached(`match:${id}`, async () => {
       const match = await findMatch(this.db, id);
       if (match === undefined) throw notFound(`match ${id} does not exist`);
