@@ -10,7 +10,7 @@ import type { ModelVersion } from "../storage/repositories/modelVersions";
 /** A prediction ready to send, with the league it belongs to (for metrics on cache hits). */
 export interface PredictionAnswer {
   league: string;
-  /** The JSON: encoded (a Buffer) where it is likely to be sent again, as text where it may be sent once. */
+  /** The JSON, in the form to send: text, or for a large answer kept for many requests a Buffer (see wireBody). */
   body: Buffer | string;
 }
 
