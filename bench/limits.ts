@@ -40,7 +40,7 @@ export function limits(
       `1,000, the service ${cores2(cached.service.serverCores)} and ${cores2(soak.service.serverCores)}; ` +
       "PostgreSQL, Redis and whatever else runs on the machine take the rest (see the load averages in the JSON). " +
       "Throughput is therefore CPU-bound on every side, and absolute figures move with the machine's other load; " +
-      "the ratios compare two servers measured one right after the other under the same conditions.",
+      "the ratios compare two servers measured in alternating runs under the same conditions.",
     `CPU per request: bare Koa ${cpu(health.yardstick)} µs, /health ${cpu(health.service)} µs, a cached prediction ` +
       `${cpu(cached.service)} µs, a prediction nobody asked for ${cpu(cold.service)} µs with Redis and ` +
       `${cpu(absent.service)} µs without (PostgreSQL's own CPU not counted). Beyond bare Koa, every response carries ` +

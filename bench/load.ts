@@ -26,6 +26,8 @@ export interface LoadRun {
   onSecond?: () => void;
   /** The server's garbage-collection pauses so far, in seconds, where it reports them; read before and after the run. */
   gcSeconds?: () => Promise<number>;
+  /** Where "rotate" and "each-once" paths go on from; runs sharing it continue one rotation. */
+  position?: { next: number };
 }
 
 export interface LoadFigures {
@@ -73,35 +75,84 @@ function requestsFor(paths: Paths, position = { next: 0 }): Request[] {
 }
 
 /**
- * Latencies of a run's 2xx answers in microseconds, and their bytes. autocannon's histogram keeps whole
- * milliseconds: at 100 connections a p99 of 2 ms against 3 ms is a ratio of 1.5 or of 1.0 by truncation alone.
+ * What one run measured, kept raw so that several runs of a server add up to one set of figures (figuresOf).
+ * Latencies are of the 2xx answers, in microseconds: autocannon's own histogram keeps whole milliseconds, and at
+ * 100 connections a p99 of 2 ms against 3 ms is a ratio of 1.5 or of 1.0 by truncation alone.
  */
+export interface LoadSample {
+  connections: number;
+  seconds: number;
+  requests: number;
+  latencies: RecordableHistogram;
+  responses: number;
+  responseBytes: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  serverCpuSeconds: number;
+  /** Undefined where the server does not report its pauses. */
+  serverGcSeconds?: number;
+  generatorCpuSeconds: number;
+  elapsedSeconds: number;
+  loadAverage: number;
+}
+
 function recordResponses(instance: ReturnType<typeof autocannon>) {
   const latencies: RecordableHistogram = createHistogram();
-  const totals = { responses: 0, bytes: 0 };
+  const totals = { responses: 0, responseBytes: 0 };
   instance.on("response", (_client, statusCode, bytes, responseTimeMs) => {
     if (statusCode < 200 || statusCode > 299) return;
     latencies.record(Math.max(1, Math.round(responseTimeMs * 1000)));
     totals.responses += 1;
-    totals.bytes += bytes;
+    totals.responseBytes += bytes;
   });
+  return { latencies, totals };
+}
+
+const sum = (samples: readonly LoadSample[], figure: (sample: LoadSample) => number) =>
+  samples.reduce((total, sample) => total + figure(sample), 0);
+
+/** The figures of one or more runs of the same server and connections, as if they had been one run. */
+export function figuresOf(samples: readonly LoadSample[]): LoadFigures {
+  const latencies = createHistogram();
+  for (const sample of samples) latencies.add(sample.latencies);
+  const seconds = sum(samples, (sample) => sample.seconds);
+  const elapsed = sum(samples, (sample) => sample.elapsedSeconds);
+  const requests = sum(samples, (sample) => sample.requests);
+  const responses = sum(samples, (sample) => sample.responses);
+  const gcSeconds = samples.some((sample) => sample.serverGcSeconds === undefined)
+    ? undefined
+    : sum(samples, (sample) => sample.serverGcSeconds ?? 0);
+  const perRequest = (total: number) => (requests === 0 ? 0 : (total * 1e6) / requests);
   const ms = (microseconds: number) => Math.round(microseconds / 10) / 100;
-  return () => ({
+  return {
+    connections: samples[0].connections,
+    seconds,
+    requests,
+    requestsPerSecond: requests / seconds,
     latencyMs: {
-      mean: totals.responses === 0 ? 0 : ms(latencies.mean),
+      mean: responses === 0 ? 0 : ms(latencies.mean),
       p50: ms(latencies.percentile(50)),
       p90: ms(latencies.percentile(90)),
       p99: ms(latencies.percentile(99)),
-      max: totals.responses === 0 ? 0 : ms(latencies.max),
+      max: responses === 0 ? 0 : ms(latencies.max),
     },
-    responseBytes: totals.responses === 0 ? 0 : totals.bytes / totals.responses,
-  });
+    responseBytes: responses === 0 ? 0 : sum(samples, (sample) => sample.responseBytes) / responses,
+    errors: sum(samples, (sample) => sample.errors),
+    timeouts: sum(samples, (sample) => sample.timeouts),
+    non2xx: sum(samples, (sample) => sample.non2xx),
+    serverCpuMicrosecondsPerRequest: perRequest(sum(samples, (sample) => sample.serverCpuSeconds)),
+    ...(gcSeconds === undefined ? {} : { serverGcMicrosecondsPerRequest: perRequest(gcSeconds) }),
+    serverCores: sum(samples, (sample) => sample.serverCpuSeconds) / elapsed,
+    generatorCores: sum(samples, (sample) => sample.generatorCpuSeconds) / elapsed,
+    loadAverage: samples[samples.length - 1].loadAverage,
+  };
 }
 
 /** Drives `server` with autocannon from this process and measures the server's CPU time alongside. */
-export async function drive(server: ServerProcess, run: LoadRun): Promise<LoadFigures> {
+export async function drive(server: ServerProcess, run: LoadRun): Promise<LoadSample> {
   const options = { url: server.baseUrl, connections: run.connections };
-  const position = { next: 0 };
+  const position = run.position ?? { next: 0 };
   if (run.warmupSeconds > 0 && run.paths.kind !== "each-once") {
     await autocannon({ ...options, requests: requestsFor(run.paths, position), duration: run.warmupSeconds });
   }
@@ -120,29 +171,27 @@ export async function drive(server: ServerProcess, run: LoadRun): Promise<LoadFi
     // second, a run of a few seconds would be timed up to a second long and its throughput understated by a fifth.
     ...(amount === undefined ? {} : { amount, sampleInt: EACH_ONCE_SAMPLE_MS }),
   });
-  const responses = recordResponses(instance);
+  const { latencies, totals } = recordResponses(instance);
   const result = await instance;
   clearInterval(ticker);
   run.onSecond?.();
-  const elapsed = (performance.now() - started) / 1000;
-  const serverCpu = server.cpuSeconds() - serverCpuBefore;
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  const serverCpuSeconds = server.cpuSeconds() - serverCpuBefore;
   const generatorCpu = process.cpuUsage(generatorCpuBefore);
-  const requests = result.requests.total;
   const gcAfter = await run.gcSeconds?.();
-  const gcSeconds = gcBefore === undefined || gcAfter === undefined ? undefined : gcAfter - gcBefore;
   return {
     connections: run.connections,
     seconds: result.duration,
-    requests,
-    requestsPerSecond: requests / result.duration,
-    ...responses(),
+    requests: result.requests.total,
+    latencies,
+    ...totals,
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,
-    serverCpuMicrosecondsPerRequest: requests === 0 ? 0 : (serverCpu * 1e6) / requests,
-    ...(gcSeconds === undefined ? {} : { serverGcMicrosecondsPerRequest: requests === 0 ? 0 : (gcSeconds * 1e6) / requests }),
-    serverCores: serverCpu / elapsed,
-    generatorCores: (generatorCpu.user + generatorCpu.system) / 1e6 / elapsed,
+    serverCpuSeconds,
+    ...(gcBefore === undefined || gcAfter === undefined ? {} : { serverGcSeconds: gcAfter - gcBefore }),
+    generatorCpuSeconds: (generatorCpu.user + generatorCpu.system) / 1e6,
+    elapsedSeconds,
     loadAverage: loadavg()[0],
   };
 }

@@ -1,5 +1,5 @@
 import { request } from "node:http";
-import { type LoadFigures, type Paths, drive } from "./load";
+import { type LoadFigures, type LoadSample, type Paths, drive, figuresOf } from "./load";
 import type { ServerProcess } from "./processes";
 import type { Scenario, Target } from "./report";
 import { gcPauseSeconds } from "./serviceProbes";
@@ -28,11 +28,19 @@ export interface ScenarioRun {
   seconds: number;
   paths: Paths;
   onSecond?: () => void;
-  /** Targets read off the service right after its run, before anything else asks it for anything. */
+  /** Targets read off the service right after its last run, before anything else asks it for anything. */
   afterService?: () => Promise<Target[]>;
 }
 
-const firstPath = (paths: Paths) => (paths.kind === "fixed" ? paths.path : paths.paths[0]);
+/**
+ * A path whose answer's headers are measured: for paths asked for in turn, the next in turn, so that the request
+ * repeats none of the rotation's (the answer it would repeat may still be kept, and an uncached run is to find none).
+ */
+function headersPath(paths: Paths, position: { next: number }): string {
+  if (paths.kind === "fixed") return paths.path;
+  if (paths.kind === "cycle") return paths.paths[0];
+  return paths.paths[position.next++ % paths.paths.length];
+}
 
 /** The bytes of the status line and headers of `server`'s answer to `path`, as they went over the wire. */
 function headerBytes(server: ServerProcess, path: string): Promise<number> {
@@ -51,10 +59,48 @@ function headerBytes(server: ServerProcess, path: string): Promise<number> {
 }
 
 /**
- * Runs one scenario if the selection has it: the service first, then bare Koa with the same connections and
- * duration, answering bodies of the mean size the service's were (its mean bytes on the wire less its headers).
- * The figures, the ratios and the targets (`targets`, `afterService`'s, and the p99 ratio every scenario has) are
- * appended to the context's scenarios.
+ * The service's and bare Koa's runs of a scenario: the service, bare Koa, bare Koa again, the service again, each
+ * for half the scenario's seconds. The speed of the VMs this runs on drifts by up to a third within minutes (bare
+ * Koa alone, measured again and again), and a drift that is steady over the four runs then weighs on both sides
+ * alike, where one run after the other would count all of it against one of them. A scenario that asks for every
+ * path once, or samples the service through one unbroken run (the 1,000-connection soak), runs the service once,
+ * then bare Koa for the scenario's seconds.
+ */
+async function alternate(
+  context: MeasureContext,
+  server: ServerProcess,
+  run: ScenarioRun,
+): Promise<{ service: LoadSample[]; bare: LoadSample[]; bodyBytes: number; serviceTargets: Target[] }> {
+  const { warmupSeconds, yardstick } = context;
+  const unbroken = run.paths.kind === "each-once" || run.onSecond !== undefined;
+  const seconds = unbroken ? run.seconds : run.seconds / 2;
+  const position = { next: 0 };
+  const serviceRun = (warmup: number) =>
+    drive(server, { ...run, seconds, warmupSeconds: warmup, position, gcSeconds: () => gcPauseSeconds(server) });
+  const service = [await serviceRun(warmupSeconds)];
+  const headers = await headerBytes(server, headersPath(run.paths, position));
+  const bodyBytes = Math.max(0, Math.round(figuresOf(service).responseBytes - headers));
+  const bareRun = (warmup: number) =>
+    drive(yardstick, {
+      connections: run.connections,
+      seconds: unbroken ? run.seconds : seconds,
+      paths: { kind: "fixed", path: `/bytes/${bodyBytes}` },
+      warmupSeconds: warmup,
+    });
+  const bare = [await bareRun(warmupSeconds)];
+  if (!unbroken) {
+    bare.push(await bareRun(0));
+    service.push(await serviceRun(0));
+  }
+  const serviceTargets = (await run.afterService?.()) ?? [];
+  return { service, bare, bodyBytes, serviceTargets };
+}
+
+/**
+ * Runs one scenario if the selection has it, the service's runs alternating with bare Koa's (`alternate`) at the
+ * same connections, bare Koa answering bodies of the mean size the service's were (its mean bytes on the wire less
+ * its headers). The figures, the ratios and the targets (`targets`, `afterService`'s, and the p99 ratio every
+ * scenario has) are appended to the context's scenarios.
  */
 export async function measure(
   context: MeasureContext,
@@ -64,19 +110,18 @@ export async function measure(
   targets: (service: LoadFigures, yardstick: LoadFigures) => Target[],
 ): Promise<Scenario | undefined> {
   if (!selects(context.selection, scenario.id)) return undefined;
-  const { log, warmupSeconds } = context;
-  const length = run.paths.kind === "each-once" ? `${run.paths.paths.length} requests` : `${run.seconds} s`;
-  log(`${scenario.title}: the service (${length}), then bare Koa (${run.seconds} s), ${run.connections} connections`);
-  const figures = await drive(server, { ...run, warmupSeconds, gcSeconds: () => gcPauseSeconds(server) });
-  const serviceTargets = (await run.afterService?.()) ?? [];
-  const headers = await headerBytes(server, firstPath(run.paths));
-  const bodyBytes = Math.max(0, Math.round(figures.responseBytes - headers));
-  const bare = await drive(context.yardstick, {
-    connections: run.connections,
-    seconds: run.seconds,
-    paths: { kind: "fixed", path: `/bytes/${bodyBytes}` },
-    warmupSeconds,
-  });
+  const { log } = context;
+  const order =
+    run.paths.kind === "each-once"
+      ? `the service (${run.paths.paths.length} requests), then bare Koa (${run.seconds} s)`
+      : run.onSecond !== undefined
+        ? `the service (${run.seconds} s), then bare Koa (${run.seconds} s)`
+        : `the service, bare Koa, bare Koa, the service (${run.seconds / 2} s each)`;
+  log(`${scenario.title}: ${order}, ${run.connections} connections`);
+  const samples = await alternate(context, server, run);
+  const figures = figuresOf(samples.service);
+  const bare = figuresOf(samples.bare);
+  const { bodyBytes, serviceTargets } = samples;
   const result: Scenario = {
     ...scenario,
     service: figures,
