@@ -59,12 +59,18 @@ function headerBytes(server: ServerProcess, path: string): Promise<number> {
 }
 
 /**
- * The service's and bare Koa's runs of a scenario: the service, bare Koa, bare Koa again, the service again, each
- * for half the scenario's seconds. The speed of the VMs this runs on drifts by up to a third within minutes (bare
- * Koa alone, measured again and again), and a drift that is steady over the four runs then weighs on both sides
- * alike, where one run after the other would count all of it against one of them. A scenario that asks for every
- * path once, or samples the service through one unbroken run (the 1,000-connection soak), runs the service once,
- * then bare Koa for the scenario's seconds.
+ * The order of a scenario's runs, S the service's and B bare Koa's, each for an equal share of the scenario's
+ * seconds. The VMs this runs on change speed by up to a third within seconds and in both directions (bare Koa alone,
+ * measured again and again), and the service and bare Koa are not slowed alike: runs one after the other would
+ * count a slow spell against whichever ran in it. Short runs in this order weigh such spells, and any steady drift,
+ * on both alike.
+ */
+const ORDER = "SBBSSBBS";
+
+/**
+ * The service's and bare Koa's runs of a scenario, in ORDER. A scenario that asks for every path once, or samples
+ * the service through one unbroken run (the 1,000-connection soak), runs the service once, then bare Koa for the
+ * scenario's seconds. Each server's first run is preceded by the warm-up.
  */
 async function alternate(
   context: MeasureContext,
@@ -72,8 +78,8 @@ async function alternate(
   run: ScenarioRun,
 ): Promise<{ service: LoadSample[]; bare: LoadSample[]; bodyBytes: number; serviceTargets: Target[] }> {
   const { warmupSeconds, yardstick } = context;
-  const unbroken = run.paths.kind === "each-once" || run.onSecond !== undefined;
-  const seconds = unbroken ? run.seconds : run.seconds / 2;
+  const order = unbroken(run) ? "SB" : ORDER;
+  const seconds = run.seconds / (order.length / 2);
   const position = { next: 0 };
   const serviceRun = (warmup: number) =>
     drive(server, { ...run, seconds, warmupSeconds: warmup, position, gcSeconds: () => gcPauseSeconds(server) });
@@ -83,18 +89,20 @@ async function alternate(
   const bareRun = (warmup: number) =>
     drive(yardstick, {
       connections: run.connections,
-      seconds: unbroken ? run.seconds : seconds,
+      seconds,
       paths: { kind: "fixed", path: `/bytes/${bodyBytes}` },
       warmupSeconds: warmup,
     });
   const bare = [await bareRun(warmupSeconds)];
-  if (!unbroken) {
-    bare.push(await bareRun(0));
-    service.push(await serviceRun(0));
+  for (const side of order.slice(2)) {
+    if (side === "S") service.push(await serviceRun(0));
+    else bare.push(await bareRun(0));
   }
   const serviceTargets = (await run.afterService?.()) ?? [];
   return { service, bare, bodyBytes, serviceTargets };
 }
+
+const unbroken = (run: ScenarioRun) => run.paths.kind === "each-once" || run.onSecond !== undefined;
 
 /**
  * Runs one scenario if the selection has it, the service's runs alternating with bare Koa's (`alternate`) at the
@@ -114,9 +122,9 @@ export async function measure(
   const order =
     run.paths.kind === "each-once"
       ? `the service (${run.paths.paths.length} requests), then bare Koa (${run.seconds} s)`
-      : run.onSecond !== undefined
+      : unbroken(run)
         ? `the service (${run.seconds} s), then bare Koa (${run.seconds} s)`
-        : `the service, bare Koa, bare Koa, the service (${run.seconds / 2} s each)`;
+        : `the service (S) and bare Koa (B) in turn, ${ORDER} (${run.seconds / (ORDER.length / 2)} s each)`;
   log(`${scenario.title}: ${order}, ${run.connections} connections`);
   const samples = await alternate(context, server, run);
   const figures = figuresOf(samples.service);
