@@ -65,7 +65,7 @@ function headerBytes(server: ServerProcess, path: string): Promise<number> {
  * count a slow spell against whichever ran in it. Short runs in this order weigh such spells, and any steady drift,
  * on both alike.
  */
-const ORDER = "SBBSSBBS";
+export const ORDER = "SBBSSBBS";
 
 /**
  * The service's and bare Koa's runs of a scenario, in ORDER. A scenario that asks for every path once, or samples

@@ -1,6 +1,7 @@
 import { cpus, freemem, loadavg, release, totalmem } from "node:os";
 import { readFileSync } from "node:fs";
 import type { LoadFigures } from "./load";
+import { ORDER } from "./measure";
 import type { ModelFigures } from "./model";
 import { type PageFigures, renderPageMarkdown } from "./page";
 import { TARGETS } from "./targets";
@@ -120,10 +121,10 @@ export function renderMarkdown(result: BenchResult): string {
     "",
     "## HTTP: the service against bare Koa",
     "",
-    "Each scenario alternates the service with the yardstick (bare Koa in its own process) at the same connections:",
-    "the service, bare Koa, bare Koa, the service, each for half the scenario's seconds, so that the machine's drift",
-    "in speed weighs on both alike (the uncached fixtures page, which asks for each range once, and the",
-    "1,000-connection run, sampled through one unbroken run, have the service's run, then bare Koa's). Bare Koa",
+    "Each scenario alternates the service (S) with the yardstick (B, bare Koa in its own process) at the same",
+    `connections, in ${ORDER.length} runs of equal length in the order ${ORDER}, so that the machine's changes of speed weigh`,
+    "on both alike (the uncached fixtures page, which asks for each range once, and the 1,000-connection run,",
+    "sampled through one unbroken run, have the service's run, then bare Koa's). Bare Koa",
     "answers a body of the mean size the service's answers had in the scenario (\"bytes\"): what an answer's size",
     "costs the kernel and the load generator sharing the machine is then the same on both sides, and the ratio is",
     "the service's own overhead. Latency in ms, to the microsecond, of a closed loop (each",
