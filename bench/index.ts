@@ -16,7 +16,7 @@ import { freePort } from "../test/support/net";
 import { REPO_ROOT } from "../test/support/processes";
 import { makeTempDir } from "../test/support/tempDir";
 import { REDIS_URL, createBenchDatabase, deleteRedisKeys } from "./database";
-import { type MeasureContext, ORDER, measure } from "./measure";
+import { type MeasureContext, ORDER, measure, turnSeconds } from "./measure";
 import { CONNECTIONS, SOAK_CONNECTIONS, limits } from "./limits";
 import { benchmarkModel } from "./model";
 import { type PageFigures, benchmarkPage, renderPageMarkdown } from "./page";
@@ -309,7 +309,7 @@ async function main(): Promise<void> {
         "scenario seconds": settings.seconds,
         "1,000-connection seconds": settings.soakSeconds,
         "warm-up seconds": settings.warmupSeconds,
-        "runs per scenario": `${ORDER} (S the service, B bare Koa), each for ${settings.seconds / (ORDER.length / 2)} s`,
+        "runs per scenario": `${ORDER} (S the service, B bare Koa), each for ${turnSeconds(settings.seconds)} s`,
         quick: settings.quick,
         "load generator": "autocannon 9 in the benchmark's own process, on the same machine",
         service: "node service/dist/main.js serve, one process, APP_ENV=dev, LOG_LEVEL=info (access log to a file)",

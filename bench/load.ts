@@ -120,6 +120,7 @@ export function figuresOf(samples: readonly LoadSample[]): LoadFigures {
   const elapsed = sum(samples, (sample) => sample.elapsedSeconds);
   const requests = sum(samples, (sample) => sample.requests);
   const responses = sum(samples, (sample) => sample.responses);
+  const serverCpu = sum(samples, (sample) => sample.serverCpuSeconds);
   const gcSeconds = samples.some((sample) => sample.serverGcSeconds === undefined)
     ? undefined
     : sum(samples, (sample) => sample.serverGcSeconds ?? 0);
@@ -141,9 +142,9 @@ export function figuresOf(samples: readonly LoadSample[]): LoadFigures {
     errors: sum(samples, (sample) => sample.errors),
     timeouts: sum(samples, (sample) => sample.timeouts),
     non2xx: sum(samples, (sample) => sample.non2xx),
-    serverCpuMicrosecondsPerRequest: perRequest(sum(samples, (sample) => sample.serverCpuSeconds)),
+    serverCpuMicrosecondsPerRequest: perRequest(serverCpu),
     ...(gcSeconds === undefined ? {} : { serverGcMicrosecondsPerRequest: perRequest(gcSeconds) }),
-    serverCores: sum(samples, (sample) => sample.serverCpuSeconds) / elapsed,
+    serverCores: serverCpu / elapsed,
     generatorCores: sum(samples, (sample) => sample.generatorCpuSeconds) / elapsed,
     loadAverage: samples[samples.length - 1].loadAverage,
   };

@@ -67,6 +67,11 @@ function headerBytes(server: ServerProcess, path: string): Promise<number> {
  */
 export const ORDER = "SBBSSBBS";
 
+/** How long each run of a scenario of `seconds` lasts, its runs taking turns in `order`. */
+export const turnSeconds = (seconds: number, order = ORDER) => seconds / (order.length / 2);
+
+const unbroken = (run: ScenarioRun) => run.paths.kind === "each-once" || run.onSecond !== undefined;
+
 /**
  * The service's and bare Koa's runs of a scenario, in ORDER. A scenario that asks for every path once, or samples
  * the service through one unbroken run (the 1,000-connection soak), runs the service once, then bare Koa for the
@@ -79,7 +84,7 @@ async function alternate(
 ): Promise<{ service: LoadSample[]; bare: LoadSample[]; bodyBytes: number; serviceTargets: Target[] }> {
   const { warmupSeconds, yardstick } = context;
   const order = unbroken(run) ? "SB" : ORDER;
-  const seconds = run.seconds / (order.length / 2);
+  const seconds = turnSeconds(run.seconds, order);
   const position = { next: 0 };
   const serviceRun = (warmup: number) =>
     drive(server, { ...run, seconds, warmupSeconds: warmup, position, gcSeconds: () => gcPauseSeconds(server) });
@@ -102,8 +107,6 @@ async function alternate(
   return { service, bare, bodyBytes, serviceTargets };
 }
 
-const unbroken = (run: ScenarioRun) => run.paths.kind === "each-once" || run.onSecond !== undefined;
-
 /**
  * Runs one scenario if the selection has it, the service's runs alternating with bare Koa's (`alternate`) at the
  * same connections, bare Koa answering bodies of the mean size the service's were (its mean bytes on the wire less
@@ -124,7 +127,7 @@ export async function measure(
       ? `the service (${run.paths.paths.length} requests), then bare Koa (${run.seconds} s)`
       : unbroken(run)
         ? `the service (${run.seconds} s), then bare Koa (${run.seconds} s)`
-        : `the service (S) and bare Koa (B) in turn, ${ORDER} (${run.seconds / (ORDER.length / 2)} s each)`;
+        : `the service (S) and bare Koa (B) in turn, ${ORDER} (${turnSeconds(run.seconds)} s each)`;
   log(`${scenario.title}: ${order}, ${run.connections} connections`);
   const samples = await alternate(context, server, run);
   const figures = figuresOf(samples.service);
