@@ -1,4 +1,4 @@
-// `npm run bench [-- --duration 15] [--soak-duration 60] [--quick] [--skip-build] [--only page|<scenario,...>]`
+// `npm run bench [-- --duration 15] [--soak-duration 60] [--quick] [--skip-build] [--only page|layers|<scenario,...>]`
 //
 // Builds the service and the web page, gives the service a fresh migrated, seeded and fitted database, runs it
 // (PostgreSQL and Redis, one process, rate limit raised) next to a bare Koa yardstick, times the web page's first
@@ -6,7 +6,8 @@
 // micro-benchmarks; writes bench/results/<date>.json and .md (<date>-2… for a later full run that day). `--only
 // page` times the page alone and writes bench/results/<date>-page.json and .md; `--only
 // prediction-cached,fixtures-cached` (ids in bench/selection.ts) runs those HTTP scenarios alone and prints their
-// ratios without writing a result. See README.md, "Performance".
+// ratios without writing a result; `--only layers` measures what each layer of the service's middleware costs
+// (bench/layers.ts) and writes bench/results/<date>-layers.json and .md. See README.md, "Performance".
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ import { REDIS_URL, createBenchDatabase, deleteRedisKeys } from "./database";
 import { type MeasureContext, ORDER, measure, turnSeconds } from "./measure";
 import { CONNECTIONS, SOAK_CONNECTIONS, limits } from "./limits";
 import { benchmarkModel } from "./model";
+import { measureLayers, renderLayersMarkdown, startLayeredServer } from "./layers";
 import { type PageFigures, benchmarkPage, renderPageMarkdown } from "./page";
 import { type ServerProcess, freePortPair, startServer } from "./processes";
 import { type BenchResult, type MemorySamples, type Scenario, describeMachine, renderMarkdown } from "./report";
@@ -146,11 +148,27 @@ async function main(): Promise<void> {
     let service = await startService("service", {});
     if (selection.kind === "page") {
       const page = await timePage(service, serviceEnv.JWT_SECRET, settings.pageLoads);
-      writeResults(`${date}-page`, page, `${JSON.stringify({ date, startedAt, code, machine, page }, null, 2)}\n`);
+      const markdown = [`# Benchmark ${date}-page`, "", ...renderPageMarkdown(page)].join("\n");
+      writeResults(`${date}-page`, `${JSON.stringify({ date, startedAt, code, machine, page }, null, 2)}\n`, markdown);
       return;
     }
     const paths = matchPaths(database.matchIds);
     const fixtures = fixturePaths(database.fixtures, settings.coldLimit);
+    if (selection.kind === "layers") {
+      await warm(service, paths.hot);
+      const start = async (count: number) => {
+        const server = await startLayeredServer(count, path.join(workDir, `layers-${count}.log`));
+        started.push(server);
+        return server;
+      };
+      const { seconds, warmupSeconds } = settings;
+      const servicePaths = paths.hot;
+      const connections = CONNECTIONS;
+      const layers = await measureLayers({ start, service, servicePaths, connections, seconds, warmupSeconds, log });
+      const run = { date, startedAt: startedAt.toISOString(), code, machine, layers };
+      writeResults(`${date}-layers`, `${JSON.stringify(run, null, 2)}\n`, renderLayersMarkdown(run));
+      return;
+    }
 
     const scenarios: Scenario[] = [];
     const context: MeasureContext = { selection, warmupSeconds: settings.warmupSeconds, yardstick, scenarios, log };
@@ -325,7 +343,7 @@ async function main(): Promise<void> {
       limits: limits(machine.cores, scenarios, soak, soakHandling),
     };
     const name = settings.quick ? `${date}-quick` : fullRunName(date);
-    writeResults(name, result, `${JSON.stringify(result, null, 2)}\n`);
+    writeResults(name, `${JSON.stringify(result, null, 2)}\n`, renderMarkdown(result));
   } finally {
     await Promise.all(started.map((server) => server.stop()));
     await database.drop();
@@ -348,12 +366,10 @@ function fullRunName(date: string): string {
   return name;
 }
 
-/** Writes bench/results/<name>.json and its Markdown (the whole run's report, or the page's section alone). */
-function writeResults(name: string, result: BenchResult | PageFigures, json: string): void {
+/** Writes bench/results/<name>.json and .md. */
+function writeResults(name: string, json: string, markdown: string): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(path.join(RESULTS_DIR, `${name}.json`), json);
-  const markdown =
-    "scenarios" in result ? renderMarkdown(result) : [`# Benchmark ${name}`, "", ...renderPageMarkdown(result)].join("\n");
   writeFileSync(path.join(RESULTS_DIR, `${name}.md`), markdown);
   log(`wrote bench/results/${name}.json and .md`);
 }

@@ -82,6 +82,20 @@ const whole = (value: number) => Math.round(value).toLocaleString("en-US");
 const yesNo = (met: boolean) => (met ? "yes" : "**no**");
 
 /** "yes"/"no" against the scenario's target of that kind, with the bound; "–" when it has none. */
+/** Which command ran, when, on what code and machine: the opening lines of every results file. */
+export function runLines(
+  command: string,
+  run: { startedAt: string; code: { commit: string; uncommittedChanges: boolean }; machine: Machine },
+): string[] {
+  const { machine } = run;
+  return [
+    `Run with \`${command}\` (started ${run.startedAt}) on commit ${run.code.commit}` +
+      `${run.code.uncommittedChanges ? " plus uncommitted changes" : ""}. Machine: ${machine.cpuModel}, ${machine.cores} cores,`,
+    `${mb(machine.totalMemoryBytes)} memory (${mb(machine.freeMemoryBytesAtStart)} free), Linux ${machine.kernel}, Node ${machine.node};`,
+    `load average at start ${machine.loadAverageAtStart.map((value) => fixed(value)).join(" / ")} (1/5/15 min).`,
+  ];
+}
+
 function verdict(scenario: Scenario, kind: NonNullable<Target["kind"]>): string {
   const target = scenario.targets.find((candidate) => candidate.kind === kind);
   return target === undefined ? "–" : yesNo(target.met);
@@ -103,15 +117,11 @@ function scenarioRows(scenario: Scenario): string {
 }
 
 export function renderMarkdown(result: BenchResult): string {
-  const { machine } = result;
   const { fit, predict } = result.model;
   const lines = [
     `# Benchmark ${result.date}`,
     "",
-    `Run with \`npm run bench\` (started ${result.startedAt}) on commit ${result.code.commit}` +
-      `${result.code.uncommittedChanges ? " plus uncommitted changes" : ""}. Machine: ${machine.cpuModel}, ${machine.cores} cores,`,
-    `${mb(machine.totalMemoryBytes)} memory (${mb(machine.freeMemoryBytesAtStart)} free), Linux ${machine.kernel}, Node ${machine.node};`,
-    `load average at start ${machine.loadAverageAtStart.map((value) => fixed(value)).join(" / ")} (1/5/15 min).`,
+    ...runLines("npm run bench", result),
     "",
     "Settings: " +
       Object.entries(result.settings)

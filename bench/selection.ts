@@ -14,20 +14,26 @@ export const SCENARIO_IDS = [
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 /**
- * What `--only` asks for: the whole run; the web page alone; or some HTTP scenarios, each still right after its
- * bare Koa run, for comparing one change against another (printed only: a partial run is no result to keep).
+ * What `--only` asks for: the whole run; the web page alone; what each layer of the service's middleware costs
+ * (bench/layers.ts, not part of a full run); or some HTTP scenarios, each still taking turns with its bare Koa runs,
+ * for comparing one change against another (printed only: a partial run is no result to keep).
  */
-export type Selection = { kind: "all" } | { kind: "page" } | { kind: "scenarios"; ids: ReadonlySet<ScenarioId> };
+export type Selection =
+  | { kind: "all" }
+  | { kind: "page" }
+  | { kind: "layers" }
+  | { kind: "scenarios"; ids: ReadonlySet<ScenarioId> };
 
 const isScenarioId = (id: string): id is ScenarioId => (SCENARIO_IDS as readonly string[]).includes(id);
 
 export function parseSelection(only: string | undefined): Selection {
   if (only === undefined) return { kind: "all" };
   if (only === "page") return { kind: "page" };
+  if (only === "layers") return { kind: "layers" };
   const ids = only.split(",").map((id) => id.trim());
   const unknown = ids.filter((id) => !isScenarioId(id));
   if (unknown.length > 0 || ids.length === 0) {
-    throw new Error(`--only takes page, or scenario ids separated by commas: ${SCENARIO_IDS.join(", ")} (not "${only}")`);
+    throw new Error(`--only takes page, layers, or scenario ids separated by commas: ${SCENARIO_IDS.join(", ")} (not "${only}")`);
   }
   return { kind: "scenarios", ids: new Set(ids.filter(isScenarioId)) };
 }

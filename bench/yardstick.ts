@@ -5,18 +5,7 @@
 // Anything else answers Koa's "hello world".
 import { createServer } from "node:http";
 import Koa from "koa";
-
-const BYTES_PREFIX = "/bytes/";
-const bodies = new Map<string, string>();
-
-function bodyOf(size: string): string {
-  let body = bodies.get(size);
-  if (body === undefined) {
-    body = JSON.stringify("x".repeat(Math.max(0, Number(size) - 2)));
-    bodies.set(size, body);
-  }
-  return body;
-}
+import { BYTES_PREFIX, bodyOf } from "./bodies";
 
 const app = new Koa();
 app.use((ctx) => {
