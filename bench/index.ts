@@ -23,7 +23,14 @@ import { benchmarkModel } from "./model";
 import { measureLayers, renderLayersMarkdown, startLayeredServer } from "./layers";
 import { type PageFigures, benchmarkPage, renderPageMarkdown } from "./page";
 import { type ServerProcess, freePortPair, startServer } from "./processes";
-import { type BenchResult, type MemorySamples, type Scenario, describeMachine, renderMarkdown } from "./report";
+import {
+  type BenchResult,
+  type MemorySamples,
+  type Scenario,
+  describeMachine,
+  renderMarkdown,
+  runLines,
+} from "./report";
 import { HOT_MATCHES, fixturePaths, matchPaths } from "./requests";
 import { parseSelection, selects, summariseRatios } from "./selection";
 import { UNREAD, loggedDurations, predictionCounters, uncachedSince, warm } from "./serviceProbes";
@@ -148,8 +155,10 @@ async function main(): Promise<void> {
     let service = await startService("service", {});
     if (selection.kind === "page") {
       const page = await timePage(service, serviceEnv.JWT_SECRET, settings.pageLoads);
-      const markdown = [`# Benchmark ${date}-page`, "", ...renderPageMarkdown(page)].join("\n");
-      writeResults(`${date}-page`, `${JSON.stringify({ date, startedAt, code, machine, page }, null, 2)}\n`, markdown);
+      const run = { date, startedAt: startedAt.toISOString(), code, machine, page };
+      const opening = runLines("npm run bench -- --only page", run);
+      const markdown = [`# Benchmark ${date}-page`, "", ...opening, "", ...renderPageMarkdown(page)].join("\n");
+      writeResults(`${date}-page`, `${JSON.stringify(run, null, 2)}\n`, markdown);
       return;
     }
     const paths = matchPaths(database.matchIds);

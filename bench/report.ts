@@ -81,8 +81,7 @@ const fixed = (value: number, digits = 2) => value.toFixed(digits);
 const whole = (value: number) => Math.round(value).toLocaleString("en-US");
 const yesNo = (met: boolean) => (met ? "yes" : "**no**");
 
-/** "yes"/"no" against the scenario's target of that kind, with the bound; "–" when it has none. */
-/** Which command ran, when, on what code and machine: the opening lines of every results file. */
+/** Which command ran, when, on what code and machine: the opening lines of each results file. */
 export function runLines(
   command: string,
   run: { startedAt: string; code: { commit: string; uncommittedChanges: boolean }; machine: Machine },
@@ -96,6 +95,7 @@ export function runLines(
   ];
 }
 
+/** "yes"/"no" against the scenario's target of that kind, with the bound; "–" when it has none. */
 function verdict(scenario: Scenario, kind: NonNullable<Target["kind"]>): string {
   const target = scenario.targets.find((candidate) => candidate.kind === kind);
   return target === undefined ? "–" : yesNo(target.met);
