@@ -7,6 +7,7 @@ import { embeddedInUseMessage } from "./runtime/database";
 import { runImport, runQuarantine } from "./runtime/importCommands";
 import { startService } from "./runtime/serve";
 import { startWeb } from "./runtime/web";
+import { configureV8 } from "./runtime/v8Flags";
 import { startWorker } from "./runtime/worker";
 import { EmbeddedDatabaseInUseError } from "./storage/embedded";
 
@@ -140,6 +141,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
 }
 
+configureV8();
 main(process.argv.slice(2)).then(
   (status) => {
     if (status !== undefined) process.exitCode = status;
