@@ -10,8 +10,9 @@ import { setFlagsFromString } from "node:v8";
  * the young objects of every request outlived each young collection: two allocation sites making about
  * one object per request had all of theirs alive at every collection (about 3,000 of 3,000), each collection
  * promoted about 12 MB and took 15 to 25 ms instead of under 1, GC pauses rose from 0.2 to 7 µs per request, and
- * every answer cost a quarter to a third more CPU until the process exited. With pretenuring off, none of 142 processes started
- * the same way did (README, Performance), and cached predictions cost about 4% less CPU in normal processes too.
+ * every answer cost a quarter to a third more CPU until the process exited. With pretenuring off, none of 142
+ * processes started the same way did (README, Performance), and cached predictions cost about 4% less CPU in normal
+ * processes too.
  * What the service keeps for long (the copy of every match, kept answers) is copied through the young generation
  * once more instead, when it is loaded.
  *
