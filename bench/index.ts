@@ -162,7 +162,6 @@ async function main(): Promise<void> {
       return;
     }
     const paths = matchPaths(database.matchIds);
-    const fixtures = fixturePaths(database.fixtures, settings.coldLimit);
     if (selection.kind === "layers") {
       await warm(service, paths.hot);
       const start = async (count: number) => {
@@ -178,6 +177,7 @@ async function main(): Promise<void> {
       writeResults(`${date}-layers`, `${JSON.stringify(run, null, 2)}\n`, renderLayersMarkdown(run));
       return;
     }
+    const fixtures = fixturePaths(database.fixtures, settings.coldLimit);
 
     const scenarios: Scenario[] = [];
     const context: MeasureContext = { selection, warmupSeconds: settings.warmupSeconds, yardstick, scenarios, log };

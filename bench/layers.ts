@@ -13,7 +13,7 @@ import { type LoadSample, type Paths, drive, figuresOf } from "./load";
 import { freePort } from "../test/support/net";
 import { REPO_ROOT } from "../test/support/processes";
 import { type ServerProcess, startServer } from "./processes";
-import { type Machine, runLines } from "./report";
+import { type RunHeader, runLines } from "./report";
 
 interface LayerDeps {
   logger: Logger;
@@ -42,7 +42,7 @@ export const LAYERS: ReadonlyArray<{
 ];
 
 /** The yardstick's answer (`/bytes/<n>`), sent as the service sends its JSON text. */
-const answerBytes: Middleware<AppState> = (ctx) => {
+const answerYardstickBody: Middleware<AppState> = (ctx) => {
   if (ctx.path.startsWith(BYTES_PREFIX)) sendJsonText(ctx, bodyOf(ctx.path.slice(BYTES_PREFIX.length)));
 };
 
@@ -57,7 +57,7 @@ export async function layeredApp(count: number, logger: Logger = createLogger("i
   const deps = { logger, metrics: new Metrics() };
   const app = new Koa<AppState>({ proxy: false });
   for (const layer of LAYERS.slice(0, count)) app.use(await layer.make(deps));
-  app.use(answerBytes);
+  app.use(answerYardstickBody);
   return app;
 }
 
@@ -117,10 +117,10 @@ export async function measureLayers(run: LayersRun): Promise<LayersFigures> {
   const answer = await fetch(`${run.service.baseUrl}${run.servicePaths[0]}`);
   const answerBytes = Buffer.byteLength(await answer.text());
   const servers: Array<{ name: string; server: ServerProcess; paths: Paths }> = [];
+  const sameSize: Paths = { kind: "fixed", path: `${BYTES_PREFIX}${answerBytes}` };
   for (let count = 0; count <= LAYERS.length; count++) {
     const name = count === 0 ? "Koa and the answer alone" : `+ ${LAYERS[count - 1].name}`;
-    const paths: Paths = { kind: "fixed", path: `${BYTES_PREFIX}${answerBytes}` };
-    servers.push({ name, server: await run.start(count), paths });
+    servers.push({ name, server: await run.start(count), paths: sameSize });
   }
   servers.push({
     name: "the service: + routing, validation and the cached answer's lookup",
@@ -131,11 +131,11 @@ export async function measureLayers(run: LayersRun): Promise<LayersFigures> {
   run.log(`layers: ${servers.length} servers in turn, ${ROUNDS} runs of ${secondsPerRun} s each, ${answerBytes} bytes`);
   const samples: LoadSample[][] = servers.map(() => []);
   const forward = servers.map((_, index) => index);
+  const { connections } = run;
   for (let round = 0; round < ROUNDS; round++) {
     for (const index of round % 2 === 0 ? forward : [...forward].reverse()) {
       const { server, paths } = servers[index];
       const warmupSeconds = round === 0 ? run.warmupSeconds : 0;
-      const { connections } = run;
       samples[index].push(await drive(server, { connections, seconds: secondsPerRun, paths, warmupSeconds }));
     }
   }
@@ -152,17 +152,11 @@ export async function measureLayers(run: LayersRun): Promise<LayersFigures> {
       failures: figure.errors + figure.timeouts + figure.non2xx,
     };
   });
-  return { connections: run.connections, answerBytes, rounds: ROUNDS, secondsPerRun, rows };
+  return { connections, answerBytes, rounds: ROUNDS, secondsPerRun, rows };
 }
 
 /** The results file of `--only layers`: how it was run, then the table. */
-export function renderLayersMarkdown(run: {
-  date: string;
-  startedAt: string;
-  code: { commit: string; uncommittedChanges: boolean };
-  machine: Machine;
-  layers: LayersFigures;
-}): string {
+export function renderLayersMarkdown(run: RunHeader & { date: string; layers: LayersFigures }): string {
   const { layers } = run;
   const rows = layers.rows.map((row) =>
     [

@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { BYTES_PREFIX } from "./bodies";
 import { type LoadFigures, type LoadSample, type Paths, drive, figuresOf } from "./load";
 import type { ServerProcess } from "./processes";
 import type { Scenario, Target } from "./report";
@@ -95,7 +96,7 @@ async function alternate(
     drive(yardstick, {
       connections: run.connections,
       seconds,
-      paths: { kind: "fixed", path: `/bytes/${bodyBytes}` },
+      paths: { kind: "fixed", path: `${BYTES_PREFIX}${bodyBytes}` },
       warmupSeconds: warmup,
     });
   const bare = [await bareRun(warmupSeconds)];

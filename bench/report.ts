@@ -81,11 +81,11 @@ const fixed = (value: number, digits = 2) => value.toFixed(digits);
 const whole = (value: number) => Math.round(value).toLocaleString("en-US");
 const yesNo = (met: boolean) => (met ? "yes" : "**no**");
 
+/** When a run started, on what code and machine: what every results file records first. */
+export type RunHeader = Pick<BenchResult, "startedAt" | "code" | "machine">;
+
 /** Which command ran, when, on what code and machine: the opening lines of each results file. */
-export function runLines(
-  command: string,
-  run: { startedAt: string; code: { commit: string; uncommittedChanges: boolean }; machine: Machine },
-): string[] {
+export function runLines(command: string, run: RunHeader): string[] {
   const { machine } = run;
   return [
     `Run with \`${command}\` (started ${run.startedAt}) on commit ${run.code.commit}` +
