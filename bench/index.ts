@@ -22,7 +22,7 @@ import { CONNECTIONS, SOAK_CONNECTIONS, limits } from "./limits";
 import { benchmarkModel } from "./model";
 import { measureLayers, renderLayersMarkdown, startLayeredServer } from "./layers";
 import { type PageFigures, benchmarkPage, renderPageMarkdown } from "./page";
-import { type ServerProcess, freePortPair, startServer } from "./processes";
+import { type ServerProcess, buildServers, freePortPair, serverEntry, startServer } from "./processes";
 import {
   type BenchResult,
   type MemorySamples,
@@ -106,6 +106,8 @@ async function main(): Promise<void> {
     log("building the web page and the service (npm run build)");
     execFileSync("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
   }
+  log("compiling the yardstick and the layered server (bench/tsconfig.servers.json)");
+  buildServers();
 
   const runId = `${process.pid}_${randomBytes(3).toString("hex")}`;
   const cachePrefix = `fp-bench:${runId}:`;
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
     };
     const yardstick = await startServer({
       name: "yardstick",
-      args: ["-r", "ts-node/register", path.join(REPO_ROOT, "bench/yardstick.ts")],
+      args: [serverEntry("yardstick")],
       env: {},
       port: await freePort(),
       readyPath: "/",

@@ -1,4 +1,3 @@
-import path from "node:path";
 import Koa, { type Middleware } from "koa";
 import { resolveClientAddress } from "../service/src/http/clientAddress";
 import { type AppState, sendJsonText } from "../service/src/http/context";
@@ -11,8 +10,7 @@ import { Metrics } from "../service/src/metrics";
 import { BYTES_PREFIX, bodyOf } from "./bodies";
 import { type LoadSample, type Paths, drive, figuresOf } from "./load";
 import { freePort } from "../test/support/net";
-import { REPO_ROOT } from "../test/support/processes";
-import { type ServerProcess, startServer } from "./processes";
+import { type ServerProcess, serverEntry, startServer } from "./processes";
 import { type RunHeader, runLines } from "./report";
 
 interface LayerDeps {
@@ -65,7 +63,7 @@ export async function layeredApp(count: number, logger: Logger = createLogger("i
 export async function startLayeredServer(count: number, logFile: string): Promise<ServerProcess> {
   return startServer({
     name: `layers-${count}`,
-    args: ["-r", "ts-node/register", path.join(REPO_ROOT, "bench/layeredServer.ts")],
+    args: [serverEntry("layeredServer")],
     env: { LAYERS: String(count) },
     port: await freePort(),
     readyPath: `${BYTES_PREFIX}2`,
