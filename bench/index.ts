@@ -160,7 +160,7 @@ async function main(): Promise<void> {
       const run = { date, startedAt: startedAt.toISOString(), code, machine, page };
       const opening = runLines("npm run bench -- --only page", run);
       const markdown = [`# Benchmark ${date}-page`, "", ...opening, "", ...renderPageMarkdown(page)].join("\n");
-      writeResults(`${date}-page`, `${JSON.stringify(run, null, 2)}\n`, markdown);
+      writeResults(unusedRunName(`${date}-page`), `${JSON.stringify(run, null, 2)}\n`, markdown);
       return;
     }
     const paths = matchPaths(database.matchIds);
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
       const connections = CONNECTIONS;
       const layers = await measureLayers({ start, service, servicePaths, connections, seconds, warmupSeconds, log });
       const run = { date, startedAt: startedAt.toISOString(), code, machine, layers };
-      writeResults(`${date}-layers`, `${JSON.stringify(run, null, 2)}\n`, renderLayersMarkdown(run));
+      writeResults(unusedRunName(`${date}-layers`), `${JSON.stringify(run, null, 2)}\n`, renderLayersMarkdown(run));
       return;
     }
     const fixtures = fixturePaths(database.fixtures, settings.coldLimit);
@@ -353,7 +353,7 @@ async function main(): Promise<void> {
       soakHandling,
       limits: limits(machine.cores, scenarios, soak, soakHandling),
     };
-    const name = settings.quick ? `${date}-quick` : fullRunName(date);
+    const name = settings.quick ? `${date}-quick` : unusedRunName(date);
     writeResults(name, `${JSON.stringify(result, null, 2)}\n`, renderMarkdown(result));
   } finally {
     await Promise.all(started.map((server) => server.stop()));
@@ -367,13 +367,14 @@ async function main(): Promise<void> {
 const RESULTS_DIR = path.join(REPO_ROOT, "bench/results");
 
 /**
- * A full run's name: its UTC date, then <date>-2, -3… for later full runs that day, so that no run replaces the
- * figures of another that may be committed and cited (a quick run or the page's alone replaces the day's last).
+ * A run's name: `base` (its UTC date, with `-layers` or `-page` for those runs alone), then <base>-2, -3… for later
+ * runs of the kind that day, so that no run replaces the figures of another that may be committed and cited (a
+ * quick run replaces the day's last).
  */
-function fullRunName(date: string): string {
+function unusedRunName(base: string): string {
   const taken = (name: string) => existsSync(path.join(RESULTS_DIR, `${name}.json`));
-  let name = date;
-  for (let n = 2; taken(name); n++) name = `${date}-${n}`;
+  let name = base;
+  for (let n = 2; taken(name); n++) name = `${base}-${n}`;
   return name;
 }
 
