@@ -159,8 +159,9 @@ async function main(): Promise<void> {
       const page = await timePage(service, serviceEnv.JWT_SECRET, settings.pageLoads);
       const run = { date, startedAt: startedAt.toISOString(), code, machine, page };
       const opening = runLines("npm run bench -- --only page", run);
-      const markdown = [`# Benchmark ${date}-page`, "", ...opening, "", ...renderPageMarkdown(page)].join("\n");
-      writeResults(unusedRunName(`${date}-page`), `${JSON.stringify(run, null, 2)}\n`, markdown);
+      const name = unusedRunName(`${date}-page`);
+      const markdown = [`# Benchmark ${name}`, "", ...opening, "", ...renderPageMarkdown(page)].join("\n");
+      writeResults(name, `${JSON.stringify(run, null, 2)}\n`, markdown);
       return;
     }
     const paths = matchPaths(database.matchIds);
