@@ -80,6 +80,32 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   );
 }
 
+const { chindingsSym, endSym, lsCacheSym, needsMetadataGsym, streamSym, timeSym } = pino.symbols;
+
+/**
+ * Writes a line whose fields are already JSON (`members`: `"a":1,"b":"x"`, no braces) exactly as pino writes the
+ * same object: the level as the logger formats it, the time, the logger's bindings, the members, then `msg`, to
+ * the logger's stream. It takes those pieces from the logger through pino.symbols, which pino exposes for
+ * integrations that need its speed, so a change of formatter, timestamp or bindings changes these lines too.
+ * For the access log, whose fields are known: pino walks an object key by key (a serializer and a redaction lookup
+ * per key, each key and short string escaped in a loop), which cost about 3.6 µs per request in a served process,
+ * against alternating runs writing the same line this way (2026-12-07). No redaction applies, so callers must not
+ * pass a field REDACTED_PATHS names. A stream that wants pino's per-line metadata (multistream) gets the line
+ * through pino.
+ */
+export function writeMembers(logger: Logger, level: pino.Level, members: string, msg: string): void {
+  const internals = logger as unknown as Record<symbol, unknown>;
+  const stream = internals[streamSym] as pino.DestinationStream & Record<symbol, unknown>;
+  if (stream[needsMetadataGsym] === true) {
+    logger[level](JSON.parse(`{${members}}`) as object, msg);
+    return;
+  }
+  const levelLabel = (internals[lsCacheSym] as Record<number, string>)[logger.levels.values[level]];
+  const time = (internals[timeSym] as () => string)();
+  const line = `${levelLabel}${time}${internals[chindingsSym] as string},${members},"msg":${JSON.stringify(msg)}`;
+  stream.write(line + (internals[endSym] as string));
+}
+
 /** Credentials in a connection URL are replaced, so the URL can be logged and reported. */
 export function redactUrl(url: string): string {
   try {

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
+import pino from "pino";
+import { createLogger, writeMembers } from "../../service/src/logger";
 import { REPO_ROOT, runUnchecked } from "../support/processes";
 
 const LOGGER = path.join(REPO_ROOT, "service/src/logger.ts");
@@ -55,5 +57,59 @@ describe("the logger's buffered stdout", () => {
       assert.equal(line.team, "Bayern München");
       assert.match(String(line.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     });
+  });
+});
+
+describe("writeMembers: a line of fields already JSON, as pino writes them", () => {
+  /** A logger of the service's configuration writing into `lines`. */
+  function capturing(level = "info") {
+    const lines: string[] = [];
+    const logger = createLogger(level, { write: (line: string) => lines.push(line) });
+    return { logger, lines };
+  }
+  const withoutTime = (line: string) => line.replace(/"time":"[^"]*"/, '"time":"T"');
+
+  const fields = { reqId: "7d1c", clientReqId: "client-1", method: "GET", url: '/api/v1/x?q="é\\n', status: 404, ms: 1.5 };
+  const members = Object.entries(fields)
+    .map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`)
+    .join(",");
+
+  it("writes the very line pino writes for the same object: level, time, bindings, fields in order, msg", () => {
+    const { logger, lines } = capturing();
+    logger.info(fields, "request");
+    writeMembers(logger, "info", members, "request");
+    assert.equal(lines.length, 2);
+    assert.equal(withoutTime(lines[1]), withoutTime(lines[0]));
+    assert.match(lines[1], /^\{"level":"info","time":"\d{4}-\d\d-\d\dT[\d:.]+Z","service":"football-prediction","reqId"/);
+    assert.ok(lines[1].endsWith('"msg":"request"}\n'));
+  });
+
+  it("carries a child logger's bindings and the level asked for", () => {
+    const { logger, lines } = capturing("debug");
+    const child = logger.child({ component: "api" });
+    child.debug(fields, "request");
+    writeMembers(child, "debug", members, "request");
+    assert.equal(withoutTime(lines[1]), withoutTime(lines[0]));
+    assert.equal((JSON.parse(lines[1]) as { component: string; level: string }).component, "api");
+    assert.equal((JSON.parse(lines[1]) as { level: string }).level, "debug");
+  });
+
+  it("hands the line to pino where the stream wants pino's metadata (multistream), which routes it by level", () => {
+    const infoLines: string[] = [];
+    const errorLines: string[] = [];
+    const streams = pino.multistream([
+      { level: "info", stream: { write: (line: string) => infoLines.push(line) } },
+      { level: "error", stream: { write: (line: string) => errorLines.push(line) } },
+    ]);
+    const logger = createLogger("info", streams);
+    writeMembers(logger, "info", members, "request");
+    writeMembers(logger, "error", members, "failed");
+    assert.deepEqual(
+      infoLines.map((line) => (JSON.parse(line) as { msg: string }).msg),
+      ["request", "failed"],
+    );
+    assert.deepEqual(errorLines.map((line) => JSON.parse(line) as object), [
+      { level: "error", time: (JSON.parse(errorLines[0]) as { time: string }).time, service: "football-prediction", ...fields, msg: "failed" },
+    ]);
   });
 });

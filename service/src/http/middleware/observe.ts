@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
-import type { Logger } from "../../logger";
+import { type Logger, writeMembers } from "../../logger";
 import type { Metrics } from "../../metrics";
 import type { AppState } from "../context";
 
@@ -45,17 +45,14 @@ export function observe(metrics: Metrics, logger: Logger): Middleware<AppState> 
       // the most frequent request a replica answers.
       if (!quiet) metrics.httpDuration.observe(labels, seconds);
       const level = quiet ? "debug" : "info";
-      // The line is only built when it is written: the probes' lines are not, at the usual level.
+      // The line is only built when it is written: the probes' lines are not, at the usual level. Both ids are
+      // written as they are: the server's is a UUID, and the client's passed ACCEPTABLE_REQUEST_ID.
       if (logger.isLevelEnabled(level)) {
-        const line = {
-          reqId: requestId,
-          ...(clientRequestId === undefined ? {} : { clientReqId: clientRequestId }),
-          method: ctx.method,
-          url: ctx.originalUrl.slice(0, MAX_LOGGED_URL),
-          status: ctx.status,
-          ms: Math.round(seconds * 10_000) / 10,
-        };
-        logger[level](line, "request");
+        const members =
+          `"reqId":"${requestId}"${clientRequestId === undefined ? "" : `,"clientReqId":"${clientRequestId}"`}` +
+          `,"method":${JSON.stringify(ctx.method)},"url":${JSON.stringify(ctx.originalUrl.slice(0, MAX_LOGGED_URL))}` +
+          `,"status":${ctx.status},"ms":${Math.round(seconds * 10_000) / 10}`;
+        writeMembers(logger, level, members, "request");
       }
     }
   };
