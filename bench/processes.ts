@@ -15,8 +15,9 @@ const SERVERS_BUILD = path.join(REPO_ROOT, "bench/dist/bench");
 /**
  * Compiles the servers the benchmark starts besides the service (the yardstick and the layered server), so that
  * they run as plain Node, as the service's build does. Through ts-node they would not be bare Koa: ts-node loads
- * Node's repl module, which loads the domain module, and that hooks every EventEmitter and every tick; bare Koa
- * run that way took about 7% more CPU per answer (1.6 of 22 µs, 2026-12-07), which flattered every ratio.
+ * Node's repl module, which loads the domain module, and that hooks the construction of every EventEmitter (a
+ * profile showed the hook and a slower process.nextTick); bare Koa run that way took about 7% more CPU per answer
+ * (1.6 of 22 µs, 2026-12-07), which flattered every ratio.
  */
 export function buildServers(): void {
   const tsc = require.resolve("typescript/bin/tsc");
