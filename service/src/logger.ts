@@ -101,7 +101,7 @@ export function writeMembers(logger: Logger, level: pino.Level, members: string,
     return;
   }
   const levelLabel = (internals[lsCacheSym] as Record<number, string>)[logger.levels.values[level]];
-  const time = (internals[timeSym] as () => string)();
+  const time = (internals[timeSym] as (this: Logger) => string).call(logger);
   const line = `${levelLabel}${time}${internals[chindingsSym] as string},${members},"msg":${JSON.stringify(msg)}`;
   stream.write(line + (internals[endSym] as string));
 }
