@@ -3,7 +3,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/", "**/dist/", ".tools/", "out/", "coverage/", "bench/results/"] },
+  { ignores: ["**/node_modules/", "**/dist/", "service/dist-*/", ".tools/", "out/", "coverage/", "bench/results/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,4 +1,5 @@
-// `npm run bench [-- --duration 15] [--soak-duration 60] [--quick] [--skip-build] [--only page|layers|<scenario,...>]`
+// `npm run bench [-- --duration 15] [--soak-duration 60] [--quick] [--skip-build] [--only page|layers|<scenario,...>]
+// [--compare <dir>]`
 //
 // Builds the service and the web page, gives the service a fresh migrated, seeded and fitted database, runs it
 // (PostgreSQL and Redis, one process, rate limit raised) next to a bare Koa yardstick, times the web page's first
@@ -7,19 +8,29 @@
 // page` times the page alone and writes bench/results/<date>-page.json and .md; `--only
 // prediction-cached,fixtures-cached` (ids in bench/selection.ts) runs those HTTP scenarios alone and prints their
 // ratios without writing a result; `--only layers` measures what each layer of the service's middleware costs
-// (bench/layers.ts) and writes bench/results/<date>-layers.json and .md. See README.md, "Performance".
+// (bench/layers.ts) and writes bench/results/<date>-layers.json and .md; `--compare <dir>` drives the build in <dir>
+// and the current one in turn (bench/compare.ts) and writes bench/results/<date>-compare.json and .md. See
+// README.md, "Performance".
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { freePort } from "../test/support/net";
 import { REPO_ROOT } from "../test/support/processes";
 import { makeTempDir } from "../test/support/tempDir";
+import { invocationDir } from "../service/src/paths";
 import { REDIS_URL, createBenchDatabase, deleteRedisKeys } from "./database";
 import { type MeasureContext, ORDER, measure, turnSeconds } from "./measure";
 import { CONNECTIONS, SOAK_CONNECTIONS, limits } from "./limits";
 import { benchmarkModel } from "./model";
+import {
+  COMPARE_ROUNDS,
+  COMPARE_SECONDS_PER_RUN,
+  baselineEntry,
+  measureComparison,
+  renderComparisonMarkdown,
+  summariseComparison,
+} from "./compare";
 import { measureLayers, renderLayersMarkdown, startLayeredServer } from "./layers";
 import { type PageFigures, benchmarkPage, renderPageMarkdown } from "./page";
 import { type ServerProcess, buildServers, freePortPair, serverEntry, startServer } from "./processes";
@@ -30,9 +41,12 @@ import {
   describeMachine,
   renderMarkdown,
   runLines,
+  unusedRunName,
+  writeResults,
 } from "./report";
 import { HOT_MATCHES, fixturePaths, matchPaths } from "./requests";
-import { parseSelection, selects, summariseRatios } from "./selection";
+import { options } from "./options";
+import { selects, summariseRatios } from "./selection";
 import { UNREAD, loggedDurations, predictionCounters, uncachedSince, warm } from "./serviceProbes";
 import {
   TARGETS,
@@ -42,39 +56,6 @@ import {
   ratioTarget,
 } from "./targets";
 
-function options() {
-  const { values } = parseArgs({
-    options: {
-      duration: { type: "string", default: "15" },
-      "soak-duration": { type: "string", default: "60" },
-      quick: { type: "boolean", default: false },
-      "skip-build": { type: "boolean", default: false },
-      only: { type: "string" },
-    },
-    strict: true,
-  });
-  const seconds = (name: string, text: string) => {
-    const value = Number(text);
-    if (!Number.isFinite(value) || value < 1) throw new Error(`--${name} must be a number of seconds (at least 1)`);
-    return value;
-  };
-  const quick = values.quick;
-  return {
-    selection: parseSelection(values.only),
-    pageLoads: quick ? 3 : 10,
-    quick,
-    seconds: quick ? 3 : seconds("duration", values.duration),
-    soakSeconds: quick ? 10 : seconds("soak-duration", values["soak-duration"]),
-    warmupSeconds: quick ? 1 : 3,
-    build: !values["skip-build"],
-    /** Requests of the uncached fixtures scenario: every never-asked date range, or fewer when quick. */
-    coldLimit: quick ? 1_500 : Number.POSITIVE_INFINITY,
-    model: quick
-      ? { league: "E0", fitRuns: 3, predictRounds: 3, predictCalls: 20_000 }
-      : { league: "E0", fitRuns: 10, predictRounds: 7, predictCalls: 200_000 },
-  };
-}
-
 /** The commit measured, and whether the working tree differed from it (read-only git commands). */
 function codeVersion(): { commit: string; uncommittedChanges: boolean } {
   const git = (...args: string[]) => execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8" }).trim();
@@ -82,6 +63,10 @@ function codeVersion(): { commit: string; uncommittedChanges: boolean } {
 }
 
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+/** The service as the image runs it, built by `npm run build`. */
+const SERVICE_ENTRY = path.join(REPO_ROOT, "service/dist/main.js");
+
+const save = (name: string, json: string, markdown: string) => log(`wrote ${writeResults(name, json, markdown)}`);
 
 /** The landing page's first fixtures in Chromium (see page.ts). */
 async function timePage(service: ServerProcess, jwtSecret: string, loads: number): Promise<PageFigures> {
@@ -95,6 +80,7 @@ async function timePage(service: ServerProcess, jwtSecret: string, loads: number
 async function main(): Promise<void> {
   const settings = options();
   const { selection } = settings;
+  const baseline = settings.compare === undefined ? undefined : baselineEntry(settings.compare, invocationDir(), REPO_ROOT);
   const startedAt = new Date();
   const date = startedAt.toISOString().slice(0, 10);
   const machine = describeMachine();
@@ -131,11 +117,11 @@ async function main(): Promise<void> {
       CACHE_TTL_SECONDS: "3600",
       SHUTDOWN_GRACE_SECONDS: "5",
     };
-    const startService = async (name: string, env: Record<string, string>) => {
+    const startService = async (name: string, env: Record<string, string>, entry = SERVICE_ENTRY) => {
       const [port, opsPort] = await freePortPair();
       const server = await startServer({
         name,
-        args: [path.join(REPO_ROOT, "service/dist/main.js"), "serve"],
+        args: [entry, "serve"],
         env: { ...serviceEnv, ...env },
         port,
         opsPort,
@@ -161,10 +147,30 @@ async function main(): Promise<void> {
       const opening = runLines("npm run bench -- --only page", run);
       const name = unusedRunName(`${date}-page`);
       const markdown = [`# Benchmark ${name}`, "", ...opening, "", ...renderPageMarkdown(page)].join("\n");
-      writeResults(name, `${JSON.stringify(run, null, 2)}\n`, markdown);
+      save(name, `${JSON.stringify(run, null, 2)}\n`, markdown);
       return;
     }
     const paths = matchPaths(database.matchIds);
+    if (baseline !== undefined && settings.compare !== undefined) {
+      const baselineService = await startService("baseline", {}, baseline);
+      for (const build of [baselineService, service]) await warm(build, paths.hot);
+      const build = settings.quick ? "quick" : "full";
+      const comparison = await measureComparison({
+        baseline: baselineService,
+        candidate: service,
+        paths: { kind: "cycle", paths: paths.hot },
+        connections: CONNECTIONS,
+        rounds: COMPARE_ROUNDS[build],
+        secondsPerRun: COMPARE_SECONDS_PER_RUN[build],
+        warmupSeconds: settings.warmupSeconds,
+        log,
+      });
+      log(summariseComparison(comparison));
+      const name = unusedRunName(`${date}-compare`);
+      const run = { name, baselineDir: settings.compare, startedAt: startedAt.toISOString(), code, machine, comparison };
+      save(name, `${JSON.stringify(run, null, 2)}\n`, renderComparisonMarkdown(run));
+      return;
+    }
     if (selection.kind === "layers") {
       await warm(service, paths.hot);
       const start = async (count: number) => {
@@ -177,7 +183,7 @@ async function main(): Promise<void> {
       const connections = CONNECTIONS;
       const layers = await measureLayers({ start, service, servicePaths, connections, seconds, warmupSeconds, log });
       const run = { date, startedAt: startedAt.toISOString(), code, machine, layers };
-      writeResults(unusedRunName(`${date}-layers`), `${JSON.stringify(run, null, 2)}\n`, renderLayersMarkdown(run));
+      save(unusedRunName(`${date}-layers`), `${JSON.stringify(run, null, 2)}\n`, renderLayersMarkdown(run));
       return;
     }
     const fixtures = fixturePaths(database.fixtures, settings.coldLimit);
@@ -355,7 +361,7 @@ async function main(): Promise<void> {
       limits: limits(machine.cores, scenarios, soak, soakHandling),
     };
     const name = settings.quick ? `${date}-quick` : unusedRunName(date);
-    writeResults(name, `${JSON.stringify(result, null, 2)}\n`, renderMarkdown(result));
+    save(name, `${JSON.stringify(result, null, 2)}\n`, renderMarkdown(result));
   } finally {
     await Promise.all(started.map((server) => server.stop()));
     await database.drop();
@@ -363,28 +369,6 @@ async function main(): Promise<void> {
     rmSync(workDir, { recursive: true, force: true });
     log(`cleaned up: database dropped, ${deleted} Redis keys deleted`);
   }
-}
-
-const RESULTS_DIR = path.join(REPO_ROOT, "bench/results");
-
-/**
- * A run's name: `base` (its UTC date, with `-layers` or `-page` for those runs alone), then <base>-2, -3… for later
- * runs of the kind that day, so that no run replaces the figures of another that may be committed and cited (a
- * quick run replaces the day's last).
- */
-function unusedRunName(base: string): string {
-  const taken = (name: string) => existsSync(path.join(RESULTS_DIR, `${name}.json`));
-  let name = base;
-  for (let n = 2; taken(name); n++) name = `${base}-${n}`;
-  return name;
-}
-
-/** Writes bench/results/<name>.json and .md. */
-function writeResults(name: string, json: string, markdown: string): void {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(path.join(RESULTS_DIR, `${name}.json`), json);
-  writeFileSync(path.join(RESULTS_DIR, `${name}.md`), markdown);
-  log(`wrote bench/results/${name}.json and .md`);
 }
 
 main().catch((error: unknown) => {

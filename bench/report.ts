@@ -1,5 +1,7 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem } from "node:os";
-import { readFileSync } from "node:fs";
+import path from "node:path";
+import { REPO_ROOT } from "../test/support/processes";
 import type { LoadFigures } from "./load";
 import { ORDER } from "./measure";
 import type { ModelFigures } from "./model";
@@ -181,4 +183,26 @@ export function renderMarkdown(result: BenchResult): string {
     ...result.limits.flatMap((paragraph) => [paragraph, ""]),
   ];
   return `${lines.join("\n").trimEnd()}\n`;
+}
+
+const RESULTS_DIR = path.join(REPO_ROOT, "bench/results");
+
+/**
+ * A run's name: `base` (its UTC date, with `-layers`, `-page` or `-compare` for those runs alone), then <base>-2,
+ * -3… for later runs of the kind that day, so that no run replaces the figures of another that may be committed
+ * and cited (a quick run replaces the day's last).
+ */
+export function unusedRunName(base: string): string {
+  const taken = (name: string) => existsSync(path.join(RESULTS_DIR, `${name}.json`));
+  let name = base;
+  for (let n = 2; taken(name); n++) name = `${base}-${n}`;
+  return name;
+}
+
+/** Writes bench/results/<name>.json and .md; what it wrote, for the log. */
+export function writeResults(name: string, json: string, markdown: string): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(path.join(RESULTS_DIR, `${name}.json`), json);
+  writeFileSync(path.join(RESULTS_DIR, `${name}.md`), markdown);
+  return `bench/results/${name}.json and .md`;
 }
