@@ -4,13 +4,12 @@
 // of CPU per request.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { type LoadSample, type Paths, drive, figuresOf } from "./load";
+import { type LoadSample, type Paths, driveInTurn, figuresOf } from "./load";
 import type { ServerProcess } from "./processes";
 import { type RunHeader, runLines } from "./report";
 
-/** Runs of each build; the order turns round every other round (AB, BA, AB…), so that drift weighs on both alike. */
-export const COMPARE_ROUNDS = { full: 10, quick: 3 };
-export const COMPARE_SECONDS_PER_RUN = { full: 4, quick: 2 };
+/** Runs of each build, in rounds whose order turns round every other round (AB, BA, AB…; see driveInTurn). */
+export const COMPARE_RUNS = { full: { rounds: 10, secondsPerRun: 4 }, quick: { rounds: 3, secondsPerRun: 2 } };
 
 /** Each build's mean CPU per request, and the candidate's difference round by round. */
 export interface ComparisonStats {
@@ -86,29 +85,33 @@ export interface ComparisonFigures {
   stats: ComparisonStats;
 }
 
+const cpuMicroseconds = (sample: LoadSample) => (sample.serverCpuSeconds / sample.requests) * 1e6;
+
 export async function measureComparison(run: ComparisonRun): Promise<ComparisonFigures> {
-  const { connections, paths, secondsPerRun: seconds } = run;
-  const builds = [run.baseline, run.candidate];
-  const samples: LoadSample[][] = [[], []];
-  run.log(`compare: the baseline and the candidate in turn, ${run.rounds} runs of ${seconds} s each, ${connections} connections`);
-  for (let round = 0; round < run.rounds; round++) {
-    for (const index of round % 2 === 0 ? [0, 1] : [1, 0]) {
-      const warmupSeconds = round === 0 ? run.warmupSeconds : 0;
-      samples[index].push(await drive(builds[index], { connections, seconds, paths, warmupSeconds }));
-    }
-    const cpu = samples.map((runs) => runs[round].serverCpuSeconds / runs[round].requests);
-    run.log(`  round ${round + 1}: baseline ${(cpu[0] * 1e6).toFixed(1)}, candidate ${(cpu[1] * 1e6).toFixed(1)} µs/request`);
-  }
+  const { connections, paths, rounds, secondsPerRun: seconds, warmupSeconds } = run;
+  run.log(`compare: the baseline and the candidate in turn, ${rounds} runs of ${seconds} s each, ${connections} connections`);
+  const builds = [run.baseline, run.candidate].map((server) => ({ server, paths }));
+  const samples = await driveInTurn(builds, {
+    rounds,
+    connections,
+    seconds,
+    warmupSeconds,
+    afterRound: (round, [baseline, candidate]) =>
+      run.log(
+        `  round ${round + 1}: baseline ${cpuMicroseconds(baseline[round]).toFixed(1)}, ` +
+          `candidate ${cpuMicroseconds(candidate[round]).toFixed(1)} µs/request`,
+      ),
+  });
   const [baseline, candidate] = samples.map((runs): BuildFigures => {
     const figures = figuresOf(runs);
     return {
-      cpuMicrosecondsPerRequest: runs.map((sample) => (sample.serverCpuSeconds / sample.requests) * 1e6),
+      cpuMicrosecondsPerRequest: runs.map(cpuMicroseconds),
       requestsPerSecond: figures.requestsPerSecond,
       failures: figures.errors + figures.timeouts + figures.non2xx,
     };
   });
   const stats = compareRounds(baseline.cpuMicrosecondsPerRequest, candidate.cpuMicrosecondsPerRequest);
-  return { connections, rounds: run.rounds, secondsPerRun: seconds, baseline, candidate, stats };
+  return { connections, rounds, secondsPerRun: seconds, baseline, candidate, stats };
 }
 
 /** One line: the two builds' CPU per request, the difference with its standard error, and the rounds it won. */

@@ -24,8 +24,7 @@ import { type MeasureContext, ORDER, measure, turnSeconds } from "./measure";
 import { CONNECTIONS, SOAK_CONNECTIONS, limits } from "./limits";
 import { benchmarkModel } from "./model";
 import {
-  COMPARE_ROUNDS,
-  COMPARE_SECONDS_PER_RUN,
+  COMPARE_RUNS,
   baselineEntry,
   measureComparison,
   renderComparisonMarkdown,
@@ -80,7 +79,11 @@ async function timePage(service: ServerProcess, jwtSecret: string, loads: number
 async function main(): Promise<void> {
   const settings = options();
   const { selection } = settings;
-  const baseline = settings.compare === undefined ? undefined : baselineEntry(settings.compare, invocationDir(), REPO_ROOT);
+  // Checked before anything is built: a wrong folder is an error at once.
+  const compare =
+    settings.compare === undefined
+      ? undefined
+      : { dir: settings.compare, entry: baselineEntry(settings.compare, invocationDir(), REPO_ROOT) };
   const startedAt = new Date();
   const date = startedAt.toISOString().slice(0, 10);
   const machine = describeMachine();
@@ -151,23 +154,21 @@ async function main(): Promise<void> {
       return;
     }
     const paths = matchPaths(database.matchIds);
-    if (baseline !== undefined && settings.compare !== undefined) {
-      const baselineService = await startService("baseline", {}, baseline);
+    if (compare !== undefined) {
+      const baselineService = await startService("baseline", {}, compare.entry);
       for (const build of [baselineService, service]) await warm(build, paths.hot);
-      const build = settings.quick ? "quick" : "full";
       const comparison = await measureComparison({
         baseline: baselineService,
         candidate: service,
         paths: { kind: "cycle", paths: paths.hot },
         connections: CONNECTIONS,
-        rounds: COMPARE_ROUNDS[build],
-        secondsPerRun: COMPARE_SECONDS_PER_RUN[build],
+        ...COMPARE_RUNS[settings.quick ? "quick" : "full"],
         warmupSeconds: settings.warmupSeconds,
         log,
       });
       log(summariseComparison(comparison));
       const name = unusedRunName(`${date}-compare`);
-      const run = { name, baselineDir: settings.compare, startedAt: startedAt.toISOString(), code, machine, comparison };
+      const run = { name, baselineDir: compare.dir, startedAt: startedAt.toISOString(), code, machine, comparison };
       save(name, `${JSON.stringify(run, null, 2)}\n`, renderComparisonMarkdown(run));
       return;
     }

@@ -8,7 +8,7 @@ import { securityHeaders } from "../service/src/http/securityHeaders";
 import { type Logger, createLogger } from "../service/src/logger";
 import { Metrics } from "../service/src/metrics";
 import { BYTES_PREFIX, bodyOf } from "./bodies";
-import { type LoadSample, type Paths, drive, figuresOf } from "./load";
+import { type Paths, driveInTurn, figuresOf } from "./load";
 import { freePort } from "../test/support/net";
 import { type ServerProcess, serverEntry, startServer } from "./processes";
 import { type RunHeader, runLines } from "./report";
@@ -127,16 +127,8 @@ export async function measureLayers(run: LayersRun): Promise<LayersFigures> {
   });
   const secondsPerRun = run.seconds / ROUNDS;
   run.log(`layers: ${servers.length} servers in turn, ${ROUNDS} runs of ${secondsPerRun} s each, ${answerBytes} bytes`);
-  const samples: LoadSample[][] = servers.map(() => []);
-  const forward = servers.map((_, index) => index);
-  const { connections } = run;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const index of round % 2 === 0 ? forward : [...forward].reverse()) {
-      const { server, paths } = servers[index];
-      const warmupSeconds = round === 0 ? run.warmupSeconds : 0;
-      samples[index].push(await drive(server, { connections, seconds: secondsPerRun, paths, warmupSeconds }));
-    }
-  }
+  const { connections, warmupSeconds } = run;
+  const samples = await driveInTurn(servers, { rounds: ROUNDS, connections, seconds: secondsPerRun, warmupSeconds });
   const figures = samples.map((sample) => figuresOf(sample));
   const rows = figures.map((figure, index): LayerRow => {
     const cpu = figure.serverCpuMicrosecondsPerRequest;

@@ -196,3 +196,32 @@ export async function drive(server: ServerProcess, run: LoadRun): Promise<LoadSa
     loadAverage: loadavg()[0],
   };
 }
+
+/**
+ * Drives each server in turn for `rounds` rounds of `seconds`, the order reversed every other round so that a drift
+ * of the machine's speed weighs on all alike, each server warmed up before its first run. Each server's samples, in
+ * round order; `afterRound` sees them as each round ends.
+ */
+export async function driveInTurn(
+  servers: ReadonlyArray<{ server: ServerProcess; paths: Paths }>,
+  run: {
+    rounds: number;
+    connections: number;
+    seconds: number;
+    warmupSeconds: number;
+    afterRound?: (round: number, samples: readonly LoadSample[][]) => void;
+  },
+): Promise<LoadSample[][]> {
+  const { connections, seconds } = run;
+  const samples: LoadSample[][] = servers.map(() => []);
+  const forward = servers.map((_, index) => index);
+  for (let round = 0; round < run.rounds; round++) {
+    for (const index of round % 2 === 0 ? forward : [...forward].reverse()) {
+      const { server, paths } = servers[index];
+      const warmupSeconds = round === 0 ? run.warmupSeconds : 0;
+      samples[index].push(await drive(server, { connections, seconds, paths, warmupSeconds }));
+    }
+    run.afterRound?.(round, samples);
+  }
+  return samples;
+}
