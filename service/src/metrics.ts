@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { HotCounter, HotHistogram } from "./hotMetrics";
 
 /** What the `db_pool_*` gauges report when scraped. */
 export interface PoolStats {
@@ -42,19 +43,21 @@ const IMPORT_METRICS = [
 
 /**
  * The service's one metrics registry; names and labels follow docs/service-interface.md. Gauges that describe
- * other components read them through sources attached at start-up, so scraping costs the hot path nothing.
+ * other components read them through sources attached at start-up, so scraping costs the hot path nothing; the
+ * metrics every request updates are hot ones (hotMetrics.ts), whose updates take their label values in
+ * labelNames order.
  */
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
+  readonly httpRequests = new HotCounter({
     name: "http_requests_total",
     help: "HTTP requests answered",
     labelNames: ["method", "route", "status"] as const,
     registers: [this.registry],
   });
 
-  readonly httpDuration = new Histogram({
+  readonly httpDuration = new HotHistogram({
     name: "http_request_duration_seconds",
     help: "Time from receiving a request to sending its response (probes and the scrape are not timed)",
     labelNames: ["method", "route", "status"] as const,
@@ -62,7 +65,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly predictions = new Counter({
+  readonly predictions = new HotCounter({
     name: "predictions_total",
     help: "Predictions served, by where they came from",
     labelNames: ["league", "source"] as const,
@@ -76,14 +79,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly cacheHits = new Counter({
+  readonly cacheHits = new HotCounter({
     name: "cache_hits_total",
     help: "Cache lookups that found a value",
     labelNames: ["cache"] as const,
     registers: [this.registry],
   });
 
-  readonly cacheMisses = new Counter({
+  readonly cacheMisses = new HotCounter({
     name: "cache_misses_total",
     help: "Cache lookups that found nothing or could not ask the cache",
     labelNames: ["cache"] as const,

@@ -120,10 +120,10 @@ export async function cacheAside<T>(
   const { decode, decodeLoaded = decode, isFresh = () => true } = options;
   const seen = await cache.get(bucket, key);
   if (seen.value !== undefined && isFresh(seen.value)) {
-    metrics.cacheHits.inc({ cache: kind });
+    metrics.cacheHits.inc(kind);
     return { value: decodeOnce(seen, seen.value, decode), hit: true };
   }
-  metrics.cacheMisses.inc({ cache: kind });
+  metrics.cacheMisses.inc(kind);
   let loaded = loading.get(seen);
   if (loaded === undefined) {
     loaded = load().then(async (value) => {

@@ -143,10 +143,10 @@ export class PredictionService {
     this.catalogueAnswers.delete(matchId);
     if (known !== undefined && known.match === match && known.model === model) {
       this.catalogueAnswers.set(matchId, known);
-      this.metrics.cacheHits.inc({ cache: "predictions" });
+      this.metrics.cacheHits.inc("predictions");
       return { value: known.answer, hit: true };
     }
-    this.metrics.cacheMisses.inc({ cache: "predictions" });
+    this.metrics.cacheMisses.inc("predictions");
     const forecast = this.pairings.get(model, match.homeTeam.name, match.awayTeam.name);
     const answer = { league: match.league, body: matchAnswerJson(match, model, forecast) };
     if (this.catalogueAnswers.size >= MAX_CATALOGUE_ANSWERS) {
@@ -166,7 +166,7 @@ export class PredictionService {
   ): Promise<PredictionAnswer> {
     try {
       const { value: answer, hit } = await work();
-      this.metrics.predictions.inc({ league: answer.league, source: hit ? "cache" : "model" });
+      this.metrics.predictions.inc(answer.league, hit ? "cache" : "model");
       return answer;
     } catch (error) {
       const reason = error instanceof AppError ? error.code : "error";

@@ -34,16 +34,13 @@ export function observe(metrics: Metrics, logger: Logger): Middleware<AppState> 
     } finally {
       const seconds = (performance.now() - started) / 1000;
       const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-      const labels = {
-        method: ctx.method,
-        route: typeof matched === "string" ? matched : "unmatched",
-        status: String(ctx.status),
-      };
+      const route = typeof matched === "string" ? matched : "unmatched";
+      const status = String(ctx.status);
       const quiet = QUIET_PATHS.has(ctx.path);
-      metrics.httpRequests.inc(labels);
+      metrics.httpRequests.inc(ctx.method, route, status);
       // Probes and scrapes are counted but not timed: no latency figure looks at them, and the liveness probe is
       // the most frequent request a replica answers.
-      if (!quiet) metrics.httpDuration.observe(labels, seconds);
+      if (!quiet) metrics.httpDuration.observe(seconds, ctx.method, route, status);
       const level = quiet ? "debug" : "info";
       // The line is only built when it is written: the probes' lines are not, at the usual level. Both ids are
       // written as they are: the server's is a UUID, and the client's passed ACCEPTABLE_REQUEST_ID.
