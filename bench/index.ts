@@ -4,7 +4,8 @@
 // Builds the service and the web page, gives the service a fresh migrated, seeded and fitted database, runs it
 // (PostgreSQL and Redis, one process, rate limit raised) next to a bare Koa yardstick, times the web page's first
 // fixtures in Chromium, drives both servers with autocannon from this process and runs the model
-// micro-benchmarks; writes bench/results/<date>.json and .md (<date>-2… for a later full run that day). `--only
+// micro-benchmarks; writes bench/results/<date>.json and .md (<date>-2… for a later full run that day, <date>-quick
+// for a --quick one, and the same suffixes for the runs below). `--only
 // page` times the page alone and writes bench/results/<date>-page.json and .md; `--only
 // prediction-cached,fixtures-cached` (ids in bench/selection.ts) runs those HTTP scenarios alone and prints their
 // ratios without writing a result; `--only layers` measures what each layer of the service's middleware costs
@@ -134,21 +135,14 @@ async function main(): Promise<void> {
       started.push(server);
       return server;
     };
-    const yardstick = await startServer({
-      name: "yardstick",
-      args: [serverEntry("yardstick")],
-      env: {},
-      port: await freePort(),
-      readyPath: "/",
-      logFile: path.join(workDir, "yardstick.log"),
-    });
-    started.push(yardstick);
+    // A smoke run (--quick) is written under its own name, so it is never taken for a measurement.
+    const runName = (base: string) => (settings.quick ? `${base}-quick` : unusedRunName(base));
     let service = await startService("service", {});
     if (selection.kind === "page") {
       const page = await timePage(service, serviceEnv.JWT_SECRET, settings.pageLoads);
       const run = { date, startedAt: startedAt.toISOString(), code, machine, page };
       const opening = runLines("npm run bench -- --only page", run);
-      const name = unusedRunName(`${date}-page`);
+      const name = runName(`${date}-page`);
       const markdown = [`# Benchmark ${name}`, "", ...opening, "", ...renderPageMarkdown(page)].join("\n");
       save(name, `${JSON.stringify(run, null, 2)}\n`, markdown);
       return;
@@ -167,7 +161,7 @@ async function main(): Promise<void> {
         log,
       });
       log(summariseComparison(comparison));
-      const name = unusedRunName(`${date}-compare`);
+      const name = runName(`${date}-compare`);
       const run = { name, baselineDir: compare.dir, startedAt: startedAt.toISOString(), code, machine, comparison };
       save(name, `${JSON.stringify(run, null, 2)}\n`, renderComparisonMarkdown(run));
       return;
@@ -184,10 +178,19 @@ async function main(): Promise<void> {
       const connections = CONNECTIONS;
       const layers = await measureLayers({ start, service, servicePaths, connections, seconds, warmupSeconds, log });
       const run = { date, startedAt: startedAt.toISOString(), code, machine, layers };
-      save(unusedRunName(`${date}-layers`), `${JSON.stringify(run, null, 2)}\n`, renderLayersMarkdown(run));
+      save(runName(`${date}-layers`), `${JSON.stringify(run, null, 2)}\n`, renderLayersMarkdown(run));
       return;
     }
     const fixtures = fixturePaths(database.fixtures, settings.coldLimit);
+    const yardstick = await startServer({
+      name: "yardstick",
+      args: [serverEntry("yardstick")],
+      env: {},
+      port: await freePort(),
+      readyPath: "/",
+      logFile: path.join(workDir, "yardstick.log"),
+    });
+    started.push(yardstick);
 
     const scenarios: Scenario[] = [];
     const context: MeasureContext = { selection, warmupSeconds: settings.warmupSeconds, yardstick, scenarios, log };
@@ -361,7 +364,7 @@ async function main(): Promise<void> {
       soakHandling,
       limits: limits(machine.cores, scenarios, soak, soakHandling),
     };
-    const name = settings.quick ? `${date}-quick` : unusedRunName(date);
+    const name = runName(date);
     save(name, `${JSON.stringify(result, null, 2)}\n`, renderMarkdown(result));
   } finally {
     await Promise.all(started.map((server) => server.stop()));
