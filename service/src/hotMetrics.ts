@@ -1,6 +1,7 @@
 import {
   Counter,
   type CounterConfiguration,
+  Histogram,
   type HistogramConfiguration,
   type LabelValues,
   type Metric,
@@ -108,6 +109,8 @@ export class HotHistogram<Names extends readonly [string, ...string[]]> {
    * registry writes it from get() as it writes its own histograms (a test holds the two texts equal).
    */
   constructor(config: Config<HistogramConfiguration<Names[number]>, Names> & { buckets: readonly number[] }) {
+    // prom-client's own checks of the name, the label names (le is reserved) and the buckets, in an unregistered copy.
+    new Histogram({ ...config, buckets: [...config.buckets], registers: [] });
     this.name = config.name;
     this.help = config.help;
     this.upperBounds = config.buckets;

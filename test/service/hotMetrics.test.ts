@@ -69,6 +69,12 @@ describe("hot metrics", () => {
     assert.match(await registry.metrics(), /t_seconds_bucket\{le="1",route="\/b"\} 0\nt_seconds_bucket\{le="\+Inf",route="\/b"\} 1/);
   });
 
+  it("refuses what prom-client refuses of a histogram: a reserved label, a bad name", () => {
+    const config = { help: "T", buckets: [1], registers: [new Registry()] };
+    assert.throws(() => new HotHistogram({ ...config, name: "t_seconds", labelNames: ["le"] as const }), /le is a reserved label/);
+    assert.throws(() => new HotHistogram({ ...config, name: "t-seconds", labelNames: ["route"] as const }), /Invalid metric name/);
+  });
+
   it("cannot be registered twice under one name, as prom-client's metrics cannot", () => {
     const registry = new Registry();
     new Counter({ name: "t_seconds", help: "T", registers: [registry] });
