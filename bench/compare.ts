@@ -85,7 +85,7 @@ export interface ComparisonFigures {
   stats: ComparisonStats;
 }
 
-const cpuMicroseconds = (sample: LoadSample) => (sample.serverCpuSeconds / sample.requests) * 1e6;
+const cpuMicroseconds = (sample: LoadSample) => figuresOf([sample]).serverCpuMicrosecondsPerRequest;
 
 export async function measureComparison(run: ComparisonRun): Promise<ComparisonFigures> {
   const { connections, paths, rounds, secondsPerRun: seconds, warmupSeconds } = run;

@@ -5,8 +5,8 @@
 // (PostgreSQL and Redis, one process, rate limit raised) next to a bare Koa yardstick, times the web page's first
 // fixtures in Chromium, drives both servers with autocannon from this process and runs the model
 // micro-benchmarks; writes bench/results/<date>.json and .md (<date>-2… for a later full run that day, <date>-quick
-// for a --quick one, and the same suffixes for the runs below). `--only
-// page` times the page alone and writes bench/results/<date>-page.json and .md; `--only
+// for a --quick one, and the same suffixes for the runs below). `--only page` times the page alone and writes
+// bench/results/<date>-page.json and .md; `--only
 // prediction-cached,fixtures-cached` (ids in bench/selection.ts) runs those HTTP scenarios alone and prints their
 // ratios without writing a result; `--only layers` measures what each layer of the service's middleware costs
 // (bench/layers.ts) and writes bench/results/<date>-layers.json and .md; `--compare <dir>` drives the build in <dir>

@@ -190,7 +190,7 @@ const RESULTS_DIR = path.join(REPO_ROOT, "bench/results");
 /**
  * A run's name: `base` (its UTC date, with `-layers`, `-page` or `-compare` for those runs alone), then <base>-2,
  * -3… for later runs of the kind that day, so that no run replaces the figures of another that may be committed
- * and cited (a quick run replaces the day's last).
+ * and cited (a quick run is named <base>-quick instead, and replaces only the day's earlier quick run).
  */
 export function unusedRunName(base: string): string {
   const taken = (name: string) => existsSync(path.join(RESULTS_DIR, `${name}.json`));
