@@ -86,4 +86,23 @@ describe("seed: its writes are announced as an import's are", function () {
     await seed();
     assert.deepEqual(await heardSoFar(), [], "a second seed writes nothing and announces nothing");
   });
+
+  it("gathers the planner's statistics of the tables it filled, so a batch of ids is read through the index", async () => {
+    // After the seeds above. The database, a copy of the run's template, started with no statistics of its own, and
+    // autovacuum's would show as last_autoanalyze.
+    const analysed = async () => {
+      const rows: Array<{ relname: string }> = await db("pg_stat_user_tables")
+        .whereIn("relname", ["leagues", "seasons", "teams", "team_aliases", "matches"])
+        .whereNotNull("last_analyze")
+        .select("relname");
+      return rows.length === 5 ? rows : undefined;
+    };
+    await eventually(analysed);
+    const ids: Array<{ id: number }> = await db("matches").select("id").orderBy("id").limit(100);
+    const placeholders = ids.map(() => "?").join(",");
+    const explained = await db.raw(`EXPLAIN SELECT * FROM matches WHERE id IN (${placeholders})`, ids.map((row) => row.id));
+    const { rows } = explained as { rows: Array<{ "QUERY PLAN": string }> };
+    const plan = rows.map((row) => row["QUERY PLAN"]).join("\n");
+    assert.doesNotMatch(plan, /Seq Scan on matches/, plan);
+  });
 });
