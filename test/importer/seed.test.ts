@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { FIXTURES_BUCKET, PREDICTIONS_BUCKET, READS_BUCKET } from "../../service/src/cache/cache";
 import { runSeed } from "../../service/src/runtime/commands";
+import { SEEDED_TABLES } from "../../service/src/runtime/shippedData";
 import type { Database } from "../../service/src/storage/db";
 import { commandDatabase, seededDatabaseUrl } from "../support/databases";
 import { eventually } from "../support/net";
@@ -92,10 +93,10 @@ describe("seed: its writes are announced as an import's are", function () {
     // autovacuum's would show as last_autoanalyze.
     const analysed = async () => {
       const rows: Array<{ relname: string }> = await db("pg_stat_user_tables")
-        .whereIn("relname", ["leagues", "seasons", "teams", "team_aliases", "matches"])
+        .whereIn("relname", SEEDED_TABLES)
         .whereNotNull("last_analyze")
         .select("relname");
-      return rows.length === 5 ? rows : undefined;
+      return rows.length === SEEDED_TABLES.length ? rows : undefined;
     };
     await eventually(analysed);
     const ids: Array<{ id: number }> = await db("matches").select("id").orderBy("id").limit(100);

@@ -6,7 +6,7 @@ import { seedTeamAliases } from "../storage/seedAliases";
 import { seedHistoricalResults } from "../storage/seed";
 
 /** The tables a seed fills in bulk. */
-const SEEDED_TABLES = ["leagues", "seasons", "teams", "team_aliases", "matches"];
+export const SEEDED_TABLES = ["leagues", "seasons", "teams", "team_aliases", "matches"];
 
 /**
  * Everything a release ships, loaded idempotently: the results of matches.csv, the team alias list, then the
