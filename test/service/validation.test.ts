@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fixturesQuery } from "../../service/src/http/routes/api";
 import { HttpError } from "../../service/src/http/errors";
-import { parseQuery } from "../../service/src/http/validation";
+import { idParam, leagueCode, parsePath, parseQuery } from "../../service/src/http/validation";
 
 describe("query validation", () => {
   it("validates a query string once: the same string gets the same frozen value", () => {
@@ -18,6 +18,31 @@ describe("query validation", () => {
         () => parseQuery(fixturesQuery, "from=2026-12-01", { from: "2026-12-01" }),
         (error: unknown) => error instanceof HttpError && error.status === 400 && /to: is required/.test(error.message),
       );
+    }
+  });
+});
+
+describe("path validation", () => {
+  it("validates a path parameter once per text, apart from query strings validated by the same schema", () => {
+    assert.equal(parsePath(idParam, "42"), 42);
+    assert.equal(parsePath(idParam, "42"), 42);
+    assert.equal(parsePath(leagueCode, "E0"), "E0");
+    // A query string remembered for a schema is not taken for a path parameter of the same text, nor the reverse.
+    assert.throws(
+      () => parseQuery(idParam, "42", { id: "42" }),
+      (error: unknown) => error instanceof HttpError && error.status === 400 && error.code === "invalid_query",
+    );
+  });
+
+  it("refuses an invalid or missing path parameter every time, as a 400 naming the path", () => {
+    for (let i = 0; i < 2; i++) {
+      for (const parameter of ["0", "2147483648", "1e3", undefined]) {
+        assert.throws(
+          () => parsePath(idParam, parameter),
+          (error: unknown) => error instanceof HttpError && error.status === 400 && error.code === "invalid_path",
+          String(parameter),
+        );
+      }
     }
   });
 });

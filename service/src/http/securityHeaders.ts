@@ -3,10 +3,12 @@ import helmet from "koa-helmet";
 import type { AppState } from "./context";
 
 /**
- * The headers OWASP's REST cheat sheet asks of a JSON API: a policy forbidding every resource and every
- * framing, nosniff, HSTS, no referrer, same-origin resource policy. Helmet's document-only headers (DNS
- * prefetch, IE download options, Flash policies, the retired XSS filter, agent clusters, opener policy)
- * protect HTML pages; on JSON they would only add bytes to every response, the probes' included.
+ * OWASP's REST cheat sheet asks every API answer for a frame-ancestors policy, X-Frame-Options, HSTS and nosniff
+ * (Content-Type is each route's), and of answers a browser might render, a policy forbidding every resource and no
+ * referrer: all of these are set here, with helmet's same-origin resource policy. Its `Cache-Control: no-store` is
+ * for sensitive answers, and these are public forecasts. Helmet's document-only headers (DNS prefetch, IE download
+ * options, Flash policies, the retired XSS filter, agent clusters, opener policy) protect HTML pages; on JSON they
+ * would only add bytes to every response.
  */
 const HELMET_OPTIONS = {
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },

@@ -21,27 +21,42 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, part:
   throw new HttpError(400, `invalid_${part}`, `invalid ${part}: ${summary}`, details);
 }
 
-/** Distinct query strings remembered per schema; past it the memory starts afresh. */
-const MAX_REMEMBERED_QUERIES = 1_000;
-const rememberedQueries = new WeakMap<z.ZodType, Map<string, unknown>>();
+/** Distinct inputs remembered per schema and part; past it the memory starts afresh. */
+const MAX_REMEMBERED_INPUTS = 1_000;
+const remembered = { path: new WeakMap<z.ZodType, Map<string, unknown>>(), query: new WeakMap<z.ZodType, Map<string, unknown>>() };
 
 /**
- * A request's query string validated by `schema`, once per distinct string: every schema here is a pure function of
- * the string, the hot reads are a few pages asked for over and over, and validating them again cost about a tenth
- * of a cached answer. Only valid queries are kept, frozen: requests share the value.
+ * `value`, the request's `part` as the text `text`, validated by `schema` once per distinct text: every schema given
+ * here is a pure function of that text, the hot reads are a few pages and fixtures asked for over and over, and
+ * validating them again cost about a tenth of a cached answer. Only valid input is kept, frozen: requests share it.
  */
-export function parseQuery<T extends z.ZodType>(schema: T, querystring: string, query: unknown): Readonly<z.output<T>> {
-  let remembered = rememberedQueries.get(schema);
-  if (remembered === undefined) {
-    remembered = new Map();
-    rememberedQueries.set(schema, remembered);
+function parseRemembered<T extends z.ZodType>(
+  schema: T,
+  part: "path" | "query",
+  text: string,
+  value: unknown,
+): Readonly<z.output<T>> {
+  let known = remembered[part].get(schema);
+  if (known === undefined) {
+    known = new Map();
+    remembered[part].set(schema, known);
   }
-  const known = remembered.get(querystring);
-  if (known !== undefined) return known as Readonly<z.output<T>>;
-  const parsed = Object.freeze(parseInput(schema, query, "query"));
-  if (remembered.size >= MAX_REMEMBERED_QUERIES) remembered.clear();
-  remembered.set(querystring, parsed);
-  return parsed;
+  const parsed = known.get(text);
+  if (parsed !== undefined) return parsed as Readonly<z.output<T>>;
+  const fresh = Object.freeze(parseInput(schema, value, part));
+  if (known.size >= MAX_REMEMBERED_INPUTS) known.clear();
+  known.set(text, fresh);
+  return fresh;
+}
+
+/** A request's query string validated by `schema` (Koa's parsed `query`), remembered by the string. */
+export function parseQuery<T extends z.ZodType>(schema: T, querystring: string, query: unknown): Readonly<z.output<T>> {
+  return parseRemembered(schema, "query", querystring, query);
+}
+
+/** A path parameter validated by `schema`, remembered by its text; a missing one is refused every time. */
+export function parsePath<T extends z.ZodType>(schema: T, parameter: string | undefined): Readonly<z.output<T>> {
+  return parameter === undefined ? parseInput(schema, parameter, "path") : parseRemembered(schema, "path", parameter, parameter);
 }
 
 function isCalendarDate(value: string): boolean {

@@ -58,6 +58,12 @@ const UNPACKED = { decode: unpackForWire, decodeLoaded: unpack };
 /** As many answers as the near cache keeps copies of (about 10 MB). */
 const MAX_CATALOGUE_ANSWERS = 5_000;
 
+/** An answer, and whether it came from a cache or was made for this request. */
+interface Outcome {
+  value: PredictionAnswer;
+  hit: boolean;
+}
+
 interface CatalogueAnswer {
   /** The catalogue's object it was made from: a new copy of the catalogue makes new objects, and new answers. */
   match: Match;
@@ -97,11 +103,11 @@ export class PredictionService {
   }
 
   /** The current model's view of a stored match; played matches are answered too (see matchAnswer). */
-  async forMatch(matchId: number): Promise<PredictionAnswer> {
+  forMatch(matchId: number): Promise<PredictionAnswer> {
+    // Neither this nor the work is async: each async layer costs a cached answer another promise and its ticks.
     return this.observed(
       undefined,
-      async () =>
-        this.fromCatalogue(matchId) ?? this.cached(this.matchKey(matchId), () => this.predictStoredMatch(matchId)),
+      () => this.fromCatalogue(matchId) ?? this.cached(this.matchKey(matchId), () => this.predictStoredMatch(matchId)),
     );
   }
 
@@ -125,7 +131,7 @@ export class PredictionService {
     }
   }
 
-  private cached(key: string, load: () => Promise<string>): Promise<{ value: PredictionAnswer; hit: boolean }> {
+  private cached(key: string, load: () => Promise<string>): Promise<Outcome> {
     return cacheAside(this.cache, this.metrics, "predictions", PREDICTIONS_BUCKET, key, load, UNPACKED);
   }
 
@@ -135,7 +141,7 @@ export class PredictionService {
    * match and the models stay the same; undefined when the catalogue cannot tell, or the league has no model yet
    * (the database path answers those).
    */
-  private fromCatalogue(matchId: number): { value: PredictionAnswer; hit: boolean } | undefined {
+  private fromCatalogue(matchId: number): Outcome | undefined {
     const match = this.catalogue?.get(matchId);
     const model = match === undefined ? undefined : this.registry.get(match.league);
     if (match === undefined || model === undefined) return undefined;
@@ -162,7 +168,7 @@ export class PredictionService {
 
   private async observed(
     league: string | undefined,
-    work: () => Promise<{ value: PredictionAnswer; hit: boolean }>,
+    work: () => Outcome | Promise<Outcome>,
   ): Promise<PredictionAnswer> {
     try {
       const { value: answer, hit } = await work();

@@ -35,20 +35,24 @@ export function observe(metrics: Metrics, logger: Logger): Middleware<AppState> 
       const seconds = (performance.now() - started) / 1000;
       const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
       const route = typeof matched === "string" ? matched : "unmatched";
-      const status = String(ctx.status);
+      // Node's request and response themselves, as above; a server's request always has its method.
+      const { method } = ctx.req as { method: string };
+      const { statusCode } = ctx.res;
+      const status = String(statusCode);
       const quiet = QUIET_PATHS.has(ctx.path);
-      metrics.httpRequests.inc(ctx.method, route, status);
+      metrics.httpRequests.inc(method, route, status);
       // Probes and scrapes are counted but not timed: no latency figure looks at them, and the liveness probe is
       // the most frequent request a replica answers.
-      if (!quiet) metrics.httpDuration.observe(seconds, ctx.method, route, status);
+      if (!quiet) metrics.httpDuration.observe(seconds, method, route, status);
       const level = quiet ? "debug" : "info";
-      // The line is only built when it is written: the probes' lines are not, at the usual level. Both ids are
-      // written as they are: the server's is a UUID, and the client's passed ACCEPTABLE_REQUEST_ID.
+      // The line is only built when it is written: the probes' lines are not, at the usual level. The ids and the
+      // method are written as they are: the server's id is a UUID, the client's passed ACCEPTABLE_REQUEST_ID, and
+      // Node's parser accepts only the methods it knows (http.METHODS: upper-case letters and hyphens).
       if (logger.isLevelEnabled(level)) {
         const members =
           `"reqId":"${requestId}"${clientRequestId === undefined ? "" : `,"clientReqId":"${clientRequestId}"`}` +
-          `,"method":${JSON.stringify(ctx.method)},"url":${JSON.stringify(ctx.originalUrl.slice(0, MAX_LOGGED_URL))}` +
-          `,"status":${ctx.status},"ms":${Math.round(seconds * 10_000) / 10}`;
+          `,"method":"${method}","url":${JSON.stringify(ctx.originalUrl.slice(0, MAX_LOGGED_URL))}` +
+          `,"status":${statusCode},"ms":${Math.round(seconds * 10_000) / 10}`;
         writeMembers(logger, level, members, "request");
       }
     }

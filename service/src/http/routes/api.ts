@@ -20,6 +20,7 @@ import {
   leagueCode,
   pageLimit,
   parseInput,
+  parsePath,
   parseQuery,
   seasonName,
   serialId,
@@ -106,7 +107,6 @@ const query = <T extends z.ZodType>(ctx: AppContext, schema: T): Readonly<z.outp
   (schema as z.ZodType) === noQuery && ctx.querystring === ""
     ? ({} as z.output<T>)
     : parseQuery(schema, ctx.querystring, ctx.query);
-const path = <T extends z.ZodType>(schema: T, value: string | undefined) => parseInput(schema, value, "path");
 
 function actorOf(ctx: AppContext): Actor {
   return {
@@ -144,7 +144,7 @@ function readRoutes(router: Router<AppState>, deps: ApiDeps): void {
 
   router.get("/leagues/:code", async (ctx) => {
     query(ctx, noQuery);
-    sendJsonText(ctx, await deps.reads.league(path(leagueCode, ctx.params.code)));
+    sendJsonText(ctx, await deps.reads.league(parsePath(leagueCode, ctx.params.code)));
   });
 
   router.get("/teams", async (ctx) => {
@@ -154,12 +154,12 @@ function readRoutes(router: Router<AppState>, deps: ApiDeps): void {
 
   router.get("/teams/:id", async (ctx) => {
     query(ctx, noQuery);
-    sendJsonText(ctx, await deps.reads.team(path(idParam, ctx.params.id)));
+    sendJsonText(ctx, await deps.reads.team(parsePath(idParam, ctx.params.id)));
   });
 
   router.get("/teams/:id/strength", async (ctx) => {
     const { league } = query(ctx, strengthQuery);
-    ctx.body = await deps.reads.strength(path(idParam, ctx.params.id), league);
+    ctx.body = await deps.reads.strength(parsePath(idParam, ctx.params.id), league);
   });
 
   router.get("/matches", async (ctx) => {
@@ -169,7 +169,7 @@ function readRoutes(router: Router<AppState>, deps: ApiDeps): void {
 
   router.get("/matches/:id", async (ctx) => {
     query(ctx, noQuery);
-    sendJsonText(ctx, await deps.reads.match(path(idParam, ctx.params.id)));
+    sendJsonText(ctx, await deps.reads.match(parsePath(idParam, ctx.params.id)));
   });
 
   router.get("/models", (ctx) => {
@@ -186,7 +186,7 @@ function readRoutes(router: Router<AppState>, deps: ApiDeps): void {
 
   router.get("/models/:league/record", async (ctx) => {
     query(ctx, noQuery);
-    ctx.body = await deps.records.forLeague(path(leagueCode, ctx.params.league));
+    ctx.body = await deps.records.forLeague(parsePath(leagueCode, ctx.params.league));
   });
 
   router.get("/fixtures", async (ctx) => {
@@ -200,7 +200,7 @@ function readRoutes(router: Router<AppState>, deps: ApiDeps): void {
 
   router.get("/predictions/:matchId", async (ctx) => {
     query(ctx, noQuery);
-    sendJsonText(ctx, (await deps.predictions.forMatch(path(idParam, ctx.params.matchId))).body);
+    sendJsonText(ctx, (await deps.predictions.forMatch(parsePath(idParam, ctx.params.matchId))).body);
   });
 }
 
@@ -218,7 +218,7 @@ function writeRoutes(router: Router<AppState>, deps: ApiDeps): void {
 
   router.put("/matches/:id/result", ...authorisedJson, async (ctx) => {
     query(ctx, noQuery);
-    const id = path(idParam, ctx.params.id);
+    const id = parsePath(idParam, ctx.params.id);
     const body = parseInput(resultBody, ctx.request.body, "body");
     ctx.body = await deps.writes.recordResult(id, { home: body.homeGoals, away: body.awayGoals }, actorOf(ctx));
   });
