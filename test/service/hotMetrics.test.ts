@@ -69,6 +69,20 @@ describe("hot metrics", () => {
     assert.match(await registry.metrics(), /t_seconds_bucket\{le="1",route="\/b"\} 0\nt_seconds_bucket\{le="\+Inf",route="\/b"\} 1/);
   });
 
+  it("a reset registry forgets a hot counter's counts, those not read yet included", async () => {
+    const registry = new Registry();
+    const counter = new HotCounter({ name: "hits_total", help: "Hits", labelNames: ["cache"] as const, registers: [registry] });
+    counter.inc("reads");
+    assert.match(await registry.metrics(), /^hits_total\{cache="reads"\} 1$/m);
+    counter.inc("reads");
+    registry.resetMetrics();
+    assert.doesNotMatch(await registry.metrics(), /cache="reads"/);
+    counter.inc("writes");
+    const text = await registry.metrics();
+    assert.match(text, /^hits_total\{cache="writes"\} 1$/m);
+    assert.doesNotMatch(text, /cache="reads"/);
+  });
+
   it("refuses what prom-client refuses of a histogram: a reserved label, a bad name", () => {
     const config = { help: "T", buckets: [1], registers: [new Registry()] };
     assert.throws(() => new HotHistogram({ ...config, name: "t_seconds", labelNames: ["le"] as const }), /le is a reserved label/);
