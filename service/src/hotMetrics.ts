@@ -76,7 +76,8 @@ export class HotCounter<Names extends readonly [string, ...string[]]> {
   constructor(config: Config<CounterConfiguration<Names[number]>, Names>) {
     const cells = new Cells(config.labelNames, (labels) => ({ labels, count: 0 }));
     this.cells = cells;
-    // A reset registry (resetMetrics) forgets the counts not handed over yet too, as prom-client's counters forget theirs.
+    // A reset registry (resetMetrics) also forgets the counts not handed over yet, as prom-client's counters forget
+    // theirs.
     new (class extends Counter<Names[number]> {
       override reset(): void {
         super.reset();

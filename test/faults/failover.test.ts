@@ -50,8 +50,6 @@ const DETECTION_MS = 1_000;
 /** How long commits wait for the cut-off standby before, and after, the waiting sessions are cancelled. */
 const FROZEN_MS = 500;
 const WRITER = "failover-drill";
-/** The drill writes some dozens of results, in the order of the targets: predictions are asked of the first ones. */
-const PREDICTED_TARGETS = 200;
 
 describe("faults: PostgreSQL failover", function () {
   this.timeout(120_000);
@@ -111,8 +109,9 @@ describe("faults: PostgreSQL failover", function () {
     await warmUp(service.baseUrl, cached);
 
     const ready = new Poller(service.opsPort, "/ready", 50);
-    // Predictions of the first matches the writes reach, so that many are asked for after their result was written.
-    const reads = new Load(service.port, { workers: 6, next: mixedReads(cached, targets.slice(0, PREDICTED_TARGETS)) });
+    // Predictions of the matches the writes have reached at the time, so that most are asked for after their result
+    // was written (a slow machine makes a few dozen writes in the drill).
+    const reads = new Load(service.port, { workers: 6, next: mixedReads(cached, writes.reached) });
     const writing = new Load(service.port, { workers: 2, next: writes.next, thinkMs: 5 });
     await sleep(1_500);
     const frozen = performance.now();
@@ -165,7 +164,9 @@ describe("faults: PostgreSQL failover", function () {
         ? [{ sample, write: written.write }]
         : [];
     });
-    assert.ok(afterWrites.length > 10, `only ${afterWrites.length} predictions asked for after their match's write`);
+    // 88 on a VM in a slow spell (27 writes acknowledged), against 10 to 12 when predictions were spread over the
+    // first 200 targets whatever the writes had reached.
+    assert.ok(afterWrites.length > 40, `only ${afterWrites.length} predictions asked for after their match's write`);
     for (const { sample, write } of afterWrites) {
       assert.ok(
         sample.body?.includes(`"score":{"home":${write.home},"away":${write.away}}`),

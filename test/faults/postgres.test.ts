@@ -57,7 +57,7 @@ describe("faults: PostgreSQL", function () {
     await warmUp(service.baseUrl, cached);
 
     const ready = new Poller(service.opsPort, "/ready", 50);
-    const load = new Load(service.port, { workers: 8, next: mixedReads(cached, matchIds) });
+    const load = new Load(service.port, { workers: 8, next: mixedReads(cached, () => matchIds) });
     await sleep(1_500);
     const stopIssued = performance.now();
     await cluster.stop("fast");

@@ -47,15 +47,16 @@ export function cachedPaths(pairings: readonly Pairing[]): string[] {
 
 /**
  * Every call a key never asked before: a window of SP1's matches (`uncached`: only the database can answer it), or
- * one match's prediction (`prediction`: made from the process's copy of every match while it holds one current,
- * from the database otherwise).
+ * the prediction of one of `matchIds()` as they are at the call (`prediction`: made from the process's copy of every
+ * match while it holds one current, from the database otherwise).
  */
-function uncachedReads(matchIds: readonly number[]): () => RequestSpec {
+function uncachedReads(matchIds: () => readonly number[]): () => RequestSpec {
   let unique = 0;
   return () => {
     unique += 1;
     if (unique % 2 === 0) {
-      const id = matchIds[(unique * 7919) % matchIds.length];
+      const ids = matchIds();
+      const id = ids[(unique * 7919) % ids.length];
       return { kind: "prediction", path: `/api/v1/predictions/${id}` };
     }
     const from = new Date(Date.UTC(2000, 0, 1) + unique * 86_400_000).toISOString().slice(0, 10);
@@ -64,7 +65,7 @@ function uncachedReads(matchIds: readonly number[]): () => RequestSpec {
 }
 
 /** Cached and uncached reads in turn. */
-export function mixedReads(cached: readonly string[], matchIds: readonly number[]): () => RequestSpec {
+export function mixedReads(cached: readonly string[], matchIds: () => readonly number[]): () => RequestSpec {
   const uncached = uncachedReads(matchIds);
   let turn = 0;
   return () => {
@@ -146,6 +147,9 @@ export class ResultWrites {
     const rows = await query<{ id: number }>("SELECT id FROM matches WHERE status = 'played' ORDER BY id LIMIT $1", [limit]);
     return rows.map((row) => row.id);
   }
+
+  /** The matches written to so far, acknowledged or not (the first target before any write). */
+  readonly reached = (): readonly number[] => this.targets.slice(0, Math.max(1, this.count));
 
   readonly next = (): RequestSpec | undefined => {
     if (this.count >= this.targets.length) return undefined;

@@ -23,7 +23,10 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, part:
 
 /** Distinct inputs remembered per schema and part; past it the memory starts afresh. */
 const MAX_REMEMBERED_INPUTS = 1_000;
-const remembered = { path: new WeakMap<z.ZodType, Map<string, unknown>>(), query: new WeakMap<z.ZodType, Map<string, unknown>>() };
+const remembered: Record<"path" | "query", WeakMap<z.ZodType, Map<string, unknown>>> = {
+  path: new WeakMap(),
+  query: new WeakMap(),
+};
 
 /**
  * `value`, the request's `part` as the text `text`, validated by `schema` once per distinct text: every schema given
@@ -56,7 +59,9 @@ export function parseQuery<T extends z.ZodType>(schema: T, querystring: string, 
 
 /** A path parameter validated by `schema`, remembered by its text; a missing one is refused every time. */
 export function parsePath<T extends z.ZodType>(schema: T, parameter: string | undefined): Readonly<z.output<T>> {
-  return parameter === undefined ? parseInput(schema, parameter, "path") : parseRemembered(schema, "path", parameter, parameter);
+  return parameter === undefined
+    ? parseInput(schema, parameter, "path")
+    : parseRemembered(schema, "path", parameter, parameter);
 }
 
 function isCalendarDate(value: string): boolean {
