@@ -164,9 +164,9 @@ describe("faults: PostgreSQL failover", function () {
         ? [{ sample, write: written.write }]
         : [];
     });
-    // 88 on a VM in a slow spell (27 writes acknowledged), against 10 to 12 when predictions were spread over the
-    // first 200 targets whatever the writes had reached.
-    assert.ok(afterWrites.length > 40, `only ${afterWrites.length} predictions asked for after their match's write`);
+    // 88 alone on a VM in a slow spell and 46 in its CI run (16 writes acknowledged), against 8 to 12 when predictions
+    // were spread over the first 200 targets whatever the writes had reached.
+    assert.ok(afterWrites.length > 20, `only ${afterWrites.length} predictions asked for after their match's write`);
     for (const { sample, write } of afterWrites) {
       assert.ok(
         sample.body?.includes(`"score":{"home":${write.home},"away":${write.away}}`),
