@@ -47,7 +47,10 @@ const DATABASE = "fp_failover";
 const STANDBY = "fp_standby";
 /** The operator notices a dead primary after a few seconds; the drill waits one, to have a gap to measure. */
 const DETECTION_MS = 1_000;
-/** How long commits wait for the cut-off standby before, and after, the waiting sessions are cancelled. */
+/**
+ * How long commits wait for the cut-off standby before the waiting sessions are cancelled (at least: until one
+ * waits), and after.
+ */
 const FROZEN_MS = 500;
 const WRITER = "failover-drill";
 
@@ -117,6 +120,15 @@ describe("faults: PostgreSQL failover", function () {
     const frozen = performance.now();
     replication.freeze();
     await sleep(FROZEN_MS);
+    // The cancel is for writes stuck on the standby: on a slow machine a write can still be waiting for a pooled
+    // connection after FROZEN_MS, and cancelling then would find none.
+    await eventually(async () => {
+      const [{ waiting }] = await primary.query<{ waiting: number }>(
+        "postgres",
+        "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event = 'SyncRep'",
+      );
+      return waiting > 0 ? true : undefined;
+    }, 10_000);
     const cancelIssued = performance.now();
     const cancelled = await primary.query<{ pid: number }>(
       "postgres",
