@@ -120,21 +120,17 @@ describe("faults: PostgreSQL failover", function () {
     const frozen = performance.now();
     replication.freeze();
     await sleep(FROZEN_MS);
-    // The cancel is for writes stuck on the standby: on a slow machine a write can still be waiting for a pooled
-    // connection after FROZEN_MS, and cancelling then would find none.
-    await eventually(async () => {
-      const [{ waiting }] = await primary.query<{ waiting: number }>(
-        "postgres",
-        "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event = 'SyncRep'",
-      );
-      return waiting > 0 ? true : undefined;
-    }, 10_000);
+    // Cancels the sessions waiting for the standby, retrying until there is one: on a slow machine a write can still
+    // be on its way to its commit (waiting for a pooled connection, say) after FROZEN_MS.
     const cancelIssued = performance.now();
-    const cancelled = await primary.query<{ pid: number }>(
-      "postgres",
-      `WITH waiting AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep')
-       SELECT pid FROM waiting WHERE pg_cancel_backend(pid)`,
-    );
+    const cancelled = await eventually(async () => {
+      const rows = await primary.query<{ pid: number }>(
+        "postgres",
+        `WITH waiting AS MATERIALIZED (SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep')
+         SELECT pid FROM waiting WHERE pg_cancel_backend(pid)`,
+      );
+      return rows.length > 0 ? rows : undefined;
+    }, 10_000);
     await sleep(FROZEN_MS);
     const killIssued = performance.now();
     await primary.stop("immediate");
