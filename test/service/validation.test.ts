@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { z } from "zod";
 import { fixturesQuery } from "../../service/src/http/routes/api";
 import { HttpError } from "../../service/src/http/errors";
 import { idParam, leagueCode, parsePath, parseQuery } from "../../service/src/http/validation";
@@ -23,11 +24,26 @@ describe("query validation", () => {
 });
 
 describe("path validation", () => {
-  it("validates a path parameter once per text, apart from query strings validated by the same schema", () => {
-    assert.equal(parsePath(idParam, "42"), 42);
+  it("validates a path parameter once per text: the same text gets the same frozen value", () => {
+    let parses = 0;
+    const counted = z.string().transform((text) => {
+      parses += 1;
+      return { text };
+    });
+    const first = parsePath(counted, "a");
+    assert.deepEqual(first, { text: "a" });
+    assert.ok(Object.isFrozen(first));
+    assert.equal(parsePath(counted, "a"), first);
+    assert.equal(parses, 1);
+    assert.notEqual(parsePath(counted, "b"), first);
+    assert.equal(parses, 2);
     assert.equal(parsePath(idParam, "42"), 42);
     assert.equal(parsePath(leagueCode, "E0"), "E0");
-    // A query string remembered for a schema is not taken for a path parameter of the same text, nor the reverse.
+  });
+
+  it("keeps path parameters apart from query strings validated by the same schema", () => {
+    assert.equal(parsePath(idParam, "42"), 42);
+    // A path parameter remembered for a schema is not taken for a query string of the same text.
     assert.throws(
       () => parseQuery(idParam, "42", { id: "42" }),
       (error: unknown) => error instanceof HttpError && error.status === 400 && error.code === "invalid_query",

@@ -23,7 +23,9 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, part:
 
 /** Distinct inputs remembered per schema and part; past it the memory starts afresh. */
 const MAX_REMEMBERED_INPUTS = 1_000;
-const remembered: Record<"path" | "query", WeakMap<z.ZodType, Map<string, unknown>>> = {
+/** The parts whose input is a text that determines the value (a body is parsed JSON). */
+type TextPart = Exclude<InputPart, "body">;
+const remembered: Record<TextPart, WeakMap<z.ZodType, Map<string, unknown>>> = {
   path: new WeakMap(),
   query: new WeakMap(),
 };
@@ -35,7 +37,7 @@ const remembered: Record<"path" | "query", WeakMap<z.ZodType, Map<string, unknow
  */
 function parseRemembered<T extends z.ZodType>(
   schema: T,
-  part: "path" | "query",
+  part: TextPart,
   text: string,
   value: unknown,
 ): Readonly<z.output<T>> {
