@@ -1,6 +1,7 @@
 import type { LoadFigures } from "./load";
 import type { Scenario } from "./report";
 import { TARGETS } from "./targets";
+import { LOG_WRITE_BYTES } from "../service/src/logger";
 
 export const SOAK_CONNECTIONS = 1_000;
 export const CONNECTIONS = 100;
@@ -45,7 +46,7 @@ export function limits(
       `${cpu(cached.service)} µs, a prediction nobody asked for ${cpu(cold.service)} µs with Redis and ` +
       `${cpu(absent.service)} µs without (PostgreSQL's own CPU not counted). Beyond bare Koa, every response carries ` +
       "a request id and metrics, and every API response security headers; API requests add routing, input " +
-      "validation, the rate limit, an access-log line (buffered: one write system call per 8 kB of lines) and a " +
+      `validation, the rate limit, an access-log line (buffered: one write system call per ${LOG_WRITE_BYTES / 1024} kB of lines) and a ` +
       "larger body. A prediction nobody asked for is made in process and serialised (a score grid and some dozens " +
       "of probabilities); with Redis the match comes from the process's copy of every match, without it from a " +
       "PostgreSQL statement shared by the requests of a round trip (a second one for a fixture's stored " +

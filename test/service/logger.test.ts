@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import pino from "pino";
-import { createLogger, writeMembers } from "../../service/src/logger";
+import { LOG_WRITE_BYTES, createLogger, writeMembers } from "../../service/src/logger";
 import { REPO_ROOT, runUnchecked } from "../support/processes";
 
 const LOGGER = path.join(REPO_ROOT, "service/src/logger.ts");
@@ -26,6 +26,25 @@ describe("the logger's buffered stdout", () => {
     const { code, output } = await withLogger(`logger.info("held"); process.kill(process.pid, "SIGKILL");`);
     assert.equal(code, null);
     assert.equal(output, "");
+  });
+
+  it(`holds lines back until ${LOG_WRITE_BYTES / 1024} kB are buffered, then writes what it holds in one go`, async () => {
+    // Lines of about 200 bytes: 90% of LOG_WRITE_BYTES is held back (a smaller chunk size would have written most
+    // of it in the 300 ms before the kill). Twice as many lines: the first write takes the lines up to the one that
+    // filled the chunk, and those after it wait for the next chunk or the timer.
+    const lines = Math.floor((LOG_WRITE_BYTES * 0.9) / 200);
+    const log = (count: number) => `for (let i = 0; i < ${count}; i++) logger.info({ pad: "x".repeat(100) }, "line " + i);`;
+    const killedSoon = `setTimeout(() => process.kill(process.pid, "SIGKILL"), 300);`;
+    const held = await withLogger(`${log(lines)} ${killedSoon}`);
+    assert.equal(held.output, "");
+    const { output } = await withLogger(`${log(lines * 2)} ${killedSoon}`);
+    const written = messages(output);
+    assert.ok(Buffer.byteLength(output) >= LOG_WRITE_BYTES, `${Buffer.byteLength(output)} bytes written`);
+    assert.ok(written.length < lines * 2, `all ${written.length} lines written`);
+    assert.deepEqual(
+      written,
+      Array.from({ length: written.length }, (_, i) => `line ${i}`),
+    );
   });
 
   it("writes what it holds within a second, without waiting for more lines", async () => {
