@@ -100,8 +100,9 @@ describe("seed: its writes are announced as an import's are", function () {
     };
     await eventually(analysed);
     const ids: Array<{ id: number }> = await db("matches").select("id").orderBy("id").limit(100);
-    const placeholders = ids.map(() => "?").join(",");
-    const explained = await db.raw(`EXPLAIN SELECT * FROM matches WHERE id IN (${placeholders})`, ids.map((row) => row.id));
+    // As findMatches asks for a batch: the ids in one array parameter.
+    const idArray = `{${ids.map((row) => row.id).join(",")}}`;
+    const explained = await db.raw("EXPLAIN SELECT * FROM matches WHERE id = any(?::integer[])", [idArray]);
     const { rows } = explained as { rows: Array<{ "QUERY PLAN": string }> };
     const plan = rows.map((row) => row["QUERY PLAN"]).join("\n");
     assert.doesNotMatch(plan, /Seq Scan on matches/, plan);

@@ -177,10 +177,19 @@ export async function findMatch(db: Knex, id: number): Promise<Match | undefined
   return rows.length === 0 ? undefined : toMatch(rows[0]);
 }
 
-/** The matches with these ids, by id; ids that do not exist are absent. Built per call: one call serves a batch. */
+/**
+ * findMatches' statement, compiled on first use as findMatch's is: the ids go in one array parameter, so the SQL is
+ * the same for every batch. Built per batch with `whereIn` (a parameter per id), knex's builder cost about 5 µs of
+ * the service's CPU per request a batch served (27 requests a batch; 2026-12-07).
+ */
+let findMatchesSql: string | undefined;
+
+/** The matches with these ids, by id; ids that do not exist are absent. */
 export async function findMatches(db: Knex, ids: readonly number[]): Promise<Map<number, Match>> {
   if (ids.length === 0) return new Map();
-  const rows: MatchRow[] = await matchesWithNames(db).whereIn("m.id", ids);
+  findMatchesSql ??= matchesWithNames(db).whereRaw("m.id = any(?::integer[])", ["{}"]).toSQL().sql;
+  // A PostgreSQL array literal: knex would spread a JavaScript array into one parameter per element.
+  const { rows }: { rows: MatchRow[] } = await db.raw(findMatchesSql, [`{${ids.join(",")}}`]);
   return new Map(rows.map((row) => [row.id, toMatch(row)]));
 }
 
