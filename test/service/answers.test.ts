@@ -43,8 +43,14 @@ const match = (status: Match["status"], date: string): Match => ({
 
 describe("prediction answers as JSON", () => {
   it("assembles exactly the JSON of the answer's object, members in order, names needing escapes included", () => {
-    const version = model(7);
-    for (const stored of [match("played", "2026-11-29"), match("played", "2026-12-05"), match("scheduled", "2026-12-12")]) {
+    // Two models in turn, each asked twice: a model's summary is made once per model object, never another's.
+    const [first, refitted] = [model(7), model(8)];
+    const cases = [first, refitted, first, refitted].flatMap((version) =>
+      [match("played", "2026-11-29"), match("played", "2026-12-05"), match("scheduled", "2026-12-12")].map(
+        (stored) => ({ version, stored }),
+      ),
+    );
+    for (const { version, stored } of cases) {
       const prediction = predictMatch(version.parameters, stored.homeTeam.name, stored.awayTeam.name);
       const expected = {
         match: stored,

@@ -48,7 +48,19 @@ export const forecastJson = (model: ModelVersion, prediction: MatchPrediction): 
  * from `forecastJson`.
  */
 export const matchAnswerJson = (match: Match, model: ModelVersion, forecast: string): string =>
-  `{"match":${JSON.stringify(match)},"model":${JSON.stringify(summariseModel(model))},"inSample":${isInSample(match, model)},${forecast}}`;
+  `{"match":${JSON.stringify(match)},"model":${modelJson(model)},"inSample":${isInSample(match, model)},${forecast}}`;
+
+const modelJsons = new WeakMap<ModelVersion, string>();
+
+/** The model's summary as JSON, made once per model object (a refit installs a new one): every answer carries it. */
+function modelJson(model: ModelVersion): string {
+  let json = modelJsons.get(model);
+  if (json === undefined) {
+    json = JSON.stringify(summariseModel(model));
+    modelJsons.set(model, json);
+  }
+  return json;
+}
 
 /** Pairings whose forecast JSON is kept per model (about 3 MB): the sides a league's history holds meet in fewer. */
 const MAX_PAIRINGS_PER_MODEL = 2_000;
