@@ -6,6 +6,7 @@ import type { DixonColesParameters } from "../../service/src/domain/types";
 import type { Database } from "../../service/src/storage/db";
 import { MIGRATIONS } from "../../service/src/storage/migrations";
 import { migrateDown, migrateToLatest, pendingMigrations } from "../../service/src/storage/migrator";
+import { findMatch, findMatches } from "../../service/src/storage/repositories/matches";
 import { findModelVersion, insertModelVersion } from "../../service/src/storage/repositories/modelVersions";
 import { seedHistoricalResults } from "../../service/src/storage/seed";
 import { commandDatabase, freshDatabaseUrl } from "../support/databases";
@@ -237,6 +238,21 @@ describe("storage", () => {
       await db("matches").where({ id: match.id }).update({ home_goals: 9 });
       assert.equal((await seedHistoricalResults(db, [shipped])).resultsFilled, 0);
       assert.equal((await db("matches").where({ id: match.id }).first()).home_goals, 9);
+    });
+
+    it("reads a match's kick-off as JSON writes the instant, whatever the session's time zone; none as null", async () => {
+      const [{ id: withKickoff, match_date: date }, { id: without }] = await db("matches").orderBy("id").limit(2);
+      // An evening kick-off in UTC, the next day in Kolkata (the schema holds a kick-off to its match's UTC date).
+      const kickoff = new Date(`${date as string}T20:30:45.678Z`);
+      await db("matches").where({ id: withKickoff }).update({ kickoff_at: kickoff });
+      await db("matches").where({ id: without }).update({ kickoff_at: null });
+      await db.transaction(async (trx) => {
+        await trx.raw("SET LOCAL TIME ZONE 'Asia/Kolkata'");
+        assert.equal((await findMatch(trx, withKickoff))?.kickoff, kickoff.toISOString());
+        const batch = await findMatches(trx, [withKickoff, without]);
+        assert.equal(batch.get(withKickoff)?.kickoff, kickoff.toISOString());
+        assert.equal(batch.get(without)?.kickoff, null);
+      });
     });
   });
 
