@@ -29,10 +29,10 @@ describe("the logger's buffered stdout", () => {
   });
 
   it(`holds lines back until ${LOG_WRITE_BYTES / 1024} kB are buffered, then writes what it holds in one go`, async () => {
-    // Lines of about 200 bytes: 90% of LOG_WRITE_BYTES is held back (a smaller chunk size would have written most
+    // Lines of about 210 bytes: 80% of LOG_WRITE_BYTES is held back (a smaller chunk size would have written most
     // of it in the 300 ms before the kill). Twice as many lines: the first write takes the lines up to the one that
     // filled the chunk, and those after it wait for the next chunk or the timer.
-    const lines = Math.floor((LOG_WRITE_BYTES * 0.9) / 200);
+    const lines = Math.floor((LOG_WRITE_BYTES * 0.8) / 210);
     const log = (count: number) => `for (let i = 0; i < ${count}; i++) logger.info({ pad: "x".repeat(100) }, "line " + i);`;
     const killedSoon = `setTimeout(() => process.kill(process.pid, "SIGKILL"), 300);`;
     const held = await withLogger(`${log(lines)} ${killedSoon}`);
