@@ -91,6 +91,17 @@ describe("service lifecycle", () => {
         SP1: ["2024-2025", "2025-2026", "2026-2027"],
       });
 
+      // A played match with a kick-off, listed and then predicted: both read through PGlite (no Redis, so no
+      // process copy of the matches), the prediction by the batched read of uncached predictions.
+      const played = (await (await fetch(`${base}/api/v1/matches?league=E0&season=2026-2027&status=played`)).json()) as {
+        data: Array<{ id: number; kickoff: string | null }>;
+      };
+      const listed = played.data.find((match) => match.kickoff !== null);
+      assert.ok(listed, "the current season's played matches have kick-off times");
+      assert.equal(listed.kickoff, new Date(listed.kickoff as string).toISOString());
+      const predicted = (await (await fetch(`${base}/api/v1/predictions/${listed.id}`)).json()) as { match: unknown };
+      assert.deepEqual(predicted.match, listed);
+
       const created = await fetch(`${base}/api/v1/matches`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
