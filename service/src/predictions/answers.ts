@@ -23,13 +23,29 @@ export interface ModelSummary {
   dataTo: string;
 }
 
-export const summariseModel = (model: ModelVersion): ModelSummary => ({
-  version: model.version,
-  name: model.parameters.model ?? DIXON_COLES,
-  fittedAt: model.fittedAt.toISOString(),
-  dataFrom: model.dataFrom,
-  dataTo: model.dataTo,
-});
+const summaries = new WeakMap<ModelVersion, { summary: ModelSummary; json: string }>();
+
+/**
+ * What an answer says of its model, and its JSON, made once per model object (a refit installs a new one): every
+ * answer under the model, a fixtures page's every fixture included, carries the same summary. Frozen, as it is shared.
+ */
+function summaryOf(model: ModelVersion): { summary: ModelSummary; json: string } {
+  let known = summaries.get(model);
+  if (known === undefined) {
+    const summary = Object.freeze({
+      version: model.version,
+      name: model.parameters.model ?? DIXON_COLES,
+      fittedAt: model.fittedAt.toISOString(),
+      dataFrom: model.dataFrom,
+      dataTo: model.dataTo,
+    });
+    known = { summary, json: JSON.stringify(summary) };
+    summaries.set(model, known);
+  }
+  return known;
+}
+
+export const summariseModel = (model: ModelVersion): ModelSummary => summaryOf(model).summary;
 
 /** The score grid of a match's prediction covers 0-6 goals a side, where nearly all of the probability lies. */
 export const SCORE_GRID_GOALS = 6;
@@ -48,19 +64,7 @@ export const forecastJson = (model: ModelVersion, prediction: MatchPrediction): 
  * from `forecastJson`.
  */
 export const matchAnswerJson = (match: Match, model: ModelVersion, forecast: string): string =>
-  `{"match":${JSON.stringify(match)},"model":${modelJson(model)},"inSample":${isInSample(match, model)},${forecast}}`;
-
-const modelJsons = new WeakMap<ModelVersion, string>();
-
-/** The model's summary as JSON, made once per model object (a refit installs a new one): every answer carries it. */
-function modelJson(model: ModelVersion): string {
-  let json = modelJsons.get(model);
-  if (json === undefined) {
-    json = JSON.stringify(summariseModel(model));
-    modelJsons.set(model, json);
-  }
-  return json;
-}
+  `{"match":${JSON.stringify(match)},"model":${summaryOf(model).json},"inSample":${isInSample(match, model)},${forecast}}`;
 
 /** Pairings whose forecast JSON is kept per model (about 3 MB): the sides a league's history holds meet in fewer. */
 const MAX_PAIRINGS_PER_MODEL = 2_000;

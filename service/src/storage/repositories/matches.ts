@@ -172,22 +172,10 @@ export async function listMatches(db: Knex, filter: MatchFilter): Promise<Match[
 }
 
 /**
- * findMatch's statement, compiled on first use: knex's builder costs about as much of the service's CPU as the
- * round trip to PostgreSQL, and every uncached GET /matches/:id is this read. The SQL does not vary with
- * the id (a bound parameter), and every Database speaks PostgreSQL (the embedded one included).
- */
-let findMatchSql: string | undefined;
-
-export async function findMatch(db: Knex, id: number): Promise<Match | undefined> {
-  findMatchSql ??= matchesWithNames(db).where("m.id", 0).toSQL().sql;
-  const { rows }: { rows: MatchRow[] } = await db.raw(findMatchSql, [id]);
-  return rows.length === 0 ? undefined : toMatch(rows[0]);
-}
-
-/**
- * findMatches' statement, compiled on first use as findMatch's is: the ids go in one array parameter, so the SQL is
- * the same for every batch. Built per batch with `whereIn` (a parameter per id), knex's builder cost about 5 µs of
- * the service's CPU per request a batch served (27 requests a batch; 2026-12-07).
+ * The statement of findMatches (and of findMatch, a batch of one), compiled on first use: knex's builder costs about
+ * as much of the service's CPU as the round trip to PostgreSQL (with `whereIn`'s parameter per id, about 5 µs per
+ * request at 27 requests a batch; 2026-12-07). The ids go in one array parameter, so the SQL is the same for every
+ * call, and every Database speaks PostgreSQL (the embedded one included).
  */
 let findMatchesSql: string | undefined;
 
@@ -198,6 +186,11 @@ export async function findMatches(db: Knex, ids: readonly number[]): Promise<Map
   // A PostgreSQL array literal: knex would spread a JavaScript array into one parameter per element.
   const { rows }: { rows: MatchRow[] } = await db.raw(findMatchesSql, [`{${ids.join(",")}}`]);
   return new Map(rows.map((row) => [row.id, toMatch(row)]));
+}
+
+/** One match, read as findMatches reads a batch; every uncached GET /matches/:id is this read. */
+export async function findMatch(db: Knex, id: number): Promise<Match | undefined> {
+  return (await findMatches(db, [id])).get(id);
 }
 
 /** Locks the match row until the transaction ends, so concurrent result writes apply one after the other. */
