@@ -24,40 +24,82 @@ const REDACTED_PATHS = [
  * would stall every request), so each goes to libuv's thread pool and back, and those hand-offs cost about the
  * same whatever the size: 42 µs of CPU for a write of 8 kB and 60 µs for 64 kB on the benchmark's VM, 1.5 and
  * 0.27 µs per access-log line (2026-12-07). Lines therefore wait until 64 kB are buffered, a Linux pipe's default
- * capacity (a container's stdout is a pipe), or at most a second; each write drains up to 1 MB, so the buffer
- * empties faster than lines arrive even at thousands of requests a second (sonic-boom's default of 16 kB per write
- * let lines pile up under load). Memory stays bounded: past 16 MB of lines that stdout cannot take, new lines are
- * dropped rather than held. Whatever is buffered is written synchronously on exit.
+ * capacity (a container's stdout is a pipe), or at most a second. Whatever is buffered is written synchronously on
+ * exit.
  */
 export const LOG_WRITE_BYTES = 64 * 1024;
-const STDOUT_BUFFERING = {
-  minLength: LOG_WRITE_BYTES,
-  maxWrite: 1024 * 1024,
-  maxLength: 16 * 1024 * 1024,
-  periodicFlush: 1_000,
-};
+const FLUSH_INTERVAL_MS = 1_000;
+/**
+ * pino's destination (sonic-boom) writes the chunks: it writes once it holds LOG_WRITE_BYTES, queueing what arrives
+ * while a write is under way and draining up to 1 MB per write, so the queue empties faster than lines arrive even
+ * at thousands of requests a second. Memory stays bounded: past 16 MB that stdout cannot take, new chunks are
+ * dropped rather than held.
+ */
+const STDOUT_QUEUE = { minLength: LOG_WRITE_BYTES, maxWrite: 1024 * 1024, maxLength: 16 * 1024 * 1024 };
+/** Beyond LOG_WRITE_BYTES, room in a chunk for the line that fills it. */
+const LINE_ROOM = 16 * 1024;
+
+/**
+ * Lines encoded straight into a chunk, which is handed on once it holds LOG_WRITE_BYTES (or when the next line
+ * might not fit: UTF-8 takes at most 3 bytes per UTF-16 unit). Encoding into the chunk allocates once per chunk,
+ * where a Buffer per line (Buffer.from's slices of 8 kB pools, then sonic-boom's concat of several hundred into one
+ * write) cost a cached prediction 12.5 ± 3.5 µs more CPU, with about as many instructions (`npm run bench --
+ * --compare`, bench/results/2026-12-07-compare-3). A line too long for a chunk is handed on by itself, after what
+ * was held before it.
+ */
+export class LineChunks {
+  private chunk = Buffer.allocUnsafeSlow(LOG_WRITE_BYTES + LINE_ROOM);
+  private used = 0;
+
+  constructor(private readonly handOn: (chunk: Buffer) => void) {}
+
+  write(line: string): void {
+    if (this.used + line.length * 3 > this.chunk.length) {
+      this.flush();
+      if (line.length * 3 > this.chunk.length) {
+        this.handOn(Buffer.from(line));
+        return;
+      }
+    }
+    this.used += this.chunk.write(line, this.used);
+    if (this.used >= LOG_WRITE_BYTES) this.flush();
+  }
+
+  /** Hands on what is held; the next lines go into a new chunk, as the one handed on is written asynchronously. */
+  flush(): void {
+    if (this.used === 0) return;
+    this.handOn(this.chunk.subarray(0, this.used));
+    this.chunk = Buffer.allocUnsafeSlow(LOG_WRITE_BYTES + LINE_ROOM);
+    this.used = 0;
+  }
+}
 
 let stdout: pino.DestinationStream | undefined;
 
-/**
- * One buffered stdout stream per process, however many loggers write to it. Lines are handed to sonic-boom as
- * Buffers (its "buffer" content mode): with strings, each line re-measures the UTF-8 length of everything still
- * waiting (sonic-boom/index.js `write`: `Buffer.byteLength(bufs[bufs.length - 1])`), up to maxWrite per line while a
- * write is under way; with Buffers it adds up the lengths it already knows (`writeBuffer`).
- */
+/** One buffered stdout stream per process, however many loggers write to it. */
 function bufferedStdout(): pino.DestinationStream {
   if (stdout !== undefined) return stdout;
-  const destination = pino.destination({ dest: 1, sync: false, contentMode: "buffer", ...STDOUT_BUFFERING });
+  const destination = pino.destination({ dest: 1, sync: false, contentMode: "buffer", ...STDOUT_QUEUE });
+  // In buffer mode sonic-boom's write takes Buffers; its type declarations only know strings.
+  const writeBuffer = destination.write.bind(destination) as unknown as (chunk: Buffer) => boolean;
+  const chunks = new LineChunks(writeBuffer);
+  // What is held goes out within a second: handed on, then written although it is less than minLength.
+  setInterval(() => {
+    chunks.flush();
+    destination.flush();
+  }, FLUSH_INTERVAL_MS).unref();
   process.once("exit", () => {
     try {
+      // What sonic-boom holds first, then the last chunk: less than minLength, so handing it on queues it
+      // without starting an asynchronous write that the exit would cut short, and the second flush writes it.
+      destination.flushSync();
+      chunks.flush();
       destination.flushSync();
     } catch {
       // Nothing more can be done for the lines once stdout refuses them at exit.
     }
   });
-  // In buffer mode sonic-boom's write takes Buffers; its type declarations only know strings.
-  const writeBuffer = destination.write.bind(destination) as unknown as (chunk: Buffer) => boolean;
-  stdout = { write: (line: string) => writeBuffer(Buffer.from(line)) };
+  stdout = { write: (line: string) => chunks.write(line) };
   return stdout;
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import pino from "pino";
-import { LOG_WRITE_BYTES, createLogger, writeMembers } from "../../service/src/logger";
+import { LOG_WRITE_BYTES, LineChunks, createLogger, writeMembers } from "../../service/src/logger";
 import { REPO_ROOT, runUnchecked } from "../support/processes";
 
 const LOGGER = path.join(REPO_ROOT, "service/src/logger.ts");
@@ -39,7 +39,8 @@ describe("the logger's buffered stdout", () => {
     assert.equal(held.output, "");
     const { output } = await withLogger(`${log(lines * 2)} ${killedSoon}`);
     const written = messages(output);
-    assert.ok(Buffer.byteLength(output) >= LOG_WRITE_BYTES, `${Buffer.byteLength(output)} bytes written`);
+    const bytes = Buffer.byteLength(output);
+    assert.ok(bytes >= LOG_WRITE_BYTES && bytes < LOG_WRITE_BYTES + 210, `${bytes} bytes written`);
     assert.ok(written.length < lines * 2, `all ${written.length} lines written`);
     assert.deepEqual(
       written,
@@ -52,6 +53,12 @@ describe("the logger's buffered stdout", () => {
       `logger.info("flushed by the timer"); setTimeout(() => process.kill(process.pid, "SIGKILL"), 2500);`,
     );
     assert.deepEqual(messages(output), ["flushed by the timer"]);
+  });
+
+  it("writes its last line when the process exits right after it, as a failed command does", async () => {
+    const { code, output } = await withLogger(`logger.error("import failed: HTTP 500"); process.exit(1);`);
+    assert.equal(code, 1);
+    assert.deepEqual(messages(output), ["import failed: HTTP 500"]);
   });
 
   it("writes every line it holds when the process exits, as the signal handlers' process.exit does", async () => {
@@ -76,6 +83,53 @@ describe("the logger's buffered stdout", () => {
       assert.equal(line.team, "Bayern München");
       assert.match(String(line.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     });
+  });
+});
+
+describe("LineChunks: lines encoded into chunks", () => {
+  function collecting() {
+    const chunks: Buffer[] = [];
+    return { chunks, lines: new LineChunks((chunk) => chunks.push(chunk)) };
+  }
+  const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString("utf8");
+
+  it("hands on a chunk once it holds LOG_WRITE_BYTES, each ending on a whole line, and keeps the rest until flushed", () => {
+    const { chunks, lines } = collecting();
+    const written = Array.from({ length: 3000 }, (_, i) => `{"msg":"Atlético ${i}","team":"Bayern München"}\n`);
+    for (const line of written) lines.write(line);
+    assert.ok(chunks.length >= 2, `${chunks.length} chunks`);
+    for (const chunk of chunks) {
+      assert.ok(chunk.length >= LOG_WRITE_BYTES && chunk.length < LOG_WRITE_BYTES + 60, `${chunk.length} bytes`);
+      assert.equal(chunk.at(-1), 0x0a);
+    }
+    const handedOn = text(chunks);
+    lines.flush();
+    assert.equal(text(chunks), written.join(""));
+    assert.ok(handedOn.length < written.join("").length);
+  });
+
+  it("never writes into a chunk it has handed on (sonic-boom writes it later)", () => {
+    const { chunks, lines } = collecting();
+    lines.write("first\n");
+    lines.flush();
+    const copy = Buffer.from(chunks[0]);
+    for (let i = 0; i < 5000; i++) lines.write(`line ${i}\n`);
+    lines.flush();
+    assert.deepEqual(chunks[0], copy);
+  });
+
+  it("hands on a line too long for a chunk by itself, after the lines before it, and nothing when it holds nothing", () => {
+    const { chunks, lines } = collecting();
+    const long = `${"é".repeat(LOG_WRITE_BYTES)}\n`;
+    lines.write("before\n");
+    lines.write(long);
+    lines.write("after\n");
+    lines.flush();
+    lines.flush();
+    assert.deepEqual(
+      chunks.map((chunk) => chunk.toString("utf8")),
+      ["before\n", long, "after\n"],
+    );
   });
 });
 
