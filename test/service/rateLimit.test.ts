@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import Redis from "ioredis";
 import { clientAddressOf } from "../../service/src/http/clientAddress";
+import { rawExchange } from "../support/load";
 import { REDIS_URL, deleteKeys, uniqueRedisPrefix } from "../support/redisKeys";
 import { RedisServer } from "../support/redisServer";
 import { type ErrorBody, type TestService, servicesPerTest } from "../support/service";
@@ -26,6 +27,15 @@ describe("rate limiting", () => {
     assert.equal(body.error.code, "rate_limited");
     assert.match(body.error.message, /5 requests per minute/);
     assert.match(await (await api.ops("/metrics")).text(), /rate_limited_requests_total 1/);
+    // The router serves an absolute-form target's path; the limit counts it as the API request it is.
+    const absolute = await rawExchange(
+      api.service.port,
+      [{ data: "GET http://evil.example/api/v1/ping HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n" }],
+      5_000,
+    );
+    assert.equal(absolute.status, 429);
+    // The page beside the API is not limited (200, or 503 where web/dist is not built).
+    assert.ok([200, 503].includes((await api.get("/")).status));
   });
 
   it("counts the connection's peer when no proxy is trusted, IPv4 clients of a dual-stack listener as IPv4", () => {

@@ -35,11 +35,17 @@ function closeConnectionsWhileDraining(isDraining: () => boolean): Middleware<Ap
   };
 }
 
-const isUnderApi = (path: string) => path.startsWith("/api/");
+const API_PATHS = "/api/";
 
-/** Requests under /api (unknown paths included) meet the rate limit; the public port may serve more than the API. */
+/**
+ * Requests under /api (unknown paths included) meet the rate limit; the public port may serve more than the API.
+ * A URL that starts with the prefix has a path that does (Koa's ctx.path is the URL up to its query, or Node's
+ * url.parse of it, which keeps a leading "/api/" as it is), so only other URLs are parsed to be sure: an
+ * absolute-form URL (`GET http://host/api/…`) is under /api too, as the router serves it.
+ */
 function onlyUnderApi<Context>(middleware: Middleware<AppState, Context>): Middleware<AppState, Context> {
-  return (ctx, next) => (isUnderApi(ctx.path) ? middleware(ctx, next) : next());
+  return (ctx, next) =>
+    ctx.url.startsWith(API_PATHS) || ctx.path.startsWith(API_PATHS) ? middleware(ctx, next) : next();
 }
 
 /**

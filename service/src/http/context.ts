@@ -14,6 +14,8 @@ export type AppContext = ParameterizedContext<AppState>;
 
 /** What Koa's `ctx.type = "application/json"` sets, without looking the type up for every response. */
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+/** In lower case, as the security headers are (securityHeaders.ts): Node then keys it without a new string. */
+export const CONTENT_TYPE = "content-type";
 
 /**
  * Answers with JSON that is already serialised (cached values are stored as text, so hits skip JSON work): as text,
@@ -23,6 +25,6 @@ export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 export function sendJsonText(ctx: AppContext, json: string | Buffer, status = 200): void {
   ctx.status = status;
   // Onto Node's response itself; the body's setter then sees a type is set and looks none up.
-  ctx.res.setHeader("Content-Type", JSON_CONTENT_TYPE);
+  ctx.res.setHeader(CONTENT_TYPE, JSON_CONTENT_TYPE);
   ctx.body = json;
 }

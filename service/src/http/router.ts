@@ -18,7 +18,7 @@ interface Route<State> {
 /** find-my-way calls no handler of ours (routes() only asks it for a route's store); onBadUrl's answers have none. */
 const unused = () => undefined;
 
-/** ctx.path carries no query string (Koa parses ctx.query itself): nothing for find-my-way to parse. */
+/** Koa parses the query string itself (ctx.query): find-my-way only splits it off the URL. */
 const NO_QUERY = Object.freeze({});
 
 /**
@@ -86,10 +86,15 @@ export class Router<State = DefaultState> {
    * handler writes the JSON) for a path served under other methods, and passes unknown paths on.
    */
   routes(): Middleware<State> {
+    // find-my-way's compiled matcher (its "compiler mode": same matches as the tree walk, each method's tree turned
+    // into generated code); a route registered later recompiles its tree on the next lookup.
+    this.tree.compile();
     return (ctx, next) => {
       const requested = ctx.method;
       // Koa strips the body of a HEAD answer; what GET answers is what HEAD's headers describe.
-      const found = this.match(requested === "HEAD" ? "GET" : requested, ctx.path);
+      // The URL as it came (find-my-way splits off the query, and takes an absolute-form URL's path, as Koa's ctx.path
+      // does): the compiled matcher works on it directly, and no request parses its URL a second time for Koa.
+      const found = this.match(requested === "HEAD" ? "GET" : requested, ctx.url);
       if (found !== undefined) {
         const route = found.store as Route<State>;
         ctx.params = found.params;
@@ -97,7 +102,7 @@ export class Router<State = DefaultState> {
         (ctx as { _matchedRoute?: string })._matchedRoute = route.pattern;
         return route.handle(ctx as ParameterizedContext<State, RouteParams>, next);
       }
-      const allowed = this.allowedMethods(ctx.path);
+      const allowed = this.allowedMethods(ctx.url);
       if (allowed.length === 0) return next();
       ctx.set("Allow", allowed.join(", "));
       if (requested === "OPTIONS") {

@@ -38,7 +38,10 @@ export async function securityHeaders(): Promise<Middleware<AppState>> {
     },
   };
   await helmet(HELMET_OPTIONS)(recorder as unknown as ParameterizedContext, async () => undefined);
-  const fixed = [...headers];
+  // In lower case, as HTTP/2 sends them and the cluster's Envoy forwards them (names are case-insensitive): Node's
+  // setHeader keys its table by the lower-cased name, which for a name already in lower case is the very string
+  // kept here, so no new string is made and looked up in V8's string table per header, per request.
+  const fixed = [...headers].map(([name, value]) => [name.toLowerCase(), value] as const);
   // Straight onto Node's response: Koa's ctx.set(object) adds a lookup and type checks per header, per request.
   return (ctx, next) => {
     for (const [name, value] of fixed) ctx.res.setHeader(name, value);

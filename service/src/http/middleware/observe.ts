@@ -4,14 +4,13 @@ import { type Logger, writeMembers } from "../../logger";
 import type { Metrics } from "../../metrics";
 import type { AppState } from "../context";
 
-const REQUEST_ID_HEADER = "X-Request-Id";
-/** Node's name for it among the request's headers (lower case). */
-const INCOMING_REQUEST_ID = REQUEST_ID_HEADER.toLowerCase();
+/** Node's name for it among the request's headers; sent in lower case too, as the security headers are. */
+const REQUEST_ID_HEADER = "x-request-id";
 /** A caller's id is kept beside the server's when it is safe to log and store; anything else is dropped. */
 const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 const MAX_LOGGED_URL = 256;
-/** Probes and scrapes would drown the log at info level. */
-const QUIET_PATHS = new Set(["/health", "/ready", "/metrics"]);
+/** Probes and scrapes would drown the log at info level: their routes, which the ops port's routers label. */
+const QUIET_ROUTES = new Set(["/health", "/ready", "/metrics"]);
 
 /**
  * Outermost middleware: gives every request an id of the server's own (answered in `X-Request-Id`, on its log line,
@@ -23,7 +22,7 @@ export function observe(metrics: Metrics, logger: Logger): Middleware<AppState> 
   return async (ctx, next) => {
     const started = performance.now();
     // Straight from Node's request and onto its response: Koa's get and set add a lookup and checks per call.
-    const incoming = ctx.req.headers[INCOMING_REQUEST_ID];
+    const incoming = ctx.req.headers[REQUEST_ID_HEADER];
     const clientRequestId = typeof incoming === "string" && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : undefined;
     const requestId = randomUUID();
     ctx.state.requestId = requestId;
@@ -39,7 +38,7 @@ export function observe(metrics: Metrics, logger: Logger): Middleware<AppState> 
       const { method } = ctx.req as { method: string };
       const { statusCode } = ctx.res;
       const status = String(statusCode);
-      const quiet = QUIET_PATHS.has(ctx.path);
+      const quiet = QUIET_ROUTES.has(route);
       metrics.httpRequests.inc(method, route, status);
       // Probes and scrapes are counted but not timed: no latency figure looks at them, and the liveness probe is
       // the most frequent request a replica answers.

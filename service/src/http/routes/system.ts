@@ -1,6 +1,6 @@
 import type { Middleware } from "koa";
 import type { Metrics } from "../../metrics";
-import { type AppContext, type AppState, JSON_CONTENT_TYPE } from "../context";
+import { type AppContext, type AppState, CONTENT_TYPE, JSON_CONTENT_TYPE } from "../context";
 import { serviceUnavailable } from "../errors";
 import type { ReadinessSource } from "../readiness";
 import { Router } from "../router";
@@ -10,7 +10,7 @@ const HEALTH_PATH = "/health";
 
 // Liveness: answers as long as the event loop runs, whatever the dependencies are doing.
 function answerHealthy(ctx: AppContext): void {
-  ctx.res.setHeader("Content-Type", JSON_CONTENT_TYPE);
+  ctx.res.setHeader(CONTENT_TYPE, JSON_CONTENT_TYPE);
   ctx.body = HEALTHY;
 }
 
