@@ -36,8 +36,8 @@ const FLUSH_INTERVAL_MS = 1_000;
  * dropped rather than held.
  */
 const STDOUT_QUEUE = { minLength: LOG_WRITE_BYTES, maxWrite: 1024 * 1024, maxLength: 16 * 1024 * 1024 };
-/** Beyond LOG_WRITE_BYTES, room in a chunk for the line that fills it. */
-const LINE_ROOM = 16 * 1024;
+/** A chunk: LOG_WRITE_BYTES, and room beyond them for the line that fills it. */
+const CHUNK_BYTES = LOG_WRITE_BYTES + 16 * 1024;
 
 /**
  * Lines encoded straight into a chunk, which is handed on once it holds LOG_WRITE_BYTES (or when the next line
@@ -48,15 +48,15 @@ const LINE_ROOM = 16 * 1024;
  * was held before it.
  */
 export class LineChunks {
-  private chunk = Buffer.allocUnsafeSlow(LOG_WRITE_BYTES + LINE_ROOM);
+  private chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
   private used = 0;
 
   constructor(private readonly handOn: (chunk: Buffer) => void) {}
 
   write(line: string): void {
-    if (this.used + line.length * 3 > this.chunk.length) {
+    if (this.used + line.length * 3 > CHUNK_BYTES) {
       this.flush();
-      if (line.length * 3 > this.chunk.length) {
+      if (line.length * 3 > CHUNK_BYTES) {
         this.handOn(Buffer.from(line));
         return;
       }
@@ -69,7 +69,7 @@ export class LineChunks {
   flush(): void {
     if (this.used === 0) return;
     this.handOn(this.chunk.subarray(0, this.used));
-    this.chunk = Buffer.allocUnsafeSlow(LOG_WRITE_BYTES + LINE_ROOM);
+    this.chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
     this.used = 0;
   }
 }
